@@ -1,0 +1,1 @@
+"""Qt-free engine: controller, driver, probe, workloads, sampler."""

@@ -1,0 +1,374 @@
+"""In-worker instrumentation: wraps each task, batches events, captures print().
+
+Runs inside experiment processes (the driver, pool workers, plain Processes), so it is
+kept light: standard library only, no numpy, no Qt. Events are appended to a list
+without a lock (``list.append`` is atomic under the GIL) and sent in frames of at most
+:data:`~coreography.model.events.MAX_FRAME` bytes, by the task itself when a frame is
+full or 10 ms have passed, and by a small flusher thread so that a long task shows up
+at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from coreography.engine.workloads import Calibration, run_workload
+from coreography.model.events import (
+    HEADER,
+    MAGIC,
+    MAX_FRAME,
+    PROTOCOL_VERSION,
+    RECORD,
+    RECORDS_PER_FRAME,
+    FrameType,
+    Kind,
+    clip_text,
+)
+
+FLUSH_NS = 10_000_000  # 10 ms
+#: Flags of TASK_FINISHED: how to read ``value``.
+VALUE_NUMBER, VALUE_NONE, VALUE_IN_TEXT = 0, 1, 2
+#: Layout of the shared accounting array: per slot (events produced, pid, current task).
+SLOT_FIELDS = 3
+
+_now = time.perf_counter_ns
+_cpu = time.thread_time_ns
+
+
+@dataclass
+class ProbeSpec:
+    """What a worker needs to report: plain data and inheritable handles only."""
+
+    conn: Any  # multiprocessing Connection (write end)
+    workload: str
+    calibration: Calibration | None
+    fault_kind: str = "none"
+    fault_task: int = -1
+    shared: Any = None  # RawArray('q', slots * SLOT_FIELDS)
+    next_slot: Any = None  # Value('i') handing out slots
+    write_lock: Any = None  # needed where pipe writes are not atomic (not Linux)
+    echo: bool = False  # also write captured lines to the real stdout
+    is_driver: bool = False
+
+
+class Probe:
+    """One per process: the event buffer and the frame writer."""
+
+    def __init__(self, spec: ProbeSpec) -> None:
+        self.spec = spec
+        self.pid = os.getpid()
+        self.events: list[tuple] = []
+        self.texts: list[tuple] = []
+        self.sent = 0
+        self.produced = 0
+        self.last_flush = _now()
+        self._flush_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._local = threading.local()
+        self._lanes = itertools.count(1)
+        self._main = threading.main_thread()
+        self.broken = False
+        self.slot = self._take_slot()
+        self._flusher = threading.Thread(target=self._flush_loop, name="coreography-flush", daemon=True)
+        self._flusher.start()
+
+    # -- accounting -------------------------------------------------------------------
+    def _take_slot(self) -> int:
+        spec = self.spec
+        if spec.shared is None:
+            return -1
+        if spec.is_driver:
+            slot = 0
+        else:
+            with spec.next_slot.get_lock():
+                slot = spec.next_slot.value
+                spec.next_slot.value += 1
+        if (slot + 1) * SLOT_FIELDS > len(spec.shared):
+            return -1
+        spec.shared[slot * SLOT_FIELDS + 1] = self.pid
+        spec.shared[slot * SLOT_FIELDS + 2] = -1
+        return slot
+
+    def _count(self, n: int = 1) -> None:
+        self.produced += n
+        if self.slot >= 0:
+            self.spec.shared[self.slot * SLOT_FIELDS] = self.produced
+
+    # -- lanes (threads) ----------------------------------------------------------------
+    def lane(self) -> int:
+        """0 for a process's main thread; 1, 2, … for other threads, in order of first use."""
+        lane = getattr(self._local, "lane", None)
+        if lane is None:
+            if threading.current_thread() is self._main:
+                lane = 0
+            else:
+                lane = next(self._lanes)
+                self.emit(Kind.WORKER_READY, lane, -1, 0.0, threading.get_native_id())
+            self._local.lane = lane
+        return lane
+
+    # -- emitting -----------------------------------------------------------------------
+    def emit(self, kind: int, lane: int, task: int, value: float = 0.0, aux: int = 0,
+             flags: int = 0) -> None:
+        self.events.append((kind, flags, lane, task, _now(), value, aux))
+        self._count()
+        if len(self.events) >= RECORDS_PER_FRAME or _now() - self.last_flush >= FLUSH_NS:
+            self.flush()
+
+    def text(self, kind: int, lane: int, task: int, text: str, value: float = 0.0) -> None:
+        self.texts.append((int(kind), lane, task, _now(), value, clip_text(text)))
+        self._count()
+        if len(self.texts) >= 64 or _now() - self.last_flush >= FLUSH_NS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Send everything buffered, in frames that each fit one atomic pipe write."""
+        with self._flush_lock:
+            n_events, n_texts = len(self.events), len(self.texts)
+            if not (n_events or n_texts) or self.broken:
+                return
+            events = self.events[:n_events]
+            del self.events[:n_events]
+            texts = self.texts[:n_texts]
+            del self.texts[:n_texts]
+            frames = []
+            for start in range(0, len(events), RECORDS_PER_FRAME):
+                chunk = events[start : start + RECORDS_PER_FRAME]
+                self.sent += len(chunk)
+                body = b"".join([RECORD.pack(*record) for record in chunk])
+                frames.append(self._header(FrameType.BINARY) + body)
+            for frame_texts in _text_frames(texts):
+                self.sent += len(frame_texts)
+                body = _encode_texts(frame_texts)
+                frames.append(self._header(FrameType.TEXT) + body)
+            self.last_flush = _now()
+            self._send(frames)
+
+    def _header(self, frame_type: int) -> bytes:
+        return HEADER.pack(MAGIC, PROTOCOL_VERSION, frame_type, self.pid, self.sent)
+
+    def _send(self, frames: list[bytes]) -> None:
+        lock = self.spec.write_lock
+        try:
+            if lock is None:
+                for frame in frames:
+                    self.spec.conn.send_bytes(frame)
+            else:
+                with lock:
+                    for frame in frames:
+                        self.spec.conn.send_bytes(frame)
+        except (BrokenPipeError, OSError):
+            # The app is gone; the driver's parent watch ends this process tree.
+            self.broken = True
+
+    def _flush_loop(self) -> None:
+        while not self._stop.wait(FLUSH_NS / 1e9):
+            if (self.events or self.texts) and _now() - self.last_flush >= FLUSH_NS:
+                self.flush()
+
+    def close(self, cpu_seconds: float | None = None) -> None:
+        """Say goodbye (with this process's CPU time) and send everything left."""
+        if self._stop.is_set():
+            return
+        if cpu_seconds is None:
+            times = os.times()
+            cpu_seconds = times.user + times.system
+        self.emit(Kind.WORKER_DONE, 0, -1, cpu_seconds, self.pid)
+        self._stop.set()
+        self.flush()
+
+    # -- tasks --------------------------------------------------------------------------
+    def run_task(self, task_id: int, arg: Any) -> Any:
+        lane = self.lane()
+        state = self._local
+        state.task = task_id
+        if self.slot >= 0 and lane == 0:
+            self.spec.shared[self.slot * SLOT_FIELDS + 2] = task_id
+        self.emit(Kind.TASK_STARTED, lane, task_id, 0.0, _cpu())
+        try:
+            if task_id == self.spec.fault_task:
+                self._inject_fault(task_id)
+            result = run_workload(self.spec.workload, arg, self.spec.calibration)
+        except BaseException as exc:
+            self.text(Kind.TASK_FAILED, lane, task_id, describe_exception(exc))
+            self.flush()
+            state.task = -1
+            raise
+        value, flags = _numeric(result)
+        self.emit(Kind.TASK_FINISHED, lane, task_id, value, _cpu(), flags)
+        if flags == VALUE_IN_TEXT:
+            self.text(Kind.RESULT, lane, task_id, _safe_repr(result))
+        state.task = -1
+        if self.slot >= 0 and lane == 0:
+            self.spec.shared[self.slot * SLOT_FIELDS + 2] = -1
+        return result
+
+    def current_task(self) -> int:
+        return getattr(self._local, "task", -1)
+
+    def _inject_fault(self, task_id: int) -> None:
+        kind = self.spec.fault_kind
+        if kind == "raise":
+            raise RuntimeError(f"deliberate failure in task {task_id}")
+        self.flush()
+        if kind == "exit":
+            os._exit(3)
+        elif kind == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
+            time.sleep(10)
+        elif kind == "segv":
+            sys.stderr.flush()
+            ctypes.string_at(0)
+        elif kind == "hang":
+            while True:
+                time.sleep(1)
+
+
+class LineCapture:
+    """A stand-in for ``sys.stdout`` that turns each printed line into an event."""
+
+    def __init__(self, probe: Probe, original: Any, echo: bool) -> None:
+        self._probe = probe
+        self._original = original
+        self._echo = echo and original is not None
+        self._partial = threading.local()
+        self.encoding = "utf-8"
+        self.errors = "replace"
+
+    def write(self, text: str) -> int:
+        if self._echo:
+            self._original.write(text)
+        pending = getattr(self._partial, "text", "") + text
+        *lines, rest = pending.split("\n")
+        self._partial.text = rest
+        probe = self._probe
+        for line in lines:
+            probe.text(Kind.STDOUT, probe.lane(), probe.current_task(), line)
+        return len(text)
+
+    def flush(self) -> None:
+        rest = getattr(self._partial, "text", "")
+        if rest:
+            self._partial.text = ""
+            self._probe.text(Kind.STDOUT, self._probe.lane(), self._probe.current_task(), rest)
+        if self._echo:
+            self._original.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        raise OSError("captured output has no file descriptor")
+
+
+# -- the process-wide probe and the entry points workers call --------------------------
+_probe: Probe | None = None
+
+
+def install(spec: ProbeSpec, task: int = -1) -> Probe:
+    """Start reporting from this process (Pool/executor ``initializer``); ``task`` names
+    the task a one-task Process was started for."""
+    global _probe
+    from multiprocessing import util
+
+    _probe = Probe(spec)
+    sys.stdout = LineCapture(_probe, sys.__stdout__, spec.echo)
+    if not spec.is_driver:
+        _probe.emit(Kind.WORKER_READY, 0, task, 0.0, _probe.pid)
+        _probe.flush()
+        # Runs on a worker's normal exit, before multiprocessing's os._exit.
+        util.Finalize(None, shutdown, exitpriority=100)
+    return _probe
+
+
+def shutdown() -> None:
+    """Flush captured output and send the last frame of this process."""
+    if _probe is None:
+        return
+    if isinstance(sys.stdout, LineCapture):
+        sys.stdout.flush()
+    _probe.close()
+
+
+def current() -> Probe | None:
+    return _probe
+
+
+def call(item: tuple[int, Any]) -> Any:
+    """Task entry point for ``map``-like calls: ``item`` is ``(task_id, arg)``."""
+    return _probe.run_task(item[0], item[1])  # type: ignore[union-attr]
+
+
+def call_star(task_id: int, arg: Any) -> Any:
+    """Task entry point for ``starmap`` and ``apply_async``."""
+    return _probe.run_task(task_id, arg)  # type: ignore[union-attr]
+
+
+def process_main(spec: ProbeSpec, task_id: int, arg: Any) -> None:
+    """Target of one ``multiprocessing.Process`` running one task."""
+    probe = install(spec, task_id)
+    try:
+        probe.run_task(task_id, arg)
+    except Exception:
+        shutdown()
+        sys.exit(1)
+    shutdown()
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``Type: message`` then the traceback, as the user would read it."""
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    return f"{type(exc).__name__}: {exc}\n{''.join(lines)}"
+
+
+def _numeric(result: Any) -> tuple[float, int]:
+    if result is None:
+        return float("nan"), VALUE_NONE
+    if isinstance(result, bool | int) and -(2**53) <= result <= 2**53:
+        return float(result), VALUE_NUMBER
+    if isinstance(result, float):
+        return result, VALUE_NUMBER
+    return float("nan"), VALUE_IN_TEXT
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return clip_text(repr(value), 500)
+    except Exception as exc:  # a user's __repr__ may fail
+        return f"<unprintable {type(value).__name__}: {exc}>"
+
+
+def _encode_texts(texts: list[tuple]) -> bytes:
+    import json
+
+    return json.dumps(texts, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def _text_frames(texts: list[tuple]):
+    """Split text events into groups whose JSON fits one frame, shortening any that
+    cannot fit even alone."""
+    room = MAX_FRAME - HEADER.size
+    group: list[tuple] = []
+    size = 2
+    for item in texts:
+        item_size = len(_encode_texts([item]))
+        while item_size > room:
+            text = item[5]
+            item = (*item[:5], clip_text(text, max(64, len(text) * 2 // 3)))
+            item_size = len(_encode_texts([item]))
+        if group and size + item_size + 1 > room:
+            yield group
+            group, size = [], 2
+        group.append(item)
+        size += item_size + 1
+    if group:
+        yield group

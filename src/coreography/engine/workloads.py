@@ -1,0 +1,98 @@
+"""Task functions: what a task does. Importable at top level and light (no numpy, no Qt).
+
+Timed workloads do a fixed *amount of work*, calibrated once per run in the driver, not
+"work until the clock says so": a thread that waits for the GIL must take longer, or the
+GIL would be invisible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from dataclasses import dataclass
+
+_BLOCK = bytes(range(256)) * 256  # 64 KiB: hashlib releases the GIL on buffers this big
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """How much work makes a millisecond on this machine."""
+
+    loops_per_ms: float
+    blocks_per_ms: float
+
+
+def spin(loops: int) -> int:
+    """Pure-Python arithmetic; holds the GIL the whole time."""
+    total = 0
+    for i in range(loops):
+        total += i * i % 7
+    return total
+
+
+def hash_blocks(blocks: int) -> int:
+    """SHA-256 over 64 KiB blocks; each update releases the GIL."""
+    digest = hashlib.sha256()
+    for _ in range(blocks):
+        digest.update(_BLOCK)
+    return digest.digest()[0]
+
+
+def calibrate(target_ms: float = 15.0) -> Calibration:
+    """Measure loops and hash blocks per millisecond (best of three short trials)."""
+
+    def rate(work, amount: int) -> float:
+        best = 0.0
+        for _ in range(3):
+            start = time.perf_counter()
+            work(amount)
+            elapsed = (time.perf_counter() - start) * 1000.0
+            best = max(best, amount / max(elapsed, 1e-6))
+        return best
+
+    loops = rate(spin, 20_000)
+    loops = rate(spin, max(1000, int(loops * target_ms)))
+    blocks = rate(hash_blocks, 8)
+    blocks = rate(hash_blocks, max(1, int(blocks * target_ms / 3)))
+    return Calibration(loops_per_ms=loops, blocks_per_ms=blocks)
+
+
+def count_primes(n: int) -> int:
+    """Primes below ``n`` by trial division (deliberately plain)."""
+    count = 0
+    for candidate in range(2, int(n)):
+        divisor = 2
+        while divisor * divisor <= candidate:
+            if candidate % divisor == 0:
+                break
+            divisor += 1
+        else:
+            count += 1
+    return count
+
+
+def run_workload(kind: str, arg, calibration: Calibration | None):
+    """Do one task of ``kind`` with ``arg``; return its result."""
+    if kind == "cpu":
+        loops = int(arg * (calibration.loops_per_ms if calibration else 5000.0))
+        spin(loops)
+        return arg
+    if kind == "io":
+        time.sleep(arg / 1000.0)
+        return arg
+    if kind == "nogil":
+        blocks = round(arg * (calibration.blocks_per_ms if calibration else 10.0))
+        hash_blocks(max(blocks, 1 if arg > 0 else 0))
+        return arg
+    if kind == "square":
+        return arg * arg
+    if kind == "print-number":
+        print(f"Process ID: {os.getpid()} - Number: {arg}")
+        return arg
+    if kind == "hello":
+        print("Worker process")
+        return None
+    if kind == "primes":
+        return count_primes(arg)
+    raise ValueError(f"unknown workload {kind!r}")

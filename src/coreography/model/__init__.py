@@ -1,0 +1,1 @@
+"""Qt-free data model: experiments, the event protocol, runs, metrics, recordings."""

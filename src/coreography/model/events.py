@@ -1,0 +1,86 @@
+"""The event protocol: what crosses from experiment processes to the app, in one place.
+
+Every event is a fixed-size binary record; anything with text (printed lines, errors,
+results that are not numbers, run status) travels as a *text event* next to it.
+Events are sent in *frames* of at most :data:`MAX_FRAME` bytes so that one ``write`` to
+a pipe carries a whole frame: on Linux a pipe write of at most ``PIPE_BUF`` bytes is
+atomic, so many writers can share one pipe without a lock, and a worker killed while
+sending loses its own frame, never another worker's.
+
+Frame layout (little endian)::
+
+    header  = magic u16, version u8, frame type u8, pid i32, events_sent i64
+    binary  = header + N records of RECORD_DTYPE
+    text    = header + UTF-8 JSON list of [kind, lane, task, t_ns, value, text]
+
+``events_sent`` counts every event the sender has sent up to and including this frame;
+it lets the receiver prove nothing was lost in between.
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+
+PROTOCOL_VERSION = 1
+MAGIC = 0xC0E0
+#: One frame fits one atomic pipe write (Linux PIPE_BUF is 4096; 4 bytes go to the
+#: multiprocessing length prefix).
+MAX_FRAME = 4092
+
+HEADER = struct.Struct("<HBBiq")
+RECORD = struct.Struct("<BBHiqdq")
+#: numpy field layout of RECORD, for the receiving side (kept as plain data so that
+#: workers never import numpy).
+RECORD_FIELDS = [
+    ("kind", "u1"),
+    ("flags", "u1"),
+    ("lane", "u2"),
+    ("task", "i4"),
+    ("t", "i8"),
+    ("value", "f8"),
+    ("aux", "i8"),
+]
+RECORDS_PER_FRAME = (MAX_FRAME - HEADER.size) // RECORD.size
+#: Longest text one text event carries; longer text keeps its start and its end.
+MAX_TEXT = 3000
+
+
+class FrameType(enum.IntEnum):
+    BINARY = 1
+    TEXT = 2
+
+
+class Kind(enum.IntEnum):
+    """What happened. ``lane`` is the thread ordinal inside the sending process."""
+
+    RUN_STARTED = 1  #: driver; value = number of tasks
+    WORKERS_REQUESTED = 2  #: driver, before starting workers; value = how many; task = for one
+    WORKER_READY = 3  #: worker, first thing; aux = its pid
+    WORKER_DONE = 4  #: worker, last thing; value = its CPU seconds
+    WORKER_EXITED = 5  #: driver; aux = pid, value = exit code (negative: signal)
+    TASKS_SUBMITTED = 6  #: driver; task = first id, value = how many
+    TASK_STARTED = 7  #: worker; aux = thread CPU ns
+    TASK_FINISHED = 8  #: worker; value = numeric result (NaN if in text), aux = thread CPU ns
+    TASK_FAILED = 9  #: worker; text event: "Type: message\n traceback"
+    STDOUT = 10  #: worker; text event: one printed line
+    RESULT = 11  #: worker; text event: repr of a result that is not a number
+    RUN_FINISHED = 12  #: driver; text event: JSON status document
+    LOG = 13  #: driver; text event: a message for the user
+    ACCOUNTING = 14  #: driver; text event: JSON {pid: events produced}
+    TASK_INFO = 15  #: worker; text event: repr of the task's argument (first tasks only)
+
+
+#: Kinds that travel as text events.
+TEXT_KINDS = frozenset(
+    {Kind.TASK_FAILED, Kind.STDOUT, Kind.RESULT, Kind.RUN_FINISHED, Kind.LOG, Kind.ACCOUNTING,
+     Kind.TASK_INFO}
+)
+
+
+def clip_text(text: str, limit: int = MAX_TEXT) -> str:
+    """Shorten ``text`` to ``limit`` characters, keeping its beginning and its end."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return text[:half] + "\n…\n" + text[-half:]

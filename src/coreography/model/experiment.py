@@ -1,0 +1,258 @@
+"""The experiment: a validated, plain description of what to run (no Qt, no processes)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import multiprocessing
+import random
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+MODELS: dict[str, str] = {
+    "sequential": "Plain loop in the main process",
+    "threads": "One threading.Thread per task",
+    "thread-pool": "concurrent.futures.ThreadPoolExecutor.map",
+    "processes": "One multiprocessing.Process per task",
+    "pool-map": "multiprocessing.Pool.map",
+    "pool-imap": "multiprocessing.Pool.imap",
+    "pool-imap-unordered": "multiprocessing.Pool.imap_unordered",
+    "pool-apply-async": "multiprocessing.Pool.apply_async, one call per task",
+    "pool-starmap": "multiprocessing.Pool.starmap",
+    "process-pool": "concurrent.futures.ProcessPoolExecutor.map",
+}
+POOL_MODELS = frozenset(
+    {"pool-map", "pool-imap", "pool-imap-unordered", "pool-apply-async", "pool-starmap"}
+)
+PROCESS_MODELS = POOL_MODELS | {"processes", "process-pool"}
+THREAD_MODELS = frozenset({"threads", "thread-pool"})
+CHUNKED_MODELS = POOL_MODELS - {"pool-apply-async"} | {"process-pool"}
+
+WORKLOADS: dict[str, str] = {
+    "cpu": "Pure-Python loop; holds the GIL (size in ms)",
+    "io": "time.sleep; releases the GIL (size in ms)",
+    "nogil": "zlib/hashlib on a buffer; releases the GIL (size in ms)",
+    "square": "Return x * x (the classic Pool example)",
+    "print-number": "Print 'Process ID: <pid> - Number: <n>'",
+    "primes": "Count primes below n by trial division (size is n)",
+    "hello": "Print 'Worker process' (the one-process example)",
+}
+#: Workloads whose size is a duration in milliseconds.
+TIMED_WORKLOADS = frozenset({"cpu", "io", "nogil"})
+DISTRIBUTIONS = ("fixed", "uniform", "exponential", "straggler")
+FAULTS = ("none", "raise", "exit", "kill", "segv", "hang")
+
+LIMITS = {
+    "workers": (1, 64),
+    "tasks": (1, 1_000_000),
+    "chunksize": (0, 100_000),
+    "size": (0.0, 600_000.0),
+    "seed": (0, 2**31 - 1),
+    "speed": (1.0, 100.0),
+}
+#: One process or thread per task gets out of hand quickly; these keep a machine usable.
+MAX_TASKS_PER_MODEL = {"processes": 256, "threads": 4096}
+
+
+class ExperimentError(ValueError):
+    """An experiment setting is out of range; the message names field, value and range."""
+
+    def __init__(self, name: str, value: Any, allowed: str) -> None:
+        self.field = name
+        super().__init__(f"{name}: {value!r} is not allowed; {allowed}")
+
+
+def available_start_methods() -> list[str]:
+    """The start methods this operating system offers, in a stable order."""
+    offered = set(multiprocessing.get_all_start_methods())
+    return [m for m in ("fork", "spawn", "forkserver") if m in offered]
+
+
+def default_start_method() -> str:
+    """This Python's own default on this OS (fork on Linux before 3.14, else spawn or
+    forkserver), so a run behaves like the user's plain script would."""
+    return multiprocessing.get_context().get_start_method()
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A deliberate failure injected into one task, to see what a crash looks like."""
+
+    kind: str = "none"
+    task: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Fault:
+        """Read ``kind`` or ``kind:task`` (e.g. ``kill:3``)."""
+        kind, _, task = text.partition(":")
+        try:
+            number = int(task) if task else 0
+        except ValueError:
+            raise ExperimentError("fault", text, "expected KIND or KIND:TASK, e.g. kill:3") from None
+        return cls(kind.strip(), number)
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """Everything that decides what a run does. Build it, then call :meth:`validate`."""
+
+    model: str = "pool-map"
+    workers: int = 2
+    tasks: int = 10
+    workload: str = "cpu"
+    size: float = 5.0
+    distribution: str = "fixed"
+    chunksize: int = 0  # 0: the library's own choice
+    start_method: str = field(default_factory=lambda: default_start_method())
+    seed: int = 1
+    fault: Fault = field(default_factory=Fault)
+    #: Slow motion: task sizes are multiplied by this, so a class can follow each task.
+    speed: float = 1.0
+    title: str = ""
+
+    # -- validation -------------------------------------------------------------------
+    def validate(self) -> Experiment:
+        """Return ``self`` if every field is in range; raise :class:`ExperimentError`."""
+        _choice("model", self.model, MODELS)
+        _choice("workload", self.workload, WORKLOADS)
+        _choice("distribution", self.distribution, DISTRIBUTIONS)
+        _choice("start_method", self.start_method, available_start_methods())
+        for name in ("workers", "tasks", "chunksize", "seed"):
+            _int_range(name, getattr(self, name))
+        for name in ("size", "speed"):
+            _float_range(name, getattr(self, name))
+        cap = MAX_TASKS_PER_MODEL.get(self.model)
+        if cap is not None and self.tasks > cap:
+            raise ExperimentError(
+                "tasks", self.tasks, f"the {self.model!r} model starts one per task: 1 to {cap}"
+            )
+        if not isinstance(self.fault, Fault):
+            raise ExperimentError("fault", self.fault, "expected a Fault")
+        _choice("fault", self.fault.kind, FAULTS)
+        if self.fault.kind != "none" and not 0 <= self.fault.task < self.tasks:
+            raise ExperimentError(
+                "fault", f"{self.fault.kind}:{self.fault.task}", f"task must be 0 to {self.tasks - 1}"
+            )
+        if self.fault.kind in ("exit", "kill", "segv") and self.model not in PROCESS_MODELS:
+            raise ExperimentError(
+                "fault", self.fault.kind, "ending a worker process needs a process model"
+            )
+        return self
+
+    # -- derived ------------------------------------------------------------------------
+    @property
+    def parallel_workers(self) -> int:
+        """How many tasks can run at once under this model."""
+        if self.model == "sequential":
+            return 1
+        if self.model in ("processes", "threads"):
+            return self.tasks
+        return min(self.workers, self.tasks)
+
+    def task_sizes(self) -> list[float]:
+        """Size of each task (ms for timed workloads, n otherwise), reproducible by seed."""
+        rng = random.Random(self.seed)
+        base = self.size
+        if self.distribution == "fixed":
+            sizes = [base] * self.tasks
+        elif self.distribution == "uniform":
+            sizes = [rng.uniform(0.5 * base, 1.5 * base) for _ in range(self.tasks)]
+        elif self.distribution == "exponential":
+            sizes = [rng.expovariate(1.0 / base) if base > 0 else 0.0 for _ in range(self.tasks)]
+        else:  # straggler: one task ten times longer, the rest as given
+            sizes = [base] * self.tasks
+            sizes[rng.randrange(self.tasks)] = base * 10
+        if self.workload in TIMED_WORKLOADS:
+            return [s * self.speed for s in sizes]
+        return sizes
+
+    def task_args(self) -> list[Any]:
+        """The argument each task receives (what the generated code would pass)."""
+        if self.workload in ("square", "print-number", "hello"):
+            return list(range(self.tasks))
+        if self.workload == "primes":
+            return [int(s) for s in self.task_sizes()]
+        return self.task_sizes()
+
+    # -- plain data -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["fault"] = f"{self.fault.kind}:{self.fault.task}" if self.fault.kind != "none" else "none"
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Experiment:
+        """Build and validate from plain data; unknown keys are refused by name."""
+        if not isinstance(data, dict):
+            raise ExperimentError("experiment", type(data).__name__, "expected a table of settings")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ExperimentError(unknown[0], data[unknown[0]], f"known settings: {', '.join(sorted(known))}")
+        values = dict(data)
+        if "fault" in values:
+            fault = values["fault"]
+            values["fault"] = Fault.parse(fault) if isinstance(fault, str) else Fault(**fault)
+        types = {"workers": int, "tasks": int, "chunksize": int, "seed": int, "size": float, "speed": float}
+        for name, kind in types.items():
+            if name in values:
+                values[name] = _coerce(name, values[name], kind)
+        for name in ("model", "workload", "distribution", "start_method", "title"):
+            if name in values and not isinstance(values[name], str):
+                raise ExperimentError(name, values[name], "expected text")
+        return cls(**values).validate()
+
+    def replace(self, **changes: Any) -> Experiment:
+        return dataclasses.replace(self, **changes)
+
+
+def parse_task(text: str) -> tuple[str, float]:
+    """Read a ``--task`` value: ``cpu:5ms``, ``io:20ms``, ``primes:20000``, ``square``."""
+    match = re.fullmatch(r"\s*([a-z-]+)\s*(?::\s*([0-9.]+)\s*(ms|s|us)?)?\s*", text)
+    if not match or match.group(1) not in WORKLOADS:
+        raise ExperimentError(
+            "task", text, f"expected KIND[:SIZE], KIND one of {', '.join(WORKLOADS)} (e.g. cpu:5ms)"
+        )
+    kind, number, unit = match.groups()
+    if number is None:
+        return kind, Experiment.size if kind in TIMED_WORKLOADS else _default_size(kind)
+    value = float(number)
+    value *= {"s": 1000.0, "us": 0.001}.get(unit or "ms", 1.0)
+    return kind, value
+
+
+def _default_size(kind: str) -> float:
+    return 20000.0 if kind == "primes" else 0.0
+
+
+def _choice(name: str, value: Any, allowed: Any) -> None:
+    if value not in allowed:
+        raise ExperimentError(name, value, f"choose one of: {', '.join(allowed)}")
+
+
+def _int_range(name: str, value: Any) -> None:
+    low, high = LIMITS[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ExperimentError(name, value, f"expected a whole number from {low} to {high:,}")
+
+
+def _float_range(name: str, value: Any) -> None:
+    low, high = LIMITS[name]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        raise ExperimentError(name, value, f"expected a number from {low:g} to {high:g}")
+
+
+def _coerce(name: str, value: Any, kind: type) -> Any:
+    if isinstance(value, bool):
+        raise ExperimentError(name, value, "expected a number")
+    if kind is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind is float and isinstance(value, int):
+        return float(value)
+    return value

@@ -1,0 +1,458 @@
+"""The run model: one run's tasks, lanes, printed lines and samples, in numpy columns.
+
+The single source of truth for views, metrics, recordings and the CLI. It is filled
+incrementally by :meth:`Run.apply` from raw event frames (as the engine delivers them)
+and psutil samples; views read it and subscribe with :meth:`Run.subscribe`.
+
+Times are ``time.perf_counter_ns()`` values (one clock for every process of the
+machine); :attr:`Run.t0` is when the run was asked to start. Use :meth:`Run.seconds`
+to turn them into seconds since the start.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from coreography.model.events import (
+    HEADER,
+    MAGIC,
+    PROTOCOL_VERSION,
+    RECORD_FIELDS,
+    FrameType,
+    Kind,
+)
+from coreography.model.experiment import Experiment
+
+RECORD_DTYPE = np.dtype(RECORD_FIELDS)
+
+# Task states (Run.task_status).
+PENDING, RUNNING, DONE, FAILED, INTERRUPTED = 0, 1, 2, 3, 4
+STATUS_NAMES = {PENDING: "pending", RUNNING: "running", DONE: "done", FAILED: "failed",
+                INTERRUPTED: "interrupted"}
+# Run states.
+STARTING, RUN_RUNNING, FINISHED, RUN_FAILED, STOPPED = (
+    "starting", "running", "finished", "failed", "stopped")
+END_STATES = frozenset({FINISHED, RUN_FAILED, STOPPED})
+NO_TIME = -1
+
+
+class GrowArray:
+    """An append-only numpy array with amortised doubling; :meth:`view` is zero-copy."""
+
+    def __init__(self, dtype: Any, width: int = 0, capacity: int = 256) -> None:
+        shape = (capacity, width) if width else (capacity,)
+        self._data = np.empty(shape, dtype=dtype)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def extend(self, values: Any) -> None:
+        values = np.asarray(values, dtype=self._data.dtype)
+        count = len(values)
+        if self._n + count > len(self._data):
+            capacity = max(len(self._data) * 2, self._n + count)
+            grown = np.empty((capacity, *self._data.shape[1:]), dtype=self._data.dtype)
+            grown[: self._n] = self._data[: self._n]
+            self._data = grown
+        self._data[self._n : self._n + count] = values
+        self._n += count
+
+    def append(self, value: Any) -> None:
+        self.extend([value])
+
+    def view(self) -> np.ndarray:
+        return self._data[: self._n]
+
+
+@dataclass
+class Lane:
+    """One row of the timeline: a process, or a thread inside the main process."""
+
+    index: int
+    pid: int
+    thread: int  # 0: the process's main thread
+    role: str  # "main", "worker" or "thread"
+    label: str
+    number: int = 0  # 1-based worker/thread number in order of appearance; 0 for main
+    requested_ns: int = NO_TIME  # start asked for (worker start-up begins)
+    ready_ns: int = NO_TIME  # first instruction of the worker
+    done_ns: int = NO_TIME  # the worker said goodbye
+    exited_ns: int = NO_TIME  # the driver saw it exit
+    exit_code: int | None = None
+    cpu_seconds: float = math.nan
+    native_id: int = 0  # OS thread id for thread lanes
+    tasks: GrowArray = field(default_factory=lambda: GrowArray(np.int32))
+
+    def task_ids(self) -> np.ndarray:
+        """Ids of the tasks this lane ran, in the order they started."""
+        return self.tasks.view()
+
+
+@dataclass
+class TextLine:
+    t: int
+    lane: int  # lane index, -1 if unknown
+    task: int
+    kind: int
+    text: str
+
+
+@dataclass
+class Sample:
+    """One psutil reading: per-core CPU % and, per experiment process, CPU %, core, RSS."""
+
+    t: int
+    percore: list[float]
+    procs: list[tuple[int, float, int, int]]  # (pid, cpu %, core or -1, rss bytes)
+
+
+class Run:
+    """Everything known about one run, growing while it runs."""
+
+    def __init__(self, experiment: Experiment, cores: int, t0: int = 0) -> None:
+        self.experiment = experiment
+        self.cores = cores
+        self.t0 = t0
+        n = experiment.tasks
+        self.n_tasks = n
+        self.task_lane = np.full(n, -1, np.int32)
+        self.task_start = np.full(n, NO_TIME, np.int64)
+        self.task_end = np.full(n, NO_TIME, np.int64)
+        self.task_submitted = np.full(n, NO_TIME, np.int64)
+        self.task_status = np.zeros(n, np.int8)
+        self.task_value = np.full(n, np.nan)
+        self.task_cpu = np.full(n, NO_TIME, np.int64)  # start: thread CPU ns; then: CPU used
+        self.task_text: dict[int, str] = {}  # results that are not numbers, error texts
+        self.task_errors: dict[int, str] = {}
+        self.lanes: list[Lane] = []
+        self._lane_of: dict[tuple[int, int], int] = {}
+        self.texts: list[TextLine] = []
+        self.logs: list[str] = []
+        self.state = STARTING
+        self.message = ""
+        self.result_text = ""
+        self.run_started_ns = NO_TIME  # the driver began (the experiment's main)
+        self.run_finished_ns = NO_TIME
+        self.end_ns = NO_TIME  # the run was over for the app (all processes gone)
+        self.driver_pid = 0
+        self.pending_request_ns = NO_TIME  # workers requested, not yet ready (pools)
+        self.requests_by_task: dict[int, int] = {}
+        self.received: dict[int, int] = {}
+        self.reported_sent: dict[int, int] = {}
+        self.produced: dict[int, int] | None = None
+        self.bad_frames = 0
+        self.n_done = 0
+        self.n_failed = 0
+        self.n_started = 0
+        self.cpu_t = GrowArray(np.int64)
+        self.cpu_percore = GrowArray(np.float32, width=max(cores, 1))
+        self.proc_samples = GrowArray(
+            np.dtype([("t", "i8"), ("pid", "i4"), ("cpu", "f4"), ("core", "i2"), ("rss", "i8")])
+        )
+        self.version = 0
+        self._listeners: list[Callable[[Run], None]] = []
+
+    # -- subscription ---------------------------------------------------------------------
+    def subscribe(self, callback: Callable[[Run], None]) -> None:
+        """Call ``callback(run)`` after every change."""
+        self._listeners.append(callback)
+
+    def unsubscribe(self, callback: Callable[[Run], None]) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
+    def _changed(self) -> None:
+        self.version += 1
+        for callback in list(self._listeners):
+            callback(self)
+
+    # -- queries --------------------------------------------------------------------------
+    @property
+    def is_over(self) -> bool:
+        return self.state in END_STATES
+
+    def seconds(self, t_ns: Any) -> Any:
+        """Seconds since :attr:`t0` for a time or an array of times."""
+        return (np.asarray(t_ns, dtype=np.float64) - self.t0) / 1e9 if not isinstance(
+            t_ns, int) else (t_ns - self.t0) / 1e9
+
+    def lane(self, pid: int, thread: int = 0) -> Lane | None:
+        index = self._lane_of.get((pid, thread))
+        return None if index is None else self.lanes[index]
+
+    def worker_lanes(self) -> list[Lane]:
+        return [lane for lane in self.lanes if lane.role != "main"]
+
+    def results(self) -> list[Any]:
+        """Each task's result in task order (None where there is none yet)."""
+        out: list[Any] = []
+        for task in range(self.n_tasks):
+            if task in self.task_text:
+                out.append(self.task_text[task])
+                continue
+            value = self.task_value[task]
+            if self.task_status[task] != DONE or math.isnan(value):
+                out.append(None)
+            elif value.is_integer() and abs(value) < 2**53:
+                out.append(int(value))
+            else:
+                out.append(float(value))
+        return out
+
+    def stdout_lines(self) -> list[str]:
+        return [line.text for line in self.texts if line.kind == Kind.STDOUT]
+
+    def last_time(self) -> int:
+        """The latest time the run knows of (for the live edge of views)."""
+        candidates = [self.t0, self.run_started_ns, self.run_finished_ns, self.end_ns]
+        if len(self.cpu_t):
+            candidates.append(int(self.cpu_t.view()[-1]))
+        started = self.task_start[self.task_start != NO_TIME]
+        if len(started):
+            candidates.append(int(started.max()))
+        ended = self.task_end[self.task_end != NO_TIME]
+        if len(ended):
+            candidates.append(int(ended.max()))
+        return max(candidates)
+
+    def events_received(self) -> int:
+        return sum(self.received.values())
+
+    def events_lost(self) -> int | None:
+        """Events produced but never received; None while not known."""
+        if self.produced is None:
+            return None
+        return sum(max(0, self.produced.get(pid, 0) - self.received.get(pid, 0))
+                   for pid in set(self.produced) | set(self.received))
+
+    def lost_by_pid(self) -> dict[int, int]:
+        if self.produced is None:
+            return {}
+        return {pid: self.produced[pid] - self.received.get(pid, 0) for pid in self.produced
+                if self.produced[pid] > self.received.get(pid, 0)}
+
+    # -- filling ----------------------------------------------------------------------------
+    def set_driver(self, pid: int) -> None:
+        self.driver_pid = pid
+        self._lane_for(pid, 0)
+        self._changed()
+
+    def apply(self, frames: Iterable[bytes], samples: Iterable[Sample] = ()) -> None:
+        """Take a batch of raw frames and samples; notify listeners once."""
+        binary: list[np.ndarray] = []
+        pids: list[np.ndarray] = []
+        texts: list[tuple[int, list]] = []
+        for frame in frames:
+            if len(frame) < HEADER.size:
+                self.bad_frames += 1
+                continue
+            magic, version, frame_type, pid, sent = HEADER.unpack_from(frame)
+            if magic != MAGIC or version != PROTOCOL_VERSION:
+                self.bad_frames += 1
+                continue
+            if frame_type == FrameType.BINARY:
+                records = np.frombuffer(frame, RECORD_DTYPE, offset=HEADER.size)
+                binary.append(records)
+                pids.append(np.full(len(records), pid, np.int32))
+                count = len(records)
+            elif frame_type == FrameType.TEXT:
+                try:
+                    items = json.loads(frame[HEADER.size :])
+                except ValueError:
+                    self.bad_frames += 1
+                    continue
+                texts.append((pid, items))
+                count = len(items)
+            else:
+                self.bad_frames += 1
+                continue
+            self.received[pid] = self.received.get(pid, 0) + count
+            self.reported_sent[pid] = sent
+        if binary:
+            self._apply_records(np.concatenate(binary), np.concatenate(pids))
+        for pid, items in texts:
+            self._apply_texts(pid, items)
+        samples = list(samples)
+        if samples:
+            self._apply_samples(samples)
+        self._changed()
+
+    def _lane_for(self, pid: int, thread: int) -> int:
+        key = (pid, thread)
+        index = self._lane_of.get(key)
+        if index is not None:
+            return index
+        index = len(self.lanes)
+        if pid == self.driver_pid and thread == 0:
+            role, number, label = "main", 0, f"Main · PID {pid}"
+        elif pid == self.driver_pid:
+            number = sum(1 for lane in self.lanes if lane.role == "thread") + 1
+            role, label = "thread", f"Thread {number} · PID {pid}"
+        else:
+            number = sum(1 for lane in self.lanes if lane.role == "worker") + 1
+            role, label = "worker", f"Worker {number} · PID {pid}"
+        self.lanes.append(Lane(index, pid, thread, role, label, number))
+        self._lane_of[key] = index
+        return index
+
+    def _apply_records(self, rec: np.ndarray, pid: np.ndarray) -> None:
+        kind = rec["kind"]
+        # Task starts and ends are the bulk: handle them vectorised.
+        started = kind == Kind.TASK_STARTED
+        if started.any():
+            self._apply_starts(rec[started], pid[started])
+        finished = kind == Kind.TASK_FINISHED
+        if finished.any():
+            rows = rec[finished]
+            tasks = rows["task"]
+            valid = (tasks >= 0) & (tasks < self.n_tasks)
+            rows, tasks = rows[valid], tasks[valid]
+            was_done = self.task_status[tasks] == DONE
+            self.task_end[tasks] = rows["t"]
+            self.task_status[tasks] = DONE
+            self.task_value[tasks] = np.where(rows["flags"] == 0, rows["value"], np.nan)
+            began = self.task_cpu[tasks]
+            self.task_cpu[tasks] = np.where(began != NO_TIME, rows["aux"] - began, NO_TIME)
+            self.n_done += int(np.count_nonzero(~was_done))
+        rare = ~(started | finished)
+        if rare.any():
+            for row, row_pid in zip(rec[rare].tolist(), pid[rare].tolist(), strict=True):
+                self._apply_rare(row, row_pid)
+
+    def _apply_starts(self, rows: np.ndarray, pids: np.ndarray) -> None:
+        tasks = rows["task"]
+        valid = (tasks >= 0) & (tasks < self.n_tasks)
+        rows, pids, tasks = rows[valid], pids[valid], tasks[valid]
+        keys = pids.astype(np.int64) << 16 | rows["lane"].astype(np.int64)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        lane_index = np.array(
+            [self._lane_for(int(k >> 16), int(k & 0xFFFF)) for k in unique], np.int32
+        )[inverse]
+        fresh = self.task_status[tasks] == PENDING
+        self.task_lane[tasks] = lane_index
+        self.task_start[tasks] = rows["t"]
+        self.task_cpu[tasks] = rows["aux"]
+        self.task_status[tasks] = np.where(fresh, RUNNING, self.task_status[tasks])
+        self.n_started += int(np.count_nonzero(fresh))
+        order = np.argsort(rows["t"], kind="stable")
+        for index in np.unique(lane_index):
+            in_lane = order[lane_index[order] == index]
+            self.lanes[int(index)].tasks.extend(tasks[in_lane])
+
+    def _apply_rare(self, row: tuple, pid: int) -> None:
+        kind, _flags, thread, task, t, value, aux = row
+        if kind == Kind.RUN_STARTED:
+            self.run_started_ns = t
+            self.state = RUN_RUNNING
+        elif kind == Kind.WORKERS_REQUESTED:
+            if task >= 0:
+                self.requests_by_task[task] = t
+            else:
+                self.pending_request_ns = t
+        elif kind == Kind.WORKER_READY:
+            lane = self.lanes[self._lane_for(pid, thread)]
+            lane.ready_ns = t
+            if thread:
+                lane.native_id = aux
+            requested = self.requests_by_task.get(task, NO_TIME) if task >= 0 else (
+                self.pending_request_ns)
+            lane.requested_ns = requested if requested != NO_TIME and requested <= t else t
+        elif kind == Kind.WORKER_DONE:
+            lane = self.lanes[self._lane_for(pid, thread)]
+            lane.done_ns = t
+            lane.cpu_seconds = value
+        elif kind == Kind.WORKER_EXITED:
+            lane = self.lane(aux, 0)
+            if lane is not None:
+                lane.exited_ns = t
+                lane.exit_code = int(value)
+        elif kind == Kind.TASKS_SUBMITTED:
+            first, count = max(task, 0), int(value)
+            self.task_submitted[first : min(first + count, self.n_tasks)] = t
+
+    def _apply_texts(self, pid: int, items: list) -> None:
+        for item in items:
+            if not isinstance(item, list) or len(item) != 6:
+                self.bad_frames += 1
+                continue
+            kind, thread, task, t, _value, text = item
+            if kind == Kind.STDOUT:
+                lane = self._lane_for(pid, thread)
+                self.texts.append(TextLine(t, lane, task, kind, text))
+            elif kind == Kind.TASK_FAILED:
+                lane = self._lane_for(pid, thread)
+                if 0 <= task < self.n_tasks:
+                    if self.task_status[task] != FAILED:
+                        self.n_failed += 1
+                    self.task_status[task] = FAILED
+                    self.task_end[task] = t
+                    self.task_errors[task] = text
+                self.texts.append(TextLine(t, lane, task, kind, text))
+            elif kind == Kind.RESULT:
+                if 0 <= task < self.n_tasks:
+                    self.task_text[task] = text
+            elif kind == Kind.LOG:
+                self.logs.append(text)
+            elif kind == Kind.RUN_FINISHED:
+                self.run_finished_ns = t
+                self._apply_status(text)
+
+    def _apply_status(self, text: str) -> None:
+        try:
+            status = json.loads(text)
+        except ValueError:
+            status = {"state": RUN_FAILED, "message": text}
+        state = status.get("state", RUN_FAILED)
+        self.state = state if state in END_STATES else RUN_FAILED
+        self.message = str(status.get("message", ""))
+        self.result_text = str(status.get("result", ""))
+
+    def _apply_samples(self, samples: list[Sample]) -> None:
+        width = self.cpu_percore.view().shape[1] if len(self.cpu_percore) else max(self.cores, 1)
+        rows = []
+        for sample in samples:
+            percore = list(sample.percore)[:width]
+            rows.append(percore + [0.0] * (width - len(percore)))
+        self.cpu_t.extend([s.t for s in samples])
+        self.cpu_percore.extend(np.asarray(rows, np.float32))
+        procs = [(s.t, *p) for s in samples for p in s.procs]
+        if procs:
+            self.proc_samples.extend(np.array(procs, dtype=self.proc_samples.view().dtype))
+
+    # -- the end ----------------------------------------------------------------------------
+    def finish(self, state: str, message: str, end_ns: int,
+               produced: dict[int, int] | None = None) -> None:
+        """Close the run: the app knows it is over (all its processes are gone).
+
+        ``state``/``message`` are used only when the driver did not already report an end
+        (a Stop, or a driver that died); tasks still running become *interrupted*.
+        """
+        if self.state not in END_STATES or state == STOPPED:
+            if not (state == STOPPED and self.state in END_STATES):
+                self.state = state
+                self.message = message
+        self.end_ns = end_ns
+        if produced is not None:
+            self.produced = produced
+        running = self.task_status == RUNNING
+        self.task_status[running] = INTERRUPTED
+        self._changed()
+
+    def describe_loss(self) -> str:
+        """A sentence about events lost, naming the workers that lost them."""
+        lost = self.lost_by_pid()
+        if not lost:
+            return "no events lost" if self.produced is not None else "loss not known"
+        parts = []
+        for pid, count in sorted(lost.items()):
+            lane = self.lane(pid)
+            name = lane.label if lane else f"PID {pid}"
+            parts.append(f"{count} from {name}")
+        return f"{sum(lost.values())} events lost ({', '.join(parts)})"
