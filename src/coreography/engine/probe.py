@@ -199,6 +199,12 @@ class Probe:
                 self._inject_fault(task_id)
             result = run_workload(self.spec.workload, arg, self.spec.calibration)
         except BaseException as exc:
+            try:  # travels with the exception (in its __dict__) back to the driver
+                exc.coreography_task = task_id  # type: ignore[attr-defined]
+                exc.coreography_pid = self.pid  # type: ignore[attr-defined]
+                exc.coreography_lane = lane  # type: ignore[attr-defined]
+            except AttributeError:
+                pass
             self.text(Kind.TASK_FAILED, lane, task_id, describe_exception(exc))
             self.flush()
             state.task = -1

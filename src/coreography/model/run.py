@@ -411,7 +411,19 @@ class Run:
             status = {"state": RUN_FAILED, "message": text}
         state = status.get("state", RUN_FAILED)
         self.state = state if state in END_STATES else RUN_FAILED
-        self.message = str(status.get("message", ""))
+        message = str(status.get("message", ""))
+        pid = status.get("pid")
+        task = status.get("task")
+        if isinstance(task, int) and task in self.task_errors and "raised" in message:
+            # The task's own exception says more than the experiment's reaction to it.
+            first_line = self.task_errors[task].split("\n", 1)[0]
+            message = f"task {task} raised {first_line} (in worker process PID {pid})"
+        thread = status.get("lane", 0)
+        lane = self.lane(pid, thread if isinstance(thread, int) else 0) if isinstance(
+            pid, int) and pid else None
+        if lane is not None:  # name the worker as the timeline does
+            message = message.replace(f"worker process PID {pid}", lane.label)
+        self.message = message
         self.result_text = str(status.get("result", ""))
 
     def _apply_samples(self, samples: list[Sample]) -> None:

@@ -1,0 +1,300 @@
+"""The run controller: starts the driver, drains its events, ends its process tree.
+
+Qt-free, used alike by the window (from its timer) and by the headless CLI. It owns every
+process and thread of a run: one driver process, one reader thread that empties the
+event pipe continuously (writers block when a pipe is full), and one sampler thread.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
+import weakref
+from collections import deque
+from typing import Any
+
+import psutil
+
+from coreography.engine.driver import driver_main
+from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
+from coreography.engine.sampler import SamplerThread
+from coreography.model.experiment import Experiment
+from coreography.model.run import RUN_FAILED, STOPPED, Run
+
+#: After a terminate, how long processes get before they are killed.
+STOP_GRACE = 0.5
+#: Once the driver has gone, how long stray writers may keep the pipe open.
+LINGER = 1.0
+
+_live: weakref.WeakSet[RunController] = weakref.WeakSet()
+
+
+@atexit.register
+def _end_all_runs() -> None:
+    for controller in list(_live):
+        controller.shutdown()
+
+
+class RunController:
+    """Start, watch and stop one run at a time.
+
+    Parameters
+    ----------
+    sample_hz
+        How often psutil is read while a run is going (0.5 to 50).
+    echo
+        Also write the experiment's printed lines to this process's stdout.
+    """
+
+    def __init__(self, sample_hz: float = 10.0, echo: bool = False) -> None:
+        self.sample_hz = sample_hz
+        self.echo = echo
+        self.run: Run | None = None
+        self._driver: Any = None
+        self._reader_thread: threading.Thread | None = None
+        self._sampler: SamplerThread | None = None
+        self._frames: deque[bytes] = deque()
+        self._eof = threading.Event()
+        self._shared: Any = None
+        self._spec: ProbeSpec | None = None
+        self._stop_requested = False
+        self._driver_gone_at: float | None = None
+        _live.add(self)
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None and self._driver is not None
+
+    # -- starting -----------------------------------------------------------------------------
+    def start(self, experiment: Experiment) -> Run:
+        """Validate ``experiment`` and start it; return its (growing) :class:`Run`."""
+        if self.running:
+            raise RuntimeError("a run is already in progress; stop it first")
+        experiment.validate()
+        ctx = multiprocessing.get_context("spawn")  # never fork a process that may run Qt
+        reader, writer = ctx.Pipe(duplex=False)
+        slots = (experiment.tasks if experiment.model == "processes" else experiment.workers * 4) + 8
+        self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
+        spec = ProbeSpec(
+            conn=writer,
+            workload=experiment.workload,
+            calibration=None,
+            shared=self._shared,
+            next_slot=ctx.Value("i", 1),
+            write_lock=None if sys.platform.startswith("linux") else ctx.Lock(),
+            echo=self.echo,
+        )
+        run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
+        driver = ctx.Process(target=driver_main, args=(experiment.to_dict(), spec),
+                             name="coreography-driver")
+        driver.start()
+        writer.close()  # from now on, end of file means every writer has gone
+        self.run, self._driver = run, driver
+        self._spec = spec  # its named semaphore must outlive the driver's start-up
+        self._frames = deque()
+        self._eof = threading.Event()
+        self._stop_requested = False
+        self._driver_gone_at = None
+        run.set_driver(driver.pid)
+        self._reader_thread = threading.Thread(
+            target=_read_frames, args=(reader, self._frames, self._eof),
+            name="coreography-reader", daemon=True)
+        self._reader_thread.start()
+        self._sampler = SamplerThread(driver.pid, self.sample_hz)
+        return run
+
+    # -- each tick ---------------------------------------------------------------------------------
+    def poll(self, budget: int = 5000) -> bool:
+        """Apply up to ``budget`` frames and all new samples to the run; notice its end.
+
+        Returns True when the run changed.
+        """
+        run = self.run
+        if run is None or self._driver is None:
+            return False
+        frames = []
+        while self._frames and len(frames) < budget:
+            frames.append(self._frames.popleft())
+        samples = self._sampler.take() if self._sampler else []
+        changed = bool(frames or samples)
+        if changed:
+            run.apply(frames, samples)
+        if not self._frames and self._check_end():
+            changed = True
+        return changed
+
+    @property
+    def backlog(self) -> int:
+        """Frames received but not yet applied (a sign the view is falling behind)."""
+        return len(self._frames)
+
+    def _check_end(self) -> bool:
+        driver = self._driver
+        if self._eof.is_set():
+            self._finish()
+            return True
+        if driver.exitcode is not None:
+            # The driver is gone; a stray worker may still hold the pipe open.
+            now = time.monotonic()
+            if self._driver_gone_at is None:
+                self._driver_gone_at = now
+            elif now - self._driver_gone_at > LINGER:
+                _end_tree(driver, [], STOP_GRACE)
+        return False
+
+    def _finish(self) -> None:
+        run, driver = self.run, self._driver
+        assert run is not None
+        # The pipe is closed: the driver is leaving. Whatever is left (a worker that
+        # outlived the driver) goes now.
+        driver.join(LINGER)
+        _end_tree(driver, [], STOP_GRACE)
+        driver.join(5)
+        self._reader_thread.join(5)
+        if self._sampler is not None:
+            run.apply([], self._sampler.take())
+            self._sampler.stop()
+            self._sampler = None
+        code = driver.exitcode
+        if self._stop_requested:
+            state, message = STOPPED, "stopped by the user"
+        else:
+            from coreography.engine.driver import describe_exit
+
+            state = RUN_FAILED
+            message = f"the experiment's main process {describe_exit(code or 0)} before the end"
+        run.finish(state, message, time.perf_counter_ns(), self._produced())
+        driver.close()
+        self._driver = None
+        self._spec = None
+
+    def _produced(self) -> dict[int, int]:
+        shared = self._shared
+        produced: dict[int, int] = {}
+        for slot in range(len(shared) // SLOT_FIELDS):
+            pid = int(shared[slot * SLOT_FIELDS + 1])
+            if pid:
+                produced[pid] = produced.get(pid, 0) + int(shared[slot * SLOT_FIELDS])
+        return produced
+
+    # -- stopping ------------------------------------------------------------------------------------
+    def stop(self) -> None:
+        """End the driver and every descendant now; the run ends as *stopped*."""
+        if self._driver is None:
+            return
+        if not (self.run and self.run.is_over):
+            self._stop_requested = True
+        _end_tree(self._driver, _descendants(self._driver.pid), STOP_GRACE)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop any run and wait until it is fully over (window close, app exit)."""
+        if self._driver is None:
+            return
+        self.stop()
+        deadline = time.monotonic() + timeout
+        while self._driver is not None and time.monotonic() < deadline:
+            self.poll(budget=100_000)
+            if self._driver is not None:
+                time.sleep(0.01)
+        if self._driver is not None:  # the pipe never closed; give up on its last frames
+            self._eof.set()
+            self._finish()
+
+    def wait(self, timeout: float | None = None, on_tick: Any = None, tick: float = 0.05) -> bool:
+        """Poll until the run is over (headless use). Returns False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self._driver is not None:
+            self.poll(budget=100_000)
+            if on_tick is not None:
+                on_tick(self.run)
+            if self._driver is None:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            self._eof.wait(tick)
+        return True
+
+
+def _read_frames(reader: Any, frames: deque[bytes], eof: threading.Event) -> None:
+    """Empty the pipe as fast as frames come, until every writer has closed it."""
+    try:
+        while True:
+            try:
+                frames.append(reader.recv_bytes())
+            except (EOFError, OSError):
+                break
+    finally:
+        reader.close()
+        eof.set()
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _end_tree(driver: Any, known: list[psutil.Process], grace: float) -> None:
+    """Terminate the driver, its process group and ``known`` descendants; kill leftovers.
+
+    The driver is our own child and is reaped through multiprocessing (so its exit code
+    stays readable); everything below it is only signalled and watched.
+    """
+    procs = list(known)
+    procs += [p for p in _descendants(driver.pid) if p not in procs]
+    group = _group_of(driver.pid)
+    for sig in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
+        if group is not None:
+            try:
+                os.killpg(group, sig)
+            except OSError:
+                pass
+        for proc in procs:
+            try:
+                proc.send_signal(sig)
+            except psutil.Error:
+                pass
+        if driver.exitcode is None:
+            if sig == signal.SIGTERM:
+                driver.terminate()
+            else:
+                driver.kill()
+        procs = _wait_gone(procs, driver, grace)
+        if not procs and driver.exitcode is not None:
+            break
+
+
+def _wait_gone(procs: list[psutil.Process], driver: Any, timeout: float) -> list[psutil.Process]:
+    """Wait until ``procs`` are gone or zombies (their parent may be dead) and the driver
+    has exited; return those still alive."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [p for p in procs if _alive(p)]
+        driver.join(0)
+        if (not alive and driver.exitcode is not None) or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.01)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _group_of(pid: int) -> int | None:
+    """The driver's own process group, once it has made one (never the app's)."""
+    if not hasattr(os, "getpgid"):
+        return None
+    try:
+        group = os.getpgid(pid)
+    except OSError:
+        return None
+    return group if group == pid and group != os.getpgrp() else None

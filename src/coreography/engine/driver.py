@@ -1,0 +1,354 @@
+"""The driver: the experiment's ``if __name__ == "__main__":``, in its own process.
+
+Started by the controller with the ``spawn`` method; it has no Qt, so it may use any
+start method for its own workers. It leads its own process group, watches its parent
+(an orphaned experiment must not outlive the app) and its workers (``Pool`` hangs
+forever when a worker dies; the driver notices, reports and ends the run).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import multiprocessing
+import multiprocessing.connection
+import multiprocessing.pool
+import os
+import signal
+import sys
+import threading
+import time
+import warnings
+from dataclasses import replace
+from typing import Any
+
+from coreography.engine import probe as probe_mod
+from coreography.engine.probe import SLOT_FIELDS, ProbeSpec, describe_exception
+from coreography.engine.workloads import calibrate
+from coreography.model.events import Kind, clip_text
+from coreography.model.experiment import POOL_MODELS, TIMED_WORKLOADS, Experiment
+
+WATCH_PERIOD = 0.02  # seconds between looks at the workers
+
+
+def signal_name(code: int) -> str:
+    try:
+        return signal.Signals(code).name
+    except ValueError:
+        return f"signal {code}"
+
+
+def describe_exit(code: int) -> str:
+    """``exit code 3`` or ``killed by signal 9 (SIGKILL)``."""
+    if code < 0:
+        return f"killed by signal {-code} ({signal_name(-code)})"
+    return f"exited with code {code}"
+
+
+class Driver:
+    """Runs one experiment and reports everything about it."""
+
+    def __init__(self, experiment: Experiment, spec: ProbeSpec) -> None:
+        self.experiment = experiment
+        self.spec = spec
+        self.ctx = multiprocessing.get_context(experiment.start_method)
+        self.probe = probe_mod.install(replace(spec, is_driver=True))
+        self._end_lock = threading.Lock()
+        self._ended = False
+        self._processes: dict[int, Any] = {}  # pid -> Process, every worker ever seen
+        self._worker_source: Any = None  # callable returning the current worker Processes
+        self._done = threading.Event()
+
+    # -- the end, exactly once --------------------------------------------------------------
+    def end(self, state: str, message: str, result: str = "", **extra: Any) -> bool:
+        with self._end_lock:
+            if self._ended:
+                return False
+            self._ended = True
+        self._done.set()
+        for pid, process in list(self._processes.items()):
+            code = process.exitcode
+            if code is not None:
+                self.probe.emit(Kind.WORKER_EXITED, 0, -1, float(code), pid)
+        status = {"state": state, "message": message, "result": result, **extra}
+        self.probe.text(Kind.RUN_FINISHED, 0, -1, json.dumps(status))
+        if isinstance(sys.stdout, probe_mod.LineCapture):
+            sys.stdout.flush()
+        self.probe.close()
+        return True
+
+    def fail_and_exit(self, message: str, **extra: Any) -> None:
+        """A worker died: report it, end every other process, leave at once."""
+        if self.end("failed", message, **extra):
+            _kill_descendants()
+            os._exit(0)
+
+    # -- watching workers ---------------------------------------------------------------------
+    def watch(self, source: Any) -> None:
+        """Watch the Processes ``source()`` returns, until the run ends."""
+        self._worker_source = source
+        threading.Thread(target=self._watch_loop, name="coreography-watch", daemon=True).start()
+
+    def _watch_loop(self) -> None:
+        while not self._done.wait(WATCH_PERIOD):
+            death = self._find_death()
+            if death is not None:
+                self.fail_and_exit(**death)
+                return
+
+    def _find_death(self) -> dict[str, Any] | None:
+        """The first worker that ended abnormally, described, or None."""
+        try:
+            current = list(self._worker_source() or []) if self._worker_source else []
+        except Exception:  # the pool may be changing its list right now
+            current = []
+        for process in current + _created:
+            if process.pid is not None:
+                self._processes.setdefault(process.pid, process)
+        for pid, process in list(self._processes.items()):
+            code = process.exitcode
+            if code == 1 and self.experiment.model == "processes":
+                continue  # the task raised; the driver's join loop reports it
+            if code not in (None, 0):
+                task = self._task_of(pid)
+                where = f" while running task {task}" if task >= 0 else ""
+                return {
+                    "message": f"worker process PID {pid} {describe_exit(code)}{where}",
+                    "pid": pid, "task": task, "exit_code": code,
+                }
+        return None
+
+    def _task_of(self, pid: int) -> int:
+        shared = self.spec.shared
+        for slot in range(len(shared) // SLOT_FIELDS):
+            if shared[slot * SLOT_FIELDS + 1] == pid:
+                return int(shared[slot * SLOT_FIELDS + 2])
+        return -1
+
+    # -- running --------------------------------------------------------------------------------
+    def run(self) -> None:
+        exp = self.experiment
+        probe = self.probe
+        probe.emit(Kind.RUN_STARTED, 0, -1, float(exp.tasks))
+        calibration = calibrate() if exp.workload in TIMED_WORKLOADS else None
+        self.worker_spec = replace(
+            self.spec,
+            calibration=calibration,
+            fault_kind=exp.fault.kind,
+            fault_task=exp.fault.task if exp.fault.kind != "none" else -1,
+            is_driver=False,
+        )
+        probe.spec = replace(probe.spec, calibration=calibration,
+                             fault_kind=self.worker_spec.fault_kind,
+                             fault_task=self.worker_spec.fault_task)
+        items = list(enumerate(exp.task_args()))
+        try:
+            results = self._execute(items)
+        except BaseException as exc:  # the experiment's own failure: report it plainly
+            death = self._find_death()  # a broken pool: say which worker died, and how
+            if death is not None:
+                self.fail_and_exit(**death)
+            self.end("failed", _failure_message(exc), error=describe_exception(exc),
+                     task=getattr(exc, "coreography_task", -1),
+                     lane=getattr(exc, "coreography_lane", 0),
+                     pid=getattr(exc, "coreography_pid", 0))
+            return
+        self.end("finished", "finished", result=clip_text(repr(results), 2000))
+
+    def _execute(self, items: list[tuple[int, Any]]) -> list[Any]:
+        exp = self.experiment
+        model = exp.model
+        probe = self.probe
+        chunksize = exp.chunksize or None
+        if model == "sequential":
+            probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
+            return [probe_mod.call(item) for item in items]
+        if model == "threads":
+            return self._threads(items)
+        if model == "thread-pool":
+            probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
+            with concurrent.futures.ThreadPoolExecutor(exp.workers, initializer=_register_thread) as ex:
+                probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
+                return list(ex.map(probe_mod.call, items))
+        if model == "processes":
+            return self._processes_per_task(items)
+        if model in POOL_MODELS:
+            return self._pool(items, chunksize)
+        if model == "process-pool":
+            probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
+            ex = concurrent.futures.ProcessPoolExecutor(
+                exp.workers, mp_context=_RecordingContext(self.ctx), initializer=probe_mod.install,
+                initargs=(self.worker_spec,))
+            self.watch(lambda: list((ex._processes or {}).values()))
+            try:
+                probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
+                return list(ex.map(probe_mod.call, items, chunksize=chunksize or 1))
+            finally:
+                ex.shutdown(wait=True, cancel_futures=True)
+        raise ValueError(f"unknown model {model!r}")
+
+    def _pool(self, items: list[tuple[int, Any]], chunksize: int | None) -> list[Any]:
+        exp = self.experiment
+        probe = self.probe
+        probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
+        pool = _WatchedPool(exp.workers, initializer=probe_mod.install,
+                            initargs=(self.worker_spec,), context=self.ctx)
+        self.watch(lambda: pool._pool)
+        try:
+            if exp.model == "pool-apply-async":
+                handles = []
+                for task_id, arg in items:
+                    probe.emit(Kind.TASKS_SUBMITTED, 0, task_id, 1.0)
+                    handles.append(pool.apply_async(probe_mod.call_star, (task_id, arg)))
+                results = [handle.get() for handle in handles]
+            else:
+                probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
+                if exp.model == "pool-map":
+                    results = pool.map(probe_mod.call, items, chunksize)
+                elif exp.model == "pool-imap":
+                    results = list(pool.imap(probe_mod.call, items, chunksize or 1))
+                elif exp.model == "pool-imap-unordered":
+                    results = list(pool.imap_unordered(probe_mod.call, items, chunksize or 1))
+                else:
+                    results = pool.starmap(probe_mod.call_star, items, chunksize)
+        except BaseException:
+            pool.terminate()
+            raise
+        pool.close()
+        pool.join()
+        return results
+
+    def _processes_per_task(self, items: list[tuple[int, Any]]) -> list[Any]:
+        probe = self.probe
+        processes = []
+        self.watch(lambda: processes)
+        probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
+        for task_id, arg in items:
+            probe.emit(Kind.WORKERS_REQUESTED, 0, task_id, 1.0)
+            process = self.ctx.Process(
+                target=probe_mod.process_main, args=(self.worker_spec, task_id, arg),
+                name=f"task-{task_id}")
+            process.start()
+            processes.append(process)
+        for process in processes:
+            process.join()
+        failed = [p for p in processes if p.exitcode == 1]
+        if failed:
+            first = failed[0]
+            error = RuntimeError(
+                f"{len(failed)} of {len(processes)} processes ended with an error")
+            error.coreography_task = int(first.name.removeprefix("task-"))  # type: ignore[attr-defined]
+            error.coreography_pid = first.pid  # type: ignore[attr-defined]
+            raise error
+        return [None] * len(processes)
+
+    def _threads(self, items: list[tuple[int, Any]]) -> list[Any]:
+        probe = self.probe
+        results: list[Any] = [None] * len(items)
+        errors: list[BaseException] = []
+
+        def body(item: tuple[int, Any]) -> None:
+            try:
+                results[item[0]] = probe_mod.call(item)
+            except BaseException as exc:
+                errors.append(exc)
+
+        probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(len(items)))
+        probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
+        threads = [threading.Thread(target=body, args=(item,), name=f"task-{item[0]}")
+                   for item in items]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return results
+
+
+#: Every worker Process a pool ever created, so that none dies unseen: Pool reaps and
+#: replaces dead workers on its own, and would then wait forever for the lost task.
+_created: list[Any] = []
+
+
+class _WatchedPool(multiprocessing.pool.Pool):
+    @staticmethod
+    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:  # noqa: N802 (Pool's hook name)
+        process = ctx.Process(*args, **kwds)
+        _created.append(process)
+        return process
+
+
+class _RecordingContext:
+    """A start-method context whose Processes are recorded in :data:`_created`."""
+
+    def __init__(self, ctx: Any) -> None:
+        self._ctx = ctx
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ctx, name)
+
+    def Process(self, *args: Any, **kwds: Any) -> Any:  # noqa: N802 (the context's name)
+        process = self._ctx.Process(*args, **kwds)
+        _created.append(process)
+        return process
+
+
+def _register_thread() -> None:
+    """Thread-pool initializer: give the thread its lane before its first task."""
+    probe = probe_mod.current()
+    if probe is not None:
+        probe.lane()
+
+
+def _failure_message(exc: BaseException) -> str:
+    task = getattr(exc, "coreography_task", None)
+    pid = getattr(exc, "coreography_pid", None)
+    text = f"{type(exc).__name__}: {exc}"
+    if task is None:
+        return f"the experiment raised {text}"
+    return f"task {task} raised {text} (in worker process PID {pid})"
+
+
+def _kill_descendants() -> None:
+    import psutil
+
+    try:
+        children = psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return
+    for child in children:
+        try:
+            child.kill()
+        except psutil.Error:
+            pass
+
+
+def _watch_parent() -> None:
+    """End this whole process group when the app that started it disappears."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def wait() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        _kill_descendants()
+        if hasattr(os, "killpg"):
+            try:
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            except OSError:
+                pass
+        os._exit(1)
+
+    threading.Thread(target=wait, name="coreography-parent-watch", daemon=True).start()
+
+
+def driver_main(experiment_data: dict[str, Any], spec: ProbeSpec) -> None:
+    """Entry point of the driver process (the target the controller spawns)."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # Stop can now end the whole tree with one killpg.
+    _watch_parent()
+    # The driver has no Qt and forks on purpose; its helper threads hold no locks then.
+    warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks")
+    experiment = Experiment.from_dict(experiment_data)
+    Driver(experiment, spec).run()

@@ -1,0 +1,190 @@
+"""The timeline view: one lane per process or thread, one bar per task, live."""
+
+from __future__ import annotations
+
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from coreography.gui import theme
+from coreography.gui.widgets.timeline_index import TimelineIndex
+from coreography.gui.widgets.timeline_item import TimelineItem
+from coreography.model.run import STATUS_NAMES, Run
+
+FOLLOW_MIN_WINDOW_S = 1.0
+
+
+class TimelineViewBox(pg.ViewBox):
+    """A ViewBox that zooms and pans in time only and fits everything on double-click."""
+
+    sig_fit_requested = Signal()
+    """Emitted on a left double-click; no arguments."""
+
+    def __init__(self) -> None:
+        super().__init__(invertY=True, enableMenu=False)
+        self.setMouseEnabled(x=True, y=False)
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
+        if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
+            ev.accept()
+            self.sig_fit_requested.emit()
+            return
+        super().mouseClickEvent(ev)
+
+
+class TimelineView(QWidget):
+    """Shows a :class:`Run`'s lanes; :meth:`refresh` once per timer tick."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.index = TimelineIndex()
+        self.item = TimelineItem(self.index)
+        self.view_box = TimelineViewBox()
+        self.plot = pg.PlotWidget(viewBox=self.view_box)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.showGrid(x=True, y=False, alpha=theme.GRID_ALPHA)
+        self.plot.setLabel("bottom", "seconds since the run started")
+        self.plot.addItem(self.item)
+        self.plot.setXRange(0.0, 1.0, padding=0.0)
+        self.plot.setYRange(0.0, 1.0, padding=0.0)
+        self.view_box.disableAutoRange()
+        self.view_box.setLimits(xMin=-1.0, minXRange=1e-6)
+        self.lane_axis: pg.AxisItem = self.plot.getAxis("left")
+        self.lane_axis.setStyle(tickLength=0)
+        self.lane_axis.setWidth(150)
+        self.item.setAcceptHoverEvents(True)
+        self.item.hoverEvent = self._on_item_hover  # type: ignore[method-assign]
+
+        self.follow = QCheckBox("Follow")
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Keep the live edge of the run in view (off when you pan or zoom)")
+        self.fit_button = QPushButton("Fit all")
+        self.fit_button.setToolTip("Show the whole run (or double-click the timeline)")
+        self.summary = QLabel("No run yet: choose an experiment and press Run (Space).")
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 2, 4, 0)
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.follow)
+        top.addWidget(self.fit_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.plot, 1)
+
+        self.fit_button.clicked.connect(self.fit_all)
+        self.view_box.sig_fit_requested.connect(self.fit_all)
+        self.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
+        self._lane_count = 0
+
+    # -- model ------------------------------------------------------------------------
+    def set_run(self, run: Run | None) -> None:
+        """Show ``run`` from scratch (a new run or a recording)."""
+        self.index.reset(run)
+        self.item.reset_colors()
+        self._lane_count = -1
+        self.follow.setChecked(run is not None and not run.is_over)
+        self.refresh()
+        if run is not None and run.is_over:
+            self.fit_all()
+        else:
+            self.plot.setXRange(0.0, FOLLOW_MIN_WINDOW_S, padding=0.0)
+
+    def refresh(self) -> None:
+        """Take in what is new in the run and redraw once (called by the presenter)."""
+        run = self.index.run
+        if run is None:
+            self._set_lanes([])
+            self.item.update()
+            return
+        self.item.now_s = float(run.seconds(time.perf_counter_ns()))
+        if run.is_over:
+            self.item.now_s = float(run.seconds(run.last_time()))
+        self.index.sync()
+        if len(run.lanes) != self._lane_count:
+            self._set_lanes([lane.label for lane in run.lanes])
+        self.item.update_bounds()
+        if self.follow.isChecked() and not run.is_over:
+            self._follow()
+        self.summary.setText(self._describe(run))
+        self.item.update()
+
+    def _describe(self, run: Run) -> str:
+        workers = len(run.worker_lanes())
+        return (f"{workers} worker lane{'s' if workers != 1 else ''} · "
+                f"{self.index.bars:,} of {run.n_tasks:,} task bars · "
+                f"{run.experiment.model}, {run.experiment.start_method}")
+
+    def _set_lanes(self, labels: list[str]) -> None:
+        self._lane_count = len(labels)
+        self.lane_axis.setTicks([[(i + 0.5, label) for i, label in enumerate(labels)]])
+        self.plot.setYRange(0.0, max(len(labels), 1), padding=0.0)
+
+    def _follow(self) -> None:
+        (x0, x1), _ = self.view_box.viewRange()
+        width = max(x1 - x0, FOLLOW_MIN_WINDOW_S)
+        edge = self.item.now_s
+        if edge * 1.05 > x1 or x0 > 0 and edge < x1 - width:
+            right = max(edge + width * 0.1, width)
+            self.plot.setXRange(right - width, right, padding=0.0)
+
+    def fit_all(self) -> None:
+        """Show the whole run, all lanes."""
+        extent = self.index.extent(self.item.now_s)
+        self.plot.setXRange(-extent * 0.01, extent * 1.02, padding=0.0)
+        self.plot.setYRange(0.0, max(self._lane_count, 1), padding=0.0)
+
+    def _on_view_box_range_changed_manually(self, *_args) -> None:
+        self.follow.setChecked(False)
+
+    # -- hover ------------------------------------------------------------------------
+    def task_at(self, x: float, y: float) -> int | None:
+        """The task drawn at data point (seconds, lane position), with a few pixels' slack."""
+        pixel = self.item.pixelWidth() or 0.0
+        return self.index.bar_at(int(y), x, 3 * pixel, self.item.now_s)
+
+    def describe_task(self, task: int) -> str:
+        run = self.index.run
+        if run is None:
+            return ""
+        lane = run.lanes[int(run.task_lane[task])] if run.task_lane[task] >= 0 else None
+        status = STATUS_NAMES.get(int(run.task_status[task]), "?")
+        lines = [f"Task {task} · {status}", f"argument: {self.index.task_arg(task)!r}"]
+        if lane is not None:
+            lines.append(lane.label)
+        start = run.task_start[task]
+        end = run.task_end[task]
+        if start >= 0:
+            begin = run.seconds(int(start))
+            if end >= 0:
+                lines.append(f"{begin:.4f} s → {run.seconds(int(end)):.4f} s "
+                             f"({(end - start) / 1e6:.3f} ms)")
+            else:
+                lines.append(f"started at {begin:.4f} s, not finished")
+        if task in run.task_errors:
+            lines.append("error: " + run.task_errors[task].strip().splitlines()[0][:200])
+        else:
+            result = _one_result(run, task)
+            if result is not None:
+                lines.append(f"result: {result!r}"[:200])
+        return "\n".join(lines)
+
+    def _on_item_hover(self, event) -> None:
+        if event.isExit():
+            self.item.setToolTip("")
+            return
+        pos = event.pos()
+        task = self.task_at(pos.x(), pos.y())
+        self.item.setToolTip(self.describe_task(task) if task is not None else "")
+
+
+def _one_result(run: Run, task: int) -> object:
+    if task in run.task_text:
+        return run.task_text[task]
+    value = float(run.task_value[task])
+    if value != value:
+        return None
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value

@@ -1,0 +1,162 @@
+"""Per-lane, start-sorted numpy arrays of a run's task bars, kept in step with the run."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from coreography.model.events import Kind
+from coreography.model.run import FAILED, INTERRUPTED, NO_TIME, GrowArray, Run
+
+OPEN = math.inf  # end of a bar that is still running
+
+
+class LaneBars:
+    """One lane's bars in the order they started (a lane runs one task at a time, so its
+    starts *and* ends are sorted: every lookup is a ``searchsorted``)."""
+
+    def __init__(self) -> None:
+        self.ids = GrowArray(np.int32, capacity=64)
+        self.starts = GrowArray(np.float64, capacity=64)
+        self.ends = GrowArray(np.float64, capacity=64)
+        self.open: list[int] = []  # positions of bars whose end is not known yet
+        self.failed: list[int] = []
+        self.interrupted: list[int] = []
+        self.prints = GrowArray(np.float64, capacity=64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+class TimelineIndex:
+    """What the timeline paints, in seconds since the run's start, updated incrementally.
+
+    ``sync`` costs time proportional to what is new since the last call, never to the
+    size of the run, so a live tick stays cheap at a million bars.
+    """
+
+    def __init__(self) -> None:
+        self.run: Run | None = None
+        self.lanes: list[LaneBars] = []
+        self._texts_seen = 0
+        self._args: list | None = None
+        self.bars = 0
+
+    def reset(self, run: Run | None) -> None:
+        self.run = run
+        self.lanes = []
+        self._texts_seen = 0
+        self._args = None
+        self.bars = 0
+
+    def sync(self) -> bool:
+        """Take in what the run learned since the last call; True if anything changed."""
+        run = self.run
+        if run is None:
+            return False
+        changed = False
+        while len(self.lanes) < len(run.lanes):
+            self.lanes.append(LaneBars())
+            changed = True
+        for lane, bars in zip(run.lanes, self.lanes, strict=False):
+            changed |= self._close_open(bars)
+            ids = lane.tasks.view()
+            if len(ids) > len(bars):
+                self._ingest(bars, ids[len(bars) :])
+                changed = True
+        changed |= self._sync_prints()
+        return changed
+
+    def _ingest(self, bars: LaneBars, ids: np.ndarray) -> None:
+        run = self.run
+        assert run is not None
+        first = len(bars)
+        starts = (run.task_start[ids] - run.t0) / 1e9
+        raw_ends = run.task_end[ids]
+        ends = np.where(raw_ends != NO_TIME, (raw_ends - run.t0) / 1e9, OPEN)
+        status = run.task_status[ids]
+        bars.ids.extend(ids)
+        bars.starts.extend(starts)
+        bars.ends.extend(ends)
+        self.bars += len(ids)
+        bars.open.extend((first + np.flatnonzero(ends == OPEN)).tolist())
+        bars.failed.extend((first + np.flatnonzero(status == FAILED)).tolist())
+        self._close_open(bars)
+
+    def _close_open(self, bars: LaneBars) -> bool:
+        """Give running bars their end once the run knows it (or the run is over)."""
+        if not bars.open:
+            return False
+        run = self.run
+        assert run is not None
+        ids, ends = bars.ids.view(), bars.ends.view()
+        still_open = []
+        changed = False
+        for position in bars.open:
+            task = int(ids[position])
+            end = int(run.task_end[task])
+            status = int(run.task_status[task])
+            if end != NO_TIME:
+                ends[position] = (end - run.t0) / 1e9
+                if status == FAILED:
+                    bars.failed.append(position)
+                changed = True
+            elif status == INTERRUPTED:
+                last = run.end_ns if run.end_ns != NO_TIME else run.last_time()
+                ends[position] = max((last - run.t0) / 1e9, bars.starts.view()[position])
+                bars.interrupted.append(position)
+                changed = True
+            else:
+                still_open.append(position)
+        bars.open = still_open
+        return changed
+
+    def _sync_prints(self) -> bool:
+        run = self.run
+        assert run is not None
+        texts = run.texts
+        if len(texts) == self._texts_seen:
+            return False
+        per_lane: dict[int, list[int]] = {}
+        for line in texts[self._texts_seen :]:
+            if line.kind == Kind.STDOUT and 0 <= line.lane < len(self.lanes):
+                per_lane.setdefault(line.lane, []).append(line.t)
+        self._texts_seen = len(texts)
+        for lane, times in per_lane.items():
+            self.lanes[lane].prints.extend((np.asarray(times, np.int64) - run.t0) / 1e9)
+        return True
+
+    # -- queries ----------------------------------------------------------------------
+    def extent(self, now_s: float) -> float:
+        """The latest time worth showing, in seconds."""
+        run = self.run
+        if run is None:
+            return 1.0
+        latest = run.seconds(run.last_time())
+        if not run.is_over:
+            latest = max(latest, now_s)
+        return max(float(latest), 1e-3)
+
+    def bar_at(self, lane: int, x: float, tolerance: float, now_s: float) -> int | None:
+        """The task drawn at ``x`` seconds in ``lane`` (within ``tolerance``), or None."""
+        if not 0 <= lane < len(self.lanes):
+            return None
+        bars = self.lanes[lane]
+        starts, ends = bars.starts.view(), bars.ends.view()
+        if not len(starts):
+            return None
+        i = int(np.searchsorted(starts, x + tolerance, "right")) - 1
+        if i < 0:
+            return None
+        end = min(float(ends[i]), now_s)
+        if x - tolerance <= end:
+            return int(bars.ids.view()[i])
+        return None
+
+    def task_arg(self, task: int) -> object:
+        if self._args is None and self.run is not None:
+            self._args = self.run.experiment.task_args()
+        if self._args is not None and 0 <= task < len(self._args):
+            return self._args[task]
+        return None

@@ -1,0 +1,247 @@
+"""The timeline's one graphics item: paints every lane's bars from numpy with level of detail."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPolygon
+
+from coreography.gui import theme
+from coreography.gui.widgets.timeline_index import TimelineIndex
+from coreography.model.run import NO_TIME
+
+#: Below this many pixels per bar on average a lane is drawn as sampled pixel columns.
+DENSE_PX_PER_BAR = 3.0
+#: Bars at least this wide get a one-pixel gap so that neighbouring tasks stay distinct.
+GAP_FROM_PX = 5
+LANE_FILL = 0.72  # share of a lane's height taken by its bars
+MARKER_PX = 5
+
+
+class TimelineItem(pg.GraphicsObject):
+    """Lanes of task bars in data coordinates: x in seconds, lane ``i`` spans y ``[i, i+1]``.
+
+    Painting works in device pixels: per lane it finds the visible bars with
+    ``searchsorted``; where they are denser than a few pixels each it samples one pixel
+    column at a time (a column is busy if the last bar starting before its right edge
+    ends after its left edge), so the cost follows the width of the view, not the
+    number of bars.
+    """
+
+    def __init__(self, index: TimelineIndex) -> None:
+        super().__init__()
+        self.index = index
+        self.now_s = 0.0  # the live edge that running bars grow to
+        self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
+        self._colors: list[tuple[QColor, QColor, QColor, QColor]] = []
+        self._font_metrics: QFontMetrics | None = None
+        self.last_paint_rects = 0  # for tests and benchmarks
+
+    # -- geometry ---------------------------------------------------------------------
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+        return self._bounds
+
+    def update_bounds(self) -> None:
+        run = self.index.run
+        lanes = max(len(run.lanes), 1) if run is not None else 1
+        bounds = QRectF(0.0, 0.0, self.index.extent(self.now_s) * 1.05 + 1.0, float(lanes))
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+
+    def lane_colors(self, lane: int) -> tuple[QColor, QColor, QColor, QColor]:
+        """(base, alternate, running, text) colors of a lane, computed once."""
+        run = self.index.run
+        while len(self._colors) <= lane:
+            number = len(self._colors)
+            role = run.lanes[number].role if run is not None and number < len(run.lanes) else ""
+            slot = run.lanes[number].number - 1 if run is not None and role != "main" else 0
+            base = theme.lane_color(slot, role)
+            light = base.lightness() > 150
+            self._colors.append(
+                (base, base.darker(125) if light else base.lighter(135), base.lighter(160),
+                 QColor("#000000") if light else QColor("#FFFFFF"))
+            )
+        return self._colors[lane]
+
+    def reset_colors(self) -> None:
+        self._colors = []
+
+    # -- painting ---------------------------------------------------------------------
+    def paint(self, painter: QPainter, *args) -> None:
+        run = self.index.run
+        view = self.getViewBox()
+        if run is None or view is None or not self.index.lanes:
+            return
+        transform = painter.transform()
+        sx, dx, sy, dy = transform.m11(), transform.dx(), transform.m22(), transform.dy()
+        if sx <= 0 or not math.isfinite(sx) or sy == 0:
+            return
+        (x0, x1), (y0, y1) = view.viewRange()
+        painter.resetTransform()  # everything below is in whole device pixels: crisp, cheap
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(theme.no_pen())
+        if self._font_metrics is None:
+            self._font_metrics = QFontMetrics(painter.font())
+        first = max(int(math.floor(min(y0, y1))), 0)
+        last = min(int(math.ceil(max(y0, y1))), len(self.index.lanes))
+        rects = 0
+        for lane in range(first, last):
+            top_a, top_b = lane * sy + dy, (lane + 1) * sy + dy
+            top, height = min(top_a, top_b), abs(top_b - top_a)
+            bar_top = int(round(top + height * (1 - LANE_FILL) / 2))
+            bar_height = max(int(round(height * LANE_FILL)), 1)
+            rects += self._paint_lane(painter, lane, x0, x1, sx, dx, bar_top, bar_height)
+        self.last_paint_rects = rects
+        painter.setTransform(transform)
+
+    def _paint_lane(self, painter, lane, x0, x1, sx, dx, top, height) -> int:
+        run = self.index.run
+        bars = self.index.lanes[lane]
+        info = run.lanes[lane]
+        base, alternate, running, text_color = self.lane_colors(lane)
+        self._paint_life(painter, info, sx, dx, top, height)
+        starts, ends = bars.starts.view(), bars.ends.view()
+        now = self.now_s if not run.is_over else math.inf
+        i0 = max(int(np.searchsorted(starts, x0, "left")) - 1, 0)
+        i1 = int(np.searchsorted(starts, x1, "right"))
+        count = i1 - i0
+        width_px = (x1 - x0) * sx
+        drawn = 0
+        if count > 0:
+            if count * DENSE_PX_PER_BAR > width_px:
+                drawn = self._paint_dense(painter, starts, ends, i0, x0, x1, sx, dx, now, top,
+                                          height, base)
+            else:
+                drawn = self._paint_bars(painter, bars, i0, i1, x0, x1, sx, dx, now, top, height,
+                                         base, alternate, text_color)
+        self._paint_special(painter, bars, x0, x1, sx, dx, now, top, height, running)
+        self._paint_prints(painter, bars, x0, x1, sx, dx, top)
+        return drawn
+
+    def _paint_life(self, painter, info, sx, dx, top, height) -> None:
+        """Worker start-up (requested → ready) as a hatched segment, then a thin life line."""
+        run = self.index.run
+        if info.requested_ns != NO_TIME and info.ready_ns != NO_TIME:
+            left = int((info.requested_ns - run.t0) / 1e9 * sx + dx)
+            right = max(int((info.ready_ns - run.t0) / 1e9 * sx + dx), left + 1)
+            painter.setBrush(theme.pattern_brush(theme.STARTUP_COLOR,
+                                                 Qt.BrushStyle.BDiagPattern))
+            painter.setPen(theme.thin_pen(theme.STARTUP_COLOR))
+            painter.drawRect(QRect(left, top, right - left, height - 1))
+            painter.setPen(theme.no_pen())
+        if info.ready_ns != NO_TIME:
+            end_ns = next((t for t in (info.exited_ns, info.done_ns) if t != NO_TIME),
+                          run.end_ns if run.end_ns != NO_TIME else None)
+            left = int((info.ready_ns - run.t0) / 1e9 * sx + dx)
+            end_s = (end_ns - run.t0) / 1e9 if end_ns is not None else self.now_s
+            right = max(int(end_s * sx + dx), left + 1)
+            painter.fillRect(QRect(left, top + height // 2, right - left, 1),
+                             QColor(theme.STARTUP_COLOR))
+        if info.exit_code not in (None, 0) and info.exited_ns != NO_TIME:
+            x = int((info.exited_ns - run.t0) / 1e9 * sx + dx)
+            painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
+            painter.drawLines([QLine(x - 4, top, x + 4, top + height),
+                               QLine(x - 4, top + height, x + 4, top)])
+            painter.setPen(theme.no_pen())
+
+    def _paint_dense(self, painter, starts, ends, i0, x0, x1, sx, dx, now, top, height,
+                     color) -> int:
+        """One sample per pixel column; busy columns merge into runs of filled pixels."""
+        left_px = int(math.floor(max(x0, starts[i0]) * sx + dx))
+        right_px = int(math.ceil(min(x1, now) * sx + dx))
+        if right_px <= left_px:
+            return 0
+        cols = np.arange(left_px, right_px + 1, dtype=np.float64)
+        edges = (cols - dx) / sx  # seconds at each column's left edge
+        last = np.searchsorted(starts, edges[1:], "left") - 1
+        busy = (last >= 0) & (ends[np.maximum(last, 0)] > edges[:-1])
+        if not busy.any():
+            return 0
+        flips = np.flatnonzero(np.diff(np.concatenate(([False], busy, [False])).astype(np.int8)))
+        run_starts, run_ends = flips[0::2], flips[1::2]
+        painter.setBrush(color)
+        rects = [QRect(left_px + a, top, b - a, height)
+                 for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True)]
+        painter.drawRects(rects)
+        return len(rects)
+
+    def _paint_bars(self, painter, bars, i0, i1, x0, x1, sx, dx, now, top, height, base,
+                    alternate, text_color) -> int:
+        """Bars wide enough to see one by one: alternate shades, a gap, labels if they fit."""
+        starts = bars.starts.view()[i0:i1]
+        ends = np.minimum(bars.ends.view()[i0:i1], now)
+        lo, hi = x0 * sx + dx - 2, x1 * sx + dx + 2
+        left = np.clip(starts * sx + dx, lo, hi).astype(np.int64)
+        right = np.clip(ends * sx + dx, lo, hi).astype(np.int64)
+        width = np.maximum(right - left, 1)
+        width = np.where(width >= GAP_FROM_PX, width - 1, width)
+        parity = (np.arange(i0, i1) & 1).astype(bool)
+        ids = bars.ids.view()[i0:i1]
+        rows = list(zip(left.tolist(), width.tolist(), strict=True))
+        for shade, mask in ((base, ~parity), (alternate, parity)):
+            picked = np.flatnonzero(mask).tolist()
+            if picked:
+                painter.setBrush(shade)
+                painter.drawRects([QRect(rows[k][0], top, rows[k][1], height) for k in picked])
+        self._paint_labels(painter, left, width, ids, top, height, text_color)
+        return len(rows)
+
+    def _paint_labels(self, painter, left, width, ids, top, height, color) -> None:
+        metrics = self._font_metrics
+        if metrics is None or height < metrics.height() - 2:
+            return
+        digit = metrics.horizontalAdvance("0")
+        need = (np.floor(np.log10(np.maximum(ids, 1))) + 2) * digit + 6  # "#" + digits + margin
+        fits = np.flatnonzero(width >= need)
+        if not len(fits):
+            return
+        painter.setPen(color)
+        flags = Qt.AlignmentFlag.AlignCenter
+        for k in fits.tolist():
+            painter.drawText(QRect(int(left[k]), top, int(width[k]), height), flags,
+                             f"#{int(ids[k])}")
+        painter.setPen(theme.no_pen())
+
+    def _paint_special(self, painter, bars, x0, x1, sx, dx, now, top, height, running) -> None:
+        """Running bars (open right edge, growing), failed and interrupted bars, on top."""
+        starts, ends = bars.starts.view(), bars.ends.view()
+        for position in bars.open:
+            left = int(starts[position] * sx + dx)
+            right = max(int(min(now, x1 + 1) * sx + dx), left + 2)
+            painter.setBrush(running)
+            painter.drawRect(QRect(left, top, right - left, height))
+            # An arrow head at the live edge: this bar is still growing.
+            mid = top + height // 2
+            painter.setBrush(running.darker(150))
+            painter.drawPolygon(QPolygon([QPoint(right - 1, top), QPoint(right + 5, mid),
+                                          QPoint(right - 1, top + height)]))
+        for positions, style in ((bars.failed, Qt.BrushStyle.SolidPattern),
+                                 (bars.interrupted, Qt.BrushStyle.Dense4Pattern)):
+            if not positions:
+                continue
+            painter.setBrush(theme.pattern_brush(theme.FAILED_COLOR, style))
+            painter.setPen(theme.thin_pen(theme.FAILED_COLOR))
+            rects = []
+            for position in positions:
+                left = int(starts[position] * sx + dx)
+                right = int(min(float(ends[position]), now) * sx + dx)
+                rects.append(QRect(left, top, max(right - left, 2), height - 1))
+            painter.drawRects(rects)
+            painter.setPen(theme.no_pen())
+
+    def _paint_prints(self, painter, bars, x0, x1, sx, dx, top) -> None:
+        """A small tick above the bar for every print(); one per pixel column at most."""
+        prints = bars.prints.view()
+        if not len(prints):
+            return
+        i0 = int(np.searchsorted(prints, x0, "left"))
+        i1 = int(np.searchsorted(prints, x1, "right"))
+        if i1 <= i0:
+            return
+        columns = np.unique((prints[i0:i1] * sx + dx).astype(np.int64))
+        painter.setBrush(QColor(theme.BLACK))
+        painter.drawRects([QRect(c, top - MARKER_PX, 1, MARKER_PX) for c in columns.tolist()])

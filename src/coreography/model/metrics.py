@@ -1,0 +1,203 @@
+"""The numbers that matter for one run: wall and CPU time, speedup, per-lane busy/idle."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from coreography.model.run import DONE, FAILED, NO_TIME, Run
+
+#: Workloads whose one-worker cost is the CPU they burn; for the others (sleeping) it is
+#: the time they take.
+CPU_WORKLOADS = frozenset({"cpu", "nogil", "primes", "square", "print-number", "hello"})
+
+
+@dataclass(frozen=True)
+class LaneMetrics:
+    """What one lane (a process, or a thread of the driver) did."""
+
+    label: str
+    role: str
+    pid: int
+    tasks: int
+    busy_s: float
+    idle_s: float
+    utilization: float | None  # busy / life, None when the lane has no life yet
+    startup_s: float | None  # start requested -> ready
+    cpu_s: float | None
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    """Whole-run figures; ``None`` means not known (yet)."""
+
+    state: str
+    wall_s: float
+    cpu_s: float
+    sequential_s: float
+    speedup: float | None
+    efficiency: float | None
+    parallel_workers: int
+    startup_mean_s: float | None
+    startup_max_s: float | None
+    tasks_done: int
+    tasks_failed: int
+    tasks_total: int
+    events_received: int
+    events_expected: int | None
+    events_lost: int | None
+    lost: str
+    lanes: tuple[LaneMetrics, ...]
+
+
+def compute_metrics(run: Run) -> RunMetrics:
+    """Summarise ``run``, finished or still running (open tasks count up to now).
+
+    Parameters
+    ----------
+    run
+        The run, live or loaded from a recording.
+
+    Returns
+    -------
+    RunMetrics
+        Times in seconds. ``cpu_s`` is each process's own CPU time where it reported
+        one (a worker's goodbye), otherwise the CPU its tasks used. ``sequential_s``
+        estimates a one-worker run of the finished tasks: their CPU time for CPU-bound
+        workloads, their duration for sleeping ones.
+    """
+    now = run.last_time()
+    start = run.run_started_ns if run.run_started_ns != NO_TIME else run.t0
+    finish = run.run_finished_ns if run.run_finished_ns != NO_TIME else now
+    wall_s = max(finish - start, 0) / 1e9
+
+    status, lane_of = run.task_status, run.task_lane
+    started = run.task_start != NO_TIME
+    # A task without an end is still running (or was cut short): it counts up to now.
+    ends = np.where(run.task_end != NO_TIME, run.task_end, now)
+    durations = np.where(started, np.maximum(ends - run.task_start, 0), 0)
+    done = status == DONE
+    task_cpu = np.where(done & (run.task_cpu != NO_TIME), run.task_cpu, 0)
+
+    if run.experiment.workload in CPU_WORKLOADS:
+        # A finished task whose CPU time is unknown is charged its duration.
+        own = np.where(run.task_cpu[done] != NO_TIME, run.task_cpu[done], durations[done])
+        sequential_s = float(own.sum()) / 1e9
+    else:
+        sequential_s = float(durations[done].sum()) / 1e9
+
+    n_lanes = len(run.lanes)
+    in_lane = started & (lane_of >= 0) & (lane_of < n_lanes)
+    lanes_idx = lane_of[in_lane]
+    counts = np.bincount(lanes_idx, minlength=n_lanes)
+    busy = np.bincount(lanes_idx, weights=durations[in_lane], minlength=n_lanes) / 1e9
+    lane_cpu = np.bincount(lanes_idx, weights=task_cpu[in_lane], minlength=n_lanes) / 1e9
+    first_start = np.full(n_lanes, np.iinfo(np.int64).max)
+    np.minimum.at(first_start, lanes_idx, run.task_start[in_lane])
+
+    lanes, startups = [], []
+    process_cpu: dict[int, float] = {}
+    task_cpu_by_pid: dict[int, float] = {}
+    for lane in run.lanes:
+        i = lane.index
+        life_start = _first_known(lane.ready_ns, int(first_start[i]) if counts[i] else NO_TIME,
+                                  start)
+        life_end = _first_known(lane.done_ns, lane.exited_ns, run.end_ns, now)
+        life = max(life_end - life_start, 0) / 1e9
+        startup = None
+        if lane.role != "main" and NO_TIME not in (lane.requested_ns, lane.ready_ns):
+            startup = max(lane.ready_ns - lane.requested_ns, 0) / 1e9
+            startups.append(startup)
+        own_cpu = lane.cpu_seconds if math.isfinite(lane.cpu_seconds) else None
+        if own_cpu is not None and lane.thread == 0:
+            process_cpu[lane.pid] = own_cpu
+        task_cpu_by_pid[lane.pid] = task_cpu_by_pid.get(lane.pid, 0.0) + float(lane_cpu[i])
+        lanes.append(LaneMetrics(
+            label=lane.label, role=lane.role, pid=lane.pid, tasks=int(counts[i]),
+            busy_s=float(busy[i]), idle_s=max(life - float(busy[i]), 0.0),
+            utilization=min(float(busy[i]) / life, 1.0) if life > 0 else None,
+            startup_s=startup,
+            cpu_s=own_cpu if own_cpu is not None else (float(lane_cpu[i]) if counts[i] else None)))
+    # A process's own CPU figure (its goodbye) covers all of its threads and its start-up;
+    # the psutil samples are rates, not totals, so the fallback is what its tasks used.
+    cpu_s = sum(process_cpu.get(pid, used) for pid, used in task_cpu_by_pid.items())
+
+    parallel = run.experiment.parallel_workers
+    speedup = sequential_s / wall_s if wall_s > 0 and sequential_s > 0 else None
+    # The estimate is noisy; an efficiency beyond 100 % says nothing more than 100 %.
+    efficiency = min(max(speedup / parallel, 0.0), 1.0) if speedup is not None else None
+    expected = sum(run.produced.values()) if run.produced is not None else None
+    return RunMetrics(
+        state=run.state, wall_s=wall_s, cpu_s=cpu_s, sequential_s=sequential_s,
+        speedup=speedup, efficiency=efficiency, parallel_workers=parallel,
+        startup_mean_s=sum(startups) / len(startups) if startups else None,
+        startup_max_s=max(startups) if startups else None,
+        tasks_done=int(np.count_nonzero(done)),
+        tasks_failed=int(np.count_nonzero(status == FAILED)),
+        tasks_total=run.n_tasks, events_received=run.events_received(),
+        events_expected=expected, events_lost=run.events_lost(), lost=run.describe_loss(),
+        lanes=tuple(lanes))
+
+
+def _first_known(*times: int) -> int:
+    return next((t for t in times if t != NO_TIME), NO_TIME)
+
+
+def format_table(metrics: RunMetrics) -> str:
+    """The summary the CLI prints: whole-run figures, then one row per lane.
+
+    Parameters
+    ----------
+    metrics
+        What :func:`compute_metrics` returned.
+
+    Returns
+    -------
+    str
+        Plain text, no trailing newline, at most about 80 columns wide.
+    """
+    m = metrics
+    started = sum(1 for lane in m.lanes if lane.startup_s is not None)
+    events = f"{m.events_received:,} received"
+    if m.events_expected is not None:
+        events += f" of {m.events_expected:,} expected"
+    rows = [
+        ("State", m.state),
+        ("Wall time", _seconds(m.wall_s)),
+        ("CPU time", _seconds(m.cpu_s)),
+        ("Sequential estimate", _seconds(m.sequential_s)),
+        ("Speedup", "—" if m.speedup is None else f"{m.speedup:.2f}× vs sequential estimate"),
+        ("Efficiency", "—" if m.efficiency is None
+         else f"{m.efficiency:.0%} of {m.parallel_workers} parallel workers"),
+        ("Worker start-up", "—" if m.startup_mean_s is None
+         else f"mean {_ms(m.startup_mean_s)}, max {_ms(m.startup_max_s)} over {started} lanes"),
+        ("Tasks", f"{m.tasks_done:,} done, {m.tasks_failed:,} failed, of {m.tasks_total:,}"),
+        ("Events", f"{events}; {m.lost}"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"{name:<{width}}  {value}" for name, value in rows]
+    head = ("Lane", "Tasks", "Busy", "Idle", "Util", "Start-up", "CPU")
+    table = [head] + [
+        (lane.label, f"{lane.tasks:,}", _seconds(lane.busy_s), _seconds(lane.idle_s),
+         "—" if lane.utilization is None else f"{lane.utilization:.0%}",
+         "—" if lane.startup_s is None else _ms(lane.startup_s),
+         "—" if lane.cpu_s is None else _seconds(lane.cpu_s))
+        for lane in m.lanes
+    ]
+    widths = [max(len(row[c]) for row in table) for c in range(len(head))]
+    lines.append("")
+    for row in table:
+        cells = [row[0].ljust(widths[0])] + [v.rjust(w) for v, w in zip(row[1:], widths[1:],
+                                                                         strict=True)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f} s"
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value * 1000:.1f} ms"

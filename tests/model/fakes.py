@@ -1,0 +1,152 @@
+"""Synthetic runs for model tests: frames packed with the real protocol, fed to Run.apply."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from coreography.model.events import (
+    HEADER,
+    MAGIC,
+    PROTOCOL_VERSION,
+    RECORD,
+    RECORDS_PER_FRAME,
+    FrameType,
+    Kind,
+)
+from coreography.model.experiment import Experiment
+from coreography.model.run import FINISHED, RECORD_DTYPE, Run, Sample
+
+DRIVER = 1000
+MS = 1_000_000
+
+
+class FakeProcess:
+    """One experiment process: buffers events and packs them as the probe does."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.sent = 0
+        self.events: list[tuple] = []
+        self.texts: list[tuple] = []
+
+    def emit(self, kind: int, t: int, task: int = -1, value: float = 0.0, aux: int = 0,
+             lane: int = 0, flags: int = 0) -> None:
+        self.events.append((int(kind), flags, lane, task, t, value, aux))
+
+    def text(self, kind: int, t: int, text: str, task: int = -1, lane: int = 0) -> None:
+        self.texts.append((int(kind), lane, task, t, 0.0, text))
+
+    def frames(self) -> list[bytes]:
+        """Everything buffered, as the frames Probe.flush would send."""
+        frames = []
+        for start in range(0, len(self.events), RECORDS_PER_FRAME):
+            chunk = self.events[start : start + RECORDS_PER_FRAME]
+            self.sent += len(chunk)
+            body = b"".join(RECORD.pack(*record) for record in chunk)
+            frames.append(header(self.pid, FrameType.BINARY, self.sent) + body)
+        for start in range(0, len(self.texts), 32):
+            chunk = self.texts[start : start + 32]
+            self.sent += len(chunk)
+            frames.append(text_frame(self.pid, chunk, self.sent))
+        self.events, self.texts = [], []
+        return frames
+
+
+def header(pid: int, frame_type: int, sent: int) -> bytes:
+    return HEADER.pack(MAGIC, PROTOCOL_VERSION, frame_type, pid, sent)
+
+
+def text_frame(pid: int, items: list, sent: int) -> bytes:
+    body = json.dumps(items, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return header(pid, FrameType.TEXT, sent) + body
+
+
+def experiment(**changes) -> Experiment:
+    base = Experiment(model="pool-map", workers=2, tasks=6, workload="cpu", size=5.0,
+                      start_method="spawn")
+    return base.replace(**changes).validate()
+
+
+def full_run(finish: bool = True) -> Run:
+    """A two-worker run with every feature: results in text, a failure, prints, samples.
+
+    Task i runs on worker i % 2 from 10 + 6*(i//2) ms for 5 ms using 4 ms of CPU; task 3
+    fails, task 4 returns text, task 5 is still running unless the run is finished.
+    """
+    t0 = 5_000 * MS
+    run = Run(experiment(), cores=2, t0=t0)
+    run.set_driver(DRIVER)
+    driver = FakeProcess(DRIVER)
+    workers = [FakeProcess(2001), FakeProcess(2002)]
+    driver.emit(Kind.RUN_STARTED, t0 + 1 * MS, value=6)
+    driver.emit(Kind.WORKERS_REQUESTED, t0 + 2 * MS, value=2)
+    driver.emit(Kind.TASKS_SUBMITTED, t0 + 8 * MS, task=0, value=6)
+    for number, worker in enumerate(workers):
+        worker.emit(Kind.WORKER_READY, t0 + (6 + number) * MS, aux=worker.pid)
+    for task in range(6):
+        worker = workers[task % 2]
+        start = t0 + (10 + 6 * (task // 2)) * MS
+        worker.emit(Kind.TASK_STARTED, start, task, aux=100 * MS)
+        if task == 5 and not finish:
+            worker.text(Kind.STDOUT, start + MS, "still going", task)
+            continue
+        if task == 3:
+            worker.text(Kind.TASK_FAILED, start + 5 * MS, "ValueError: bad\nTraceback ...", task)
+            continue
+        flags, value = (2, float("nan")) if task == 4 else (0, float(task * task))
+        worker.emit(Kind.TASK_FINISHED, start + 5 * MS, task, value, 104 * MS, flags=flags)
+        if task == 4:
+            worker.text(Kind.RESULT, start + 5 * MS, "'sixteen'", task)
+        worker.text(Kind.STDOUT, start + 2 * MS, f"Number: {task}", task)
+    samples = [Sample(t0 + k * 10 * MS, [50.0 + k, 40.0 - k], [(2001, 99.0, 0, 10_000_000),
+                                                           (2002, 98.5, 1, 11_000_000)])
+               for k in range(4)]
+    run.apply([f for p in (driver, *workers) for f in p.frames()], samples)
+    if not finish:
+        return run
+    for number, worker in enumerate(workers):
+        worker.emit(Kind.WORKER_DONE, t0 + (30 + number) * MS, value=0.25 + number / 8)
+    driver.emit(Kind.WORKER_EXITED, t0 + 33 * MS, value=0, aux=2001)
+    driver.emit(Kind.WORKER_EXITED, t0 + 34 * MS, value=-9, aux=2002)
+    driver.text(Kind.LOG, t0 + 35 * MS, "pool closed")
+    status = {"state": FINISHED, "message": "done", "result": "[0, 1, 4]"}
+    driver.text(Kind.RUN_FINISHED, t0 + 36 * MS, json.dumps(status))
+    run.apply([f for p in (driver, *workers) for f in p.frames()])
+    produced = {p.pid: p.sent for p in (driver, *workers)}
+    run.finish(FINISHED, "", t0 + 40 * MS, produced=produced)
+    return run
+
+
+def big_run(n: int, workers: int = 4, task_ns: int = MS) -> Run:
+    """A finished run of ``n`` back-to-back tasks, built with numpy (the probe's byte layout)."""
+    t0 = 1_000 * MS
+    exp = experiment(tasks=n, workers=workers)
+    run = Run(exp, cores=2, t0=t0)
+    run.set_driver(DRIVER)
+    frames = [header(DRIVER, FrameType.BINARY, 1) + RECORD.pack(Kind.RUN_STARTED, 0, 0, -1,
+                                                                t0 + MS, n, 0)]
+    tasks = np.arange(n)
+    slot = tasks // workers
+    for w in range(workers):
+        mine = tasks[tasks % workers == w]
+        rec = np.zeros(2 * len(mine) + 2, RECORD_DTYPE)
+        rec[0] = (Kind.WORKER_READY, 0, 0, -1, t0 + 2 * MS, 0.0, 3000 + w)
+        starts = t0 + 5 * MS + slot[mine] * task_ns
+        rec["kind"][1:-1:2], rec["kind"][2:-1:2] = Kind.TASK_STARTED, Kind.TASK_FINISHED
+        rec["task"][1:-1] = np.repeat(mine, 2)
+        rec["t"][1:-1:2], rec["t"][2:-1:2] = starts, starts + task_ns - 1000
+        rec["aux"][1:-1:2], rec["aux"][2:-1:2] = starts, starts + task_ns // 2
+        rec["value"][2:-1:2] = mine.astype(float) ** 2
+        end = int(starts[-1]) + task_ns
+        rec[-1] = (Kind.WORKER_DONE, 0, 0, -1, end, 0.5 * len(mine) * task_ns / 1e9, 3000 + w)
+        for i in range(0, len(rec), RECORDS_PER_FRAME):
+            chunk = rec[i : i + RECORDS_PER_FRAME]
+            frames.append(header(3000 + w, FrameType.BINARY, i + len(chunk)) + chunk.tobytes())
+    run.apply(frames)
+    end = t0 + 10 * MS + int(slot[-1] + 1) * task_ns
+    status = json.dumps({"state": FINISHED, "message": "", "result": ""})
+    run.apply([text_frame(DRIVER, [[Kind.RUN_FINISHED, 0, -1, end, 0.0, status]], 2)])
+    run.finish(FINISHED, "", end + MS, produced=dict(run.received))
+    return run
