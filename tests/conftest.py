@@ -14,7 +14,18 @@ import pytest  # noqa: E402
 
 
 def _children() -> set[int]:
-    return {p.pid for p in psutil.Process().children(recursive=True)}
+    """Child processes, except multiprocessing's own long-lived helpers of this process
+    (its resource tracker and forkserver live as long as the test session)."""
+    pids = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            cmdline = " ".join(proc.cmdline())
+        except psutil.Error:
+            continue
+        if "resource_tracker" in cmdline or "forkserver" in cmdline and proc.ppid() == os.getpid():
+            continue
+        pids.add(proc.pid)
+    return pids
 
 
 def _wait_gone(pids: set[int], timeout: float) -> set[int]:

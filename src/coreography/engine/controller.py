@@ -62,6 +62,7 @@ class RunController:
         self._eof = threading.Event()
         self._shared: Any = None
         self._spec: ProbeSpec | None = None
+        self._wall_t0 = 0.0
         self._stop_requested = False
         self._driver_gone_at: float | None = None
         _live.add(self)
@@ -90,6 +91,7 @@ class RunController:
             echo=self.echo,
         )
         run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
+        self._wall_t0 = time.time()
         driver = ctx.Process(target=driver_main, args=(experiment.to_dict(), spec),
                              name="coreography-driver")
         driver.start()
@@ -153,7 +155,7 @@ class RunController:
         # The pipe is closed: the driver is leaving. Whatever is left (a worker that
         # outlived the driver) goes now.
         driver.join(LINGER)
-        _end_tree(driver, [], STOP_GRACE)
+        _end_tree(driver, self._known_processes(), STOP_GRACE)
         driver.join(5)
         self._reader_thread.join(5)
         if self._sampler is not None:
@@ -172,6 +174,23 @@ class RunController:
         driver.close()
         self._driver = None
         self._spec = None
+
+    def _known_processes(self) -> list[psutil.Process]:
+        """Every process this run is known to have had (lanes, samples, accounting),
+        still alive and born after the run began (not a stranger that reused a pid)."""
+        run = self.run
+        pids = {lane.pid for lane in run.lanes} | set(self._produced())
+        pids |= {int(pid) for pid in set(run.proc_samples.view()["pid"].tolist())}
+        pids.discard(self._driver.pid)
+        procs = []
+        for pid in pids:
+            try:
+                proc = psutil.Process(pid)
+                if proc.create_time() >= self._wall_t0 - 1.0:
+                    procs.append(proc)
+            except psutil.Error:
+                pass
+        return procs
 
     def _produced(self) -> dict[int, int]:
         shared = self._shared
@@ -290,11 +309,9 @@ def _alive(proc: psutil.Process) -> bool:
 
 
 def _group_of(pid: int) -> int | None:
-    """The driver's own process group, once it has made one (never the app's)."""
-    if not hasattr(os, "getpgid"):
+    """The driver's own process group: the driver makes one with its pid as id, first
+    thing. Known without asking the driver, so it works after the driver is gone and
+    its group lives on in stray workers. Never the app's own group."""
+    if not hasattr(os, "killpg") or pid == os.getpgrp():
         return None
-    try:
-        group = os.getpgid(pid)
-    except OSError:
-        return None
-    return group if group == pid and group != os.getpgrp() else None
+    return pid

@@ -58,6 +58,7 @@ class Driver:
         self._processes: dict[int, Any] = {}  # pid -> Process, every worker ever seen
         self._worker_source: Any = None  # callable returning the current worker Processes
         self._done = threading.Event()
+        self._terminating = False
 
     # -- the end, exactly once --------------------------------------------------------------
     def end(self, state: str, message: str, result: str = "", **extra: Any) -> bool:
@@ -81,6 +82,7 @@ class Driver:
         """A worker died: report it, end every other process, leave at once."""
         if self.end("failed", message, **extra):
             _kill_descendants()
+            _kill_own_group()
             os._exit(0)
 
     # -- watching workers ---------------------------------------------------------------------
@@ -105,18 +107,25 @@ class Driver:
         for process in current + _created:
             if process.pid is not None:
                 self._processes.setdefault(process.pid, process)
+        deaths = []
         for pid, process in list(self._processes.items()):
             code = process.exitcode
             if code == 1 and self.experiment.model == "processes":
                 continue  # the task raised; the driver's join loop reports it
+            if code == -signal.SIGTERM and self._terminating:
+                continue
             if code not in (None, 0):
-                task = self._task_of(pid)
-                where = f" while running task {task}" if task >= 0 else ""
-                return {
-                    "message": f"worker process PID {pid} {describe_exit(code)}{where}",
-                    "pid": pid, "task": task, "exit_code": code,
-                }
-        return None
+                deaths.append((pid, code))
+        if not deaths:
+            return None
+        # A pool that notices a death terminates the others: name the first cause.
+        pid, code = min(deaths, key=lambda death: death[1] == -signal.SIGTERM)
+        task = self._task_of(pid)
+        where = f" while running task {task}" if task >= 0 else ""
+        return {
+            "message": f"worker process PID {pid} {describe_exit(code)}{where}",
+            "pid": pid, "task": task, "exit_code": code,
+        }
 
     def _task_of(self, pid: int) -> int:
         shared = self.spec.shared
@@ -183,6 +192,9 @@ class Driver:
             try:
                 probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
                 return list(ex.map(probe_mod.call, items, chunksize=chunksize or 1))
+            except BaseException:
+                self._terminating = True
+                raise
             finally:
                 ex.shutdown(wait=True, cancel_futures=True)
         raise ValueError(f"unknown model {model!r}")
@@ -212,6 +224,7 @@ class Driver:
                 else:
                     results = pool.starmap(probe_mod.call_star, items, chunksize)
         except BaseException:
+            self._terminating = True  # the SIGTERMs that follow are ours, not a fault
             pool.terminate()
             raise
         pool.close()
@@ -324,6 +337,16 @@ def _kill_descendants() -> None:
             pass
 
 
+def _kill_own_group() -> None:
+    """SIGKILL every process of the driver's group, the driver included (a process
+    started a moment ago is in it even if no listing has seen it yet)."""
+    if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
+        try:
+            os.killpg(os.getpgrp(), signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def _watch_parent() -> None:
     """End this whole process group when the app that started it disappears."""
     parent = multiprocessing.parent_process()
@@ -333,11 +356,7 @@ def _watch_parent() -> None:
     def wait() -> None:
         multiprocessing.connection.wait([parent.sentinel])
         _kill_descendants()
-        if hasattr(os, "killpg"):
-            try:
-                os.killpg(os.getpgrp(), signal.SIGKILL)
-            except OSError:
-                pass
+        _kill_own_group()
         os._exit(1)
 
     threading.Thread(target=wait, name="coreography-parent-watch", daemon=True).start()

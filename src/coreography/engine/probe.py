@@ -40,6 +40,8 @@ VALUE_NUMBER, VALUE_NONE, VALUE_IN_TEXT = 0, 1, 2
 #: Layout of the shared accounting array: per slot (events produced, pid, current task).
 SLOT_FIELDS = 3
 
+_QT_MODULES = frozenset({"PySide6", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "shiboken6"})
+
 _now = time.perf_counter_ns
 _cpu = time.thread_time_ns
 
@@ -182,7 +184,9 @@ class Probe:
         if cpu_seconds is None:
             times = os.times()
             cpu_seconds = times.user + times.system
-        self.emit(Kind.WORKER_DONE, 0, -1, cpu_seconds, self.pid)
+        # flags=1: this process loaded Qt (it must not: a worker pays for every import).
+        qt_loaded = any(name.split(".")[0] in _QT_MODULES for name in list(sys.modules))
+        self.emit(Kind.WORKER_DONE, 0, -1, cpu_seconds, self.pid, flags=int(qt_loaded))
         self._stop.set()
         self.flush()
 

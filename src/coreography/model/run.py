@@ -88,6 +88,7 @@ class Lane:
     exit_code: int | None = None
     cpu_seconds: float = math.nan
     native_id: int = 0  # OS thread id for thread lanes
+    qt_loaded: bool = False  # the process reported Qt among its modules (it must not)
     tasks: GrowArray = field(default_factory=lambda: GrowArray(np.int32))
 
     def task_ids(self) -> np.ndarray:
@@ -347,7 +348,7 @@ class Run:
             self.lanes[int(index)].tasks.extend(tasks[in_lane])
 
     def _apply_rare(self, row: tuple, pid: int) -> None:
-        kind, _flags, thread, task, t, value, aux = row
+        kind, flags, thread, task, t, value, aux = row
         if kind == Kind.RUN_STARTED:
             self.run_started_ns = t
             self.state = RUN_RUNNING
@@ -368,6 +369,7 @@ class Run:
             lane = self.lanes[self._lane_for(pid, thread)]
             lane.done_ns = t
             lane.cpu_seconds = value
+            lane.qt_loaded = bool(flags & 1)
         elif kind == Kind.WORKER_EXITED:
             lane = self.lane(aux, 0)
             if lane is not None:

@@ -1,0 +1,46 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format sysdeps install clean bench screenshots
+
+run: $(STAMP)
+	$(BIN)/coreography
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests bench
+	$(BIN)/ruff format src tests bench
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/overhead.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/render.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
+
+screenshots: $(STAMP)
+	COREOGRAPHY_SCREENSHOTS=screenshots QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/gui -k screenshot -q
+
+install: $(STAMP)
+
+# The venv is rebuilt when the project's dependencies change.
+$(STAMP): pyproject.toml
+	bash packaging/install-system-deps.sh
+	$(PYTHON) packaging/check-python.py
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+sysdeps:
+	bash packaging/install-system-deps.sh
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .ruff_cache src/*.egg-info

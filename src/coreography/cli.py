@@ -1,0 +1,219 @@
+"""The headless command line: run an experiment, export a recording."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from coreography import __version__
+from coreography.model.experiment import (
+    DISTRIBUTIONS,
+    FAULTS,
+    LIMITS,
+    MAX_TASKS_PER_MODEL,
+    MODELS,
+    WORKLOADS,
+    Experiment,
+    ExperimentError,
+    Fault,
+    available_start_methods,
+    default_start_method,
+    parse_task,
+)
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that says what is wrong in one line and exits with code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"coreography: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="coreography",
+        description="Watch Python multiprocessing run. Without a command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"coreography {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = commands.add_parser(
+        "run", help="run an experiment headless and print its numbers",
+        description="Run one experiment for real, show progress on stderr, print a summary "
+        "and optionally write a recording.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="models:\n" + "\n".join(f"  {k:<20} {v}" for k, v in MODELS.items())
+        + "\n\ntask kinds:\n" + "\n".join(f"  {k:<20} {v}" for k, v in WORKLOADS.items()),
+    )
+    lo, hi = LIMITS["workers"]
+    run.add_argument("--model", default="pool-map", choices=list(MODELS), metavar="MODEL",
+                     help="execution model (default: pool-map; see the list below)")
+    run.add_argument("--workers", type=int, default=2, metavar="N",
+                     help=f"worker processes or threads, {lo} to {hi} (default: 2)")
+    lo, hi = LIMITS["tasks"]
+    run.add_argument("--tasks", type=int, default=10, metavar="N",
+                     help=f"number of tasks, {lo} to {hi:,} (default: 10; at most "
+                     f"{MAX_TASKS_PER_MODEL['processes']} for 'processes', "
+                     f"{MAX_TASKS_PER_MODEL['threads']} for 'threads')")
+    run.add_argument("--task", default="cpu:5ms", metavar="KIND[:SIZE]",
+                     help="what each task does and how big it is: cpu:5ms, io:20ms, nogil:5ms, "
+                     "primes:20000, square, print-number, hello (default: cpu:5ms; sizes "
+                     f"0 to {LIMITS['size'][1]:g} ms)")
+    run.add_argument("--distribution", default="fixed", choices=DISTRIBUTIONS,
+                     help="how task sizes vary (default: fixed; straggler = one task 10x longer)")
+    lo, hi = LIMITS["chunksize"]
+    run.add_argument("--chunksize", type=int, default=0, metavar="N",
+                     help=f"tasks sent to a worker at once, {lo} to {hi:,}; 0 = the library's "
+                     "own choice (default: 0)")
+    run.add_argument("--start-method", default=default_start_method(),
+                     choices=available_start_methods(),
+                     help=f"how worker processes start (default here: {default_start_method()})")
+    lo, hi = LIMITS["seed"]
+    run.add_argument("--seed", type=int, default=1, metavar="N",
+                     help=f"seed for task sizes, {lo} to {hi} (default: 1)")
+    lo, hi = LIMITS["speed"]
+    run.add_argument("--slow-motion", type=float, default=1.0, metavar="X",
+                     help=f"stretch timed tasks by X, {lo:g} to {hi:g} (default: 1)")
+    run.add_argument("--fault", default="none", metavar="KIND[:TASK]",
+                     help=f"make one task fail on purpose: {', '.join(FAULTS)} (default: none)")
+    run.add_argument("--out", type=Path, metavar="FILE",
+                     help="write a recording (.coreo.json, or .coreo.json.gz to compress)")
+    run.add_argument("--sample-hz", type=float, default=10.0, metavar="HZ",
+                     help="psutil samples per second, 0.5 to 50 (default: 10)")
+    run.add_argument("--timeout", type=float, default=0, metavar="SECONDS",
+                     help="stop the run after this long; 0 = no limit (default: 0)")
+    run.add_argument("--show-output", action="store_true",
+                     help="print every line the tasks printed, after the run")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    export = commands.add_parser(
+        "export", help="turn a recording into a Chrome trace or CSV",
+        description="Export a recording: Chrome Trace Event JSON (opens in Perfetto and "
+        "chrome://tracing) and/or one CSV row per task.")
+    export.add_argument("recording", type=Path, help="a .coreo.json(.gz) recording")
+    export.add_argument("--chrome", type=Path, metavar="FILE", help="write a Chrome trace here")
+    export.add_argument("--csv", type=Path, metavar="FILE", help="write one row per task here")
+
+    show = commands.add_parser("summary", help="print the summary table of a recording")
+    show.add_argument("recording", type=Path)
+    return parser
+
+
+def experiment_from_args(args: argparse.Namespace) -> Experiment:
+    workload, size = parse_task(args.task)
+    return Experiment(
+        model=args.model, workers=args.workers, tasks=args.tasks, workload=workload,
+        size=size, distribution=args.distribution, chunksize=args.chunksize,
+        start_method=args.start_method, seed=args.seed, fault=Fault.parse(args.fault),
+        speed=args.slow_motion,
+    ).validate()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "summary":
+            return _summary(args)
+    except ExperimentError as exc:
+        print(f"coreography: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as exc:  # RecordingError and friends: one line, no traceback
+        print(f"coreography: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        print(f"coreography: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    parser.print_help()
+    return EXIT_USAGE
+
+
+def _run(args: argparse.Namespace) -> int:
+    from coreography.engine.controller import RunController
+    from coreography.model.metrics import compute_metrics, format_table
+    from coreography.model.recording import save_run
+
+    experiment = experiment_from_args(args)
+    if args.out is not None and not args.out.parent.exists():
+        raise OSError(2, "no such folder", str(args.out.parent))
+    controller = RunController(sample_hz=args.sample_hz)
+    progress = _Progress(enabled=not args.quiet)
+    run = controller.start(experiment)
+    try:
+        finished = controller.wait(timeout=args.timeout or None, on_tick=progress.update)
+        if not finished:
+            controller.stop()
+            controller.wait(timeout=10)
+    except KeyboardInterrupt:
+        controller.stop()
+        controller.wait(timeout=10)
+    finally:
+        controller.shutdown()
+    progress.update(run, final=True)
+    if args.show_output:
+        for line in run.stdout_lines():
+            print(line)
+    print(format_table(compute_metrics(run)))
+    if args.out is not None:
+        save_run(run, args.out)
+        print(f"recording written to {args.out}")
+    return EXIT_OK if run.state == "finished" else EXIT_FAILED
+
+
+def _export(args: argparse.Namespace) -> int:
+    from coreography.model.export import export_chrome_trace, export_csv
+    from coreography.model.recording import load_run
+
+    if args.chrome is None and args.csv is None:
+        raise ExperimentError("export", "nothing", "give --chrome FILE and/or --csv FILE")
+    run = load_run(args.recording)
+    if args.chrome is not None:
+        export_chrome_trace(run, args.chrome)
+        print(f"Chrome trace written to {args.chrome}")
+    if args.csv is not None:
+        export_csv(run, args.csv)
+        print(f"CSV written to {args.csv}")
+    return EXIT_OK
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from coreography.model.metrics import compute_metrics, format_table
+    from coreography.model.recording import load_run
+
+    print(format_table(compute_metrics(load_run(args.recording))))
+    return EXIT_OK
+
+
+class _Progress:
+    """A one-line progress bar on stderr, redrawn at most 10 times a second."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._last = 0.0
+
+    def update(self, run, final: bool = False) -> None:
+        if not self.enabled or run is None:
+            return
+        now = time.monotonic()
+        if not final and now - self._last < 0.1:
+            return
+        self._last = now
+        total = max(run.n_tasks, 1)
+        done = run.n_done + run.n_failed
+        width = 30
+        filled = int(width * done / total)
+        elapsed = (time.perf_counter_ns() - run.t0) / 1e9 if not run.is_over else (
+            (run.end_ns - run.t0) / 1e9)
+        bar = "█" * filled + "·" * (width - filled)
+        line = f"\r{bar} {done:>{len(str(total))}}/{total} tasks  {elapsed:6.2f} s  {run.state:<9}"
+        sys.stderr.write(line + ("\n" if final else ""))
+        sys.stderr.flush()
