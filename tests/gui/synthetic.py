@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 
 from coreography.model.events import HEADER, MAGIC, PROTOCOL_VERSION, FrameType, Kind
 from coreography.model.experiment import Experiment
 from coreography.model.run import RECORD_DTYPE, Run
-
-T0 = 1_000_000_000_000
 
 
 def binary_frame(pid: int, rows: list[tuple]) -> bytes:
@@ -39,17 +38,27 @@ def make_run(
     ``running`` leaves the last that many tasks started but not finished.
     """
     experiment = Experiment(workers=workers, tasks=tasks, workload="print-number")
-    run = Run(experiment, cores=2, t0=T0)
+    ms = 1_000_000
+    # Times end about now, so that "now" (the live edge) is later than every event.
+    t0 = time.perf_counter_ns() - int((60 + task_ms * 1.1 * (tasks / workers + 1)) * ms)
+    run = Run(experiment, cores=2, t0=t0)
     driver = 1000
     run.set_driver(driver)
-    ms = 1_000_000
-    frames = [binary_frame(driver, [(Kind.RUN_STARTED, 0, 0, -1, T0 + ms, tasks, 0),
-                                    (Kind.WORKERS_REQUESTED, 0, 0, -1, T0 + 2 * ms, workers, 0)])]
+    frames = [
+        binary_frame(
+            driver,
+            [
+                (Kind.RUN_STARTED, 0, 0, -1, t0 + ms, tasks, 0),
+                (Kind.WORKERS_REQUESTED, 0, 0, -1, t0 + 2 * ms, workers, 0),
+            ],
+        )
+    ]
     pids = [2000 + w for w in range(workers)]
     for w, pid in enumerate(pids):
-        frames.append(binary_frame(pid, [(Kind.WORKER_READY, 0, 0, -1, T0 + (40 + w) * ms, 0,
-                                          pid)]))
-    clock = [T0 + (50 + w) * ms for w in range(workers)]
+        frames.append(
+            binary_frame(pid, [(Kind.WORKER_READY, 0, 0, -1, t0 + (40 + w) * ms, 0, pid)])
+        )
+    clock = [t0 + (50 + w) * ms for w in range(workers)]
     per_worker: list[list[tuple]] = [[] for _ in range(workers)]
     texts: list[list[list]] = [[] for _ in range(workers)]
     length = int(task_ms * ms)
@@ -58,16 +67,33 @@ def make_run(
         start = clock[w]
         per_worker[w].append((Kind.TASK_STARTED, 0, 0, task, start, 0.0, 0))
         if prints:
-            texts[w].append([int(Kind.STDOUT), 0, task, start + length // 2, 0.0,
-                             f"Process ID: {pids[w]} - Number: {task}"])
+            texts[w].append(
+                [
+                    int(Kind.STDOUT),
+                    0,
+                    task,
+                    start + length // 2,
+                    0.0,
+                    f"Process ID: {pids[w]} - Number: {task}",
+                ]
+            )
         if task >= tasks - running:
             continue
         if task == fail:
-            texts[w].append([int(Kind.TASK_FAILED), 0, task, start + length, 0.0,
-                             "RuntimeError: deliberate failure\nTraceback ..."])
+            texts[w].append(
+                [
+                    int(Kind.TASK_FAILED),
+                    0,
+                    task,
+                    start + length,
+                    0.0,
+                    "RuntimeError: deliberate failure\nTraceback ...",
+                ]
+            )
         else:
-            per_worker[w].append((Kind.TASK_FINISHED, 0, 0, task, start + length,
-                                  float(task), length))
+            per_worker[w].append(
+                (Kind.TASK_FINISHED, 0, 0, task, start + length, float(task), length)
+            )
         clock[w] = start + length + ms // 10
     for w, pid in enumerate(pids):
         if per_worker[w]:

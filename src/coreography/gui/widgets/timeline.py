@@ -26,7 +26,7 @@ class TimelineViewBox(pg.ViewBox):
         super().__init__(invertY=True, enableMenu=False)
         self.setMouseEnabled(x=True, y=False)
 
-    def mouseClickEvent(self, ev) -> None:  # noqa: N802 (pyqtgraph override)
+    def mouseClickEvent(self, ev) -> None:
         if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
             self.sig_fit_requested.emit()
@@ -55,6 +55,7 @@ class TimelineView(QWidget):
         self.lane_axis: pg.AxisItem = self.plot.getAxis("left")
         self.lane_axis.setStyle(tickLength=0)
         self.lane_axis.setWidth(150)
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.item.setAcceptHoverEvents(True)
         self.item.hoverEvent = self._on_item_hover  # type: ignore[method-assign]
 
@@ -114,9 +115,11 @@ class TimelineView(QWidget):
 
     def _describe(self, run: Run) -> str:
         workers = len(run.worker_lanes())
-        return (f"{workers} worker lane{'s' if workers != 1 else ''} · "
-                f"{self.index.bars:,} of {run.n_tasks:,} task bars · "
-                f"{run.experiment.model}, {run.experiment.start_method}")
+        return (
+            f"{workers} worker lane{'s' if workers != 1 else ''} · "
+            f"{self.index.bars:,} of {run.n_tasks:,} task bars · "
+            f"{run.experiment.model}, {run.experiment.start_method}"
+        )
 
     def _set_lanes(self, labels: list[str]) -> None:
         self._lane_count = len(labels)
@@ -127,7 +130,7 @@ class TimelineView(QWidget):
         (x0, x1), _ = self.view_box.viewRange()
         width = max(x1 - x0, FOLLOW_MIN_WINDOW_S)
         edge = self.item.now_s
-        if edge * 1.05 > x1 or x0 > 0 and edge < x1 - width:
+        if edge * 1.05 > x1 or (x0 > 0 and edge < x1 - width):
             right = max(edge + width * 0.1, width)
             self.plot.setXRange(right - width, right, padding=0.0)
 
@@ -160,8 +163,9 @@ class TimelineView(QWidget):
         if start >= 0:
             begin = run.seconds(int(start))
             if end >= 0:
-                lines.append(f"{begin:.4f} s → {run.seconds(int(end)):.4f} s "
-                             f"({(end - start) / 1e6:.3f} ms)")
+                lines.append(
+                    f"{begin:.4f} s → {run.seconds(int(end)):.4f} s ({(end - start) / 1e6:.3f} ms)"
+                )
             else:
                 lines.append(f"started at {begin:.4f} s, not finished")
         if task in run.task_errors:

@@ -41,7 +41,7 @@ class TimelineItem(pg.GraphicsObject):
         self.last_paint_rects = 0  # for tests and benchmarks
 
     # -- geometry ---------------------------------------------------------------------
-    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt override)
+    def boundingRect(self) -> QRectF:
         return self._bounds
 
     def update_bounds(self) -> None:
@@ -62,8 +62,12 @@ class TimelineItem(pg.GraphicsObject):
             base = theme.lane_color(slot, role)
             light = base.lightness() > 150
             self._colors.append(
-                (base, base.darker(125) if light else base.lighter(135), base.lighter(160),
-                 QColor("#000000") if light else QColor("#FFFFFF"))
+                (
+                    base,
+                    base.darker(125) if light else base.lighter(135),
+                    base.lighter(160),
+                    QColor("#000000") if light else QColor("#FFFFFF"),
+                )
             )
         return self._colors[lane]
 
@@ -86,14 +90,14 @@ class TimelineItem(pg.GraphicsObject):
         painter.setPen(theme.no_pen())
         if self._font_metrics is None:
             self._font_metrics = QFontMetrics(painter.font())
-        first = max(int(math.floor(min(y0, y1))), 0)
-        last = min(int(math.ceil(max(y0, y1))), len(self.index.lanes))
+        first = max(math.floor(min(y0, y1)), 0)
+        last = min(math.ceil(max(y0, y1)), len(self.index.lanes))
         rects = 0
         for lane in range(first, last):
             top_a, top_b = lane * sy + dy, (lane + 1) * sy + dy
             top, height = min(top_a, top_b), abs(top_b - top_a)
-            bar_top = int(round(top + height * (1 - LANE_FILL) / 2))
-            bar_height = max(int(round(height * LANE_FILL)), 1)
+            bar_top = round(top + height * (1 - LANE_FILL) / 2)
+            bar_height = max(round(height * LANE_FILL), 1)
             rects += self._paint_lane(painter, lane, x0, x1, sx, dx, bar_top, bar_height)
         self.last_paint_rects = rects
         painter.setTransform(transform)
@@ -113,11 +117,26 @@ class TimelineItem(pg.GraphicsObject):
         drawn = 0
         if count > 0:
             if count * DENSE_PX_PER_BAR > width_px:
-                drawn = self._paint_dense(painter, starts, ends, i0, x0, x1, sx, dx, now, top,
-                                          height, base)
+                drawn = self._paint_dense(
+                    painter, starts, ends, i0, x0, x1, sx, dx, now, top, height, base
+                )
             else:
-                drawn = self._paint_bars(painter, bars, i0, i1, x0, x1, sx, dx, now, top, height,
-                                         base, alternate, text_color)
+                drawn = self._paint_bars(
+                    painter,
+                    bars,
+                    i0,
+                    i1,
+                    x0,
+                    x1,
+                    sx,
+                    dx,
+                    now,
+                    top,
+                    height,
+                    base,
+                    alternate,
+                    text_color,
+                )
         self._paint_special(painter, bars, x0, x1, sx, dx, now, top, height, running)
         self._paint_prints(painter, bars, x0, x1, sx, dx, top)
         return drawn
@@ -128,31 +147,42 @@ class TimelineItem(pg.GraphicsObject):
         if info.requested_ns != NO_TIME and info.ready_ns != NO_TIME:
             left = int((info.requested_ns - run.t0) / 1e9 * sx + dx)
             right = max(int((info.ready_ns - run.t0) / 1e9 * sx + dx), left + 1)
-            painter.setBrush(theme.pattern_brush(theme.STARTUP_COLOR,
-                                                 Qt.BrushStyle.BDiagPattern))
+            painter.setBrush(theme.pattern_brush(theme.STARTUP_COLOR, Qt.BrushStyle.BDiagPattern))
             painter.setPen(theme.thin_pen(theme.STARTUP_COLOR))
             painter.drawRect(QRect(left, top, right - left, height - 1))
             painter.setPen(theme.no_pen())
-        if info.ready_ns != NO_TIME:
-            end_ns = next((t for t in (info.exited_ns, info.done_ns) if t != NO_TIME),
-                          run.end_ns if run.end_ns != NO_TIME else None)
-            left = int((info.ready_ns - run.t0) / 1e9 * sx + dx)
+        ready_ns = info.ready_ns
+        if info.role == "main":  # the driver's life: the experiment's main, start to end
+            ready_ns = run.run_started_ns
+        if ready_ns != NO_TIME:
+            ends = (
+                info.exited_ns,
+                info.done_ns,
+                run.run_finished_ns if info.role == "main" else NO_TIME,
+            )
+            end_ns = next(
+                (t for t in ends if t != NO_TIME), run.end_ns if run.end_ns != NO_TIME else None
+            )
+            left = int((ready_ns - run.t0) / 1e9 * sx + dx)
             end_s = (end_ns - run.t0) / 1e9 if end_ns is not None else self.now_s
             right = max(int(end_s * sx + dx), left + 1)
-            painter.fillRect(QRect(left, top + height // 2, right - left, 1),
-                             QColor(theme.STARTUP_COLOR))
+            painter.fillRect(
+                QRect(left, top + height // 2, right - left, 1), QColor(theme.STARTUP_COLOR)
+            )
         if info.exit_code not in (None, 0) and info.exited_ns != NO_TIME:
             x = int((info.exited_ns - run.t0) / 1e9 * sx + dx)
             painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
-            painter.drawLines([QLine(x - 4, top, x + 4, top + height),
-                               QLine(x - 4, top + height, x + 4, top)])
+            painter.drawLines(
+                [QLine(x - 4, top, x + 4, top + height), QLine(x - 4, top + height, x + 4, top)]
+            )
             painter.setPen(theme.no_pen())
 
-    def _paint_dense(self, painter, starts, ends, i0, x0, x1, sx, dx, now, top, height,
-                     color) -> int:
+    def _paint_dense(
+        self, painter, starts, ends, i0, x0, x1, sx, dx, now, top, height, color
+    ) -> int:
         """One sample per pixel column; busy columns merge into runs of filled pixels."""
-        left_px = int(math.floor(max(x0, starts[i0]) * sx + dx))
-        right_px = int(math.ceil(min(x1, now) * sx + dx))
+        left_px = math.floor(max(x0, starts[i0]) * sx + dx)
+        right_px = math.ceil(min(x1, now) * sx + dx)
         if right_px <= left_px:
             return 0
         cols = np.arange(left_px, right_px + 1, dtype=np.float64)
@@ -164,13 +194,16 @@ class TimelineItem(pg.GraphicsObject):
         flips = np.flatnonzero(np.diff(np.concatenate(([False], busy, [False])).astype(np.int8)))
         run_starts, run_ends = flips[0::2], flips[1::2]
         painter.setBrush(color)
-        rects = [QRect(left_px + a, top, b - a, height)
-                 for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True)]
+        rects = [
+            QRect(left_px + a, top, b - a, height)
+            for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True)
+        ]
         painter.drawRects(rects)
         return len(rects)
 
-    def _paint_bars(self, painter, bars, i0, i1, x0, x1, sx, dx, now, top, height, base,
-                    alternate, text_color) -> int:
+    def _paint_bars(
+        self, painter, bars, i0, i1, x0, x1, sx, dx, now, top, height, base, alternate, text_color
+    ) -> int:
         """Bars wide enough to see one by one: alternate shades, a gap, labels if they fit."""
         starts = bars.starts.view()[i0:i1]
         ends = np.minimum(bars.ends.view()[i0:i1], now)
@@ -202,8 +235,9 @@ class TimelineItem(pg.GraphicsObject):
         painter.setPen(color)
         flags = Qt.AlignmentFlag.AlignCenter
         for k in fits.tolist():
-            painter.drawText(QRect(int(left[k]), top, int(width[k]), height), flags,
-                             f"#{int(ids[k])}")
+            painter.drawText(
+                QRect(int(left[k]), top, int(width[k]), height), flags, f"#{int(ids[k])}"
+            )
         painter.setPen(theme.no_pen())
 
     def _paint_special(self, painter, bars, x0, x1, sx, dx, now, top, height, running) -> None:
@@ -217,19 +251,31 @@ class TimelineItem(pg.GraphicsObject):
             # An arrow head at the live edge: this bar is still growing.
             mid = top + height // 2
             painter.setBrush(running.darker(150))
-            painter.drawPolygon(QPolygon([QPoint(right - 1, top), QPoint(right + 5, mid),
-                                          QPoint(right - 1, top + height)]))
-        for positions, style in ((bars.failed, Qt.BrushStyle.SolidPattern),
-                                 (bars.interrupted, Qt.BrushStyle.Dense4Pattern)):
+            painter.drawPolygon(
+                QPolygon(
+                    [
+                        QPoint(right - 1, top),
+                        QPoint(right + 5, mid),
+                        QPoint(right - 1, top + height),
+                    ]
+                )
+            )
+        # Failed: cross-hatched vermillion; interrupted (killed or stopped mid-task): dotted.
+        for positions, style in (
+            (bars.failed, Qt.BrushStyle.DiagCrossPattern),
+            (bars.interrupted, Qt.BrushStyle.Dense5Pattern),
+        ):
             if not positions:
                 continue
-            painter.setBrush(theme.pattern_brush(theme.FAILED_COLOR, style))
-            painter.setPen(theme.thin_pen(theme.FAILED_COLOR))
             rects = []
             for position in positions:
                 left = int(starts[position] * sx + dx)
                 right = int(min(float(ends[position]), now) * sx + dx)
-                rects.append(QRect(left, top, max(right - left, 2), height - 1))
+                rects.append(QRect(left, top, max(right - left, 3), height - 1))
+            painter.setBrush(QColor(theme.BACKGROUND))
+            painter.drawRects(rects)
+            painter.setBrush(theme.pattern_brush(theme.FAILED_COLOR, style))
+            painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
             painter.drawRects(rects)
             painter.setPen(theme.no_pen())
 

@@ -1,0 +1,136 @@
+"""The presenter: the one timer that drains the engine into the run model and redraws."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from coreography.model.experiment import Experiment
+from coreography.model.run import Run
+
+TICK_MS = 33  # ~30 Hz
+FRAME_BUDGET = 5000  # frames applied per tick; the rest waits (a backlog is shown)
+
+
+class Controller(Protocol):
+    """What the presenter needs of :class:`coreography.engine.controller.RunController`."""
+
+    run: Run | None
+
+    @property
+    def running(self) -> bool: ...
+    def start(self, experiment: Experiment) -> Run: ...
+    def poll(self, budget: int = ...) -> bool: ...
+    def stop(self) -> None: ...
+    def shutdown(self) -> None: ...
+
+
+class Presenter(QObject):
+    """Owns the controller and the timer; views connect to its signals and read the run.
+
+    Views redraw from the model on ``sig_run_ticked``; nothing here creates plot items.
+    """
+
+    sig_run_started = Signal(object)
+    """A run is shown from now on (a live run or a recording); argument: the Run."""
+    sig_run_ticked = Signal(object)
+    """Once per timer tick while a run is live, after the model took in new events;
+    argument: the Run."""
+    sig_run_ended = Signal(object)
+    """The live run is over (finished, failed or stopped); argument: the Run."""
+
+    def __init__(self, controller: Controller | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._controller = controller
+        self.run: Run | None = None
+        self.timer = QTimer(self)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._on_timer_timeout)
+        self.ticks = 0
+        self.events_per_s = 0.0
+        self._rate_mark = (time.monotonic(), 0)
+        self.backlog = 0
+
+    @property
+    def controller(self) -> Controller:
+        if self._controller is None:
+            # Imported on first use: the window paints before the engine is loaded.
+            from coreography.engine.controller import RunController
+
+            self._controller = RunController(sample_hz=10.0)
+        return self._controller
+
+    @property
+    def live(self) -> bool:
+        """True while a run started here is not over."""
+        return (
+            self.run is not None
+            and self._controller is not None
+            and (self._controller.run is self.run and not self.run.is_over)
+        )
+
+    # -- commands -------------------------------------------------------------------
+    def start(self, experiment: Experiment) -> Run:
+        """Start ``experiment``; raises ExperimentError for a bad configuration."""
+        if self.live:
+            raise RuntimeError("a run is already in progress")
+        run = self.controller.start(experiment)
+        self.run = run
+        self._rate_mark = (time.monotonic(), 0)
+        self.events_per_s = 0.0
+        self.sig_run_started.emit(run)
+        self.timer.start()
+        return run
+
+    def stop(self) -> None:
+        if self._controller is not None and self._controller.running:
+            self._controller.stop()
+            self.tick()
+
+    def show_run(self, run: Run) -> None:
+        """Show a finished run (a recording); any live run is stopped first."""
+        self.shutdown()
+        self.run = run
+        self.sig_run_started.emit(run)
+        self.sig_run_ticked.emit(run)
+
+    def shutdown(self) -> None:
+        """End any live run and every process it has (window close)."""
+        self.timer.stop()
+        if self._controller is not None:
+            was_live = self.live
+            self._controller.shutdown()
+            if was_live and self.run is not None:
+                self.sig_run_ticked.emit(self.run)
+                self.sig_run_ended.emit(self.run)
+
+    # -- the tick -------------------------------------------------------------------
+    def tick(self) -> None:
+        """Drain the engine once (within the budget), then let the views redraw."""
+        run = self.run
+        controller = self._controller
+        if run is None or controller is None:
+            self.timer.stop()
+            return
+        self.ticks += 1
+        if controller.run is run and controller.running:
+            controller.poll(budget=FRAME_BUDGET)
+        self.backlog = int(getattr(controller, "backlog", 0))
+        self._measure_rate(run)
+        self.sig_run_ticked.emit(run)
+        if run.is_over and controller.run is run and not controller.running:
+            self.timer.stop()
+            self.sig_run_ended.emit(run)
+
+    def _measure_rate(self, run: Run) -> None:
+        now = time.monotonic()
+        mark_t, mark_events = self._rate_mark
+        if now - mark_t >= 0.5:
+            received = run.events_received()
+            self.events_per_s = (received - mark_events) / (now - mark_t)
+            self._rate_mark = (now, received)
+
+    def _on_timer_timeout(self) -> None:
+        self.tick()

@@ -1,0 +1,181 @@
+"""Which experiment process ran on which core, over time (psutil ``cpu_num``)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import psutil
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, QRectF
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from coreography.gui import theme
+from coreography.model.run import Run
+
+BUSY_PERCENT = 2.0  # below this a process merely existed on a core during the sample
+CPU_NUM_AVAILABLE = hasattr(psutil.Process, "cpu_num")
+
+
+class CoresItem(pg.GraphicsObject):
+    """Row ``c`` is core ``c``; a sample where a process was busy on it is a filled slice in
+    that process's lane color. At most one slice per pixel column, core and process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.run: Run | None = None
+        self._bounds = QRectF(0, 0, 1, 1)
+        self._colors: dict[int, object] = {}
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def set_run(self, run: Run | None) -> None:
+        self.run = run
+        self._colors = {}
+        self.update_bounds()
+
+    def update_bounds(self) -> None:
+        run = self.run
+        rows = max(run.cores, 1) if run is not None else 1
+        right = float(run.seconds(run.last_time())) + 1.0 if run is not None else 1.0
+        bounds = QRectF(0.0, 0.0, right, float(rows))
+        if bounds != self._bounds:
+            self.prepareGeometryChange()
+            self._bounds = bounds
+
+    def _color(self, pid: int):
+        color = self._colors.get(pid)
+        if color is None:
+            lane = self.run.lane(pid) if self.run is not None else None
+            color = (
+                theme.lane_color(lane.number - 1, lane.role)
+                if lane is not None
+                else theme.lane_color(0, "main")
+            )
+            self._colors[pid] = color
+        return color
+
+    def paint(self, painter: QPainter, *args) -> None:
+        run = self.run
+        view = self.getViewBox()
+        if run is None or view is None or not len(run.proc_samples):
+            return
+        transform = painter.transform()
+        sx, dx, sy, dy = transform.m11(), transform.dx(), transform.m22(), transform.dy()
+        if sx <= 0 or not math.isfinite(sx):
+            return
+        (x0, x1), _ = view.viewRange()
+        samples = run.proc_samples.view()
+        t = (samples["t"] - run.t0) / 1e9
+        step = _sample_step(run)
+        i0 = int(np.searchsorted(t, x0, "left"))
+        i1 = int(np.searchsorted(t, x1 + step, "right"))
+        rows = samples[i0:i1]
+        busy = (rows["core"] >= 0) & (rows["cpu"] >= BUSY_PERCENT)
+        rows, times = rows[busy], t[i0:i1][busy]
+        if not len(rows):
+            return
+        painter.resetTransform()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        painter.setPen(theme.no_pen())
+        left = ((times - step) * sx + dx).astype(np.int64)
+        right = np.maximum((times * sx + dx).astype(np.int64), left + 1)
+        cores = rows["core"].astype(np.int64)
+        pids = rows["pid"].astype(np.int64)
+        # One slice per (process, core, pixel column): dense runs cost the view's width.
+        keys = (pids << 40) | (cores << 24) | (left - left.min())
+        _, keep = np.unique(keys, return_index=True)
+        for pid in np.unique(pids[keep]).tolist():
+            picked = keep[pids[keep] == pid]
+            painter.setBrush(self._color(int(pid)))
+            rects = []
+            for k in picked.tolist():
+                top_a, top_b = cores[k] * sy + dy, (cores[k] + 1) * sy + dy
+                top = int(min(top_a, top_b)) + 2
+                rects.append(
+                    QRect(
+                        int(left[k]),
+                        top,
+                        int(right[k] - left[k]),
+                        max(int(abs(top_b - top_a)) - 4, 1),
+                    )
+                )
+            painter.drawRects(rects)
+        painter.setTransform(transform)
+
+
+def _sample_step(run: Run) -> float:
+    times = run.cpu_t.view()
+    if len(times) < 2:
+        return 0.1
+    return float(np.median(np.diff(times[-50:]))) / 1e9
+
+
+class CoresView(QWidget):
+    """The cores lane view with a note saying when the OS cannot tell the core."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.item = CoresItem()
+        self.plot = pg.PlotWidget(viewBox=pg.ViewBox(invertY=True, enableMenu=False))
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=True, y=False)
+        self.plot.addItem(self.item)
+        self.plot.showGrid(x=True, y=False, alpha=theme.GRID_ALPHA)
+        self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        self.plot.getAxis("left").setWidth(150)
+        self.plot.getAxis("left").setStyle(tickLength=0)
+        self.plot.setYRange(0, 1, padding=0)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.note)
+        layout.addWidget(self.plot, 1)
+        self._cores = -1
+        self._seen = -1
+        self.set_run(None)
+
+    def set_run(self, run: Run | None) -> None:
+        self.item.set_run(run)
+        self._seen = -1
+        self.refresh()
+
+    def refresh(self) -> None:
+        run = self.item.run
+        cores = run.cores if run is not None else 0
+        if cores != self._cores:
+            self._cores = cores
+            self.plot.getAxis("left").setTicks([[(c + 0.5, f"core {c}") for c in range(cores)]])
+            self.plot.setYRange(0, max(cores, 1), padding=0)
+        samples = len(run.proc_samples) if run is not None else 0
+        if samples == self._seen:
+            return
+        self._seen = samples
+        self.note.setText(self.describe())
+        self.item.update_bounds()
+        self.item.update()
+
+    def core_known(self) -> bool | None:
+        """True if some sample names a core, False if none does, None if no samples yet."""
+        run = self.item.run
+        if run is None or not len(run.proc_samples):
+            return None
+        return bool((run.proc_samples.view()["core"] >= 0).any())
+
+    def describe(self) -> str:
+        if not CPU_NUM_AVAILABLE:
+            return (
+                "This operating system does not report which core a process runs on "
+                "(psutil has no cpu_num here), so this view stays empty."
+            )
+        known = self.core_known()
+        if known is None:
+            return "Which experiment process ran on which core, sampled while it runs."
+        if not known:
+            return "The samples carry no core number (cpu_num unavailable): nothing to show."
+        return "Each slice: a process busy on that core during one sample (lane colors)."

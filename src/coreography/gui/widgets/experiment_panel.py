@@ -1,0 +1,218 @@
+"""The experiment panel: every option of an Experiment as a control, with Run and Stop."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coreography.gui import theme
+from coreography.model.experiment import (
+    CHUNKED_MODELS,
+    DISTRIBUTIONS,
+    FAULTS,
+    LIMITS,
+    MAX_TASKS_PER_MODEL,
+    MODELS,
+    TIMED_WORKLOADS,
+    WORKLOADS,
+    Experiment,
+    ExperimentError,
+    Fault,
+    available_start_methods,
+)
+
+START_METHODS = {
+    "fork": "Copy the parent process (fast; Linux only; unsafe with threads)",
+    "spawn": "Start a fresh interpreter and import the main module (slow, portable)",
+    "forkserver": "Fork from a small clean server process (Python 3.14's Linux default)",
+}
+DISTRIBUTION_TIPS = {
+    "fixed": "Every task the same size",
+    "uniform": "Sizes spread evenly between half and one and a half times the size",
+    "exponential": "Mostly short tasks, a few long ones",
+    "straggler": "All the same, except one task ten times longer",
+}
+FAULT_TIPS = {
+    "none": "No failure",
+    "raise": "The task raises an exception",
+    "exit": "The worker calls os._exit(3) during the task",
+    "kill": "The worker is killed with SIGKILL during the task",
+    "segv": "The worker crashes with a segmentation fault during the task",
+    "hang": "The task never returns (press Stop)",
+}
+
+
+def _combo(items: dict[str, str] | tuple[str, ...], tips: dict[str, str] | None = None):
+    box = QComboBox()
+    for key in items:
+        box.addItem(key)
+        tip = items[key] if isinstance(items, dict) else (tips or {}).get(key, "")
+        box.setItemData(box.count() - 1, tip, 3)  # 3: Qt.ToolTipRole
+    return box
+
+
+class ExperimentPanel(QWidget):
+    """Edits an :class:`Experiment`; never starts anything itself."""
+
+    sig_run_requested = Signal()
+    """The user pressed Run; no arguments (read :meth:`experiment`)."""
+    sig_stop_requested = Signal()
+    """The user pressed Stop; no arguments."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = _combo(MODELS)
+        self.model.setToolTip("How the tasks are run: a loop, threads, processes or a pool")
+        self.workers = QSpinBox()
+        self.workers.setRange(*LIMITS["workers"])
+        self.workers.setToolTip("Pool size (ignored by sequential, threads and processes)")
+        self.tasks = QSpinBox()
+        self.tasks.setRange(*LIMITS["tasks"])
+        self.tasks.setGroupSeparatorShown(True)
+        self.tasks.setToolTip("How many tasks to run")
+        self.workload = _combo(WORKLOADS)
+        self.workload.setToolTip("What each task does")
+        self.size = QDoubleSpinBox()
+        self.size.setRange(*LIMITS["size"])
+        self.size.setDecimals(1)
+        self.size.setToolTip("Task size: milliseconds for cpu/io/nogil, n for primes")
+        self.distribution = _combo(DISTRIBUTIONS, DISTRIBUTION_TIPS)
+        self.distribution.setToolTip("How task sizes vary")
+        self.chunksize = QSpinBox()
+        self.chunksize.setRange(*LIMITS["chunksize"])
+        self.chunksize.setSpecialValueText("auto")
+        self.chunksize.setToolTip("Tasks sent to a worker at once (auto: the library's choice)")
+        self.start_method = _combo({m: START_METHODS.get(m, "") for m in available_start_methods()})
+        self.start_method.setToolTip("How worker processes are started")
+        self.seed = QSpinBox()
+        self.seed.setRange(*LIMITS["seed"])
+        self.seed.setToolTip("Random seed for task sizes (same seed, same sizes)")
+        self.fault = _combo(FAULTS, FAULT_TIPS)
+        self.fault.setToolTip("Inject a failure to see what it looks like")
+        self.fault_task = QSpinBox()
+        self.fault_task.setToolTip("Which task fails")
+        self.speed = QDoubleSpinBox()
+        self.speed.setRange(*LIMITS["speed"])
+        self.speed.setSuffix("×")
+        self.speed.setToolTip("Slow motion: timed task sizes are multiplied by this")
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("(optional)")
+        self.title.setToolTip("A name for this run, saved with recordings")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet(f"color: {theme.FAILED_COLOR}")
+        self.run_button = QPushButton("Run")
+        self.run_button.setToolTip("Start the experiment (Space)")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("End the experiment and all its processes (Esc)")
+        self.stop_button.setEnabled(False)
+
+        form = QFormLayout()
+        for label, widget in (
+            ("Model", self.model),
+            ("Workers", self.workers),
+            ("Tasks", self.tasks),
+            ("Workload", self.workload),
+            ("Size", self.size),
+            ("Distribution", self.distribution),
+            ("Chunk size", self.chunksize),
+            ("Start method", self.start_method),
+            ("Seed", self.seed),
+            ("Fault", self.fault),
+            ("Fault in task", self.fault_task),
+            ("Slow motion", self.speed),
+            ("Title", self.title),
+        ):
+            form.addRow(label, widget)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button)
+        buttons.addWidget(self.stop_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        for box in (self.model, self.workload, self.fault):
+            box.currentTextChanged.connect(self._on_choice_changed)
+        self.tasks.valueChanged.connect(self._on_choice_changed)
+        self.run_button.clicked.connect(self.sig_run_requested)
+        self.stop_button.clicked.connect(self.sig_stop_requested)
+        self.set_experiment(Experiment(workers=min(os.cpu_count() or 2, 4)))
+
+    # -- experiment <-> controls ----------------------------------------------------
+    def set_experiment(self, experiment: Experiment) -> None:
+        """Show ``experiment``'s settings (e.g. from a recording)."""
+        self.model.setCurrentText(experiment.model)
+        self.workers.setValue(experiment.workers)
+        self.tasks.setValue(experiment.tasks)
+        self.workload.setCurrentText(experiment.workload)
+        self.size.setValue(experiment.size)
+        self.distribution.setCurrentText(experiment.distribution)
+        self.chunksize.setValue(experiment.chunksize)
+        self.start_method.setCurrentText(experiment.start_method)
+        self.seed.setValue(experiment.seed)
+        self.fault.setCurrentText(experiment.fault.kind)
+        self.fault_task.setValue(experiment.fault.task)
+        self.speed.setValue(experiment.speed)
+        self.title.setText(experiment.title)
+        self._on_choice_changed()
+
+    def experiment(self) -> Experiment:
+        """The experiment the controls describe (not validated)."""
+        return Experiment(
+            model=self.model.currentText(),
+            workers=self.workers.value(),
+            tasks=self.tasks.value(),
+            workload=self.workload.currentText(),
+            size=self.size.value(),
+            distribution=self.distribution.currentText(),
+            chunksize=self.chunksize.value(),
+            start_method=self.start_method.currentText(),
+            seed=self.seed.value(),
+            fault=Fault(self.fault.currentText(), self.fault_task.value()),
+            speed=self.speed.value(),
+            title=self.title.text().strip(),
+        )
+
+    def show_error(self, error: ExperimentError | None) -> None:
+        self.error.setText(str(error) if error else "")
+
+    def set_running(self, running: bool) -> None:
+        """Lock the settings while a run is going."""
+        for widget in self.findChildren(QWidget):
+            if widget not in (self.stop_button, self.error):
+                widget.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        if not running:
+            self._on_choice_changed()
+
+    def _on_choice_changed(self, *_args) -> None:
+        model = self.model.currentText()
+        self.workers.setEnabled(model not in ("sequential", "processes", "threads"))
+        self.chunksize.setEnabled(model in CHUNKED_MODELS)
+        self.size.setSuffix(" ms" if self.workload.currentText() in TIMED_WORKLOADS else "")
+        self.speed.setEnabled(self.workload.currentText() in TIMED_WORKLOADS)
+        cap = MAX_TASKS_PER_MODEL.get(model)
+        self.tasks.setMaximum(cap if cap is not None else LIMITS["tasks"][1])
+        self.fault_task.setRange(0, max(self.tasks.value() - 1, 0))
+        self.fault_task.setEnabled(self.fault.currentText() != "none")
+        try:
+            self.experiment().validate()
+        except ExperimentError as error:
+            self.show_error(error)
+        else:
+            self.show_error(None)

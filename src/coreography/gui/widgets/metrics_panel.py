@@ -1,0 +1,170 @@
+"""The metrics panel: wall and CPU time, speedup, efficiency, start-up, per-worker use."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
+
+from coreography.gui import theme
+from coreography.model.run import Run
+
+LIVE_INTERVAL_S = 0.25  # metrics scan every task; four times a second is plenty live
+
+#: (field of RunMetrics, label, tooltip)
+FIELDS = (
+    ("wall_s", "Wall time", "From the run's start to its end (or now)"),
+    ("cpu_s", "CPU time", "CPU seconds used by the experiment's processes"),
+    ("sequential_s", "Sequential estimate", "Sum of task durations: one worker doing it all"),
+    ("speedup", "Speedup", "Sequential estimate ÷ wall time"),
+    ("efficiency", "Efficiency", "Speedup ÷ parallel workers"),
+    ("startup_mean_s", "Start-up (mean)", "Worker start requested → worker ready"),
+    ("startup_max_s", "Start-up (max)", "The slowest worker's start-up"),
+    ("tasks_done", "Tasks done", "Tasks that returned"),
+    ("tasks_failed", "Tasks failed", "Tasks that raised or whose worker died"),
+    ("events_received", "Events received", "Events the app received from the experiment"),
+    ("events_lost", "Events lost", "Events produced but never received (— while unknown)"),
+)
+
+
+def format_value(name: str, value: object) -> str:
+    """How the panel writes one metric (tests compare against this)."""
+    if value is None:
+        return "—"
+    if isinstance(value, float) and value != value:
+        return "—"
+    if name.endswith("_s"):
+        seconds = float(value)  # type: ignore[arg-type]
+        return f"{seconds * 1000:.1f} ms" if abs(seconds) < 1 else f"{seconds:.3f} s"
+    if name == "speedup":
+        return f"{float(value):.2f}×"  # type: ignore[arg-type]
+    if name == "efficiency":
+        return f"{float(value) * 100:.0f} %"  # type: ignore[arg-type]
+    return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+class UtilizationBars(QWidget):
+    """One horizontal bar per worker: busy share of its life, painted (no child widgets)."""
+
+    ROW = 18
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, float | None, QColor, str]] = []
+
+    def set_rows(self, rows: list[tuple[str, float | None, QColor, str]]) -> None:
+        self.rows = rows
+        self.setToolTip("\n".join(f"{label}: {detail}" for label, _u, _c, detail in rows))
+        self.updateGeometry()
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        return QSize(220, max(len(self.rows), 1) * self.ROW + 4)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        try:
+            self._paint_rows(painter)
+        finally:
+            painter.end()
+
+    def _paint_rows(self, painter: QPainter) -> None:
+        width = self.width()
+        metrics = painter.fontMetrics()
+        widest = max((metrics.horizontalAdvance(row[0]) for row in self.rows), default=0)
+        label_width = min(widest + 8, width // 2)
+        for row, (label, utilization, color, _detail) in enumerate(self.rows):
+            top = row * self.ROW + 2
+            painter.setPen(QColor(theme.FOREGROUND))
+            painter.drawText(
+                QRect(0, top, label_width - 4, self.ROW),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                label,
+            )
+            room = width - label_width - 44
+            painter.fillRect(QRect(label_width, top + 3, room, self.ROW - 6), QColor("#E8E8E8"))
+            known = utilization is not None and utilization == utilization
+            share = min(max(utilization, 0.0), 1.0) if known else 0.0
+            painter.fillRect(QRect(label_width, top + 3, int(room * share), self.ROW - 6), color)
+            painter.drawText(
+                QRect(width - 42, top, 42, self.ROW),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+                f"{share * 100:.0f} %" if known else "—",
+            )
+
+
+class MetricsPanel(QWidget):
+    """Shows :func:`compute_metrics` of the run: live a few times a second, final at the end."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run: Run | None = None
+        self.metrics = None
+        self.values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        for name, label, tip in FIELDS:
+            value = QLabel("—")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setToolTip(tip)
+            title = QLabel(label)
+            title.setToolTip(tip)
+            form.addRow(title, value)
+            self.values[name] = value
+        self.bars = UtilizationBars()
+        self.note = QLabel("Per-worker utilization (busy ÷ alive)")
+        self.note.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addSpacing(6)
+        layout.addWidget(self.note)
+        layout.addWidget(self.bars)
+        layout.addStretch(1)
+        self._computed_at = 0.0
+        self._version = -1
+
+    def set_run(self, run: Run | None) -> None:
+        self.run = run
+        self.metrics = None
+        self._version = -1
+        self._computed_at = 0.0
+        if run is None:
+            for value in self.values.values():
+                value.setText("—")
+            self.bars.set_rows([])
+        self.refresh(force=True)
+
+    def refresh(self, force: bool = False) -> None:
+        run = self.run
+        if run is None or run.version == self._version:
+            return
+        now = time.monotonic()
+        if not (force or run.is_over) and now - self._computed_at < LIVE_INTERVAL_S:
+            return
+        from coreography.model.metrics import compute_metrics  # the model's own numbers
+
+        self._computed_at = now
+        self._version = run.version
+        self.metrics = metrics = compute_metrics(run)
+        for name, _label, _tip in FIELDS:
+            self.values[name].setText(format_value(name, getattr(metrics, name)))
+        rows = []
+        for number, lane in enumerate(metrics.lanes):
+            if lane.role == "main" and lane.tasks == 0:
+                continue  # the driver only hands out work in most models
+            info = next((x for x in run.lanes if x.label == lane.label), None)
+            color = theme.lane_color(
+                info.number - 1 if info else number, info.role if info else "worker"
+            )
+            detail = (
+                f"{lane.tasks} tasks, busy {format_value('busy_s', lane.busy_s)}, "
+                f"idle {format_value('idle_s', lane.idle_s)}, "
+                f"start-up {format_value('startup_s', lane.startup_s)}"
+            )
+            rows.append((lane.label, lane.utilization, color, detail))
+        self.bars.set_rows(rows)

@@ -1,0 +1,81 @@
+"""The status bar's content: run state and cause, elapsed, events/s, events lost, backlog."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+
+from coreography.gui import theme
+from coreography.model.run import NO_TIME, Run
+
+
+class RunStatus(QWidget):
+    """Labels for the status bar plus a progress bar (tasks done out of all)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run: Run | None = None
+        self.state = QLabel()
+        self.message = QLabel()
+        self.message.setMinimumWidth(200)
+        self.elapsed = QLabel()
+        self.rate = QLabel()
+        self.lost = QLabel()
+        self.lag = QLabel()
+        self.lag.setToolTip("Frames received but not yet drawn (the view is behind if this grows)")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setFormat("%v / %m tasks")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 0, 4, 0)
+        for label in (self.state, self.message, self.elapsed, self.rate, self.lost, self.lag):
+            layout.addWidget(label)
+        layout.setStretch(1, 1)
+
+    def show_idle(self) -> None:
+        self._set_state("idle")
+        self.message.setText("Choose an experiment and press Run (Space).")
+        for label in (self.elapsed, self.rate, self.lost, self.lag):
+            label.setText("")
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+
+    def set_run(self, run: Run) -> None:
+        self.run = run
+        self.progress.setRange(0, max(run.n_tasks, 1))
+        self.progress.setValue(0)
+        self.refresh(None)
+
+    def refresh(self, presenter) -> None:
+        run = self.run
+        if run is None:
+            return
+        self._set_state(run.state)
+        experiment = run.experiment
+        message = run.message if run.is_over else f"{experiment.model} · {experiment.workload}"
+        self.message.setText("" if message == run.state else message)
+        self.message.setToolTip(run.message)
+        if run.end_ns != NO_TIME:
+            elapsed = run.seconds(run.end_ns)
+        elif run.is_over:
+            elapsed = run.seconds(run.last_time())
+        else:
+            elapsed = run.seconds(time.perf_counter_ns())
+        self.elapsed.setText(f"elapsed {elapsed:.2f} s")
+        if presenter is not None and not run.is_over:
+            self.rate.setText(f"{presenter.events_per_s:,.0f} events/s")
+            self.lag.setText(f"backlog {presenter.backlog:,} frames" if presenter.backlog else "")
+        else:
+            self.rate.setText(f"{run.events_received():,} events")
+            self.lag.setText("")
+        lost = run.events_lost()
+        self.lost.setText("lost: —" if lost is None else f"lost: {lost:,}")
+        self.lost.setToolTip(run.describe_loss())
+        self.lost.setStyleSheet(f"color: {theme.FAILED_COLOR}" if lost else "")
+        self.progress.setValue(run.n_done + run.n_failed)
+
+    def _set_state(self, state: str) -> None:
+        color = theme.STATE_COLORS.get(state, theme.FOREGROUND)
+        self.state.setText(f"● {state}")
+        self.state.setStyleSheet(f"color: {color}; font-weight: bold")
