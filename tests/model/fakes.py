@@ -31,8 +31,16 @@ class FakeProcess:
         self.events: list[tuple] = []
         self.texts: list[tuple] = []
 
-    def emit(self, kind: int, t: int, task: int = -1, value: float = 0.0, aux: int = 0,
-             lane: int = 0, flags: int = 0) -> None:
+    def emit(
+        self,
+        kind: int,
+        t: int,
+        task: int = -1,
+        value: float = 0.0,
+        aux: int = 0,
+        lane: int = 0,
+        flags: int = 0,
+    ) -> None:
         self.events.append((int(kind), flags, lane, task, t, value, aux))
 
     def text(self, kind: int, t: int, text: str, task: int = -1, lane: int = 0) -> None:
@@ -64,8 +72,9 @@ def text_frame(pid: int, items: list, sent: int) -> bytes:
 
 
 def experiment(**changes) -> Experiment:
-    base = Experiment(model="pool-map", workers=2, tasks=6, workload="cpu", size=5.0,
-                      start_method="spawn")
+    base = Experiment(
+        model="pool-map", workers=2, tasks=6, workload="cpu", size=5.0, start_method="spawn"
+    )
     return base.replace(**changes).validate()
 
 
@@ -100,9 +109,14 @@ def full_run(finish: bool = True) -> Run:
         if task == 4:
             worker.text(Kind.RESULT, start + 5 * MS, "'sixteen'", task)
         worker.text(Kind.STDOUT, start + 2 * MS, f"Number: {task}", task)
-    samples = [Sample(t0 + k * 10 * MS, [50.0 + k, 40.0 - k], [(2001, 99.0, 0, 10_000_000),
-                                                           (2002, 98.5, 1, 11_000_000)])
-               for k in range(4)]
+    samples = [
+        Sample(
+            t0 + k * 10 * MS,
+            [50.0 + k, 40.0 - k],
+            [(2001, 99.0, 0, 10_000_000), (2002, 98.5, 1, 11_000_000)],
+        )
+        for k in range(4)
+    ]
     run.apply([f for p in (driver, *workers) for f in p.frames()], samples)
     if not finish:
         return run
@@ -125,8 +139,9 @@ def big_run(n: int, workers: int = 4, task_ns: int = MS) -> Run:
     exp = experiment(tasks=n, workers=workers)
     run = Run(exp, cores=2, t0=t0)
     run.set_driver(DRIVER)
-    frames = [header(DRIVER, FrameType.BINARY, 1) + RECORD.pack(Kind.RUN_STARTED, 0, 0, -1,
-                                                                t0 + MS, n, 0)]
+    frames = [
+        header(DRIVER, FrameType.BINARY, 1) + RECORD.pack(Kind.RUN_STARTED, 0, 0, -1, t0 + MS, n, 0)
+    ]
     tasks = np.arange(n)
     slot = tasks // workers
     for w in range(workers):
@@ -149,4 +164,93 @@ def big_run(n: int, workers: int = 4, task_ns: int = MS) -> Run:
     status = json.dumps({"state": FINISHED, "message": "", "result": ""})
     run.apply([text_frame(DRIVER, [[Kind.RUN_FINISHED, 0, -1, end, 0.0, status]], 2)])
     run.finish(FINISHED, "", end + MS, produced=dict(run.received))
+    return run
+
+
+def assert_runs_equal(a: Run, b: Run) -> None:
+    """Every recorded field of two runs is the same (listeners and change counters aside)."""
+    assert a.experiment == b.experiment
+    for name in (
+        "cores",
+        "t0",
+        "n_tasks",
+        "state",
+        "message",
+        "result_text",
+        "run_started_ns",
+        "run_finished_ns",
+        "end_ns",
+        "driver_pid",
+        "pending_request_ns",
+        "requests_by_task",
+        "received",
+        "reported_sent",
+        "produced",
+        "bad_frames",
+        "n_done",
+        "n_failed",
+        "n_started",
+        "task_text",
+        "task_errors",
+        "texts",
+        "logs",
+        "_lane_of",
+    ):
+        assert getattr(a, name) == getattr(b, name), name
+    for name in (
+        "task_lane",
+        "task_start",
+        "task_end",
+        "task_submitted",
+        "task_status",
+        "task_value",
+        "task_cpu",
+    ):
+        left, right = getattr(a, name), getattr(b, name)
+        assert left.dtype == right.dtype, name
+        np.testing.assert_array_equal(left, right, err_msg=name)
+    for name in ("cpu_t", "cpu_percore", "proc_samples"):
+        left, right = getattr(a, name).view(), getattr(b, name).view()
+        assert left.dtype == right.dtype, name
+        np.testing.assert_array_equal(left, right, err_msg=name)
+    assert len(a.lanes) == len(b.lanes)
+    for left, right in zip(a.lanes, b.lanes, strict=True):
+        np.testing.assert_array_equal(left.task_ids(), right.task_ids())
+        for name in (
+            "index",
+            "pid",
+            "thread",
+            "role",
+            "label",
+            "number",
+            "requested_ns",
+            "ready_ns",
+            "done_ns",
+            "exited_ns",
+            "exit_code",
+            "native_id",
+        ):
+            assert getattr(left, name) == getattr(right, name), (left.index, name)
+        assert left.cpu_seconds == right.cpu_seconds or (
+            np.isnan(left.cpu_seconds) and np.isnan(right.cpu_seconds)
+        )
+
+
+def thread_run() -> Run:
+    """A finished thread-pool run: two threads of the driver ran four tasks."""
+    t0 = 7_000 * MS
+    run = Run(experiment(model="thread-pool", tasks=4, workload="io"), cores=2, t0=t0)
+    run.set_driver(DRIVER)
+    driver = FakeProcess(DRIVER)
+    driver.emit(Kind.RUN_STARTED, t0 + MS, value=4)
+    for lane in (1, 2):
+        driver.emit(Kind.WORKER_READY, t0 + (1 + lane) * MS, aux=50_000 + lane, lane=lane)
+    for task in range(4):
+        lane, start = 1 + task % 2, t0 + (5 + 10 * (task // 2)) * MS
+        driver.emit(Kind.TASK_STARTED, start, task, aux=0, lane=lane)
+        driver.emit(Kind.TASK_FINISHED, start + 10 * MS, task, float(task), MS // 10, lane=lane)
+    driver.emit(Kind.WORKER_DONE, t0 + 30 * MS, value=0.125)
+    driver.text(Kind.RUN_FINISHED, t0 + 30 * MS, json.dumps({"state": FINISHED}))
+    run.apply(driver.frames())
+    run.finish(FINISHED, "", t0 + 31 * MS, produced={DRIVER: driver.sent})
     return run

@@ -102,8 +102,9 @@ def compute_metrics(run: Run) -> RunMetrics:
     task_cpu_by_pid: dict[int, float] = {}
     for lane in run.lanes:
         i = lane.index
-        life_start = _first_known(lane.ready_ns, int(first_start[i]) if counts[i] else NO_TIME,
-                                  start)
+        life_start = _first_known(
+            lane.ready_ns, int(first_start[i]) if counts[i] else NO_TIME, start
+        )
         life_end = _first_known(lane.done_ns, lane.exited_ns, run.end_ns, now)
         life = max(life_end - life_start, 0) / 1e9
         startup = None
@@ -114,12 +115,21 @@ def compute_metrics(run: Run) -> RunMetrics:
         if own_cpu is not None and lane.thread == 0:
             process_cpu[lane.pid] = own_cpu
         task_cpu_by_pid[lane.pid] = task_cpu_by_pid.get(lane.pid, 0.0) + float(lane_cpu[i])
-        lanes.append(LaneMetrics(
-            label=lane.label, role=lane.role, pid=lane.pid, tasks=int(counts[i]),
-            busy_s=float(busy[i]), idle_s=max(life - float(busy[i]), 0.0),
-            utilization=min(float(busy[i]) / life, 1.0) if life > 0 else None,
-            startup_s=startup,
-            cpu_s=own_cpu if own_cpu is not None else (float(lane_cpu[i]) if counts[i] else None)))
+        lanes.append(
+            LaneMetrics(
+                label=lane.label,
+                role=lane.role,
+                pid=lane.pid,
+                tasks=int(counts[i]),
+                busy_s=float(busy[i]),
+                idle_s=max(life - float(busy[i]), 0.0),
+                utilization=min(float(busy[i]) / life, 1.0) if life > 0 else None,
+                startup_s=startup,
+                cpu_s=own_cpu
+                if own_cpu is not None
+                else (float(lane_cpu[i]) if counts[i] else None),
+            )
+        )
     # A process's own CPU figure (its goodbye) covers all of its threads and its start-up;
     # the psutil samples are rates, not totals, so the fallback is what its tasks used.
     cpu_s = sum(process_cpu.get(pid, used) for pid, used in task_cpu_by_pid.items())
@@ -130,15 +140,24 @@ def compute_metrics(run: Run) -> RunMetrics:
     efficiency = min(max(speedup / parallel, 0.0), 1.0) if speedup is not None else None
     expected = sum(run.produced.values()) if run.produced is not None else None
     return RunMetrics(
-        state=run.state, wall_s=wall_s, cpu_s=cpu_s, sequential_s=sequential_s,
-        speedup=speedup, efficiency=efficiency, parallel_workers=parallel,
+        state=run.state,
+        wall_s=wall_s,
+        cpu_s=cpu_s,
+        sequential_s=sequential_s,
+        speedup=speedup,
+        efficiency=efficiency,
+        parallel_workers=parallel,
         startup_mean_s=sum(startups) / len(startups) if startups else None,
         startup_max_s=max(startups) if startups else None,
         tasks_done=int(np.count_nonzero(done)),
         tasks_failed=int(np.count_nonzero(status == FAILED)),
-        tasks_total=run.n_tasks, events_received=run.events_received(),
-        events_expected=expected, events_lost=run.events_lost(), lost=run.describe_loss(),
-        lanes=tuple(lanes))
+        tasks_total=run.n_tasks,
+        events_received=run.events_received(),
+        events_expected=expected,
+        events_lost=run.events_lost(),
+        lost=run.describe_loss(),
+        lanes=tuple(lanes),
+    )
 
 
 def _first_known(*times: int) -> int:
@@ -169,10 +188,18 @@ def format_table(metrics: RunMetrics) -> str:
         ("CPU time", _seconds(m.cpu_s)),
         ("Sequential estimate", _seconds(m.sequential_s)),
         ("Speedup", "—" if m.speedup is None else f"{m.speedup:.2f}× vs sequential estimate"),
-        ("Efficiency", "—" if m.efficiency is None
-         else f"{m.efficiency:.0%} of {m.parallel_workers} parallel workers"),
-        ("Worker start-up", "—" if m.startup_mean_s is None
-         else f"mean {_ms(m.startup_mean_s)}, max {_ms(m.startup_max_s)} over {started} lanes"),
+        (
+            "Efficiency",
+            "—"
+            if m.efficiency is None
+            else f"{m.efficiency:.0%} of {m.parallel_workers} parallel workers",
+        ),
+        (
+            "Worker start-up",
+            "—"
+            if m.startup_mean_s is None
+            else f"mean {_ms(m.startup_mean_s)}, max {_ms(m.startup_max_s)} over {started} lanes",
+        ),
         ("Tasks", f"{m.tasks_done:,} done, {m.tasks_failed:,} failed, of {m.tasks_total:,}"),
         ("Events", f"{events}; {m.lost}"),
     ]
@@ -180,17 +207,23 @@ def format_table(metrics: RunMetrics) -> str:
     lines = [f"{name:<{width}}  {value}" for name, value in rows]
     head = ("Lane", "Tasks", "Busy", "Idle", "Util", "Start-up", "CPU")
     table = [head] + [
-        (lane.label, f"{lane.tasks:,}", _seconds(lane.busy_s), _seconds(lane.idle_s),
-         "—" if lane.utilization is None else f"{lane.utilization:.0%}",
-         "—" if lane.startup_s is None else _ms(lane.startup_s),
-         "—" if lane.cpu_s is None else _seconds(lane.cpu_s))
+        (
+            lane.label,
+            f"{lane.tasks:,}",
+            _seconds(lane.busy_s),
+            _seconds(lane.idle_s),
+            "—" if lane.utilization is None else f"{lane.utilization:.0%}",
+            "—" if lane.startup_s is None else _ms(lane.startup_s),
+            "—" if lane.cpu_s is None else _seconds(lane.cpu_s),
+        )
         for lane in m.lanes
     ]
     widths = [max(len(row[c]) for row in table) for c in range(len(head))]
     lines.append("")
     for row in table:
-        cells = [row[0].ljust(widths[0])] + [v.rjust(w) for v, w in zip(row[1:], widths[1:],
-                                                                         strict=True)]
+        cells = [row[0].ljust(widths[0])] + [
+            v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)
+        ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

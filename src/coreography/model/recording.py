@@ -1,0 +1,245 @@
+"""Recordings: a run saved as versioned JSON (optionally gzip) and loaded back, validated."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coreography.model.recording_checks import RecordingError
+from coreography.model.recording_read import (
+    FORMAT,
+    TIME_FIELDS,
+    VERSION,
+    recorded_host,
+    run_from_dict,
+)
+from coreography.model.run import NO_TIME, Run
+
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "RecordingError",
+    "load_run",
+    "recorded_host",
+    "run_from_dict",
+    "run_to_dict",
+    "save_run",
+]
+
+SUFFIX = ".coreo.json"
+GZIP_MAGIC = b"\x1f\x8b"
+#: Largest (uncompressed) recording read: far above a 1,000,000-task run, far below
+#: what a hostile gzip file could inflate to.
+MAX_BYTES = 2 * 1024**3
+
+
+# -- saving ----------------------------------------------------------------------------------
+def run_to_dict(run: Run) -> dict[str, Any]:
+    """Plain, JSON-ready data for ``run``; times are ns since ``run.t0``, null if unknown.
+
+    Parameters
+    ----------
+    run
+        The run to record (finished or not).
+
+    Returns
+    -------
+    dict
+        The recording document of format :data:`FORMAT`, version :data:`VERSION`.
+    """
+    t0 = run.t0
+
+    def rel(t: int) -> int | None:
+        return None if t == NO_TIME else int(t) - t0
+
+    lanes = [
+        {
+            "index": lane.index,
+            "pid": lane.pid,
+            "thread": lane.thread,
+            "role": lane.role,
+            "label": lane.label,
+            "number": lane.number,
+            **{name: rel(getattr(lane, name)) for name in TIME_FIELDS},
+            "exit_code": lane.exit_code,
+            "cpu_seconds": None if np.isnan(lane.cpu_seconds) else float(lane.cpu_seconds),
+            "native_id": lane.native_id,
+        }
+        for lane in run.lanes
+    ]
+    texts = run.texts
+    procs = run.proc_samples.view()
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "experiment": run.experiment.to_dict(),
+        "host": recorded_host(run),
+        "t0": t0,
+        "run": {
+            "state": run.state,
+            "message": run.message,
+            "result_text": run.result_text,
+            "run_started": rel(run.run_started_ns),
+            "run_finished": rel(run.run_finished_ns),
+            "end": rel(run.end_ns),
+            "driver_pid": run.driver_pid,
+            "pending_request": rel(run.pending_request_ns),
+            "bad_frames": run.bad_frames,
+            "n_done": run.n_done,
+            "n_failed": run.n_failed,
+            "n_started": run.n_started,
+        },
+        "lanes": lanes,
+        "tasks": {
+            "lane": run.task_lane.tolist(),
+            "start": _nullable(run.task_start, t0),
+            "end": _nullable(run.task_end, t0),
+            "submitted": _nullable(run.task_submitted, t0),
+            "status": run.task_status.tolist(),
+            "value": _nullable(run.task_value),
+            "cpu": _nullable(run.task_cpu),
+        },
+        "task_text": _table(run.task_text),
+        "task_errors": _table(run.task_errors),
+        "requests_by_task": [[task, t - t0] for task, t in sorted(run.requests_by_task.items())],
+        "texts": {
+            "t": [line.t - t0 for line in texts],
+            "lane": [line.lane for line in texts],
+            "task": [line.task for line in texts],
+            "kind": [line.kind for line in texts],
+            "text": [line.text for line in texts],
+        },
+        "logs": list(run.logs),
+        "cpu_samples": {
+            "t": (run.cpu_t.view() - t0).tolist(),
+            "percore": run.cpu_percore.view().tolist(),
+        },
+        "proc_samples": {
+            "t": (procs["t"] - t0).tolist(),
+            "pid": procs["pid"].tolist(),
+            "cpu": procs["cpu"].tolist(),
+            "core": procs["core"].tolist(),
+            "rss": procs["rss"].tolist(),
+        },
+        "accounting": {
+            "received": _pairs(run.received),
+            "reported_sent": _pairs(run.reported_sent),
+            "produced": None if run.produced is None else _pairs(run.produced),
+        },
+    }
+
+
+def save_run(run: Run, path: str | os.PathLike[str]) -> None:
+    """Write ``run`` to ``path`` (gzip-compressed when the name ends in ``.gz``).
+
+    Parameters
+    ----------
+    run
+        The run to save.
+    path
+        Conventionally ``*.coreo.json`` or ``*.coreo.json.gz``. Written to a temporary
+        file first, so an interrupted save never leaves half a recording under this name.
+    """
+    path = Path(path)
+    data = json.dumps(
+        run_to_dict(run), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    ).encode("utf-8")
+    if path.name.endswith(".gz"):
+        data = gzip.compress(data, compresslevel=5, mtime=0)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_bytes(data)
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise RecordingError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _table(mapping: dict[int, str]) -> dict[str, list]:
+    tasks = sorted(mapping)
+    return {"task": tasks, "text": [mapping[task] for task in tasks]}
+
+
+def _pairs(mapping: dict[int, int]) -> list[list[int]]:
+    return [[key, value] for key, value in sorted(mapping.items())]
+
+
+def _nullable(values: np.ndarray, t0: int | None = None) -> list:
+    """``values`` as a list, with None for NO_TIME (ints) or NaN (floats)."""
+    missing = np.isnan(values) if values.dtype.kind == "f" else values == NO_TIME
+    out = (values - t0 if t0 is not None else values).tolist()
+    for i in np.flatnonzero(missing).tolist():
+        out[i] = None
+    return out
+
+
+# -- loading ---------------------------------------------------------------------------------
+def load_run(path: str | os.PathLike[str]) -> Run:
+    """Read a recording (plain or gzip, told apart by content) and validate all of it.
+
+    Parameters
+    ----------
+    path
+        A file written by :func:`save_run`.
+
+    Returns
+    -------
+    Run
+        Equal to the run that was saved.
+
+    Raises
+    ------
+    RecordingError
+        With a one-line message naming the file and what is wrong with it.
+    """
+    try:
+        with open(path, "rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
+        if raw[:2] == GZIP_MAGIC:
+            raw = _gunzip(raw)
+        if len(raw) > MAX_BYTES:
+            raise RecordingError(f"larger than {MAX_BYTES // 1024**2:,} MiB")
+        return run_from_dict(_parse_json(raw))
+    except OSError as exc:
+        raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except RecordingError as exc:
+        raise RecordingError(f"{path}: {exc}") from None
+
+
+def _gunzip(raw: bytes) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
+            return stream.read(MAX_BYTES + 1)
+    except EOFError:
+        raise RecordingError("the gzip data ends early (truncated file)") from None
+    except (OSError, zlib.error) as exc:
+        raise RecordingError(f"not valid gzip data ({exc})") from None
+
+
+def _parse_json(raw: bytes) -> Any:
+    def refuse(name: str) -> None:
+        raise RecordingError(f"not valid JSON: {name} is not a number JSON allows")
+
+    try:
+        return json.loads(raw, parse_constant=refuse)
+    except RecordingError:
+        raise
+    except UnicodeDecodeError:
+        raise RecordingError("not a recording: the file is not UTF-8 text") from None
+    except RecursionError:
+        raise RecordingError("not valid JSON: nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(exc.doc.rstrip()):
+            raise RecordingError("not valid JSON: the file ends early (truncated)") from None
+        raise RecordingError(
+            f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        ) from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise RecordingError(f"not valid JSON: {exc}") from None

@@ -1,0 +1,288 @@
+"""Reading a recording back: rebuild a Run from its JSON data, checking every value."""
+
+from __future__ import annotations
+
+import platform
+import sys
+import weakref
+from typing import Any
+
+import numpy as np
+
+from coreography.model.events import Kind
+from coreography.model.recording_checks import (
+    MAX_NS,
+    check_experiment,
+    check_pairs,
+    expect,
+    float_column,
+    int_column,
+    integer,
+    number,
+    text,
+    text_list,
+    time_column,
+)
+from coreography.model.run import (
+    END_STATES,
+    NO_TIME,
+    RUN_RUNNING,
+    STARTING,
+    STATUS_NAMES,
+    GrowArray,
+    Lane,
+    Run,
+    TextLine,
+)
+
+FORMAT = "coreography-recording"
+VERSION = 1
+MAX_LANES = 100_000
+MAX_ROWS = 50_000_000  # texts, samples
+PID = (0, 2**31 - 1)
+COUNT = (0, MAX_NS)
+RUN_STATES = (STARTING, RUN_RUNNING, *sorted(END_STATES))
+ROLES = ("main", "worker", "thread")
+TIME_FIELDS = ("requested_ns", "ready_ns", "done_ns", "exited_ns")
+
+# Hosts of loaded runs, so that saving a loaded run again keeps where it was made.
+_hosts: weakref.WeakKeyDictionary[Run, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def recorded_host(run: Run) -> dict[str, Any]:
+    """Where ``run`` was made: cores, platform, python (this machine for a live run)."""
+    host = _hosts.get(run)
+    if host is not None:
+        return dict(host)
+    return {"cores": run.cores, "platform": platform.platform(), "python": sys.version.split()[0]}
+
+
+def run_from_dict(data: Any) -> Run:
+    """Rebuild a run from :func:`run_to_dict` data, refusing anything out of shape.
+
+    Parameters
+    ----------
+    data
+        Parsed JSON.
+
+    Returns
+    -------
+    Run
+        A finished-or-not run, ready for views, metrics and exporters.
+
+    Raises
+    ------
+    RecordingError
+        Naming the first field that is wrong, its value and what was expected.
+    """
+    expect(isinstance(data, dict), "not a recording: expected a JSON object at the top")
+    expect(
+        data.get("format") == FORMAT,
+        f"not a recording: format is {data.get('format')!r:.60}, expected {FORMAT!r}",
+    )
+    version = data.get("version")
+    expect(type(version) is int, f"version: expected a whole number, got {version!r:.40}")
+    expect(
+        version <= VERSION,
+        f"version {version} is newer than this Coreography reads "
+        f"(up to {VERSION}); update Coreography",
+    )
+    expect(version >= 1, f"version: {version} is not a known recording version")
+    experiment = check_experiment(data.get("experiment"))
+    host = _section(data, "host")
+    cores = integer(host.get("cores"), "host.cores", 1, 65_536)
+    host_info = {
+        "cores": cores,
+        "platform": text(host.get("platform"), "host.platform"),
+        "python": text(host.get("python"), "host.python"),
+    }
+    t0 = integer(data.get("t0"), "t0", 0, MAX_NS)
+    run = Run(experiment, cores=cores, t0=t0)
+    n = run.n_tasks
+
+    def abs_time(value: Any, where: str, nullable: bool = True) -> int:
+        if value is None and nullable:
+            return NO_TIME
+        return t0 + integer(value, where, -t0, MAX_NS - t0)
+
+    info = _section(data, "run")
+    run.state = info.get("state")
+    expect(run.state in RUN_STATES, f"run.state: {run.state!r:.40} is not one of {RUN_STATES}")
+    run.message = text(info.get("message"), "run.message")
+    run.result_text = text(info.get("result_text"), "run.result_text")
+    run.run_started_ns = abs_time(info.get("run_started"), "run.run_started")
+    run.run_finished_ns = abs_time(info.get("run_finished"), "run.run_finished")
+    run.end_ns = abs_time(info.get("end"), "run.end")
+    run.pending_request_ns = abs_time(info.get("pending_request"), "run.pending_request")
+    run.driver_pid = integer(info.get("driver_pid"), "run.driver_pid", *PID)
+    run.bad_frames = integer(info.get("bad_frames"), "run.bad_frames", *COUNT)
+    for name in ("n_done", "n_failed", "n_started"):
+        setattr(run, name, integer(info.get(name), f"run.{name}", 0, n))
+
+    lanes = data.get("lanes")
+    expect(isinstance(lanes, list), "lanes: expected a list")
+    expect(len(lanes) <= MAX_LANES, f"lanes: {len(lanes):,} lanes is more than {MAX_LANES:,}")
+    for index, item in enumerate(lanes):
+        lane = _lane(item, index, abs_time)
+        expect(
+            (lane.pid, lane.thread) not in run._lane_of,
+            f"lanes[{index}]: a second lane for PID {lane.pid} thread {lane.thread}",
+        )
+        run.lanes.append(lane)
+        run._lane_of[(lane.pid, lane.thread)] = index
+
+    tasks = _section(data, "tasks")
+    run.task_lane[:] = int_column(tasks.get("lane"), "tasks.lane", n, -1, len(lanes) - 1)
+    run.task_start[:] = time_column(tasks.get("start"), "tasks.start", n, t0)
+    run.task_end[:] = time_column(tasks.get("end"), "tasks.end", n, t0)
+    run.task_submitted[:] = time_column(tasks.get("submitted"), "tasks.submitted", n, t0)
+    run.task_status[:] = int_column(tasks.get("status"), "tasks.status", n, 0, max(STATUS_NAMES))
+    run.task_value[:] = float_column(tasks.get("value"), "tasks.value", n, -np.inf, np.inf)
+    run.task_cpu[:] = int_column(tasks.get("cpu"), "tasks.cpu", n, *COUNT, null=NO_TIME)
+    orphan = np.flatnonzero((run.task_lane >= 0) & (run.task_start == NO_TIME))
+    expect(not len(orphan), f"tasks: task {orphan[:1].tolist()} has a lane but no start")
+    _rebuild_lane_tasks(run)
+
+    run.task_text = _task_table(data.get("task_text"), "task_text", n)
+    run.task_errors = _task_table(data.get("task_errors"), "task_errors", n)
+    run.requests_by_task = {
+        task: abs_time(t, "requests_by_task", False)
+        for task, t in check_pairs(
+            data.get("requests_by_task"), "requests_by_task", (0, n - 1), (-t0, MAX_NS - t0), n
+        )
+    }
+    _texts(run, _section(data, "texts"), abs_time)
+    run.logs = text_list(data.get("logs"), "logs", MAX_ROWS)
+    _samples(run, data, cores)
+    accounting = _section(data, "accounting")
+    run.received = dict(
+        check_pairs(accounting.get("received"), "accounting.received", PID, COUNT, MAX_LANES)
+    )
+    run.reported_sent = dict(
+        check_pairs(
+            accounting.get("reported_sent"), "accounting.reported_sent", PID, COUNT, MAX_LANES
+        )
+    )
+    produced = accounting.get("produced")
+    run.produced = (
+        None
+        if produced is None
+        else dict(check_pairs(produced, "accounting.produced", PID, COUNT, MAX_LANES))
+    )
+    _hosts[run] = host_info
+    return run
+
+
+def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data.get(name)
+    expect(isinstance(value, dict), f"{name}: expected an object, got {_kind(value)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def _lane(item: Any, index: int, abs_time: Any) -> Lane:
+    where = f"lanes[{index}]"
+    expect(isinstance(item, dict), f"{where}: expected an object, got {_kind(item)}")
+    expect(
+        item.get("index") == index and type(item.get("index")) is int,
+        f"{where}.index: expected {index}, got {item.get('index')!r:.40}",
+    )
+    role = item.get("role")
+    expect(role in ROLES, f"{where}.role: {role!r:.40} is not one of {ROLES}")
+    exit_code = item.get("exit_code")
+    cpu = item.get("cpu_seconds")
+    lane = Lane(
+        index,
+        integer(item.get("pid"), f"{where}.pid", *PID),
+        integer(item.get("thread"), f"{where}.thread", 0, 65_535),
+        role,
+        text(item.get("label"), f"{where}.label"),
+        integer(item.get("number"), f"{where}.number", 0, MAX_ROWS),
+        *(abs_time(item.get(name), f"{where}.{name}") for name in TIME_FIELDS),
+        exit_code=None
+        if exit_code is None
+        else integer(exit_code, f"{where}.exit_code", -(2**31), 2**32),
+        cpu_seconds=np.nan if cpu is None else number(cpu, f"{where}.cpu_seconds", 0, 1e12),
+        native_id=integer(item.get("native_id"), f"{where}.native_id", 0, 2**63 - 1),
+    )
+    return lane
+
+
+def _rebuild_lane_tasks(run: Run) -> None:
+    """Each lane's tasks in the order they started (ties by task id)."""
+    has_lane = np.flatnonzero(run.task_lane >= 0)
+    order = has_lane[np.lexsort((has_lane, run.task_start[has_lane], run.task_lane[has_lane]))]
+    bounds = np.searchsorted(run.task_lane[order], np.arange(len(run.lanes) + 1))
+    for lane in run.lanes:
+        lane.tasks = GrowArray(
+            np.int32, capacity=max(int(bounds[lane.index + 1] - bounds[lane.index]), 1)
+        )
+        lane.tasks.extend(order[bounds[lane.index] : bounds[lane.index + 1]])
+
+
+def _task_table(value: Any, where: str, n: int) -> dict[int, str]:
+    expect(isinstance(value, dict), f"{where}: expected an object, got {_kind(value)}")
+    tasks = value.get("task")
+    count = len(tasks) if isinstance(tasks, list) else 0
+    ids = int_column(tasks, f"{where}.task", count, 0, n - 1)
+    texts = text_list(value.get("text"), f"{where}.text", count, exact=True)
+    expect(len(set(ids.tolist())) == count, f"{where}.task: a task appears twice")
+    return dict(zip(ids.tolist(), texts, strict=True))
+
+
+def _texts(run: Run, value: dict[str, Any], abs_time: Any) -> None:
+    texts = value.get("text")
+    count = len(texts) if isinstance(texts, list) else 0
+    expect(count <= MAX_ROWS, f"texts: {count:,} lines is more than {MAX_ROWS:,}")
+    times = time_column(value.get("t"), "texts.t", count, run.t0, nullable=False)
+    lanes = int_column(value.get("lane"), "texts.lane", count, -1, len(run.lanes) - 1)
+    tasks = int_column(value.get("task"), "texts.task", count, -(2**31), 2**31 - 1)
+    kinds = int_column(value.get("kind"), "texts.kind", count, min(Kind), max(Kind))
+    lines = text_list(texts, "texts.text", count, exact=True)
+    run.texts = [
+        TextLine(*row)
+        for row in zip(
+            times.tolist(), lanes.tolist(), tasks.tolist(), kinds.tolist(), lines, strict=True
+        )
+    ]
+
+
+def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
+    cpu = _section(data, "cpu_samples")
+    width = max(cores, 1)
+    rows = cpu.get("percore")
+    expect(isinstance(rows, list), "cpu_samples.percore: expected a list of rows")
+    expect(len(rows) <= MAX_ROWS, f"cpu_samples: {len(rows):,} samples is too many")
+    times = time_column(cpu.get("t"), "cpu_samples.t", len(rows), run.t0, nullable=False)
+    expect(
+        all(isinstance(row, list) and len(row) == width for row in rows),
+        f"cpu_samples.percore: every row must hold {width} numbers (one per core)",
+    )
+    flat = float_column(
+        [v for row in rows for v in row],
+        "cpu_samples.percore",
+        len(rows) * width,
+        0.0,
+        1e4,
+        nullable=False,
+    )
+    run.cpu_t = GrowArray(np.int64, capacity=max(len(rows), 1))
+    run.cpu_t.extend(times)
+    run.cpu_percore = GrowArray(np.float32, width=width, capacity=max(len(rows), 1))
+    run.cpu_percore.extend(flat.reshape(len(rows), width))
+    procs = _section(data, "proc_samples")
+    count = len(procs["t"]) if isinstance(procs.get("t"), list) else 0
+    expect(count <= MAX_ROWS, f"proc_samples: {count:,} samples is too many")
+    table = np.empty(count, run.proc_samples.view().dtype)
+    table["t"] = time_column(procs.get("t"), "proc_samples.t", count, run.t0, nullable=False)
+    table["pid"] = int_column(procs.get("pid"), "proc_samples.pid", count, *PID)
+    table["cpu"] = float_column(
+        procs.get("cpu"), "proc_samples.cpu", count, 0.0, 1e6, nullable=False
+    )
+    table["core"] = int_column(procs.get("core"), "proc_samples.core", count, -1, 32_767)
+    table["rss"] = int_column(procs.get("rss"), "proc_samples.rss", count, *COUNT)
+    run.proc_samples = GrowArray(table.dtype, capacity=max(count, 1))
+    run.proc_samples.extend(table)
