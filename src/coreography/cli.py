@@ -163,6 +163,10 @@ def _run(args: argparse.Namespace) -> int:
         for line in run.stdout_lines():
             print(line)
     print(format_table(compute_metrics(run)))
+    if run.state != "finished":
+        print(f"Run {run.state}: {run.message}")
+    if run.logs:
+        print("\n".join(run.logs))
     if args.out is not None:
         save_run(run, args.out)
         print(f"recording written to {args.out}")

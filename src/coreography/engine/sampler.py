@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import deque
@@ -18,7 +17,7 @@ class Sampler:
     """Reads per-core CPU % and, for ``root_pid`` and its descendants, CPU %, core, RSS.
 
     psutil's ``cpu_percent(interval=None)`` compares with the previous call, so the
-    first reading of each process is meaningless: it is reported as NaN.
+    first reading of each process is meaningless: a process appears from its second.
     """
 
     def __init__(self, root_pid: int | None = None) -> None:
@@ -41,7 +40,8 @@ class Sampler:
             except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
                 self._procs.pop(proc.pid, None)
                 continue
-            procs.append((proc.pid, math.nan if fresh else cpu, core, rss))
+            if not fresh:  # a first reading compares with nothing: leave it out
+                procs.append((proc.pid, cpu, core, rss))
         return Sample(t, percore, procs)
 
     def _tree(self) -> list[psutil.Process]:

@@ -1,0 +1,100 @@
+"""The headless command line, run as a user would run it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def coreography(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "coreography", *args], capture_output=True, text=True,
+        timeout=timeout, stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+
+
+@pytest.mark.slow
+def test_run_prints_summary_writes_recording_and_exports(tmp_path):
+    out = tmp_path / "run.coreo.json"
+    result = coreography("run", "--model", "pool-map", "--workers", "2", "--tasks", "40",
+                         "--task", "cpu:5ms", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    for words in ("Wall time", "Speedup", "Efficiency", "start-up", "Events"):
+        assert words.lower() in result.stdout.lower(), words
+    assert "40/40 tasks" in result.stderr  # the progress bar's last state
+    data = json.loads(out.read_text())
+    assert data["experiment"]["tasks"] == 40
+
+    trace, table = tmp_path / "trace.json", tmp_path / "tasks.csv"
+    result = coreography("export", str(out), "--chrome", str(trace), "--csv", str(table))
+    assert result.returncode == 0, result.stderr
+    events = json.loads(trace.read_text())["traceEvents"]
+    assert sum(1 for e in events if e.get("ph") == "X") == 40
+    assert len(table.read_text().strip().splitlines()) == 41
+
+
+@pytest.mark.slow
+def test_run_of_a_crashing_experiment_fails_with_the_cause(tmp_path):
+    result = coreography("run", "--tasks", "8", "--task", "cpu:10ms", "--fault", "kill:3",
+                         "--start-method", "spawn", "--quiet")
+    assert result.returncode == 1
+    assert "killed by signal 9 (SIGKILL) while running task 3" in result.stdout
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--workers", "0"], "workers: 0 is not allowed; expected a whole number from 1 to 64"),
+    (["--workers", "65"], "workers: 65"),
+    (["--tasks", "2000000"], "tasks: 2000000"),
+    (["--task", "warp:5ms"], "task: 'warp:5ms'"),
+    (["--model", "nope"], "--model"),
+    (["--workers", "two"], "--workers"),
+    (["--fault", "kill:99"], "fault: 'kill:99'"),
+    (["--model", "processes", "--tasks", "1000"], "tasks: 1000"),
+    (["--slow-motion", "0"], "speed: 0.0"),
+    (["--out", "/no/such/folder/x.coreo.json"], "no such folder"),
+])
+def test_invalid_values_give_one_line_and_exit_2(args, words):
+    result = coreography("run", *args)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("coreography: error:")
+    assert words in lines[-1]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"not json at all", b'{"format": "coreography-recording"', b"[1, 2, 3]",
+    b'{"format": "coreography-recording", "version": 999}',
+    b'{"format": "coreography-recording", "version": 1, "experiment": "x"}',
+    gzip.compress(b"{broken"), b"\x1f\x8b\x08garbage",
+])
+def test_malformed_recordings_give_one_line_and_exit_2(tmp_path, content):
+    path = tmp_path / "bad.coreo.json"
+    path.write_bytes(content)
+    result = coreography("export", str(path), "--csv", str(tmp_path / "t.csv"))
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("coreography: error:")
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_recording_is_a_clear_error(tmp_path):
+    result = coreography("summary", str(tmp_path / "nope.coreo.json"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_help_documents_every_option_with_range_and_default():
+    result = coreography("run", "--help")
+    assert result.returncode == 0
+    for option in ("--model", "--workers", "--tasks", "--task", "--distribution", "--chunksize",
+                   "--start-method", "--seed", "--slow-motion", "--fault", "--out"):
+        assert option in result.stdout
+    assert "1 to 64 (default: 2)" in result.stdout
+    assert "1 to 1,000,000" in result.stdout
