@@ -121,7 +121,10 @@ def full_run(finish: bool = True) -> Run:
     if not finish:
         return run
     for number, worker in enumerate(workers):
-        worker.emit(Kind.WORKER_DONE, t0 + (30 + number) * MS, value=0.25 + number / 8)
+        # The second worker says it found Qt loaded (flag 1), which must survive a recording.
+        worker.emit(
+            Kind.WORKER_DONE, t0 + (30 + number) * MS, value=0.25 + number / 8, flags=number
+        )
     driver.emit(Kind.WORKER_EXITED, t0 + 33 * MS, value=0, aux=2001)
     driver.emit(Kind.WORKER_EXITED, t0 + 34 * MS, value=-9, aux=2002)
     driver.text(Kind.LOG, t0 + 35 * MS, "pool closed")
@@ -229,6 +232,7 @@ def assert_runs_equal(a: Run, b: Run) -> None:
             "exited_ns",
             "exit_code",
             "native_id",
+            "qt_loaded",
         ):
             assert getattr(left, name) == getattr(right, name), (left.index, name)
         assert left.cpu_seconds == right.cpu_seconds or (

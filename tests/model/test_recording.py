@@ -233,3 +233,40 @@ def test_a_million_tasks_save_and_load_in_seconds(tmp_path):
     done = time.perf_counter()
     assert_runs_equal(run, loaded)
     assert saved - began < 10 and done - saved < 10, (saved - began, done - saved)
+
+
+def _leaves(node, path=()):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _leaves(value, (*path, key))
+    elif isinstance(node, list) and node:
+        for index, value in enumerate(node):
+            yield from _leaves(value, (*path, index))
+    else:
+        yield path
+
+
+@pytest.mark.parametrize("replacement", [None, "x", -1, 2**70, 1.5, True, [], {}])
+def test_any_value_replaced_by_anything_loads_or_is_refused_cleanly(replacement):
+    """Structural fuzzing: no replacement of any single value escapes as another error."""
+    original = json.loads(json.dumps(run_to_dict(full_run())))
+    for path in _leaves(original):
+        document = json.loads(json.dumps(original))
+        node = document
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = replacement
+        try:
+            run_from_dict(document)
+        except RecordingError as exc:
+            assert "\n" not in str(exc)
+
+
+def test_every_truncation_is_refused(tmp_path):
+    path = tmp_path / "r.coreo.json"
+    save_run(full_run(), path)
+    data = path.read_bytes()
+    for cut in range(0, len(data) - 1, 7):
+        path.write_bytes(data[:cut])
+        with pytest.raises(RecordingError):
+            load_run(path)

@@ -71,6 +71,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
             "exit_code": lane.exit_code,
             "cpu_seconds": None if np.isnan(lane.cpu_seconds) else float(lane.cpu_seconds),
             "native_id": lane.native_id,
+            "qt_loaded": lane.qt_loaded,
         }
         for lane in run.lanes
     ]
@@ -236,7 +237,10 @@ def _parse_json(raw: bytes) -> Any:
     except RecursionError:
         raise RecordingError("not valid JSON: nested too deeply") from None
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(exc.doc.rstrip()):
+        # Cut short: the text breaks off inside a string, or nothing after the error
+        # could close what was opened (e.g. it stops in the middle of ``true``).
+        rest = exc.doc[exc.pos :]
+        if exc.msg.startswith("Unterminated string") or not any(c in rest for c in ",]}"):
             raise RecordingError("not valid JSON: the file ends early (truncated)") from None
         raise RecordingError(
             f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

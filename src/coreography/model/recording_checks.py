@@ -44,6 +44,11 @@ def integer(value: Any, where: str, low: int, high: int) -> int:
     return value
 
 
+def flag(value: Any, where: str) -> bool:
+    expect(type(value) is bool, f"{where}: expected true or false, got {_show(value)}")
+    return value
+
+
 def number(value: Any, where: str, low: float, high: float) -> float:
     """A JSON number in ``low..high``, as a float."""
     expect(type(value) in (int, float), f"{where}: expected a number, got {_show(value)}")

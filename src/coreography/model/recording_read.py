@@ -15,6 +15,7 @@ from coreography.model.recording_checks import (
     check_experiment,
     check_pairs,
     expect,
+    flag,
     float_column,
     int_column,
     integer,
@@ -207,6 +208,8 @@ def _lane(item: Any, index: int, abs_time: Any) -> Lane:
         else integer(exit_code, f"{where}.exit_code", -(2**31), 2**32),
         cpu_seconds=np.nan if cpu is None else number(cpu, f"{where}.cpu_seconds", 0, 1e12),
         native_id=integer(item.get("native_id"), f"{where}.native_id", 0, 2**63 - 1),
+        # Absent in files written before workers reported it.
+        qt_loaded=flag(item.get("qt_loaded", False), f"{where}.qt_loaded"),
     )
     return lane
 
