@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import DONE, FAILED, NO_TIME, Run
 
 #: Workloads whose one-worker cost is the CPU they burn; for the others (sleeping) it is
@@ -52,6 +54,11 @@ class RunMetrics:
     lanes: tuple[LaneMetrics, ...]
 
 
+@functools.lru_cache(maxsize=8)
+def _nominal_ms(experiment: Experiment) -> np.ndarray:
+    return np.asarray(experiment.task_sizes(), dtype=np.float64)
+
+
 def compute_metrics(run: Run) -> RunMetrics:
     """Summarise ``run``, finished or still running (open tasks count up to now).
 
@@ -81,7 +88,11 @@ def compute_metrics(run: Run) -> RunMetrics:
     done = status == DONE
     task_cpu = np.where(done & (run.task_cpu != NO_TIME), run.task_cpu, 0)
 
-    if run.experiment.workload in CPU_WORKLOADS:
+    if run.experiment.workload in TIMED_WORKLOADS:
+        # Timed tasks do a calibrated amount of work: their nominal size is what one
+        # worker alone would spend on them, whatever waiting (GIL, cores) stretched them.
+        sequential_s = float(_nominal_ms(run.experiment)[done].sum()) / 1e3
+    elif run.experiment.workload in CPU_WORKLOADS:
         # A finished task whose CPU time is unknown is charged its duration.
         own = np.where(run.task_cpu[done] != NO_TIME, run.task_cpu[done], durations[done])
         sequential_s = float(own.sum()) / 1e9
