@@ -60,8 +60,8 @@ class Kind(enum.IntEnum):
     WORKER_DONE = 4  #: worker, last thing; value = its CPU seconds
     WORKER_EXITED = 5  #: driver; aux = pid, value = exit code (negative: signal)
     TASKS_SUBMITTED = 6  #: driver; task = first id, value = how many
-    TASK_STARTED = 7  #: worker; aux = thread CPU ns
-    TASK_FINISHED = 8  #: worker; value = numeric result (NaN if in text), aux = thread CPU ns
+    TASK_STARTED = 7  #: worker; aux = 0 (reserved)
+    TASK_FINISHED = 8  #: worker; value = numeric result (NaN if in text); flags: 0 number, 1 None, 2 in text
     TASK_FAILED = 9  #: worker; text event: "Type: message\n traceback"
     STDOUT = 10  #: worker; text event: one printed line
     RESULT = 11  #: worker; text event: repr of a result that is not a number

@@ -339,7 +339,7 @@ class Run:
         fresh = self.task_status[tasks] == PENDING
         self.task_lane[tasks] = lane_index
         self.task_start[tasks] = rows["t"]
-        self.task_cpu[tasks] = rows["aux"]
+        self.task_cpu[tasks] = np.where(rows["aux"] > 0, rows["aux"], NO_TIME)
         self.task_status[tasks] = np.where(fresh, RUNNING, self.task_status[tasks])
         self.n_started += int(np.count_nonzero(fresh))
         order = np.argsort(rows["t"], kind="stable")

@@ -1,0 +1,158 @@
+"""Instrumentation overhead and GUI-side ingest cost, measured side by side in one run.
+
+Overhead: two Pools of the same size live at once, one plain and one instrumented (the
+probe installed as initializer, events flowing through a real pipe to a reader thread).
+Blocks of ``pool.map`` over identical CPU-bound tasks alternate between them; the ratio
+is median(instrumented block) / median(plain block).
+
+Ingest: frames exactly as workers send them go through a real pipe to a reader thread
+and are applied to a Run model in tick-sized batches; cost per event on the app's side.
+
+Run: ``python bench/overhead.py [--pairs N]``. Targets: <= 1.03 at ~100 us tasks,
+<= 1.01 at ~1 ms, ingest <= 0.5 us/event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import statistics
+import threading
+import time
+from collections import deque
+
+from coreography.engine import probe as probe_mod
+from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
+from coreography.engine.workloads import calibrate, run_workload
+from coreography.model.events import HEADER, MAGIC, PROTOCOL_VERSION, RECORD, FrameType, Kind
+from coreography.model.experiment import Experiment
+from coreography.model.run import Run
+
+_CALIBRATION = None
+
+
+def _plain_init(calibration) -> None:
+    global _CALIBRATION
+    _CALIBRATION = calibration
+
+
+def plain_task(item):
+    """The same work as the instrumented task, without the probe."""
+    return run_workload("cpu", item[1], _CALIBRATION)
+
+
+def _drain(conn, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            if conn.poll(0.05):
+                conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+
+
+def overhead(task_ms: float, tasks: int, pairs: int, workers: int) -> tuple[float, float, float]:
+    ctx = multiprocessing.get_context("fork")
+    calibration = calibrate()
+    reader, writer = ctx.Pipe(duplex=False)
+    spec = ProbeSpec(conn=writer, workload="cpu", calibration=calibration,
+                     shared=ctx.RawArray("q", 64 * SLOT_FIELDS), next_slot=ctx.Value("i", 1))
+    stop = threading.Event()
+    drainer = threading.Thread(target=_drain, args=(reader, stop), daemon=True)
+    drainer.start()
+    items = [(i, task_ms) for i in range(tasks)]
+    plain_times, probe_times = [], []
+    with ctx.Pool(workers, initializer=_plain_init, initargs=(calibration,)) as plain, \
+            ctx.Pool(workers, initializer=probe_mod.install, initargs=(spec,)) as probed:
+        plain.map(plain_task, items[:workers * 4])  # warm both pools up
+        probed.map(probe_mod.call, items[:workers * 4])
+        for pair in range(pairs):
+            order = [(plain, plain_task, plain_times), (probed, probe_mod.call, probe_times)]
+            if pair % 2:
+                order.reverse()  # neither side always goes first
+            for pool, function, times in order:
+                start = time.perf_counter()
+                pool.map(function, items)
+                times.append(time.perf_counter() - start)
+    stop.set()
+    drainer.join()
+    plain_median, probe_median = statistics.median(plain_times), statistics.median(probe_times)
+    per_task_us = (probe_median - plain_median) / tasks * workers * 1e6
+    return probe_median / plain_median, per_task_us, plain_median
+
+
+def _frames(events: int) -> list[bytes]:
+    per_frame = (4092 - HEADER.size) // RECORD.size
+    frames, sent, task = [], 0, 0
+    while sent < events:
+        records = []
+        for _ in range(min(per_frame, events - sent) // 2):
+            records.append(RECORD.pack(Kind.TASK_STARTED, 0, 0, task, 1000 + task, 0.0, 5))
+            records.append(RECORD.pack(Kind.TASK_FINISHED, 0, 0, task, 2000 + task, 1.0, 9))
+            task += 1
+        sent += len(records)
+        header = HEADER.pack(MAGIC, PROTOCOL_VERSION, FrameType.BINARY, 4242, sent)
+        frames.append(header + b"".join(records))
+    return frames
+
+
+def _send_frames(conn, frames) -> None:
+    for frame in frames:
+        conn.send_bytes(frame)
+    conn.close()
+
+
+def ingest(events: int, frames_per_tick: int = 200) -> tuple[float, float]:
+    """Microseconds per event: through the pipe (reader thread) and applying to a Run."""
+    frames = _frames(events)
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    sender = ctx.Process(target=_send_frames, args=(writer, frames))
+    received: deque[bytes] = deque()
+    start = time.perf_counter()
+    sender.start()
+    writer.close()
+    while True:
+        try:
+            received.append(reader.recv_bytes())
+        except EOFError:
+            break
+    pipe_s = time.perf_counter() - start
+    sender.join()
+    run = Run(Experiment(tasks=events // 2 + 1), cores=2, t0=0)
+    run.set_driver(1)
+    start = time.perf_counter()
+    batch = []
+    while received:
+        batch.append(received.popleft())
+        if len(batch) == frames_per_tick:
+            run.apply(batch)
+            batch = []
+    run.apply(batch)
+    apply_s = time.perf_counter() - start
+    assert run.n_done == events // 2, run.n_done
+    return pipe_s / events * 1e6, apply_s / events * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=9, help="paired blocks per size")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    print(f"pool-map, {args.workers} workers, fork, {args.pairs} paired blocks per size "
+          "(medians)")
+    print(f"{'task':>8} {'tasks/block':>12} {'plain block':>12} {'ratio':>8} {'extra/task':>11}"
+          f" {'target':>7}")
+    for task_ms, tasks, target in ((0.1, 4000, 1.03), (1.0, 600, 1.01)):
+        ratio, extra_us, plain_s = overhead(task_ms, tasks, args.pairs, args.workers)
+        verdict = "ok" if ratio <= target else "OVER"
+        print(f"{task_ms * 1000:>6.0f}us {tasks:>12} {plain_s * 1000:>10.1f}ms {ratio:>8.4f}"
+              f" {extra_us:>9.2f}us {target:>6} {verdict}")
+    pipe_us, apply_us = ingest(1_000_000)
+    total = pipe_us + apply_us
+    verdict = "ok" if total <= 0.5 else "OVER"
+    print(f"ingest, 1,000,000 events: pipe+reader {pipe_us:.3f} us/event, apply to Run "
+          f"{apply_us:.3f} us/event, total {total:.3f} us/event (target 0.5) {verdict}")
+
+
+if __name__ == "__main__":
+    main()
