@@ -54,17 +54,24 @@ def overhead(task_ms: float, tasks: int, pairs: int, workers: int) -> tuple[floa
     ctx = multiprocessing.get_context("fork")
     calibration = calibrate()
     reader, writer = ctx.Pipe(duplex=False)
-    spec = ProbeSpec(conn=writer, workload="cpu", calibration=calibration,
-                     shared=ctx.RawArray("q", 64 * SLOT_FIELDS), next_slot=ctx.Value("i", 1))
+    spec = ProbeSpec(
+        conn=writer,
+        workload="cpu",
+        calibration=calibration,
+        shared=ctx.RawArray("q", 64 * SLOT_FIELDS),
+        next_slot=ctx.Value("i", 1),
+    )
     stop = threading.Event()
     drainer = threading.Thread(target=_drain, args=(reader, stop), daemon=True)
     drainer.start()
     items = [(i, task_ms) for i in range(tasks)]
     plain_times, probe_times = [], []
-    with ctx.Pool(workers, initializer=_plain_init, initargs=(calibration,)) as plain, \
-            ctx.Pool(workers, initializer=probe_mod.install, initargs=(spec,)) as probed:
-        plain.map(plain_task, items[:workers * 4])  # warm both pools up
-        probed.map(probe_mod.call, items[:workers * 4])
+    with (
+        ctx.Pool(workers, initializer=_plain_init, initargs=(calibration,)) as plain,
+        ctx.Pool(workers, initializer=probe_mod.install, initargs=(spec,)) as probed,
+    ):
+        plain.map(plain_task, items[: workers * 4])  # warm both pools up
+        probed.map(probe_mod.call, items[: workers * 4])
         for pair in range(pairs):
             order = [(plain, plain_task, plain_times), (probed, probe_mod.call, probe_times)]
             if pair % 2:
@@ -138,20 +145,25 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=9, help="paired blocks per size")
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    print(f"pool-map, {args.workers} workers, fork, {args.pairs} paired blocks per size "
-          "(medians)")
-    print(f"{'task':>8} {'tasks/block':>12} {'plain block':>12} {'ratio':>8} {'extra/task':>11}"
-          f" {'target':>7}")
+    print(f"pool-map, {args.workers} workers, fork, {args.pairs} paired blocks per size (medians)")
+    print(
+        f"{'task':>8} {'tasks/block':>12} {'plain block':>12} {'ratio':>8} {'extra/task':>11}"
+        f" {'target':>7}"
+    )
     for task_ms, tasks, target in ((0.1, 4000, 1.03), (1.0, 600, 1.01)):
         ratio, extra_us, plain_s = overhead(task_ms, tasks, args.pairs, args.workers)
         verdict = "ok" if ratio <= target else "OVER"
-        print(f"{task_ms * 1000:>6.0f}us {tasks:>12} {plain_s * 1000:>10.1f}ms {ratio:>8.4f}"
-              f" {extra_us:>9.2f}us {target:>6} {verdict}")
+        print(
+            f"{task_ms * 1000:>6.0f}us {tasks:>12} {plain_s * 1000:>10.1f}ms {ratio:>8.4f}"
+            f" {extra_us:>9.2f}us {target:>6} {verdict}"
+        )
     pipe_us, apply_us = ingest(1_000_000)
     total = pipe_us + apply_us
     verdict = "ok" if total <= 0.5 else "OVER"
-    print(f"ingest, 1,000,000 events: pipe+reader {pipe_us:.3f} us/event, apply to Run "
-          f"{apply_us:.3f} us/event, total {total:.3f} us/event (target 0.5) {verdict}")
+    print(
+        f"ingest, 1,000,000 events: pipe+reader {pipe_us:.3f} us/event, apply to Run "
+        f"{apply_us:.3f} us/event, total {total:.3f} us/event (target 0.5) {verdict}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,8 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 
-import psutil  # noqa: E402
-import pytest  # noqa: E402
+import psutil
+import pytest
 
 
 def _children() -> set[int]:
@@ -22,7 +22,8 @@ def _children() -> set[int]:
             cmdline = " ".join(proc.cmdline())
         except psutil.Error:
             continue
-        if "resource_tracker" in cmdline or "forkserver" in cmdline and proc.ppid() == os.getpid():
+        helper = "resource_tracker" in cmdline or "forkserver" in cmdline
+        if helper and proc.ppid() == os.getpid():
             continue
         pids.add(proc.pid)
     return pids

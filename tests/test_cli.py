@@ -13,8 +13,11 @@ import pytest
 
 def coreography(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "coreography", *args], capture_output=True, text=True,
-        timeout=timeout, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "coreography", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     )
 
@@ -22,8 +25,19 @@ def coreography(*args: str, timeout: float = 120) -> subprocess.CompletedProcess
 @pytest.mark.slow
 def test_run_prints_summary_writes_recording_and_exports(tmp_path):
     out = tmp_path / "run.coreo.json"
-    result = coreography("run", "--model", "pool-map", "--workers", "2", "--tasks", "40",
-                         "--task", "cpu:5ms", "--out", str(out))
+    result = coreography(
+        "run",
+        "--model",
+        "pool-map",
+        "--workers",
+        "2",
+        "--tasks",
+        "40",
+        "--task",
+        "cpu:5ms",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     for words in ("Wall time", "Speedup", "Efficiency", "start-up", "Events"):
         assert words.lower() in result.stdout.lower(), words
@@ -41,24 +55,37 @@ def test_run_prints_summary_writes_recording_and_exports(tmp_path):
 
 @pytest.mark.slow
 def test_run_of_a_crashing_experiment_fails_with_the_cause(tmp_path):
-    result = coreography("run", "--tasks", "8", "--task", "cpu:10ms", "--fault", "kill:3",
-                         "--start-method", "spawn", "--quiet")
+    result = coreography(
+        "run",
+        "--tasks",
+        "8",
+        "--task",
+        "cpu:10ms",
+        "--fault",
+        "kill:3",
+        "--start-method",
+        "spawn",
+        "--quiet",
+    )
     assert result.returncode == 1
     assert "killed by signal 9 (SIGKILL) while running task 3" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    (["--workers", "0"], "workers: 0 is not allowed; expected a whole number from 1 to 64"),
-    (["--workers", "65"], "workers: 65"),
-    (["--tasks", "2000000"], "tasks: 2000000"),
-    (["--task", "warp:5ms"], "task: 'warp:5ms'"),
-    (["--model", "nope"], "--model"),
-    (["--workers", "two"], "--workers"),
-    (["--fault", "kill:99"], "fault: 'kill:99'"),
-    (["--model", "processes", "--tasks", "1000"], "tasks: 1000"),
-    (["--slow-motion", "0"], "speed: 0.0"),
-    (["--out", "/no/such/folder/x.coreo.json"], "no such folder"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--workers", "0"], "workers: 0 is not allowed; expected a whole number from 1 to 64"),
+        (["--workers", "65"], "workers: 65"),
+        (["--tasks", "2000000"], "tasks: 2000000"),
+        (["--task", "warp:5ms"], "task: 'warp:5ms'"),
+        (["--model", "nope"], "--model"),
+        (["--workers", "two"], "--workers"),
+        (["--fault", "kill:99"], "fault: 'kill:99'"),
+        (["--model", "processes", "--tasks", "1000"], "tasks: 1000"),
+        (["--slow-motion", "0"], "speed: 0.0"),
+        (["--out", "/no/such/folder/x.coreo.json"], "no such folder"),
+    ],
+)
 def test_invalid_values_give_one_line_and_exit_2(args, words):
     result = coreography("run", *args)
     assert result.returncode == 2
@@ -68,12 +95,19 @@ def test_invalid_values_give_one_line_and_exit_2(args, words):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("content", [
-    b"", b"not json at all", b'{"format": "coreography-recording"', b"[1, 2, 3]",
-    b'{"format": "coreography-recording", "version": 999}',
-    b'{"format": "coreography-recording", "version": 1, "experiment": "x"}',
-    gzip.compress(b"{broken"), b"\x1f\x8b\x08garbage",
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"not json at all",
+        b'{"format": "coreography-recording"',
+        b"[1, 2, 3]",
+        b'{"format": "coreography-recording", "version": 999}',
+        b'{"format": "coreography-recording", "version": 1, "experiment": "x"}',
+        gzip.compress(b"{broken"),
+        b"\x1f\x8b\x08garbage",
+    ],
+)
 def test_malformed_recordings_give_one_line_and_exit_2(tmp_path, content):
     path = tmp_path / "bad.coreo.json"
     path.write_bytes(content)
@@ -93,8 +127,19 @@ def test_missing_recording_is_a_clear_error(tmp_path):
 def test_help_documents_every_option_with_range_and_default():
     result = coreography("run", "--help")
     assert result.returncode == 0
-    for option in ("--model", "--workers", "--tasks", "--task", "--distribution", "--chunksize",
-                   "--start-method", "--seed", "--slow-motion", "--fault", "--out"):
+    for option in (
+        "--model",
+        "--workers",
+        "--tasks",
+        "--task",
+        "--distribution",
+        "--chunksize",
+        "--start-method",
+        "--seed",
+        "--slow-motion",
+        "--fault",
+        "--out",
+    ):
         assert option in result.stdout
     assert "1 to 64 (default: 2)" in result.stdout
     assert "1 to 1,000,000" in result.stdout

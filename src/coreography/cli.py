@@ -43,58 +43,125 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = commands.add_parser(
-        "run", help="run an experiment headless and print its numbers",
+        "run",
+        help="run an experiment headless and print its numbers",
         description="Run one experiment for real, show progress on stderr, print a summary "
         "and optionally write a recording.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="models:\n" + "\n".join(f"  {k:<20} {v}" for k, v in MODELS.items())
-        + "\n\ntask kinds:\n" + "\n".join(f"  {k:<20} {v}" for k, v in WORKLOADS.items()),
+        epilog="models:\n"
+        + "\n".join(f"  {k:<20} {v}" for k, v in MODELS.items())
+        + "\n\ntask kinds:\n"
+        + "\n".join(f"  {k:<20} {v}" for k, v in WORKLOADS.items()),
     )
     lo, hi = LIMITS["workers"]
-    run.add_argument("--model", default="pool-map", choices=list(MODELS), metavar="MODEL",
-                     help="execution model (default: pool-map; see the list below)")
-    run.add_argument("--workers", type=int, default=2, metavar="N",
-                     help=f"worker processes or threads, {lo} to {hi} (default: 2)")
+    run.add_argument(
+        "--model",
+        default="pool-map",
+        choices=list(MODELS),
+        metavar="MODEL",
+        help="execution model (default: pool-map; see the list below)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        metavar="N",
+        help=f"worker processes or threads, {lo} to {hi} (default: 2)",
+    )
     lo, hi = LIMITS["tasks"]
-    run.add_argument("--tasks", type=int, default=10, metavar="N",
-                     help=f"number of tasks, {lo} to {hi:,} (default: 10; at most "
-                     f"{MAX_TASKS_PER_MODEL['processes']} for 'processes', "
-                     f"{MAX_TASKS_PER_MODEL['threads']} for 'threads')")
-    run.add_argument("--task", default="cpu:5ms", metavar="KIND[:SIZE]",
-                     help="what each task does and how big it is: cpu:5ms, io:20ms, nogil:5ms, "
-                     "primes:20000, square, print-number, hello (default: cpu:5ms; sizes "
-                     f"0 to {LIMITS['size'][1]:g} ms)")
-    run.add_argument("--distribution", default="fixed", choices=DISTRIBUTIONS,
-                     help="how task sizes vary (default: fixed; straggler = one task 10x longer)")
+    run.add_argument(
+        "--tasks",
+        type=int,
+        default=10,
+        metavar="N",
+        help=f"number of tasks, {lo} to {hi:,} (default: 10; at most "
+        f"{MAX_TASKS_PER_MODEL['processes']} for 'processes', "
+        f"{MAX_TASKS_PER_MODEL['threads']} for 'threads')",
+    )
+    run.add_argument(
+        "--task",
+        default="cpu:5ms",
+        metavar="KIND[:SIZE]",
+        help="what each task does and how big it is: cpu:5ms, io:20ms, nogil:5ms, "
+        "primes:20000, square, print-number, hello (default: cpu:5ms; sizes "
+        f"0 to {LIMITS['size'][1]:g} ms)",
+    )
+    run.add_argument(
+        "--distribution",
+        default="fixed",
+        choices=DISTRIBUTIONS,
+        help="how task sizes vary (default: fixed; straggler = one task 10x longer)",
+    )
     lo, hi = LIMITS["chunksize"]
-    run.add_argument("--chunksize", type=int, default=0, metavar="N",
-                     help=f"tasks sent to a worker at once, {lo} to {hi:,}; 0 = the library's "
-                     "own choice (default: 0)")
-    run.add_argument("--start-method", default=default_start_method(),
-                     choices=available_start_methods(),
-                     help=f"how worker processes start (default here: {default_start_method()})")
+    run.add_argument(
+        "--chunksize",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"tasks sent to a worker at once, {lo} to {hi:,}; 0 = the library's "
+        "own choice (default: 0)",
+    )
+    run.add_argument(
+        "--start-method",
+        default=default_start_method(),
+        choices=available_start_methods(),
+        help=f"how worker processes start (default here: {default_start_method()})",
+    )
     lo, hi = LIMITS["seed"]
-    run.add_argument("--seed", type=int, default=1, metavar="N",
-                     help=f"seed for task sizes, {lo} to {hi} (default: 1)")
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"seed for task sizes, {lo} to {hi} (default: 1)",
+    )
     lo, hi = LIMITS["speed"]
-    run.add_argument("--slow-motion", type=float, default=1.0, metavar="X",
-                     help=f"stretch timed tasks by X, {lo:g} to {hi:g} (default: 1)")
-    run.add_argument("--fault", default="none", metavar="KIND[:TASK]",
-                     help=f"make one task fail on purpose: {', '.join(FAULTS)} (default: none)")
-    run.add_argument("--out", type=Path, metavar="FILE",
-                     help="write a recording (.coreo.json, or .coreo.json.gz to compress)")
-    run.add_argument("--sample-hz", type=float, default=10.0, metavar="HZ",
-                     help="psutil samples per second, 0.5 to 50 (default: 10)")
-    run.add_argument("--timeout", type=float, default=0, metavar="SECONDS",
-                     help="stop the run after this long; 0 = no limit (default: 0)")
-    run.add_argument("--show-output", action="store_true",
-                     help="print every line the tasks printed, after the run")
+    run.add_argument(
+        "--slow-motion",
+        type=float,
+        default=1.0,
+        metavar="X",
+        help=f"stretch timed tasks by X, {lo:g} to {hi:g} (default: 1)",
+    )
+    run.add_argument(
+        "--fault",
+        default="none",
+        metavar="KIND[:TASK]",
+        help=f"make one task fail on purpose: {', '.join(FAULTS)} (default: none)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        metavar="FILE",
+        help="write a recording (.coreo.json, or .coreo.json.gz to compress)",
+    )
+    run.add_argument(
+        "--sample-hz",
+        type=float,
+        default=10.0,
+        metavar="HZ",
+        help="psutil samples per second, 0.5 to 50 (default: 10)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="stop the run after this long; 0 = no limit (default: 0)",
+    )
+    run.add_argument(
+        "--show-output",
+        action="store_true",
+        help="print every line the tasks printed, after the run",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     export = commands.add_parser(
-        "export", help="turn a recording into a Chrome trace or CSV",
+        "export",
+        help="turn a recording into a Chrome trace or CSV",
         description="Export a recording: Chrome Trace Event JSON (opens in Perfetto and "
-        "chrome://tracing) and/or one CSV row per task.")
+        "chrome://tracing) and/or one CSV row per task.",
+    )
     export.add_argument("recording", type=Path, help="a .coreo.json(.gz) recording")
     export.add_argument("--chrome", type=Path, metavar="FILE", help="write a Chrome trace here")
     export.add_argument("--csv", type=Path, metavar="FILE", help="write one row per task here")
@@ -107,9 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
 def experiment_from_args(args: argparse.Namespace) -> Experiment:
     workload, size = parse_task(args.task)
     return Experiment(
-        model=args.model, workers=args.workers, tasks=args.tasks, workload=workload,
-        size=size, distribution=args.distribution, chunksize=args.chunksize,
-        start_method=args.start_method, seed=args.seed, fault=Fault.parse(args.fault),
+        model=args.model,
+        workers=args.workers,
+        tasks=args.tasks,
+        workload=workload,
+        size=size,
+        distribution=args.distribution,
+        chunksize=args.chunksize,
+        start_method=args.start_method,
+        seed=args.seed,
+        fault=Fault.parse(args.fault),
         speed=args.slow_motion,
     ).validate()
 
@@ -215,8 +289,11 @@ class _Progress:
         done = run.n_done + run.n_failed
         width = 30
         filled = int(width * done / total)
-        elapsed = (time.perf_counter_ns() - run.t0) / 1e9 if not run.is_over else (
-            (run.end_ns - run.t0) / 1e9)
+        elapsed = (
+            (time.perf_counter_ns() - run.t0) / 1e9
+            if not run.is_over
+            else ((run.end_ns - run.t0) / 1e9)
+        )
         bar = "█" * filled + "·" * (width - filled)
         line = f"\r{bar} {done:>{len(str(total))}}/{total} tasks  {elapsed:6.2f} s  {run.state:<9}"
         sys.stderr.write(line + ("\n" if final else ""))

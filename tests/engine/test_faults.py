@@ -18,8 +18,15 @@ METHODS = ["spawn", "fork"]
 def _fault_run(model, method, fault, tasks=12, size=20.0):
     # Each task takes 20 ms: the fault hits task 4, so a hang would show as a long run.
     return run_experiment(
-        timeout=30, model=model, workers=2, tasks=tasks, workload="cpu", size=size,
-        start_method=method, fault=Fault.parse(fault))
+        timeout=30,
+        model=model,
+        workers=2,
+        tasks=tasks,
+        workload="cpu",
+        size=size,
+        start_method=method,
+        fault=Fault.parse(fault),
+    )
 
 
 def _elapsed_after_fault(run) -> float:
@@ -31,15 +38,18 @@ def _elapsed_after_fault(run) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize(("model", "fault", "cause"), [
-    ("pool-map", "kill:4", "killed by signal 9 (SIGKILL) while running task 4"),
-    ("pool-map", "segv:4", "killed by signal 11 (SIGSEGV) while running task 4"),
-    ("pool-map", "exit:4", "exited with code 3 while running task 4"),
-    ("pool-imap", "kill:4", "killed by signal 9 (SIGKILL) while running task 4"),
-    ("pool-apply-async", "segv:4", "killed by signal 11 (SIGSEGV) while running task 4"),
-    ("process-pool", "kill:4", "killed by signal 9 (SIGKILL) while running task 4"),
-    ("processes", "exit:4", "exited with code 3 while running task 4"),
-])
+@pytest.mark.parametrize(
+    ("model", "fault", "cause"),
+    [
+        ("pool-map", "kill:4", "killed by signal 9 (SIGKILL) while running task 4"),
+        ("pool-map", "segv:4", "killed by signal 11 (SIGSEGV) while running task 4"),
+        ("pool-map", "exit:4", "exited with code 3 while running task 4"),
+        ("pool-imap", "kill:4", "killed by signal 9 (SIGKILL) while running task 4"),
+        ("pool-apply-async", "segv:4", "killed by signal 11 (SIGSEGV) while running task 4"),
+        ("process-pool", "kill:4", "killed by signal 9 (SIGKILL) while running task 4"),
+        ("processes", "exit:4", "exited with code 3 while running task 4"),
+    ],
+)
 def test_dead_worker_ends_run_and_is_named(model, method, fault, cause):
     run, _ = _fault_run(model, method, fault)
     assert run.state == RUN_FAILED
@@ -51,8 +61,9 @@ def test_dead_worker_ends_run_and_is_named(model, method, fault, cause):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("model", ["pool-map", "process-pool", "processes", "threads",
-                                   "sequential"])
+@pytest.mark.parametrize(
+    "model", ["pool-map", "process-pool", "processes", "threads", "sequential"]
+)
 def test_task_exception_is_reported_with_its_task(model, method):
     run, _ = _fault_run(model, method, "raise:4")
     assert run.state == RUN_FAILED
@@ -67,8 +78,17 @@ def test_task_exception_is_reported_with_its_task(model, method):
 @pytest.mark.parametrize("model", ["pool-map", "processes", "process-pool", "threads"])
 def test_hung_task_is_ended_by_stop(model, method):
     controller = RunController()
-    run = controller.start(Experiment(model=model, workers=2, tasks=6, workload="io", size=10,
-                                      start_method=method, fault=Fault("hang", 1)))
+    run = controller.start(
+        Experiment(
+            model=model,
+            workers=2,
+            tasks=6,
+            workload="io",
+            size=10,
+            start_method=method,
+            fault=Fault("hang", 1),
+        )
+    )
     deadline = time.monotonic() + 20
     while run.task_start[1] <= 0 and time.monotonic() < deadline:
         controller.poll()

@@ -41,15 +41,23 @@ ORPHAN_SCRIPT = textwrap.dedent("""
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups, /proc")
-@pytest.mark.parametrize(("model", "method"), [
-    ("pool-map", "fork"), ("processes", "spawn"), ("process-pool", "forkserver"),
-])
+@pytest.mark.parametrize(
+    ("model", "method"),
+    [
+        ("pool-map", "fork"),
+        ("processes", "spawn"),
+        ("process-pool", "forkserver"),
+    ],
+)
 def test_no_experiment_process_outlives_a_killed_app(tmp_path, model, method):
     script = tmp_path / "app.py"
     script.write_text(ORPHAN_SCRIPT)
-    app = subprocess.Popen([sys.executable, str(script), model, method],
-                           stdout=subprocess.PIPE, text=True,
-                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    app = subprocess.Popen(
+        [sys.executable, str(script), model, method],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
     with app:
         _kill_app_and_check(app)
 
@@ -75,8 +83,11 @@ def test_hundred_start_stop_cycles_leave_nothing_behind():
     before_fds = _fds()
     seen: set[int] = set()
     for cycle in range(100):
-        run = controller.start(Experiment(model="pool-map", workers=2, tasks=20, workload="io",
-                                          size=50, start_method="fork"))
+        run = controller.start(
+            Experiment(
+                model="pool-map", workers=2, tasks=20, workload="io", size=50, start_method="fork"
+            )
+        )
         if cycle % 10 == 0:  # now and then, let it get properly going before the Stop
             while not run.worker_lanes():
                 controller.poll()
@@ -87,5 +98,6 @@ def test_hundred_start_stop_cycles_leave_nothing_behind():
     controller.shutdown()
     assert not alive(seen)
     assert not psutil.Process().children(recursive=True) or all(
-        "resource_tracker" in " ".join(p.cmdline()) for p in psutil.Process().children())
+        "resource_tracker" in " ".join(p.cmdline()) for p in psutil.Process().children()
+    )
     assert _fds() <= before_fds + 2, f"open files grew from {before_fds} to {_fds()}"

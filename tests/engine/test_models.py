@@ -26,21 +26,24 @@ def _expected_worker_lanes(model: str, workers: int, tasks: int) -> int:
 @pytest.mark.parametrize("model", list(MODELS))
 def test_model_runs_squares_correctly(model, start_method):
     workers = 3
-    run, _ = run_experiment(model=model, workers=workers, tasks=10, workload="square",
-                            start_method=start_method)
+    run, _ = run_experiment(
+        model=model, workers=workers, tasks=10, workload="square", start_method=start_method
+    )
     assert run.state == FINISHED, run.message
     if model != "processes":  # a Process returns nothing; its tasks still report results
         assert run.results() == SQUARES
     assert [int(v) for v in run.task_value] == SQUARES
     if model == "pool-imap-unordered":
-        assert sorted(eval(run.result_text)) == SQUARES  # noqa: S307 - our own repr
+        assert sorted(eval(run.result_text)) == SQUARES
     elif model != "processes":
         assert run.result_text == repr(SQUARES)
 
     # One span per task, every task done once, each on a known lane.
     assert (run.task_status == DONE).all()
     assert sum(len(lane.task_ids()) for lane in run.lanes) == 10
-    assert sorted(np.concatenate([lane.task_ids() for lane in run.lanes]).tolist()) == list(range(10))
+    assert sorted(np.concatenate([lane.task_ids() for lane in run.lanes]).tolist()) == list(
+        range(10)
+    )
 
     # One lane per worker (pools may not start a lane for a worker that got no task: a
     # worker lane appears when the worker is ready, whether or not it ran a task).

@@ -39,8 +39,14 @@ def test_clock_is_shared_between_processes():
 
 @pytest.mark.slow
 def test_a_clean_run_loses_none_of_over_100000_events():
-    run, _ = run_experiment(model="pool-map", workers=2, tasks=60_000, workload="square",
-                            start_method="fork", timeout=120)
+    run, _ = run_experiment(
+        model="pool-map",
+        workers=2,
+        tasks=60_000,
+        workload="square",
+        start_method="fork",
+        timeout=120,
+    )
     assert run.state == FINISHED
     received = run.events_received()
     assert received >= 2 * 60_000
@@ -55,8 +61,15 @@ def test_a_clean_run_loses_none_of_over_100000_events():
 def test_a_killed_workers_loss_is_counted_exactly(method):
     """Events that never arrived are exactly those produced minus those received, per
     process, and every frame that did arrive is in sequence (no silent gaps)."""
-    run, _ = run_experiment(model="pool-map", workers=2, tasks=4000, workload="square",
-                            chunksize=50, start_method=method, fault=Fault("kill", 2500))
+    run, _ = run_experiment(
+        model="pool-map",
+        workers=2,
+        tasks=4000,
+        workload="square",
+        chunksize=50,
+        start_method=method,
+        fault=Fault("kill", 2500),
+    )
     assert run.produced is not None
     for pid, produced in run.produced.items():
         got = run.received.get(pid, 0)
@@ -72,8 +85,9 @@ def test_no_qt_module_in_driver_or_workers():
     import PySide6.QtCore  # noqa: F401 - make the parent look like the app
 
     for method in ("spawn", "fork", "forkserver"):
-        run, _ = run_experiment(model="pool-map", workers=2, tasks=4, workload="square",
-                                start_method=method)
+        run, _ = run_experiment(
+            model="pool-map", workers=2, tasks=4, workload="square", start_method=method
+        )
         assert run.state == FINISHED
         reported = [lane for lane in run.lanes if lane.done_ns > 0]
         assert len(reported) == 3  # the driver and both workers said goodbye

@@ -71,7 +71,7 @@ class RunController:
     def running(self) -> bool:
         return self.run is not None and self._driver is not None
 
-    # -- starting -----------------------------------------------------------------------------
+    # -- starting ----------------------------------------------------------------
     def start(self, experiment: Experiment) -> Run:
         """Validate ``experiment`` and start it; return its (growing) :class:`Run`."""
         if self.running:
@@ -79,7 +79,9 @@ class RunController:
         experiment.validate()
         ctx = multiprocessing.get_context("spawn")  # never fork a process that may run Qt
         reader, writer = ctx.Pipe(duplex=False)
-        slots = (experiment.tasks if experiment.model == "processes" else experiment.workers * 4) + 8
+        slots = (
+            experiment.tasks if experiment.model == "processes" else experiment.workers * 4
+        ) + 8
         self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
         spec = ProbeSpec(
             conn=writer,
@@ -92,8 +94,9 @@ class RunController:
         )
         run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
         self._wall_t0 = time.time()
-        driver = ctx.Process(target=driver_main, args=(experiment.to_dict(), spec),
-                             name="coreography-driver")
+        driver = ctx.Process(
+            target=driver_main, args=(experiment.to_dict(), spec), name="coreography-driver"
+        )
         driver.start()
         writer.close()  # from now on, end of file means every writer has gone
         self.run, self._driver = run, driver
@@ -104,8 +107,11 @@ class RunController:
         self._driver_gone_at = None
         run.set_driver(driver.pid)
         self._reader_thread = threading.Thread(
-            target=_read_frames, args=(reader, self._frames, self._eof),
-            name="coreography-reader", daemon=True)
+            target=_read_frames,
+            args=(reader, self._frames, self._eof),
+            name="coreography-reader",
+            daemon=True,
+        )
         self._reader_thread.start()
         self._sampler = SamplerThread(driver.pid, self.sample_hz)
         return run
@@ -201,7 +207,7 @@ class RunController:
                 produced[pid] = produced.get(pid, 0) + int(shared[slot * SLOT_FIELDS])
         return produced
 
-    # -- stopping ------------------------------------------------------------------------------------
+    # -- stopping ----------------------------------------------------------------
     def stop(self) -> None:
         """End the driver and every descendant now; the run ends as *stopped*."""
         if self._driver is None:

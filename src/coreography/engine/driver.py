@@ -17,7 +17,6 @@ import os
 import signal
 import sys
 import threading
-import time
 import warnings
 from dataclasses import replace
 from typing import Any
@@ -124,7 +123,9 @@ class Driver:
         where = f" while running task {task}" if task >= 0 else ""
         return {
             "message": f"worker process PID {pid} {describe_exit(code)}{where}",
-            "pid": pid, "task": task, "exit_code": code,
+            "pid": pid,
+            "task": task,
+            "exit_code": code,
         }
 
     def _task_of(self, pid: int) -> int:
@@ -147,9 +148,12 @@ class Driver:
             fault_task=exp.fault.task if exp.fault.kind != "none" else -1,
             is_driver=False,
         )
-        probe.spec = replace(probe.spec, calibration=calibration,
-                             fault_kind=self.worker_spec.fault_kind,
-                             fault_task=self.worker_spec.fault_task)
+        probe.spec = replace(
+            probe.spec,
+            calibration=calibration,
+            fault_kind=self.worker_spec.fault_kind,
+            fault_task=self.worker_spec.fault_task,
+        )
         items = list(enumerate(exp.task_args()))
         try:
             results = self._execute(items)
@@ -157,10 +161,14 @@ class Driver:
             death = self._find_death()  # a broken pool: say which worker died, and how
             if death is not None:
                 self.fail_and_exit(**death)
-            self.end("failed", _failure_message(exc), error=describe_exception(exc),
-                     task=getattr(exc, "coreography_task", -1),
-                     lane=getattr(exc, "coreography_lane", 0),
-                     pid=getattr(exc, "coreography_pid", 0))
+            self.end(
+                "failed",
+                _failure_message(exc),
+                error=describe_exception(exc),
+                task=getattr(exc, "coreography_task", -1),
+                lane=getattr(exc, "coreography_lane", 0),
+                pid=getattr(exc, "coreography_pid", 0),
+            )
             return
         self.end("finished", "finished", result=clip_text(repr(results), 2000))
 
@@ -176,7 +184,9 @@ class Driver:
             return self._threads(items)
         if model == "thread-pool":
             probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
-            with concurrent.futures.ThreadPoolExecutor(exp.workers, initializer=_register_thread) as ex:
+            with concurrent.futures.ThreadPoolExecutor(
+                exp.workers, initializer=_register_thread
+            ) as ex:
                 probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
                 return list(ex.map(probe_mod.call, items))
         if model == "processes":
@@ -186,8 +196,11 @@ class Driver:
         if model == "process-pool":
             probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
             ex = concurrent.futures.ProcessPoolExecutor(
-                exp.workers, mp_context=_RecordingContext(self.ctx), initializer=probe_mod.install,
-                initargs=(self.worker_spec,))
+                exp.workers,
+                mp_context=_RecordingContext(self.ctx),
+                initializer=probe_mod.install,
+                initargs=(self.worker_spec,),
+            )
             self.watch(lambda: list((ex._processes or {}).values()))
             try:
                 probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
@@ -203,8 +216,12 @@ class Driver:
         exp = self.experiment
         probe = self.probe
         probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
-        pool = _WatchedPool(exp.workers, initializer=probe_mod.install,
-                            initargs=(self.worker_spec,), context=self.ctx)
+        pool = _WatchedPool(
+            exp.workers,
+            initializer=probe_mod.install,
+            initargs=(self.worker_spec,),
+            context=self.ctx,
+        )
         self.watch(lambda: pool._pool)
         try:
             if exp.model == "pool-apply-async":
@@ -239,8 +256,10 @@ class Driver:
         for task_id, arg in items:
             probe.emit(Kind.WORKERS_REQUESTED, 0, task_id, 1.0)
             process = self.ctx.Process(
-                target=probe_mod.process_main, args=(self.worker_spec, task_id, arg),
-                name=f"task-{task_id}")
+                target=probe_mod.process_main,
+                args=(self.worker_spec, task_id, arg),
+                name=f"task-{task_id}",
+            )
             process.start()
             processes.append(process)
         for process in processes:
@@ -248,8 +267,7 @@ class Driver:
         failed = [p for p in processes if p.exitcode == 1]
         if failed:
             first = failed[0]
-            error = RuntimeError(
-                f"{len(failed)} of {len(processes)} processes ended with an error")
+            error = RuntimeError(f"{len(failed)} of {len(processes)} processes ended with an error")
             error.coreography_task = int(first.name.removeprefix("task-"))  # type: ignore[attr-defined]
             error.coreography_pid = first.pid  # type: ignore[attr-defined]
             raise error
@@ -268,8 +286,9 @@ class Driver:
 
         probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(len(items)))
         probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-        threads = [threading.Thread(target=body, args=(item,), name=f"task-{item[0]}")
-                   for item in items]
+        threads = [
+            threading.Thread(target=body, args=(item,), name=f"task-{item[0]}") for item in items
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -286,7 +305,7 @@ _created: list[Any] = []
 
 class _WatchedPool(multiprocessing.pool.Pool):
     @staticmethod
-    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:  # noqa: N802 (Pool's hook name)
+    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:
         process = ctx.Process(*args, **kwds)
         _created.append(process)
         return process
@@ -301,7 +320,7 @@ class _RecordingContext:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ctx, name)
 
-    def Process(self, *args: Any, **kwds: Any) -> Any:  # noqa: N802 (the context's name)
+    def Process(self, *args: Any, **kwds: Any) -> Any:
         process = self._ctx.Process(*args, **kwds)
         _created.append(process)
         return process

@@ -79,7 +79,9 @@ class Probe:
         self._main = threading.main_thread()
         self.broken = False
         self.slot = self._take_slot()
-        self._flusher = threading.Thread(target=self._flush_loop, name="coreography-flush", daemon=True)
+        self._flusher = threading.Thread(
+            target=self._flush_loop, name="coreography-flush", daemon=True
+        )
         self._flusher.start()
 
     # -- accounting -------------------------------------------------------------------
@@ -118,8 +120,9 @@ class Probe:
         return lane
 
     # -- emitting -----------------------------------------------------------------------
-    def emit(self, kind: int, lane: int, task: int, value: float = 0.0, aux: int = 0,
-             flags: int = 0) -> None:
+    def emit(
+        self, kind: int, lane: int, task: int, value: float = 0.0, aux: int = 0, flags: int = 0
+    ) -> None:
         self.events.append((kind, flags, lane, task, _now(), value, aux))
         self._count()
         if len(self.events) >= RECORDS_PER_FRAME or _now() - self.last_flush >= FLUSH_NS:

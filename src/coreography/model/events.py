@@ -61,7 +61,9 @@ class Kind(enum.IntEnum):
     WORKER_EXITED = 5  #: driver; aux = pid, value = exit code (negative: signal)
     TASKS_SUBMITTED = 6  #: driver; task = first id, value = how many
     TASK_STARTED = 7  #: worker; aux = 0 (reserved)
-    TASK_FINISHED = 8  #: worker; value = numeric result (NaN if in text); flags: 0 number, 1 None, 2 in text
+    TASK_FINISHED = (
+        8  #: worker; value = numeric result (NaN if in text); flags: 0 number, 1 None, 2 in text
+    )
     TASK_FAILED = 9  #: worker; text event: "Type: message\n traceback"
     STDOUT = 10  #: worker; text event: one printed line
     RESULT = 11  #: worker; text event: repr of a result that is not a number
@@ -73,8 +75,15 @@ class Kind(enum.IntEnum):
 
 #: Kinds that travel as text events.
 TEXT_KINDS = frozenset(
-    {Kind.TASK_FAILED, Kind.STDOUT, Kind.RESULT, Kind.RUN_FINISHED, Kind.LOG, Kind.ACCOUNTING,
-     Kind.TASK_INFO}
+    {
+        Kind.TASK_FAILED,
+        Kind.STDOUT,
+        Kind.RESULT,
+        Kind.RUN_FINISHED,
+        Kind.LOG,
+        Kind.ACCOUNTING,
+        Kind.TASK_INFO,
+    }
 )
 
 

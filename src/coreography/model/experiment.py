@@ -89,7 +89,9 @@ class Fault:
         try:
             number = int(task) if task else 0
         except ValueError:
-            raise ExperimentError("fault", text, "expected KIND or KIND:TASK, e.g. kill:3") from None
+            raise ExperimentError(
+                "fault", text, "expected KIND or KIND:TASK, e.g. kill:3"
+            ) from None
         return cls(kind.strip(), number)
 
 
@@ -132,7 +134,9 @@ class Experiment:
         _choice("fault", self.fault.kind, FAULTS)
         if self.fault.kind != "none" and not 0 <= self.fault.task < self.tasks:
             raise ExperimentError(
-                "fault", f"{self.fault.kind}:{self.fault.task}", f"task must be 0 to {self.tasks - 1}"
+                "fault",
+                f"{self.fault.kind}:{self.fault.task}",
+                f"task must be 0 to {self.tasks - 1}",
             )
         if self.fault.kind in ("exit", "kill", "segv") and self.model not in PROCESS_MODELS:
             raise ExperimentError(
@@ -178,7 +182,9 @@ class Experiment:
     # -- plain data -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["fault"] = f"{self.fault.kind}:{self.fault.task}" if self.fault.kind != "none" else "none"
+        data["fault"] = (
+            f"{self.fault.kind}:{self.fault.task}" if self.fault.kind != "none" else "none"
+        )
         return data
 
     @classmethod
@@ -189,12 +195,21 @@ class Experiment:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ExperimentError(unknown[0], data[unknown[0]], f"known settings: {', '.join(sorted(known))}")
+            raise ExperimentError(
+                unknown[0], data[unknown[0]], f"known settings: {', '.join(sorted(known))}"
+            )
         values = dict(data)
         if "fault" in values:
             fault = values["fault"]
             values["fault"] = Fault.parse(fault) if isinstance(fault, str) else Fault(**fault)
-        types = {"workers": int, "tasks": int, "chunksize": int, "seed": int, "size": float, "speed": float}
+        types = {
+            "workers": int,
+            "tasks": int,
+            "chunksize": int,
+            "seed": int,
+            "size": float,
+            "speed": float,
+        }
         for name, kind in types.items():
             if name in values:
                 values[name] = _coerce(name, values[name], kind)

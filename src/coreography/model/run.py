@@ -33,11 +33,21 @@ RECORD_DTYPE = np.dtype(RECORD_FIELDS)
 
 # Task states (Run.task_status).
 PENDING, RUNNING, DONE, FAILED, INTERRUPTED = 0, 1, 2, 3, 4
-STATUS_NAMES = {PENDING: "pending", RUNNING: "running", DONE: "done", FAILED: "failed",
-                INTERRUPTED: "interrupted"}
+STATUS_NAMES = {
+    PENDING: "pending",
+    RUNNING: "running",
+    DONE: "done",
+    FAILED: "failed",
+    INTERRUPTED: "interrupted",
+}
 # Run states.
 STARTING, RUN_RUNNING, FINISHED, RUN_FAILED, STOPPED = (
-    "starting", "running", "finished", "failed", "stopped")
+    "starting",
+    "running",
+    "finished",
+    "failed",
+    "stopped",
+)
 END_STATES = frozenset({FINISHED, RUN_FAILED, STOPPED})
 NO_TIME = -1
 
@@ -181,8 +191,11 @@ class Run:
 
     def seconds(self, t_ns: Any) -> Any:
         """Seconds since :attr:`t0` for a time or an array of times."""
-        return (np.asarray(t_ns, dtype=np.float64) - self.t0) / 1e9 if not isinstance(
-            t_ns, int) else (t_ns - self.t0) / 1e9
+        return (
+            (np.asarray(t_ns, dtype=np.float64) - self.t0) / 1e9
+            if not isinstance(t_ns, int)
+            else (t_ns - self.t0) / 1e9
+        )
 
     def lane(self, pid: int, thread: int = 0) -> Lane | None:
         index = self._lane_of.get((pid, thread))
@@ -230,14 +243,19 @@ class Run:
         """Events produced but never received; None while not known."""
         if self.produced is None:
             return None
-        return sum(max(0, self.produced.get(pid, 0) - self.received.get(pid, 0))
-                   for pid in set(self.produced) | set(self.received))
+        return sum(
+            max(0, self.produced.get(pid, 0) - self.received.get(pid, 0))
+            for pid in set(self.produced) | set(self.received)
+        )
 
     def lost_by_pid(self) -> dict[int, int]:
         if self.produced is None:
             return {}
-        return {pid: self.produced[pid] - self.received.get(pid, 0) for pid in self.produced
-                if self.produced[pid] > self.received.get(pid, 0)}
+        return {
+            pid: self.produced[pid] - self.received.get(pid, 0)
+            for pid in self.produced
+            if self.produced[pid] > self.received.get(pid, 0)
+        }
 
     # -- filling ----------------------------------------------------------------------------
     def set_driver(self, pid: int) -> None:
@@ -362,8 +380,9 @@ class Run:
             lane.ready_ns = t
             if thread:
                 lane.native_id = aux
-            requested = self.requests_by_task.get(task, NO_TIME) if task >= 0 else (
-                self.pending_request_ns)
+            requested = (
+                self.requests_by_task.get(task, NO_TIME) if task >= 0 else (self.pending_request_ns)
+            )
             lane.requested_ns = requested if requested != NO_TIME and requested <= t else t
         elif kind == Kind.WORKER_DONE:
             lane = self.lanes[self._lane_for(pid, thread)]
@@ -421,8 +440,11 @@ class Run:
             first_line = self.task_errors[task].split("\n", 1)[0]
             message = f"task {task} raised {first_line} (in worker process PID {pid})"
         thread = status.get("lane", 0)
-        lane = self.lane(pid, thread if isinstance(thread, int) else 0) if isinstance(
-            pid, int) and pid else None
+        lane = (
+            self.lane(pid, thread if isinstance(thread, int) else 0)
+            if isinstance(pid, int) and pid
+            else None
+        )
         if lane is not None:  # name the worker as the timeline does
             message = message.replace(f"worker process PID {pid}", lane.label)
         self.message = message
@@ -441,17 +463,17 @@ class Run:
             self.proc_samples.extend(np.array(procs, dtype=self.proc_samples.view().dtype))
 
     # -- the end ----------------------------------------------------------------------------
-    def finish(self, state: str, message: str, end_ns: int,
-               produced: dict[int, int] | None = None) -> None:
+    def finish(
+        self, state: str, message: str, end_ns: int, produced: dict[int, int] | None = None
+    ) -> None:
         """Close the run: the app knows it is over (all its processes are gone).
 
         ``state``/``message`` are used only when the driver did not already report an end
         (a Stop, or a driver that died); tasks still running become *interrupted*.
         """
-        if self.state not in END_STATES or state == STOPPED:
-            if not (state == STOPPED and self.state in END_STATES):
-                self.state = state
-                self.message = message
+        if self.state not in END_STATES:
+            self.state = state
+            self.message = message
         self.end_ns = end_ns
         if produced is not None:
             self.produced = produced

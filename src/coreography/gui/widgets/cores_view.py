@@ -39,7 +39,9 @@ class CoresItem(pg.GraphicsObject):
     def update_bounds(self) -> None:
         run = self.run
         rows = max(run.cores, 1) if run is not None else 1
-        right = float(run.seconds(run.last_time())) + 1.0 if run is not None else 1.0
+        right = 1.0
+        if run is not None and len(run.cpu_t):
+            right += float(run.seconds(int(run.cpu_t.view()[-1])))
         bounds = QRectF(0.0, 0.0, right, float(rows))
         if bounds != self._bounds:
             self.prepareGeometryChange()

@@ -12,6 +12,7 @@ from coreography.gui import theme
 from coreography.model.run import Run
 
 LIVE_INTERVAL_S = 0.25  # metrics scan every task; four times a second is plenty live
+LIVE_SHARE = 0.05  # ...and live updates may take at most this share of the time
 
 #: (field of RunMetrics, label, tooltip)
 FIELDS = (
@@ -126,6 +127,7 @@ class MetricsPanel(QWidget):
         layout.addWidget(self.bars)
         layout.addStretch(1)
         self._computed_at = 0.0
+        self._cost = 0.0
         self._version = -1
 
     def set_run(self, run: Run | None) -> None:
@@ -144,13 +146,15 @@ class MetricsPanel(QWidget):
         if run is None or run.version == self._version:
             return
         now = time.monotonic()
-        if not (force or run.is_over) and now - self._computed_at < LIVE_INTERVAL_S:
+        interval = max(LIVE_INTERVAL_S, self._cost / LIVE_SHARE)
+        if not (force or run.is_over) and now - self._computed_at < interval:
             return
         from coreography.model.metrics import compute_metrics  # the model's own numbers
 
         self._computed_at = now
         self._version = run.version
         self.metrics = metrics = compute_metrics(run)
+        self._cost = time.monotonic() - now
         for name, _label, _tip in FIELDS:
             self.values[name].setText(format_value(name, getattr(metrics, name)))
         rows = []

@@ -26,7 +26,9 @@ class RunStatus(QWidget):
         self.lag.setToolTip("Frames received but not yet drawn (the view is behind if this grows)")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
-        self.progress.setFormat("%v / %m tasks")
+        # A percentage, not "%v / %m": QProgressBar repaints at once whenever its text
+        # changes, which would be every tick.
+        self.progress.setFormat("%p %")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         for label in (self.state, self.message, self.elapsed, self.rate, self.lost, self.lag):
@@ -54,7 +56,9 @@ class RunStatus(QWidget):
         self._set_state(run.state)
         experiment = run.experiment
         message = run.message if run.is_over else f"{experiment.model} · {experiment.workload}"
-        self.message.setText("" if message == run.state else message)
+        done = run.n_done + run.n_failed
+        self.message.setText(f"{done:,} / {run.n_tasks:,} tasks · " + message
+                             if message != run.state else f"{done:,} / {run.n_tasks:,} tasks")
         self.message.setToolTip(run.message)
         if run.end_ns != NO_TIME:
             elapsed = run.seconds(run.end_ns)

@@ -42,6 +42,7 @@ class TimelineIndex:
         self._texts_seen = 0
         self._args: list | None = None
         self.bars = 0
+        self.latest_s = 0.0  # the latest start or end seen, in seconds
 
     def reset(self, run: Run | None) -> None:
         self.run = run
@@ -49,6 +50,7 @@ class TimelineIndex:
         self._texts_seen = 0
         self._args = None
         self.bars = 0
+        self.latest_s = 0.0
 
     def sync(self) -> bool:
         """Take in what the run learned since the last call; True if anything changed."""
@@ -80,6 +82,9 @@ class TimelineIndex:
         bars.starts.extend(starts)
         bars.ends.extend(ends)
         self.bars += len(ids)
+        closed = ends[ends != OPEN]
+        self.latest_s = max(self.latest_s, float(starts.max()),
+                            float(closed.max()) if len(closed) else 0.0)
         bars.open.extend((first + np.flatnonzero(ends == OPEN)).tolist())
         bars.failed.extend((first + np.flatnonzero(status == FAILED)).tolist())
         self._close_open(bars)
@@ -99,6 +104,7 @@ class TimelineIndex:
             status = int(run.task_status[task])
             if end != NO_TIME:
                 ends[position] = (end - run.t0) / 1e9
+                self.latest_s = max(self.latest_s, float(ends[position]))
                 if status == FAILED:
                     bars.failed.append(position)
                 changed = True
@@ -133,10 +139,13 @@ class TimelineIndex:
         run = self.run
         if run is None:
             return 1.0
-        latest = run.seconds(run.last_time())
+        # Never Run.last_time() here: it scans every task, and this runs every tick.
+        latest = self.latest_s
+        if run.end_ns != NO_TIME:
+            latest = max(latest, float(run.seconds(run.end_ns)))
         if not run.is_over:
             latest = max(latest, now_s)
-        return max(float(latest), 1e-3)
+        return max(latest, 1e-3)
 
     def bar_at(self, lane: int, x: float, tolerance: float, now_s: float) -> int | None:
         """The task drawn at ``x`` seconds in ``lane`` (within ``tolerance``), or None."""
