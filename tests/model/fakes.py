@@ -139,7 +139,7 @@ def full_run(finish: bool = True) -> Run:
 def big_run(n: int, workers: int = 4, task_ns: int = MS) -> Run:
     """A finished run of ``n`` back-to-back tasks, built with numpy (the probe's byte layout)."""
     t0 = 1_000 * MS
-    exp = experiment(tasks=n, workers=workers)
+    exp = experiment(tasks=n, workers=workers, size=task_ns / MS)
     run = Run(exp, cores=2, t0=t0)
     run.set_driver(DRIVER)
     frames = [
@@ -243,7 +243,7 @@ def assert_runs_equal(a: Run, b: Run) -> None:
 def thread_run() -> Run:
     """A finished thread-pool run: two threads of the driver ran four tasks."""
     t0 = 7_000 * MS
-    run = Run(experiment(model="thread-pool", tasks=4, workload="io"), cores=2, t0=t0)
+    run = Run(experiment(model="thread-pool", tasks=4, workload="io", size=10.0), cores=2, t0=t0)
     run.set_driver(DRIVER)
     driver = FakeProcess(DRIVER)
     driver.emit(Kind.RUN_STARTED, t0 + MS, value=4)

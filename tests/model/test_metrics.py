@@ -7,7 +7,7 @@ import time
 import pytest
 
 from coreography.model.metrics import compute_metrics, format_table
-from coreography.model.run import FINISHED, Run
+from coreography.model.run import FINISHED, NO_TIME, Run
 from tests.model.fakes import MS, big_run, experiment, full_run, thread_run
 
 
@@ -16,9 +16,10 @@ def test_whole_run_figures():
     assert m.state == FINISHED
     assert m.wall_s == pytest.approx(0.035)  # run started at 1 ms, finished at 36 ms
     assert m.cpu_s == pytest.approx(0.25 + 0.375)  # what each worker said at goodbye
-    assert m.sequential_s == pytest.approx(5 * 0.004)  # five done tasks, 4 ms CPU each
-    assert m.speedup == pytest.approx(0.02 / 0.035)
-    assert m.efficiency == pytest.approx(0.02 / 0.035 / 2)
+    # Timed tasks: one worker alone would spend their nominal 5 ms on each of the 5 done.
+    assert m.sequential_s == pytest.approx(5 * 0.005)
+    assert m.speedup == pytest.approx(0.025 / 0.035)
+    assert m.efficiency == pytest.approx(0.025 / 0.035 / 2)
     assert m.startup_mean_s == pytest.approx(0.0045)  # requested at 2 ms, ready at 6 and 7
     assert m.startup_max_s == pytest.approx(0.005)
     assert (m.tasks_done, m.tasks_failed, m.tasks_total) == (5, 1, 6)
@@ -52,20 +53,28 @@ def test_a_running_run_counts_open_tasks_up_to_now():
     assert m.events_expected is None and m.events_lost is None
 
 
+def test_untimed_workloads_are_estimated_from_task_cpu_or_duration():
+    run = full_run()
+    run.experiment = run.experiment.replace(workload="primes", size=1000.0)
+    assert compute_metrics(run).sequential_s == pytest.approx(5 * 0.004)  # CPU of each
+    run.task_cpu[:] = NO_TIME  # not measured: each task is charged its duration
+    assert compute_metrics(run).sequential_s == pytest.approx(5 * 0.005)
+
+
 def test_threads_share_their_process_cpu_and_io_counts_durations():
     m = compute_metrics(thread_run())
     assert m.cpu_s == pytest.approx(0.125)  # the driver's own figure, not added to threads'
-    assert m.sequential_s == pytest.approx(4 * 0.010)  # io: the sum of task durations
+    assert m.sequential_s == pytest.approx(4 * 0.010)  # io: four nominal 10 ms sleeps
     assert [lane.role for lane in m.lanes] == ["main", "thread", "thread"]
     assert [lane.tasks for lane in m.lanes] == [0, 2, 2]
-    assert m.lanes[1].cpu_s == pytest.approx(0.0002)
+    assert m.lanes[1].cpu_s is None  # the probe does not measure each task's CPU
 
 
 def test_efficiency_stays_within_zero_and_one():
     run = full_run()
-    run.run_finished_ns = run.run_started_ns + MS  # an impossible 20x speedup on 2 workers
+    run.run_finished_ns = run.run_started_ns + MS  # an impossible 25x speedup on 2 workers
     m = compute_metrics(run)
-    assert m.speedup == pytest.approx(20)
+    assert m.speedup == pytest.approx(25)
     assert m.efficiency == 1.0
 
 
@@ -78,17 +87,18 @@ def test_a_run_that_did_nothing_has_no_speedup():
 
 
 def test_the_table_shows_every_figure():
-    table = format_table(compute_metrics(full_run()))
+    m = compute_metrics(full_run())
+    table = format_table(m)
     for expected in (
         "Wall time",
         "0.035 s",
         "CPU time",
         "0.625 s",
         "Speedup",
-        "0.57×",
+        f"{m.speedup:.2f}×",
         "vs sequential estimate",
         "Efficiency",
-        "29%",
+        f"{m.efficiency:.0%}",
         "Worker start-up",
         "mean 4.5 ms, max 5.0 ms",
         "5 done, 1 failed, of 6",
@@ -110,5 +120,5 @@ def test_a_million_tasks_take_milliseconds():
     m = compute_metrics(run)
     elapsed = time.perf_counter() - began
     assert m.tasks_done == 1_000_000 and sum(lane.tasks for lane in m.lanes) == 1_000_000
-    assert m.speedup == pytest.approx(2.0, rel=1e-3)  # 4 workers, half the time on CPU
+    assert m.speedup == pytest.approx(4.0, rel=1e-3)  # 4 workers, back to back
     assert elapsed < 0.5, elapsed  # ~20 ms here; generous for a loaded machine

@@ -56,6 +56,8 @@ class RunMetrics:
 
 @functools.lru_cache(maxsize=8)
 def _nominal_ms(experiment: Experiment) -> np.ndarray:
+    if experiment.distribution == "fixed":  # the common case, without a million-item list
+        return np.full(experiment.tasks, experiment.size * experiment.speed)
     return np.asarray(experiment.task_sizes(), dtype=np.float64)
 
 
@@ -71,9 +73,10 @@ def compute_metrics(run: Run) -> RunMetrics:
     -------
     RunMetrics
         Times in seconds. ``cpu_s`` is each process's own CPU time where it reported
-        one (a worker's goodbye), otherwise the CPU its tasks used. ``sequential_s``
-        estimates a one-worker run of the finished tasks: their CPU time for CPU-bound
-        workloads, their duration for sleeping ones.
+        one (a worker's goodbye), otherwise the CPU its tasks used where measured.
+        ``sequential_s`` estimates a one-worker run of the finished tasks: their nominal
+        size for timed workloads (cpu, io, nogil), else their CPU time where measured,
+        else their duration.
     """
     now = run.last_time()
     start = run.run_started_ns if run.run_started_ns != NO_TIME else run.t0
@@ -86,7 +89,8 @@ def compute_metrics(run: Run) -> RunMetrics:
     ends = np.where(run.task_end != NO_TIME, run.task_end, now)
     durations = np.where(started, np.maximum(ends - run.task_start, 0), 0)
     done = status == DONE
-    task_cpu = np.where(done & (run.task_cpu != NO_TIME), run.task_cpu, 0)
+    cpu_known = done & (run.task_cpu != NO_TIME)
+    task_cpu = np.where(cpu_known, run.task_cpu, 0)
 
     if run.experiment.workload in TIMED_WORKLOADS:
         # Timed tasks do a calibrated amount of work: their nominal size is what one
@@ -105,6 +109,7 @@ def compute_metrics(run: Run) -> RunMetrics:
     counts = np.bincount(lanes_idx, minlength=n_lanes)
     busy = np.bincount(lanes_idx, weights=durations[in_lane], minlength=n_lanes) / 1e9
     lane_cpu = np.bincount(lanes_idx, weights=task_cpu[in_lane], minlength=n_lanes) / 1e9
+    cpu_measured = np.bincount(lanes_idx[cpu_known[in_lane]], minlength=n_lanes)
     first_start = np.full(n_lanes, np.iinfo(np.int64).max)
     np.minimum.at(first_start, lanes_idx, run.task_start[in_lane])
 
@@ -138,7 +143,7 @@ def compute_metrics(run: Run) -> RunMetrics:
                 startup_s=startup,
                 cpu_s=own_cpu
                 if own_cpu is not None
-                else (float(lane_cpu[i]) if counts[i] else None),
+                else (float(lane_cpu[i]) if cpu_measured[i] else None),
             )
         )
     # A process's own CPU figure (its goodbye) covers all of its threads and its start-up;
