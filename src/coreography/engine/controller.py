@@ -20,7 +20,7 @@ from typing import Any
 
 import psutil
 
-from coreography.engine.driver import driver_main
+from coreography.engine.driver import describe_exit, driver_main
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.engine.sampler import SamplerThread
 from coreography.model.experiment import Experiment
@@ -164,16 +164,18 @@ class RunController:
         _end_tree(driver, self._known_processes(), STOP_GRACE)
         driver.join(5)
         self._reader_thread.join(5)
+        # Frames that arrived between the last drain and the end of file.
+        leftovers = list(self._frames)
+        self._frames.clear()
+        if self._sampler is not None or leftovers:
+            run.apply(leftovers, self._sampler.take() if self._sampler else [])
         if self._sampler is not None:
-            run.apply([], self._sampler.take())
             self._sampler.stop()
             self._sampler = None
         code = driver.exitcode
         if self._stop_requested:
             state, message = STOPPED, "stopped by the user"
         else:
-            from coreography.engine.driver import describe_exit
-
             state = RUN_FAILED
             message = f"the experiment's main process {describe_exit(code or 0)} before the end"
         run.finish(state, message, time.perf_counter_ns(), self._produced())
