@@ -1,0 +1,1 @@
+"""Coreography's assets (lessons, icons, styles), installed as ``coreography.resources``."""

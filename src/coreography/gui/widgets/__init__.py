@@ -1,0 +1,1 @@
+"""One widget per file; each receives the model it shows."""

@@ -1,0 +1,1 @@
+"""Guided lessons: data files under resources/lessons, loaded by a registry."""
