@@ -86,6 +86,7 @@ class RunController:
         spec = ProbeSpec(
             conn=writer,
             workload=experiment.workload,
+            code=experiment.code,
             calibration=None,
             shared=self._shared,
             next_slot=ctx.Value("i", 1),

@@ -140,6 +140,10 @@ class Driver:
         exp = self.experiment
         probe = self.probe
         probe.emit(Kind.RUN_STARTED, 0, -1, float(exp.tasks))
+        if probe.load_error:
+            first = probe.load_error.split("\n", 1)[0]
+            self.end("failed", f"your code could not be loaded: {first}", error=probe.load_error)
+            return
         calibration = calibrate() if exp.workload in TIMED_WORKLOADS else None
         self.worker_spec = replace(
             self.spec,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -33,6 +34,7 @@ from coreography.model.events import (
     Kind,
     clip_text,
 )
+from coreography.model.user_code import load_task
 
 FLUSH_NS = 10_000_000  # 10 ms
 #: Flags of TASK_FINISHED: how to read ``value``.
@@ -59,6 +61,7 @@ class ProbeSpec:
     write_lock: Any = None  # needed where pipe writes are not atomic (not Linux)
     echo: bool = False  # also write captured lines to the real stdout
     is_driver: bool = False
+    code: str = ""  # the user's task module, for the "custom" workload
 
 
 class Probe:
@@ -79,6 +82,17 @@ class Probe:
         self._main = threading.main_thread()
         self.broken = False
         self.slot = self._take_slot()
+        self.task_fn = None
+        self.load_error = ""
+        if spec.workload == "custom" and spec.code:
+            try:
+                self.task_fn = load_task(spec.code)
+            except BaseException as exc:  # the user's imports or top-level code failed
+                self.load_error = describe_exception(exc)
+                self.task_fn = _raise_load_error(exc)
+            else:
+                if not spec.is_driver:  # results travel back pickled: say so plainly if not
+                    self.task_fn = _result_must_pickle(self.task_fn)
         self._flusher = threading.Thread(
             target=self._flush_loop, name="coreography-flush", daemon=True
         )
@@ -214,7 +228,10 @@ class Probe:
         try:
             if task_id == self.spec.fault_task:
                 self._inject_fault(task_id)
-            result = run_workload(self.spec.workload, arg, self.spec.calibration)
+            if self.task_fn is not None:
+                result = self.task_fn(arg)
+            else:
+                result = run_workload(self.spec.workload, arg, self.spec.calibration)
         except BaseException as exc:
             try:  # travels with the exception (in its __dict__) back to the driver
                 exc.coreography_task = task_id  # type: ignore[attr-defined]
@@ -351,6 +368,28 @@ def process_main(spec: ProbeSpec, task_id: int, arg: Any) -> None:
         shutdown()
         sys.exit(1)
     shutdown()
+
+
+def _raise_load_error(exc: BaseException):
+    def failing(arg):
+        raise RuntimeError(f"your code could not be loaded: {type(exc).__name__}: {exc}")
+
+    return failing
+
+
+def _result_must_pickle(function):
+    def checked(arg):
+        result = function(arg)
+        try:
+            pickle.dumps(result)
+        except Exception as exc:
+            raise TypeError(
+                f"task returned a {type(result).__name__}, which cannot be sent back to the "
+                f"main process ({exc}); return plain data such as numbers, text, lists or dicts"
+            ) from None
+        return result
+
+    return checked
 
 
 def describe_exception(exc: BaseException) -> str:

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from coreography.model.user_code import CodeProblem, check_code
+
 MODELS: dict[str, str] = {
     "sequential": "Plain loop in the main process",
     "threads": "One threading.Thread per task",
@@ -37,6 +39,7 @@ WORKLOADS: dict[str, str] = {
     "print-number": "Print 'Process ID: <pid> - Number: <n>'",
     "primes": "Count primes below n by trial division (size is n)",
     "hello": "Print 'Worker process' (the one-process example)",
+    "custom": "Your own def task(x), x = the task number",
 }
 #: Workloads whose size is a duration in milliseconds.
 TIMED_WORKLOADS = frozenset({"cpu", "io", "nogil"})
@@ -61,6 +64,15 @@ class ExperimentError(ValueError):
     def __init__(self, name: str, value: Any, allowed: str) -> None:
         self.field = name
         super().__init__(f"{name}: {value!r} is not allowed; {allowed}")
+
+
+class CodeError(ExperimentError):
+    """The user's task code cannot run; ``problem`` has the line and the explanation."""
+
+    def __init__(self, problem: CodeProblem) -> None:
+        self.field = "code"
+        self.problem = problem
+        ValueError.__init__(self, f"code: {problem}")
 
 
 def available_start_methods() -> list[str]:
@@ -112,6 +124,8 @@ class Experiment:
     #: Slow motion: task sizes are multiplied by this, so a class can follow each task.
     speed: float = 1.0
     title: str = ""
+    #: The user's own task module (workload "custom"): must define ``def task(x)``.
+    code: str = ""
 
     # -- validation -------------------------------------------------------------------
     def validate(self) -> Experiment:
@@ -129,6 +143,14 @@ class Experiment:
             raise ExperimentError(
                 "tasks", self.tasks, f"the {self.model!r} model starts one per task: 1 to {cap}"
             )
+        if not isinstance(self.code, str) or len(self.code) > 200_000:
+            raise ExperimentError(
+                "code", "…", "expected Python source of at most 200,000 characters"
+            )
+        if self.workload == "custom":
+            problem = check_code(self.code)
+            if problem is not None:
+                raise CodeError(problem)
         if not isinstance(self.fault, Fault):
             raise ExperimentError("fault", self.fault, "expected a Fault")
         _choice("fault", self.fault.kind, FAULTS)
@@ -173,7 +195,7 @@ class Experiment:
 
     def task_args(self) -> list[Any]:
         """The argument each task receives (what the generated code would pass)."""
-        if self.workload in ("square", "print-number", "hello"):
+        if self.workload in ("square", "print-number", "hello", "custom"):
             return list(range(self.tasks))
         if self.workload == "primes":
             return [int(s) for s in self.task_sizes()]
@@ -213,7 +235,7 @@ class Experiment:
         for name, kind in types.items():
             if name in values:
                 values[name] = _coerce(name, values[name], kind)
-        for name in ("model", "workload", "distribution", "start_method", "title"):
+        for name in ("model", "workload", "distribution", "start_method", "title", "code"):
             if name in values and not isinstance(values[name], str):
                 raise ExperimentError(name, values[name], "expected text")
         return cls(**values).validate()

@@ -1,0 +1,224 @@
+"""The plain-Python program an experiment stands for, to read, copy and run anywhere."""
+
+from __future__ import annotations
+
+import textwrap
+
+from coreography.model.experiment import TIMED_WORKLOADS, Experiment
+from coreography.model.user_code import ENTRY
+
+#: What a millisecond of the cpu workload is in the generated program (a fixed amount of
+#: work, so that waiting for the GIL or a core shows as a longer task).
+DEFAULT_LOOPS_PER_MS = 20_000
+DEFAULT_BLOCKS_PER_MS = 20
+
+_FUNCTIONS = {
+    "square": ("square", "def square(x):\n    return x * x\n"),
+    "print-number": (
+        "print_number",
+        'def print_number(number):\n    print(f"Process ID: {os.getpid()} - Number: {number}")\n'
+        "    return number\n",
+    ),
+    "hello": ("worker", 'def worker(x=None):\n    print("Worker process")\n'),
+    "cpu": (
+        "cpu_task",
+        "def cpu_task(ms):\n"
+        '    """Pure-Python arithmetic: holds the GIL the whole time."""\n'
+        "    total = 0\n"
+        "    for i in range(int(ms * LOOPS_PER_MS)):\n"
+        "        total += i * i % 7\n"
+        "    return ms\n",
+    ),
+    "io": (
+        "io_task",
+        'def io_task(ms):\n    """Waits, like a network or disk call: releases the GIL."""\n'
+        "    time.sleep(ms / 1000)\n    return ms\n",
+    ),
+    "nogil": (
+        "hash_task",
+        "def hash_task(ms):\n"
+        '    """SHA-256 over 64 KiB blocks: hashlib releases the GIL for each block."""\n'
+        "    digest = hashlib.sha256()\n"
+        "    for _ in range(max(1, round(ms * BLOCKS_PER_MS))):\n"
+        "        digest.update(BLOCK)\n"
+        "    return ms\n",
+    ),
+    "primes": (
+        "count_primes",
+        "def count_primes(n):\n"
+        "    count = 0\n"
+        "    for candidate in range(2, n):\n"
+        "        divisor = 2\n"
+        "        while divisor * divisor <= candidate:\n"
+        "            if candidate % divisor == 0:\n"
+        "                break\n"
+        "            divisor += 1\n"
+        "        else:\n"
+        "            count += 1\n"
+        "    return count\n",
+    ),
+}
+
+
+def generate(experiment: Experiment, loops_per_ms: int = DEFAULT_LOOPS_PER_MS) -> str:
+    """Return a runnable program that does what ``experiment`` does, without Coreography.
+
+    Parameters
+    ----------
+    experiment
+        A validated experiment.
+    loops_per_ms
+        Loop iterations that make a millisecond of the ``cpu`` workload on the machine.
+
+    Returns
+    -------
+    str
+        Python source: imports, the task function, and an ``if __name__ == "__main__":``
+        block with the Pool / Process / thread code.
+    """
+    exp = experiment
+    name, function = _task_function(exp)
+    imports = _imports(exp)
+    lines = [f'"""{_docstring(exp)}"""', "", *imports, ""]
+    if exp.workload == "cpu":
+        lines += [f"LOOPS_PER_MS = {int(loops_per_ms)}  # loop iterations per millisecond", ""]
+    if exp.workload == "nogil":
+        lines += [
+            "BLOCK = bytes(range(256)) * 256  # 64 KiB",
+            f"BLOCKS_PER_MS = {DEFAULT_BLOCKS_PER_MS}",
+            "",
+        ]
+    lines += ["", function.rstrip(), "", ""]
+    lines += _arguments(exp)
+    lines += ["", "", 'if __name__ == "__main__":']
+    body = []
+    if exp.model not in ("sequential", "threads", "thread-pool"):
+        body.append(f'multiprocessing.set_start_method("{exp.start_method}")')
+    body += ["args = task_arguments()", "start = time.perf_counter()"]
+    body += _main_block(exp, name)
+    body.append('print(f"took {time.perf_counter() - start:.3f} s")')
+    if exp.model != "processes":
+        body.append("print(results)")
+    lines += [textwrap.indent(line, "    ") for line in body]
+    return "\n".join(lines) + "\n"
+
+
+def _docstring(exp: Experiment) -> str:
+    title = exp.title or f"{exp.model} with {exp.workload} tasks"
+    note = ""
+    if exp.fault.kind != "none":
+        note = " (Coreography's deliberate fault is not part of this program.)"
+    return f"{title}: {exp.tasks} tasks, written out as plain Python.{note}"
+
+
+def _task_function(exp: Experiment) -> tuple[str, str]:
+    if exp.workload == "custom":
+        return ENTRY, exp.code
+    return _FUNCTIONS[exp.workload]
+
+
+def _imports(exp: Experiment) -> list[str]:
+    modules = {"time"}
+    if exp.model not in ("sequential", "threads", "thread-pool"):
+        modules.add("multiprocessing")
+    if exp.model == "threads":
+        modules.add("threading")
+    if exp.workload == "print-number":
+        modules.add("os")
+    if exp.workload == "nogil":
+        modules.add("hashlib")
+    if exp.distribution != "fixed" and exp.workload in TIMED_WORKLOADS | {"primes"}:
+        modules.add("random")
+    lines = [f"import {module}" for module in sorted(modules)]
+    if exp.model in ("thread-pool", "process-pool"):
+        executor = "ThreadPoolExecutor" if exp.model == "thread-pool" else "ProcessPoolExecutor"
+        lines.append(f"from concurrent.futures import {executor}")
+    if exp.model == "processes":
+        lines.append("from multiprocessing import Process")
+    elif exp.model.startswith("pool-"):
+        lines.append("from multiprocessing import Pool")
+    return lines
+
+
+def _arguments(exp: Experiment) -> list[str]:
+    """A function returning each task's argument, the same ones Coreography uses."""
+    head = ["def task_arguments():"]
+    if exp.workload not in TIMED_WORKLOADS | {"primes"}:
+        return [*head, f"    return list(range({exp.tasks}))"]
+    size = exp.size * (exp.speed if exp.workload in TIMED_WORKLOADS else 1)
+    convert = "int" if exp.workload == "primes" else ""
+    if exp.distribution == "fixed":
+        value = f"{int(size)}" if convert else repr(float(size))
+        return [*head, f"    return [{value}] * {exp.tasks}"]
+    body = [f"    rng = random.Random({exp.seed})", f"    base = {float(exp.size)!r}"]
+    if exp.distribution == "uniform":
+        body.append(
+            f"    sizes = [rng.uniform(0.5 * base, 1.5 * base) for _ in range({exp.tasks})]"
+        )
+    elif exp.distribution == "exponential":
+        body.append(
+            f"    sizes = [rng.expovariate(1.0 / base) if base > 0 else 0.0 "
+            f"for _ in range({exp.tasks})]"
+        )
+    else:
+        body += [
+            f"    sizes = [base] * {exp.tasks}",
+            f"    sizes[rng.randrange({exp.tasks})] = base * 10  # one straggler",
+        ]
+    if exp.workload in TIMED_WORKLOADS and exp.speed != 1:
+        body.append(f"    sizes = [s * {float(exp.speed)!r} for s in sizes]  # slow motion")
+    body.append("    return [int(s) for s in sizes]" if convert else "    return sizes")
+    return head + body
+
+
+def _main_block(exp: Experiment, name: str) -> list[str]:
+    chunk = f", chunksize={exp.chunksize}" if exp.chunksize else ""
+    model = exp.model
+    if model == "sequential":
+        return [f"results = [{name}(x) for x in args]"]
+    if model == "threads":
+        return [
+            "results = [None] * len(args)",
+            "",
+            "def run(i, x):",
+            f"    results[i] = {name}(x)",
+            "",
+            "threads = [threading.Thread(target=run, args=(i, x)) for i, x in enumerate(args)]",
+            "for thread in threads:",
+            "    thread.start()",
+            "for thread in threads:",
+            "    thread.join()",
+        ]
+    if model == "thread-pool":
+        return [
+            f"with ThreadPoolExecutor(max_workers={exp.workers}) as executor:",
+            f"    results = list(executor.map({name}, args))",
+        ]
+    if model == "processes":
+        return [
+            f"processes = [Process(target={name}, args=(x,)) for x in args]",
+            "for process in processes:",
+            "    process.start()",
+            "for process in processes:",
+            "    process.join()",
+        ]
+    if model == "process-pool":
+        return [
+            f"with ProcessPoolExecutor(max_workers={exp.workers}) as executor:",
+            f"    results = list(executor.map({name}, args, chunksize={exp.chunksize or 1}))",
+        ]
+    call = {
+        "pool-map": f"pool.map({name}, args{chunk})",
+        "pool-imap": f"list(pool.imap({name}, args, chunksize={exp.chunksize or 1}))",
+        "pool-imap-unordered": (
+            f"list(pool.imap_unordered({name}, args, chunksize={exp.chunksize or 1}))"
+        ),
+        "pool-starmap": f"pool.starmap({name}, [(x,) for x in args]{chunk})",
+    }
+    if model == "pool-apply-async":
+        return [
+            f"with Pool(processes={exp.workers}) as pool:",
+            f"    handles = [pool.apply_async({name}, (x,)) for x in args]",
+            "    results = [handle.get() for handle in handles]",
+        ]
+    return [f"with Pool(processes={exp.workers}) as pool:", f"    results = {call[model]}"]
