@@ -2,139 +2,143 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QFont, QFontDatabase
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from coreography.gui import theme
 from coreography.model.events import Kind
 from coreography.model.run import Run
 
-_Index = QModelIndex | QPersistentModelIndex
+#: Lines the widget keeps; the run keeps every line (recordings and exports have them all).
+MAX_SHOWN = 20_000
 
 
-class ConsoleModel(QAbstractListModel):
-    """A live list over the run's text lines: nothing is copied, nothing is dropped."""
+class ConsoleLines:
+    """Turns the run's text lines (and driver messages) into console rows, in arrival order."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.run: Run | None = None
-        self._rows: list[tuple[bool, int]] = []  # (is a log message, index in its list)
+        self.rows: list[tuple[bool, int]] = []  # (is a driver message, index in its list)
         self._texts_seen = 0
         self._logs_seen = 0
-        self._colors: dict[int, QColor] = {}
 
-    def set_run(self, run: Run | None) -> None:
-        self.beginResetModel()
+    def reset(self, run: Run | None) -> None:
         self.run = run
-        self._rows = []
+        self.rows = []
         self._texts_seen = self._logs_seen = 0
-        self._colors = {}
-        self.endResetModel()
-        self.sync()
 
-    def sync(self) -> int:
-        """Append rows for lines the run received since the last call; returns how many."""
+    def take_new(self) -> list[int]:
+        """Row numbers of lines that arrived since the last call."""
         run = self.run
         if run is None:
-            return 0
-        new = [(False, i) for i in range(self._texts_seen, len(run.texts))]
-        new += [(True, i) for i in range(self._logs_seen, len(run.logs))]
-        if not new:
-            return 0
+            return []
+        first = len(self.rows)
+        self.rows += [(False, i) for i in range(self._texts_seen, len(run.texts))]
+        self.rows += [(True, i) for i in range(self._logs_seen, len(run.logs))]
         self._texts_seen, self._logs_seen = len(run.texts), len(run.logs)
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-        self._rows.extend(new)
-        self.endInsertRows()
-        return len(new)
+        return list(range(first, len(self.rows)))
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def line(self, row: int) -> str:
-        """The text shown in ``row``, prefixed by its process."""
+    def line(self, row: int) -> tuple[str, int, bool]:
+        """(text shown, lane index or -1, is an error) of ``row``."""
         run = self.run
         assert run is not None
-        is_log, index = self._rows[row]
+        is_log, index = self.rows[row]
         if is_log:
-            return f"[coreography] {run.logs[index]}"
+            return f"[coreography] {run.logs[index]}", -1, False
         line = run.texts[index]
         label = run.lanes[line.lane].label if 0 <= line.lane < len(run.lanes) else "?"
         if line.kind == Kind.TASK_FAILED:
             first = line.text.strip().splitlines()[0] if line.text.strip() else "failed"
-            return f"[{label}] ✕ task {line.task} failed: {first}"
-        return f"[{label}] {line.text}"
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        run = self.run
-        if run is None or not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self.line(index.row())
-        if role == Qt.ItemDataRole.ForegroundRole:
-            is_log, i = self._rows[index.row()]
-            if is_log:
-                return QColor(theme.MAIN_COLOR)
-            line = run.texts[i]
-            if line.kind == Kind.TASK_FAILED:
-                return QColor(theme.FAILED_COLOR)
-            return self._color(line.lane)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            is_log, i = self._rows[index.row()]
-            if not is_log and run.texts[i].kind == Kind.TASK_FAILED:
-                return run.texts[i].text
-        return None
-
-    def _color(self, lane: int) -> QColor:
-        color = self._colors.get(lane)
-        if color is None:
-            run = self.run
-            info = run.lanes[lane] if run is not None and 0 <= lane < len(run.lanes) else None
-            color = theme.lane_color(info.number - 1 if info else 0, info.role if info else "main")
-            if color.lightness() > 140:  # yellow and sky blue are unreadable on white
-                color = color.darker(160)
-            self._colors[lane] = color
-        return color
+            return f"[{label}] ✕ task {line.task} failed: {first}", line.lane, True
+        return f"[{label}] {line.text}", line.lane, False
 
 
 class ConsoleView(QWidget):
-    """A scrolling, virtual list of lines that sticks to the bottom while you are there."""
+    """A read-only text view that keeps the latest lines and sticks to the bottom."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = ConsoleModel()
-        self.list = QListView()
-        self.list.setModel(self.model)
-        self.list.setUniformItemSizes(True)  # constant-time layout at a million lines
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.source = ConsoleLines()
+        self.text = QPlainTextEdit()
+        self.text.setReadOnly(True)
+        self.text.setUndoRedoEnabled(False)
+        self.text.setMaximumBlockCount(MAX_SHOWN)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         font.setStyleHint(QFont.StyleHint.Monospace)
-        self.list.setFont(font)
+        self.text.setFont(font)
         self.count = QLabel("No output yet.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.text, 1)
         layout.addWidget(self.count)
+        self._formats: dict[tuple[int, bool], QTextCharFormat] = {}
+        self._empty = True
 
     def set_run(self, run: Run | None) -> None:
-        self.model.set_run(run)
-        self._show_count()
+        self.source.reset(run)
+        self._formats = {}
+        self.text.clear()
+        self._empty = True
+        self.refresh()
 
     def refresh(self) -> None:
-        bar = self.list.verticalScrollBar()
-        at_bottom = bar.value() >= bar.maximum() - 2
-        if self.model.sync():
+        rows = self.source.take_new()
+        if not rows:
             self._show_count()
-            if at_bottom:
-                self.list.scrollToBottom()
+            return
+        bar = self.text.verticalScrollBar()
+        at_bottom = bar.value() >= bar.maximum() - 2
+        if len(rows) > MAX_SHOWN:  # older ones would be dropped at once anyway
+            rows = rows[-MAX_SHOWN:]
+        cursor = QTextCursor(self.text.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.beginEditBlock()
+        for row in rows:
+            text, lane, error = self.source.line(row)
+            if not self._empty:
+                cursor.insertBlock()
+            cursor.insertText(text, self._format(lane, error))
+            self._empty = False
+        cursor.endEditBlock()
+        if at_bottom:
+            bar.setValue(bar.maximum())
+        self._show_count()
 
     def lines(self) -> list[str]:
-        """Every line as shown (for tests and copying)."""
-        return [self.model.line(row) for row in range(self.model.rowCount())]
+        """Every line of the run as the console writes it (none dropped)."""
+        self.source.take_new()
+        return [self.source.line(row)[0] for row in range(len(self.source.rows))]
+
+    def shown_lines(self) -> list[str]:
+        """The lines the widget holds now (the latest MAX_SHOWN)."""
+        text = self.text.toPlainText()
+        return text.split("\n") if text else []
+
+    def _format(self, lane: int, error: bool) -> QTextCharFormat:
+        key = (lane, error)
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = QTextCharFormat()
+            fmt.setForeground(self._color(lane, error))
+            self._formats[key] = fmt
+        return fmt
+
+    def _color(self, lane: int, error: bool) -> QColor:
+        run = self.source.run
+        if error:
+            return QColor(theme.FAILED_COLOR)
+        if run is None or not 0 <= lane < len(run.lanes):
+            return QColor(theme.MAIN_COLOR)
+        info = run.lanes[lane]
+        color = theme.lane_color(info.number - 1, info.role)
+        return color.darker(160) if color.lightness() > 140 else color  # yellow on white
 
     def _show_count(self) -> None:
-        rows = self.model.rowCount()
-        self.count.setText(f"{rows:,} line{'s' if rows != 1 else ''}, in arrival order")
+        total = len(self.source.rows)
+        shown = min(total, MAX_SHOWN)
+        text = f"{total:,} line{'s' if total != 1 else ''}, in arrival order"
+        if shown < total:
+            text += f" (the latest {shown:,} shown; the run keeps all)"
+        self.count.setText(text if total else "No output yet.")

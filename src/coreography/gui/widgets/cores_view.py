@@ -126,7 +126,6 @@ class CoresView(QWidget):
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.addItem(self.item)
-        self.plot.showGrid(x=True, y=False, alpha=theme.GRID_ALPHA)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getAxis("left").setWidth(150)
         self.plot.getAxis("left").setStyle(tickLength=0)

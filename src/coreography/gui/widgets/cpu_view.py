@@ -25,7 +25,7 @@ class CpuView(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.setYRange(0, 100, padding=0.02)
         self.plot.setXRange(0, 10, padding=0)
-        self.plot.showGrid(x=True, y=True, alpha=theme.GRID_ALPHA)
+        self.plot.showGrid(x=False, y=True, alpha=theme.GRID_ALPHA)
         self.plot.setLabel("left", "CPU %")
         self.plot.setLabel("bottom", "seconds since the run started")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)

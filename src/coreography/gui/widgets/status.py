@@ -57,8 +57,11 @@ class RunStatus(QWidget):
         experiment = run.experiment
         message = run.message if run.is_over else f"{experiment.model} · {experiment.workload}"
         done = run.n_done + run.n_failed
-        self.message.setText(f"{done:,} / {run.n_tasks:,} tasks · " + message
-                             if message != run.state else f"{done:,} / {run.n_tasks:,} tasks")
+        self.message.setText(
+            f"{done:,} / {run.n_tasks:,} tasks · " + message
+            if message != run.state
+            else f"{done:,} / {run.n_tasks:,} tasks"
+        )
         self.message.setToolTip(run.message)
         if run.end_ns != NO_TIME:
             elapsed = run.seconds(run.end_ns)
@@ -76,10 +79,13 @@ class RunStatus(QWidget):
         lost = run.events_lost()
         self.lost.setText("lost: —" if lost is None else f"lost: {lost:,}")
         self.lost.setToolTip(run.describe_loss())
-        self.lost.setStyleSheet(f"color: {theme.FAILED_COLOR}" if lost else "")
+        style = f"color: {theme.FAILED_COLOR}" if lost else ""
+        if self.lost.styleSheet() != style:  # restyling is not free; most ticks change nothing
+            self.lost.setStyleSheet(style)
         self.progress.setValue(run.n_done + run.n_failed)
 
     def _set_state(self, state: str) -> None:
         color = theme.STATE_COLORS.get(state, theme.FOREGROUND)
-        self.state.setText(f"● {state}")
-        self.state.setStyleSheet(f"color: {color}; font-weight: bold")
+        if self.state.text() != f"● {state}":
+            self.state.setText(f"● {state}")
+            self.state.setStyleSheet(f"color: {color}; font-weight: bold")

@@ -8,7 +8,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from coreography.gui import theme
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import TimelineItem
 from coreography.model.run import STATUS_NAMES, Run
@@ -45,7 +44,6 @@ class TimelineView(QWidget):
         self.plot = pg.PlotWidget(viewBox=self.view_box)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
-        self.plot.showGrid(x=True, y=False, alpha=theme.GRID_ALPHA)
         self.plot.setLabel("bottom", "seconds since the run started")
         self.plot.addItem(self.item)
         self.plot.setXRange(0.0, 1.0, padding=0.0)

@@ -83,8 +83,9 @@ class TimelineIndex:
         bars.ends.extend(ends)
         self.bars += len(ids)
         closed = ends[ends != OPEN]
-        self.latest_s = max(self.latest_s, float(starts.max()),
-                            float(closed.max()) if len(closed) else 0.0)
+        self.latest_s = max(
+            self.latest_s, float(starts.max()), float(closed.max()) if len(closed) else 0.0
+        )
         bars.open.extend((first + np.flatnonzero(ends == OPEN)).tolist())
         bars.failed.extend((first + np.flatnonzero(status == FAILED)).tolist())
         self._close_open(bars)

@@ -19,6 +19,15 @@ DENSE_PX_PER_BAR = 3.0
 GAP_FROM_PX = 5
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
 MARKER_PX = 5
+GRID_COLOR = "#E4E4E4"
+
+
+def _nice_step(raw: float) -> float:
+    """1, 2 or 5 times a power of ten, at least ``raw``."""
+    if raw <= 0 or not math.isfinite(raw):
+        return 0.0
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
 
 
 class TimelineItem(pg.GraphicsObject):
@@ -39,6 +48,7 @@ class TimelineItem(pg.GraphicsObject):
         self._colors: list[tuple[QColor, QColor, QColor, QColor]] = []
         self._font_metrics: QFontMetrics | None = None
         self.last_paint_rects = 0  # for tests and benchmarks
+        self.paints = 0
 
     # -- geometry ---------------------------------------------------------------------
     def boundingRect(self) -> QRectF:
@@ -76,6 +86,7 @@ class TimelineItem(pg.GraphicsObject):
 
     # -- painting ---------------------------------------------------------------------
     def paint(self, painter: QPainter, *args) -> None:
+        self.paints += 1
         run = self.index.run
         view = self.getViewBox()
         if run is None or view is None or not self.index.lanes:
@@ -92,6 +103,7 @@ class TimelineItem(pg.GraphicsObject):
             self._font_metrics = QFontMetrics(painter.font())
         first = max(math.floor(min(y0, y1)), 0)
         last = min(math.ceil(max(y0, y1)), len(self.index.lanes))
+        self._paint_grid(painter, x0, x1, sx, dx, view)
         rects = 0
         for lane in range(first, last):
             top_a, top_b = lane * sy + dy, (lane + 1) * sy + dy
@@ -101,6 +113,26 @@ class TimelineItem(pg.GraphicsObject):
             rects += self._paint_lane(painter, lane, x0, x1, sx, dx, bar_top, bar_height)
         self.last_paint_rects = rects
         painter.setTransform(transform)
+
+    def _paint_grid(self, painter, x0, x1, sx, dx, view) -> None:
+        """Faint vertical lines at round times (drawn here, not by the axis: an axis grid
+        repaints the whole plot from a QPicture every frame and costs milliseconds)."""
+        step = _nice_step((x1 - x0) / 10.0)
+        if step <= 0:
+            return
+        rect = view.mapRectToDevice(view.boundingRect())
+        if rect is None:
+            return
+        top, bottom = int(rect.top()), int(rect.bottom())
+        first = math.ceil(x0 / step)
+        lines = [
+            QLine(int(k * step * sx + dx), top, int(k * step * sx + dx), bottom)
+            for k in range(first, first + 12)
+            if k * step <= x1
+        ]
+        painter.setPen(theme.thin_pen(GRID_COLOR))
+        painter.drawLines(lines)
+        painter.setPen(theme.no_pen())
 
     def _paint_lane(self, painter, lane, x0, x1, sx, dx, top, height) -> int:
         run = self.index.run

@@ -1,0 +1,149 @@
+"""The live window over the real engine: run, stop, close, crash, recordings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from coreography.gui.widgets.metrics_panel import FIELDS, format_value
+from coreography.model.experiment import Experiment, Fault
+from coreography.model.metrics import compute_metrics
+from tests.gui.conftest import alive, experiment_pids, start, wait_over
+
+pytestmark = pytest.mark.slow
+
+
+def _bars_by_lane(win) -> list[list[int]]:
+    return [bars.ids.view().tolist() for bars in win.timeline.index.lanes]
+
+
+def test_pool_map_run_shows_lanes_bars_console_and_metrics(qtbot, window):
+    experiment = Experiment(model="pool-map", workers=2, tasks=24, workload="print-number")
+    run = start(qtbot, window, experiment)
+    wait_over(qtbot, window)
+
+    assert run.state == "finished", run.message
+    assert "finished" in window.status.state.text()
+    assert window.status.progress.value() == 24
+    # One lane per worker (plus the main process), labelled with role and PID.
+    workers = run.worker_lanes()
+    assert len(workers) == 2
+    assert len(window.timeline.index.lanes) == len(run.lanes)
+    ticks = [label for _pos, label in window.timeline.lane_axis._tickLevels[0]]
+    for lane in workers:
+        assert re.fullmatch(rf"Worker \d+ · PID {lane.pid}", lane.label)
+        assert lane.label in ticks
+    # One bar per task, each task exactly once.
+    ids = sorted(i for lane in _bars_by_lane(window) for i in lane)
+    assert ids == list(range(24))
+    assert window.timeline.index.bars == 24
+    # Every printed line, prefixed by its process.
+    lines = window.console.lines()
+    for task in range(24):
+        pid = run.lanes[int(run.task_lane[task])].pid
+        assert any(line.endswith(f"Process ID: {pid} - Number: {task}") for line in lines), task
+    assert len([line for line in lines if "Process ID:" in line]) == 24
+    # The panel shows the model's own metrics.
+    metrics = compute_metrics(run)
+    for name, _label, _tip in FIELDS:
+        assert window.metrics.values[name].text() == format_value(name, getattr(metrics, name))
+    assert metrics.tasks_done == 24
+
+
+def test_stop_mid_run_leaves_no_experiment_process(qtbot, window):
+    experiment = Experiment(model="pool-map", workers=2, tasks=400, workload="cpu", size=50.0)
+    run = start(qtbot, window, experiment)
+    qtbot.waitUntil(lambda: run.n_started >= 2, timeout=20_000)
+    pids = experiment_pids()
+    assert pids
+    assert window.experiment_panel.stop_button.isEnabled()
+    qtbot.mouseClick(window.experiment_panel.stop_button, qtbot_left())
+    wait_over(qtbot, window, timeout=20_000)
+    assert run.state == "stopped"
+    assert "stopped" in window.status.state.text()
+    assert not alive(pids)
+    assert window.experiment_panel.run_button.isEnabled()
+
+
+def test_closing_the_window_mid_run_ends_every_process(qtbot, window):
+    experiment = Experiment(model="pool-map", workers=2, tasks=400, workload="cpu", size=50.0)
+    run = start(qtbot, window, experiment)
+    qtbot.waitUntil(lambda: run.n_started >= 2, timeout=20_000)
+    pids = experiment_pids()
+    assert pids
+    window.close()
+    assert run.is_over
+    assert not alive(pids)
+
+
+def test_a_killed_worker_shows_failed_and_its_cause(qtbot, window):
+    experiment = Experiment(
+        model="pool-map", workers=2, tasks=10, workload="cpu", size=20.0, fault=Fault("kill", 3)
+    )
+    run = start(qtbot, window, experiment)
+    wait_over(qtbot, window)
+    assert run.state == "failed"
+    assert "failed" in window.status.state.text()
+    shown = window.status.message.text()
+    assert "signal 9" in shown or "SIGKILL" in shown, shown
+    assert shown.endswith(run.message)
+
+
+def test_space_and_escape_are_run_and_stop(window):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+
+    assert window.run_action.shortcut() == QKeySequence(Qt.Key.Key_Space)
+    assert window.stop_action.shortcut() == QKeySequence(Qt.Key.Key_Escape)
+
+
+def test_a_saved_recording_reopens_to_the_same_picture(qtbot, window, tmp_path):
+    experiment = Experiment(model="pool-map", workers=2, tasks=30, workload="print-number")
+    run = start(qtbot, window, experiment)
+    wait_over(qtbot, window)
+    labels = [lane.label for lane in run.lanes]
+    bars = _bars_by_lane(window)
+    lines = window.console.lines()
+    path = tmp_path / "run.coreo.json"
+    assert window.save_recording(path)
+
+    window.timeline.set_run(None)
+    loaded = window.open_recording(path)
+    assert loaded is not None and loaded is window.presenter.run
+    assert [lane.label for lane in loaded.lanes] == labels
+    assert _bars_by_lane(window) == bars
+    assert window.console.lines() == lines
+    assert "finished" in window.status.state.text()
+
+
+def test_a_malformed_recording_shows_an_error_and_the_app_keeps_running(qtbot, window, tmp_path):
+    path = tmp_path / "broken.coreo.json"
+    path.write_text('{"format": "coreography-run", "version": 1, "tasks": [1, 2')
+    assert window.open_recording(path) is None
+    box = window.message_box
+    assert isinstance(box, QMessageBox)
+    qtbot.waitUntil(box.isVisible, timeout=2000)
+    assert "broken.coreo.json" in box.text()
+    box.close()
+    # Still alive: a run works afterwards.
+    run = start(qtbot, window, Experiment(workers=2, tasks=4, workload="square"))
+    wait_over(qtbot, window)
+    assert run.state == "finished"
+
+
+def test_a_bad_setting_is_shown_not_raised(qtbot, window):
+    window.experiment_panel.set_experiment(Experiment(workers=2, tasks=5))
+    window.experiment_panel.fault.setCurrentText("kill")
+    window.experiment_panel.model.setCurrentText("threads")
+    assert "fault" in window.experiment_panel.error.text()
+    assert window.start_run() is None
+    assert isinstance(window.message_box, QMessageBox)
+    window.message_box.close()
+
+
+def qtbot_left():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
