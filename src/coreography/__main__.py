@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import sys
 
 CLI_COMMANDS = {"run", "export", "summary", "lessons", "-h", "--help", "--version"}
@@ -12,7 +13,12 @@ def main(argv: list[str] | None = None) -> int:
     # First thing, before Qt: in a frozen app every worker process re-enters this
     # function, and freeze_support() turns it into the worker it is meant to be.
     multiprocessing.freeze_support()
+    _note_entry()
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] == "--self-test":
+        from coreography.selftest import main as selftest_main
+
+        return selftest_main(args[1:])
     if args and args[0] in CLI_COMMANDS:
         from coreography.cli import main as cli_main
 
@@ -23,6 +29,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coreography: the window cannot open: {exc}", file=sys.stderr)
         return 1
     return gui_main(args)
+
+
+def _note_entry() -> None:
+    """Append this process's pid to $COREOGRAPHY_ENTRY_LOG: the packaging tests count
+    the lines to prove that helper processes never get past freeze_support()."""
+    path = os.environ.get("COREOGRAPHY_ENTRY_LOG")
+    if path:
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"{os.getpid()}\n")
 
 
 if __name__ == "__main__":
