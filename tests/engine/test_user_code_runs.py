@@ -74,3 +74,23 @@ def test_an_endless_loop_is_ended_by_stop():
     assert controller.wait(timeout=5)
     assert run.state == STOPPED
     assert not alive(pids)
+
+
+@pytest.mark.slow
+def test_stderr_lines_are_events_and_a_dying_main_process_leaves_its_last_words():
+    code = (
+        "import os, sys\n\n\ndef task(x):\n"
+        "    print('careful', x, file=sys.stderr)\n"
+        "    if x == 2:\n"
+        "        sys.__stderr__.write('the main process says goodbye\\n')\n"
+        "        sys.__stderr__.flush()\n"
+        "        os._exit(7)\n"
+        "    return x\n"
+    )
+    run, _ = run_experiment(model="sequential", tasks=4, workload="custom", code=code)
+    assert run.state == RUN_FAILED
+    assert "main process exited with code 7 before the end" in run.message
+    assert run.message.endswith("the main process says goodbye")
+    from coreography.model.events import Kind
+
+    assert [t.text for t in run.texts if t.kind == Kind.STDERR][:2] == ["careful 0", "careful 1"]

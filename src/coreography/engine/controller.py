@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -63,6 +64,7 @@ class RunController:
         self._shared: Any = None
         self._spec: ProbeSpec | None = None
         self._wall_t0 = 0.0
+        self._log_path = ""
         self._stop_requested = False
         self._driver_gone_at: float | None = None
         _live.add(self)
@@ -96,7 +98,9 @@ class RunController:
         run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
         self._wall_t0 = time.time()
         driver = ctx.Process(
-            target=driver_main, args=(experiment.to_dict(), spec), name="coreography-driver"
+            target=driver_main,
+            args=(experiment.to_dict(), spec, self._new_log()),
+            name="coreography-driver",
         )
         driver.start()
         writer.close()  # from now on, end of file means every writer has gone
@@ -174,15 +178,41 @@ class RunController:
             self._sampler.stop()
             self._sampler = None
         code = driver.exitcode
+        last_words = self._read_log()
         if self._stop_requested:
             state, message = STOPPED, "stopped by the user"
         else:
             state = RUN_FAILED
             message = f"the experiment's main process {describe_exit(code or 0)} before the end"
+            if last_words and not run.is_over:  # nothing reported it: say what it printed
+                message += f": {last_words[-1]}"
+                run.logs.append("\n".join(last_words))
         run.finish(state, message, time.perf_counter_ns(), self._produced())
         driver.close()
         self._driver = None
         self._spec = None
+
+    def _new_log(self) -> str:
+        fd, path = tempfile.mkstemp(prefix="coreography-", suffix=".log")
+        os.close(fd)
+        self._log_path = path
+        return path
+
+    def _read_log(self, lines: int = 20) -> list[str]:
+        """The last lines the experiment's processes wrote to their raw stderr; the file
+        is removed."""
+        path, self._log_path = self._log_path, ""
+        if not path:
+            return []
+        try:
+            with open(path, "rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 16384))
+                text = log.read().decode("utf-8", "replace")
+            os.unlink(path)
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if line.strip()][-lines:]
 
     def _known_processes(self) -> list[psutil.Process]:
         """Every process this run is known to have had (lanes, samples, accounting),

@@ -72,8 +72,9 @@ class Driver:
                 self.probe.emit(Kind.WORKER_EXITED, 0, -1, float(code), pid)
         status = {"state": state, "message": message, "result": result, **extra}
         self.probe.text(Kind.RUN_FINISHED, 0, -1, json.dumps(status))
-        if isinstance(sys.stdout, probe_mod.LineCapture):
-            sys.stdout.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if isinstance(stream, probe_mod.LineCapture):
+                stream.flush()
         self.probe.close()
         return True
 
@@ -385,8 +386,16 @@ def _watch_parent() -> None:
     threading.Thread(target=wait, name="coreography-parent-watch", daemon=True).start()
 
 
-def driver_main(experiment_data: dict[str, Any], spec: ProbeSpec) -> None:
-    """Entry point of the driver process (the target the controller spawns)."""
+def driver_main(experiment_data: dict[str, Any], spec: ProbeSpec, log_path: str = "") -> None:
+    """Entry point of the driver process (the target the controller spawns).
+
+    ``log_path``: where this process tree's raw stderr goes (inherited by every worker),
+    so that a crash the probe cannot report still leaves its last words for the app.
+    """
+    if log_path:
+        log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        os.dup2(log, 2)
+        os.close(log)
     if hasattr(os, "setpgrp"):
         os.setpgrp()  # Stop can now end the whole tree with one killpg.
     _watch_parent()

@@ -282,8 +282,9 @@ class Probe:
 class LineCapture:
     """A stand-in for ``sys.stdout`` that turns each printed line into an event."""
 
-    def __init__(self, probe: Probe, original: Any, echo: bool) -> None:
+    def __init__(self, probe: Probe, original: Any, echo: bool, kind: int = Kind.STDOUT) -> None:
         self._probe = probe
+        self._kind = kind
         self._original = original
         self._echo = echo and original is not None
         self._partial = threading.local()
@@ -298,14 +299,16 @@ class LineCapture:
         self._partial.text = rest
         probe = self._probe
         for line in lines:
-            probe.text(Kind.STDOUT, probe.lane(), probe.current_task(), line)
+            probe.text(self._kind, probe.lane(), probe.current_task(), line)
+        if lines and self._kind == Kind.STDERR:
+            probe.flush()  # often the last words before a crash: send them now
         return len(text)
 
     def flush(self) -> None:
         rest = getattr(self._partial, "text", "")
         if rest:
             self._partial.text = ""
-            self._probe.text(Kind.STDOUT, self._probe.lane(), self._probe.current_task(), rest)
+            self._probe.text(self._kind, self._probe.lane(), self._probe.current_task(), rest)
         if self._echo:
             self._original.flush()
 
@@ -328,6 +331,9 @@ def install(spec: ProbeSpec, task: int = -1) -> Probe:
 
     _probe = Probe(spec)
     sys.stdout = LineCapture(_probe, sys.__stdout__, spec.echo)
+    # What tasks write to stderr (warnings, their own tracebacks) is shown too, and still
+    # reaches the real stderr (a log of the run, see the controller).
+    sys.stderr = LineCapture(_probe, sys.__stderr__, True, Kind.STDERR)
     if not spec.is_driver:
         _probe.emit(Kind.WORKER_READY, 0, task, 0.0, _probe.pid)
         _probe.flush()
@@ -340,8 +346,9 @@ def shutdown() -> None:
     """Flush captured output and send the last frame of this process."""
     if _probe is None:
         return
-    if isinstance(sys.stdout, LineCapture):
-        sys.stdout.flush()
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, LineCapture):
+            stream.flush()
     _probe.close()
 
 

@@ -71,6 +71,7 @@ class Kind(enum.IntEnum):
     LOG = 13  #: driver; text event: a message for the user
     ACCOUNTING = 14  #: driver; text event: JSON {pid: events produced}
     TASK_INFO = 15  #: worker; text event: repr of the task's argument (first tasks only)
+    STDERR = 16  #: worker; text event: one line written to sys.stderr (warnings, tracebacks)
 
 
 #: Kinds that travel as text events.
@@ -83,6 +84,7 @@ TEXT_KINDS = frozenset(
         Kind.LOG,
         Kind.ACCOUNTING,
         Kind.TASK_INFO,
+        Kind.STDERR,
     }
 )
 

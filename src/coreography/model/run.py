@@ -404,7 +404,7 @@ class Run:
                 self.bad_frames += 1
                 continue
             kind, thread, task, t, _value, text = item
-            if kind == Kind.STDOUT:
+            if kind in (Kind.STDOUT, Kind.STDERR):
                 lane = self._lane_for(pid, thread)
                 self.texts.append(TextLine(t, lane, task, kind, text))
             elif kind == Kind.TASK_FAILED:

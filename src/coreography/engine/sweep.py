@@ -1,0 +1,163 @@
+"""Sweeps: a series of experiments run one after another, from a timer or blocking."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from coreography.engine.controller import RunController
+from coreography.model.experiment import Experiment
+from coreography.model.run import FINISHED, Run
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One experiment of the sweep and the run it produced (over, whatever its end)."""
+
+    label: str
+    experiment: Experiment
+    run: Run
+
+    @property
+    def finished(self) -> bool:
+        return self.run.state == FINISHED
+
+
+class Sweep:
+    """Run experiments one at a time through one :class:`RunController`.
+
+    Drive it with :meth:`step` from a timer (each call polls the current run and starts
+    the next when it is over) or call :meth:`run_all` to block until the end.
+    :meth:`stop` ends the current run; the points already measured are kept.
+
+    Parameters
+    ----------
+    experiments
+        What to run, in order.
+    labels
+        One label per experiment (default: ``"run 1"``, ``"run 2"``, ...).
+    controller
+        The controller to use; by default the sweep makes (and shuts down) its own.
+    on_progress
+        Called with the sweep after each point is added and when the sweep ends.
+    on_run_started
+        Called with each new :class:`Run` as it starts (a window can show it live).
+    """
+
+    def __init__(
+        self,
+        experiments: Sequence[Experiment],
+        labels: Sequence[str] | None = None,
+        controller: RunController | None = None,
+        on_progress: Callable[[Sweep], None] | None = None,
+        on_run_started: Callable[[Run], None] | None = None,
+    ) -> None:
+        if labels is not None and len(labels) != len(experiments):
+            raise ValueError("give one label per experiment")
+        for experiment in experiments:
+            experiment.validate()  # refuse a bad point before anything starts
+        self.experiments = list(experiments)
+        self.labels = list(labels) if labels else [f"run {i + 1}" for i in range(len(experiments))]
+        self._own_controller = controller is None
+        self.controller = controller or RunController()
+        self.on_progress = on_progress
+        self.on_run_started = on_run_started
+        self.points: list[SweepPoint] = []
+        self.current: Run | None = None
+        self.stopped = False
+        self._next = 0
+        self._closed = False
+
+    @classmethod
+    def over(
+        cls, base: Experiment, field: str, values: Iterable[int], **options
+    ) -> Sweep:
+        """A sweep of ``base`` with ``field`` set to each of ``values`` (e.g. workers)."""
+        values = list(values)
+        experiments = [base.replace(**{field: value}) for value in values]
+        labels = [f"{field} = {value}" for value in values]
+        return cls(experiments, labels, **options)
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def total(self) -> int:
+        return len(self.experiments)
+
+    @property
+    def done(self) -> bool:
+        """Nothing more will run: every point measured, or stopped."""
+        return self.current is None and (self.stopped or self._next >= self.total)
+
+    @property
+    def current_label(self) -> str | None:
+        return self.labels[self._next - 1] if self.current is not None else None
+
+    # -- driving -------------------------------------------------------------------------
+    def step(self, budget: int = 5000) -> bool:
+        """Poll the current run; when it is over, keep it and start the next.
+
+        Returns True while the sweep has more to do (call again on the next tick).
+        """
+        if self.current is not None:
+            self.controller.poll(budget)
+            if self.controller.running:
+                return True
+            self._keep_current()
+        if self.stopped or self._next >= self.total:
+            self._close()
+            return False
+        experiment = self.experiments[self._next]
+        self._next += 1
+        self.current = self.controller.start(experiment)
+        if self.on_run_started is not None:
+            self.on_run_started(self.current)
+        return True
+
+    def run_all(self, timeout: float | None = None, tick: float = 0.05) -> list[SweepPoint]:
+        """Block until every point is measured (or ``timeout`` seconds pass: then stop).
+
+        Returns the points measured.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.step(budget=100_000):
+            if deadline is not None and time.monotonic() > deadline:
+                self.stop()
+                break
+            if self.controller.running:
+                time.sleep(tick)
+        return self.points
+
+    def stop(self) -> None:
+        """End the current run now and start no other; the finished points stay.
+
+        The stopped run itself is not a measured point.
+        """
+        self.stopped = True
+        if self.current is not None:
+            self.controller.shutdown()
+            self.current = None
+        self._close()
+
+    def finished_points(self) -> list[SweepPoint]:
+        """The points whose run finished normally (what a chart should show)."""
+        return [point for point in self.points if point.finished]
+
+    # -- internals -----------------------------------------------------------------------
+    def _keep_current(self) -> None:
+        run = self.current
+        assert run is not None
+        index = self._next - 1
+        self.points.append(SweepPoint(self.labels[index], self.experiments[index], run))
+        self.current = None
+        if self.on_progress is not None:
+            self.on_progress(self)
+
+    def _close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._own_controller:
+            self.controller.shutdown()
+        if self.on_progress is not None:
+            self.on_progress(self)
