@@ -34,6 +34,12 @@ LINGER = 1.0
 
 _live: weakref.WeakSet[RunController] = weakref.WeakSet()
 
+#: Stop and faults end experiment processes that hold semaphores; the resource tracker
+#: (started by this process, shared by the experiment's) then cleans them up at exit and
+#: warns about each. The cleanup is the point; the warning only alarms users. Options
+#: in sys.warnoptions are handed to the tracker when it starts.
+_QUIET_TRACKER = "ignore::UserWarning:multiprocessing.resource_tracker"
+
 
 @atexit.register
 def _end_all_runs() -> None:
@@ -79,6 +85,8 @@ class RunController:
         if self.running:
             raise RuntimeError("a run is already in progress; stop it first")
         experiment.validate()
+        if _QUIET_TRACKER not in sys.warnoptions:
+            sys.warnoptions.append(_QUIET_TRACKER)
         ctx = multiprocessing.get_context("spawn")  # never fork a process that may run Qt
         reader, writer = ctx.Pipe(duplex=False)
         slots = (
