@@ -155,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print every line the tasks printed, after the run",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--lesson",
+        metavar="ID",
+        help="run a lesson's experiments instead (ids: coreography lessons); the "
+        "experiment options above are then ignored",
+    )
 
     export = commands.add_parser(
         "export",
@@ -168,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("summary", help="print the summary table of a recording")
     show.add_argument("recording", type=Path)
+
+    commands.add_parser("lessons", help="list the guided lessons (id and title)")
     return parser
 
 
@@ -192,8 +200,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command == "run" and args.lesson is not None:
+            return _run_lesson(args)
         if args.command == "run":
             return _run(args)
+        if args.command == "lessons":
+            return _list_lessons()
         if args.command == "export":
             return _export(args)
         if args.command == "summary":
@@ -269,6 +281,75 @@ def _summary(args: argparse.Namespace) -> int:
 
     print(format_table(compute_metrics(load_run(args.recording))))
     return EXIT_OK
+
+
+def _list_lessons() -> int:
+    from coreography.lessons.registry import all_lessons
+
+    lessons = all_lessons()
+    width = max(len(lesson.id) for lesson in lessons)
+    for lesson in lessons:
+        print(f"{lesson.number:>2}  {lesson.id:<{width}}  {lesson.title}")
+    return EXIT_OK
+
+
+def _run_lesson(args: argparse.Namespace) -> int:
+    """Run every experiment of a lesson (a sweep's points too) and explain each run."""
+    from coreography.engine.controller import RunController
+    from coreography.engine.sweep import Sweep
+    from coreography.lessons.registry import get_lesson
+    from coreography.model.diagnosis import diagnose
+    from coreography.model.metrics import compute_metrics, format_table
+    from coreography.model.scaling import fit_series, scaling_series
+
+    try:
+        lesson = get_lesson(args.lesson)
+    except KeyError as exc:
+        print(f"coreography: error: --lesson: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    runs = lesson.experiments()
+    print(f"Lesson {lesson.number}: {lesson.title}\n\n{lesson.explanation}\n\nWhat to notice:")
+    print("\n".join(f"  - {caption}" for caption in lesson.captions))
+    progress = _Progress(enabled=not args.quiet)
+    sweep = Sweep(
+        [r.experiment for r in runs],
+        [r.label for r in runs],
+        controller=RunController(sample_hz=args.sample_hz),
+    )
+    try:
+        while sweep.step(budget=100_000):
+            progress.update(sweep.current)
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        sweep.stop()
+    finally:
+        sweep.stop()
+        sweep.controller.shutdown()
+    for point in sweep.points:
+        metrics = compute_metrics(point.run)
+        print(f"\n== {point.label} ==")
+        if args.show_output:
+            print("\n".join(point.run.stdout_lines()))
+        if point.run.result_text:
+            print(f"Result: {point.run.result_text}")
+        print(format_table(metrics))
+        if point.run.state != "finished":
+            print(f"Run {point.run.state}: {point.run.message}")
+        for finding in diagnose(point.run, metrics):
+            print(f"* {finding.text}")
+    if lesson.sweep is not None:
+        field = lesson.sweep.field
+        pairs = [(getattr(p.experiment, field), p.run) for p in sweep.finished_points()]
+        series = scaling_series(pairs)
+        print(f"\n{field:>8}  speedup  efficiency")
+        for point in series:
+            print(f"{point.workers:>8}  {point.speedup:6.2f}x  {point.efficiency:9.0%}")
+        fit = fit_series(series) if field == "workers" else None
+        if fit is not None:
+            print(f"Amdahl fit: serial fraction {fit.serial_fraction:.0%}")
+    print(f"\nQuestion for the class: {lesson.question}")
+    finished = all(p.finished for p in sweep.points) and len(sweep.points) == len(runs)
+    return EXIT_OK if finished else EXIT_FAILED
 
 
 class _Progress:

@@ -70,9 +70,7 @@ class Sweep:
         self._closed = False
 
     @classmethod
-    def over(
-        cls, base: Experiment, field: str, values: Iterable[int], **options
-    ) -> Sweep:
+    def over(cls, base: Experiment, field: str, values: Iterable[int], **options) -> Sweep:
         """A sweep of ``base`` with ``field`` set to each of ``values`` (e.g. workers)."""
         values = list(values)
         experiments = [base.replace(**{field: value}) for value in values]
