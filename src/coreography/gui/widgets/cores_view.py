@@ -20,13 +20,15 @@ CPU_NUM_AVAILABLE = hasattr(psutil.Process, "cpu_num")
 
 class CoresItem(pg.GraphicsObject):
     """Row ``c`` is core ``c``; a sample where a process was busy on it is a filled slice in
-    that process's lane color. At most one slice per pixel column, core and process."""
+    that process's lane color, in the process's own band of the row (so two processes
+    sharing a core both show). At most one slice per pixel column, core and process."""
 
     def __init__(self) -> None:
         super().__init__()
         self.run: Run | None = None
         self._bounds = QRectF(0, 0, 1, 1)
         self._colors: dict[int, object] = {}
+        self._bands: dict[int, int] = {}  # pid -> band inside a core row, in order seen
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -34,6 +36,7 @@ class CoresItem(pg.GraphicsObject):
     def set_run(self, run: Run | None) -> None:
         self.run = run
         self._colors = {}
+        self._bands = {}
         self.update_bounds()
 
     def update_bounds(self) -> None:
@@ -90,20 +93,18 @@ class CoresItem(pg.GraphicsObject):
         keys = (pids << 40) | (cores << 24) | (left - left.min())
         _, keep = np.unique(keys, return_index=True)
         for pid in np.unique(pids[keep]).tolist():
+            self._bands.setdefault(int(pid), len(self._bands))
+        bands = max(min(len(self._bands), 16), 1)
+        band = max((abs(sy) - 4) / bands, 1.0)
+        for pid in np.unique(pids[keep]).tolist():
             picked = keep[pids[keep] == pid]
             painter.setBrush(self._color(int(pid)))
+            offset = 2 + (self._bands[int(pid)] % bands) * band
+            height = max(int(band) - 1, 1)
             rects = []
             for k in picked.tolist():
-                top_a, top_b = cores[k] * sy + dy, (cores[k] + 1) * sy + dy
-                top = int(min(top_a, top_b)) + 2
-                rects.append(
-                    QRect(
-                        int(left[k]),
-                        top,
-                        int(right[k] - left[k]),
-                        max(int(abs(top_b - top_a)) - 4, 1),
-                    )
-                )
+                top = int(min(cores[k] * sy + dy, (cores[k] + 1) * sy + dy) + offset)
+                rects.append(QRect(int(left[k]), top, int(right[k] - left[k]), height))
             painter.drawRects(rects)
         painter.setTransform(transform)
 

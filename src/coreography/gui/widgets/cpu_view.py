@@ -29,7 +29,8 @@ class CpuView(QWidget):
         self.plot.setLabel("left", "CPU %")
         self.plot.setLabel("bottom", "seconds since the run started")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
-        self.legend = self.plot.addLegend(offset=(4, 4), colCount=4)
+        # Bottom right: busy cores sit at the top of the plot.
+        self.legend = self.plot.addLegend(offset=(-4, -4), colCount=4)
         self.curves: list[pg.PlotDataItem] = []
         self.total: pg.PlotDataItem | None = None
         self.note = QLabel("Per-core CPU appears while an experiment runs.")

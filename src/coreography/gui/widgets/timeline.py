@@ -78,6 +78,7 @@ class TimelineView(QWidget):
         self.view_box.sig_fit_requested.connect(self.fit_all)
         self.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
         self._lane_count = 0
+        self._set_lanes([])
 
     # -- model ------------------------------------------------------------------------
     def set_run(self, run: Run | None) -> None:
