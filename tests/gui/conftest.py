@@ -46,7 +46,9 @@ def experiment_pids() -> set[int]:
     pids = set()
     for proc in psutil.Process().children(recursive=True):
         try:
-            if "resource_tracker" not in " ".join(proc.cmdline()):
+            # Match the tracker's own entry point: experiment processes may carry
+            # "resource_tracker" in a -W option of their command line.
+            if "resource_tracker import main" not in " ".join(proc.cmdline()):
                 pids.add(proc.pid)
         except psutil.Error:
             pass

@@ -38,19 +38,21 @@ class ConsoleLines:
         self._texts_seen, self._logs_seen = len(run.texts), len(run.logs)
         return list(range(first, len(self.rows)))
 
-    def line(self, row: int) -> tuple[str, int, bool]:
-        """(text shown, lane index or -1, is an error) of ``row``."""
+    def line(self, row: int) -> tuple[str, int, str]:
+        """(text shown, lane index or -1, style: "out", "err", "failed" or "log") of ``row``."""
         run = self.run
         assert run is not None
         is_log, index = self.rows[row]
         if is_log:
-            return f"[coreography] {run.logs[index]}", -1, False
+            return f"[coreography] {run.logs[index]}", -1, "log"
         line = run.texts[index]
         label = run.lanes[line.lane].label if 0 <= line.lane < len(run.lanes) else "?"
         if line.kind == Kind.TASK_FAILED:
             first = line.text.strip().splitlines()[0] if line.text.strip() else "failed"
-            return f"[{label}] ✕ task {line.task} failed: {first}", line.lane, True
-        return f"[{label}] {line.text}", line.lane, False
+            return f"[{label}] ✕ task {line.task} failed: {first}", line.lane, "failed"
+        if line.kind == Kind.STDERR:
+            return f"[{label}] stderr: {line.text}", line.lane, "err"
+        return f"[{label}] {line.text}", line.lane, "out"
 
 
 class ConsoleView(QWidget):
@@ -73,7 +75,7 @@ class ConsoleView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.count)
-        self._formats: dict[tuple[int, bool], QTextCharFormat] = {}
+        self._formats: dict[tuple[int, str], QTextCharFormat] = {}
         self._empty = True
 
     def set_run(self, run: Run | None) -> None:
@@ -96,10 +98,10 @@ class ConsoleView(QWidget):
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.beginEditBlock()
         for row in rows:
-            text, lane, error = self.source.line(row)
+            text, lane, style = self.source.line(row)
             if not self._empty:
                 cursor.insertBlock()
-            cursor.insertText(text, self._format(lane, error))
+            cursor.insertText(text, self._format(lane, style))
             self._empty = False
         cursor.endEditBlock()
         if at_bottom:
@@ -116,18 +118,19 @@ class ConsoleView(QWidget):
         text = self.text.toPlainText()
         return text.split("\n") if text else []
 
-    def _format(self, lane: int, error: bool) -> QTextCharFormat:
-        key = (lane, error)
+    def _format(self, lane: int, style: str) -> QTextCharFormat:
+        key = (lane, style)
         fmt = self._formats.get(key)
         if fmt is None:
             fmt = QTextCharFormat()
-            fmt.setForeground(self._color(lane, error))
+            fmt.setForeground(self._color(lane, style))
+            fmt.setFontItalic(style == "err")  # stderr: the process's color, in italics
             self._formats[key] = fmt
         return fmt
 
-    def _color(self, lane: int, error: bool) -> QColor:
+    def _color(self, lane: int, style: str) -> QColor:
         run = self.source.run
-        if error:
+        if style == "failed":
             return QColor(theme.FAILED_COLOR)
         if run is None or not 0 <= lane < len(run.lanes):
             return QColor(theme.MAIN_COLOR)

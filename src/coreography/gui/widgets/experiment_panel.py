@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -12,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -33,6 +35,7 @@ from coreography.model.experiment import (
     Fault,
     available_start_methods,
 )
+from coreography.model.user_code import EXAMPLE
 
 START_METHODS = {
     "fork": "Copy the parent process (fast; Linux only; unsafe with threads)",
@@ -108,6 +111,15 @@ class ExperimentPanel(QWidget):
         self.speed.setRange(*LIMITS["speed"])
         self.speed.setSuffix("×")
         self.speed.setToolTip("Slow motion: timed task sizes are multiplied by this")
+        self.code = QPlainTextEdit()
+        self.code.setPlaceholderText(EXAMPLE)
+        self.code.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.code.setMinimumHeight(140)
+        self.code.setToolTip(
+            "Your task module for the 'custom' workload: define task(x) at "
+            "top level (every worker runs this source)"
+        )
+        self.code_label = QLabel("Task code")
         self.title = QLineEdit()
         self.title.setPlaceholderText("(optional)")
         self.title.setToolTip("A name for this run, saved with recordings")
@@ -137,6 +149,8 @@ class ExperimentPanel(QWidget):
             ("Title", self.title),
         ):
             form.addRow(label, widget)
+        form.addRow(self.code_label)
+        form.addRow(self.code)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_button)
         buttons.addWidget(self.stop_button)
@@ -149,6 +163,8 @@ class ExperimentPanel(QWidget):
         for box in (self.model, self.workload, self.fault):
             box.currentTextChanged.connect(self._on_choice_changed)
         self.tasks.valueChanged.connect(self._on_choice_changed)
+        self.fault_task.valueChanged.connect(self._on_choice_changed)
+        self.code.textChanged.connect(self._on_choice_changed)
         self.run_button.clicked.connect(self.sig_run_requested)
         self.stop_button.clicked.connect(self.sig_stop_requested)
         self.set_experiment(Experiment(workers=min(os.cpu_count() or 2, 4)))
@@ -169,6 +185,7 @@ class ExperimentPanel(QWidget):
         self.fault_task.setValue(experiment.fault.task)
         self.speed.setValue(experiment.speed)
         self.title.setText(experiment.title)
+        self.code.setPlainText(experiment.code)
         self._on_choice_changed()
 
     def experiment(self) -> Experiment:
@@ -186,6 +203,7 @@ class ExperimentPanel(QWidget):
             fault=Fault(self.fault.currentText(), self.fault_task.value()),
             speed=self.speed.value(),
             title=self.title.text().strip(),
+            code=self.code.toPlainText() if self.workload.currentText() == "custom" else "",
         )
 
     def show_error(self, error: ExperimentError | None) -> None:
@@ -206,6 +224,11 @@ class ExperimentPanel(QWidget):
         self.chunksize.setEnabled(model in CHUNKED_MODELS)
         self.size.setSuffix(" ms" if self.workload.currentText() in TIMED_WORKLOADS else "")
         self.speed.setEnabled(self.workload.currentText() in TIMED_WORKLOADS)
+        custom = self.workload.currentText() == "custom"
+        if custom and not self.code.toPlainText().strip():
+            self.code.setPlainText(EXAMPLE)  # a working start the user can edit
+        self.code.setVisible(custom)
+        self.code_label.setVisible(custom)
         cap = MAX_TASKS_PER_MODEL.get(model)
         self.tasks.setMaximum(cap if cap is not None else LIMITS["tasks"][1])
         self.fault_task.setRange(0, max(self.tasks.value() - 1, 0))

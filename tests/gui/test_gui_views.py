@@ -1,0 +1,190 @@
+"""Each view over runs built from event frames (no processes): what the user would see."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from coreography.gui.app import create_app
+from coreography.gui.widgets.console import ConsoleView
+from coreography.gui.widgets.cores_view import CoresView
+from coreography.gui.widgets.experiment_panel import ExperimentPanel
+from coreography.gui.widgets.metrics_panel import format_value
+from coreography.gui.widgets.timeline import TimelineView
+from coreography.model.experiment import Experiment, Fault
+from coreography.model.run import Sample
+from tests.gui.synthetic import make_run
+
+
+@pytest.fixture
+def timeline(qtbot):
+    create_app()
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(1000, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def _paint(qtbot, view) -> None:
+    before = view.item.paints
+    view.item.update()
+    qtbot.waitUntil(lambda: view.item.paints > before, timeout=2000)
+
+
+def test_timeline_lanes_bars_failed_and_running(qtbot, timeline):
+    run = make_run(workers=3, tasks=40, task_ms=30, fail=4, running=2, finish=False)
+    timeline.set_run(run)
+    index = timeline.index
+    assert len(index.lanes) == len(run.lanes) == 4  # main + 3 workers
+    assert index.bars == 40
+    ticks = [label for _pos, label in timeline.lane_axis._tickLevels[0]]
+    assert ticks == [lane.label for lane in run.lanes]
+    failed = [int(bars.ids.view()[p]) for bars in index.lanes for p in bars.failed]
+    assert failed == [4]
+    running = sorted(int(bars.ids.view()[p]) for bars in index.lanes for p in bars.open)
+    assert running == [38, 39]
+    # Hover: the middle of task 4's bar names it and its error.
+    lane = int(run.task_lane[4])
+    middle = float(run.seconds((int(run.task_start[4]) + int(run.task_end[4])) // 2))
+    timeline.fit_all()
+    _paint(qtbot, timeline)
+    assert timeline.task_at(middle, lane + 0.5) == 4
+    text = timeline.describe_task(4)
+    assert "Task 4 · failed" in text and "RuntimeError" in text and "argument: 4" in text
+    done = timeline.describe_task(5)
+    assert "result: 5" in done and "ms)" in done
+
+
+def test_running_bars_grow_and_end_when_the_run_ends(qtbot, timeline):
+    run = make_run(workers=2, tasks=6, running=2, finish=False)
+    timeline.set_run(run)
+    first = timeline.index.extent(timeline.item.now_s)
+    qtbot.wait(30)
+    timeline.refresh()
+    assert timeline.index.extent(timeline.item.now_s) > first  # the live edge moved on
+    assert timeline.follow.isChecked()
+    (x0, x1), _ = timeline.view_box.viewRange()
+    assert x0 <= timeline.item.now_s <= x1
+    run.finish("stopped", "stopped by the user", run.last_time() + 1000)
+    timeline.refresh()
+    interrupted = [p for bars in timeline.index.lanes for p in bars.interrupted]
+    assert len(interrupted) == 2
+    assert not any(bars.open for bars in timeline.index.lanes)
+
+
+def test_a_million_bar_view_merges_sub_pixel_bars(qtbot, timeline):
+    run = make_run(workers=4, tasks=200_000, task_ms=0.2, prints=False)
+    timeline.set_run(run)
+    assert timeline.index.bars == 200_000
+    _paint(qtbot, timeline)
+    width = timeline.plot.viewport().width()
+    # Full view: runs of busy pixel columns, at most a handful per lane, never per bar.
+    assert 0 < timeline.item.last_paint_rects <= 4 * width // 2
+    # Zoomed to a few bars: each drawn on its own.
+    start = float(run.seconds(int(run.task_start[1000])))
+    timeline.plot.setXRange(start, start + 0.002, padding=0)
+    _paint(qtbot, timeline)
+    assert 4 <= timeline.item.last_paint_rects <= 64
+
+
+def test_wheel_and_drag_turn_follow_off_double_click_fits(qtbot, timeline):
+    run = make_run(workers=2, tasks=10, finish=False, running=1)
+    timeline.set_run(run)
+    assert timeline.follow.isChecked()
+    timeline.view_box.sigRangeChangedManually.emit([True, False])
+    assert not timeline.follow.isChecked()
+    timeline.plot.setXRange(0.01, 0.02, padding=0)
+    timeline.view_box.sig_fit_requested.emit()
+    (x0, x1), _ = timeline.view_box.viewRange()
+    assert x0 <= 0 and x1 >= timeline.index.extent(timeline.item.now_s)
+
+
+def test_console_prefixes_every_line_by_process_in_arrival_order(qtbot):
+    create_app()
+    console = ConsoleView()
+    qtbot.addWidget(console)
+    run = make_run(workers=2, tasks=8, fail=3)
+    console.set_run(run)
+    lines = console.lines()
+    assert len(lines) == len(run.texts) == 8 + 1
+    assert lines == console.shown_lines()
+    worker = run.lanes[int(run.task_lane[0])]
+    assert f"[{worker.label}] Process ID: {worker.pid} - Number: 0" in lines
+    assert any("✕ task 3 failed: RuntimeError: deliberate failure" in line for line in lines)
+    assert "9 lines" in console.count.text()
+
+
+def test_experiment_panel_edits_every_setting(qtbot):
+    create_app()
+    panel = ExperimentPanel()
+    qtbot.addWidget(panel)
+    wanted = Experiment(
+        model="pool-imap",
+        workers=3,
+        tasks=77,
+        workload="io",
+        size=12.5,
+        distribution="straggler",
+        chunksize=4,
+        start_method="spawn",
+        seed=9,
+        fault=Fault("raise", 5),
+        speed=2.0,
+        title="demo",
+    )
+    panel.set_experiment(wanted)
+    assert panel.experiment() == wanted
+    custom = Experiment(workload="custom", code="def task(x):\n    return x + 1\n")
+    panel.set_experiment(custom)
+    assert panel.experiment() == custom and not panel.code.isHidden()
+    # Together the two round trips exercise every setting an Experiment has.
+    defaults = Experiment()
+    covered = {
+        f.name
+        for f in dataclasses.fields(Experiment)
+        if getattr(defaults, f.name) != getattr(wanted, f.name)
+        or getattr(defaults, f.name) != getattr(custom, f.name)
+    }
+    assert covered | {"start_method"} == {f.name for f in dataclasses.fields(Experiment)}
+    panel.code.setPlainText("def nope(:\n")
+    assert "code" in panel.error.text()
+    panel.set_experiment(wanted)
+    assert panel.error.text() == ""
+    panel.model.setCurrentText("threads")
+    assert not panel.chunksize.isEnabled() and not panel.workers.isEnabled()
+    panel.fault.setCurrentText("kill")
+    assert "fault" in panel.error.text()
+    panel.set_running(True)
+    assert not panel.run_button.isEnabled() and panel.stop_button.isEnabled()
+    assert not panel.tasks.isEnabled()
+
+
+def test_cores_view_says_when_the_core_is_unknown(qtbot):
+    create_app()
+    view = CoresView()
+    qtbot.addWidget(view)
+    run = make_run(workers=2, tasks=4)
+    view.set_run(run)
+    assert view.core_known() is None
+    run.apply([], [Sample(run.t0 + 10**8, [10.0, 20.0], [(2000, 50.0, -1, 1)])])
+    view.refresh()
+    assert view.core_known() is False
+    assert "no core number" in view.note.text() or "does not report" in view.note.text()
+    run.apply([], [Sample(run.t0 + 2 * 10**8, [10.0, 20.0], [(2000, 50.0, 1, 1)])])
+    view.refresh()
+    assert view.core_known() is True
+
+
+def test_metric_formatting():
+    assert format_value("wall_s", 0.0123) == "12.3 ms"
+    assert format_value("wall_s", 2.5) == "2.500 s"
+    assert format_value("speedup", 1.9) == "1.90×"
+    assert format_value("efficiency", 0.95) == "95 %"
+    assert format_value("events_lost", None) == "—"
+    assert format_value("tasks_done", 1234) == "1,234"
+    assert format_value("startup_mean_s", float("nan")) == "—"
+    assert np.isclose(0.1 + 0.2, 0.3)
