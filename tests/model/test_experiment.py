@@ -16,6 +16,7 @@ from coreography.model.experiment import (
     available_start_methods,
     parse_task,
 )
+from coreography.model.user_code import EXAMPLE
 
 
 def make(**changes) -> Experiment:
@@ -29,7 +30,8 @@ def test_defaults_are_valid():
 @pytest.mark.parametrize("model", sorted(MODELS))
 @pytest.mark.parametrize("workload", sorted(WORKLOADS))
 def test_every_model_and_workload_is_accepted(model, workload):
-    make(model=model, workload=workload, tasks=4).validate()
+    code = EXAMPLE if workload == "custom" else ""
+    make(model=model, workload=workload, tasks=4, code=code).validate()
 
 
 @pytest.mark.parametrize("method", available_start_methods())

@@ -16,10 +16,12 @@ _FUNCTIONS = {
     "square": ("square", "def square(x):\n    return x * x\n"),
     "print-number": (
         "print_number",
-        'def print_number(number):\n    print(f"Process ID: {os.getpid()} - Number: {number}")\n'
+        "def print_number(number):\n"
+        "    # flush: a pool ends its workers at the end of 'with', before they would\n"
+        "    print(f\"Process ID: {os.getpid()} - Number: {number}\", flush=True)\n"
         "    return number\n",
     ),
-    "hello": ("worker", 'def worker(x=None):\n    print("Worker process")\n'),
+    "hello": ("worker", 'def worker(x=None):\n    print("Worker process", flush=True)\n'),
     "cpu": (
         "cpu_task",
         "def cpu_task(ms):\n"
