@@ -126,7 +126,7 @@ def test_lesson_chunksize():
 
     size = large.experiment.chunksize
     assert blocks(large) <= -(-large.n_tasks // size) + len(large.worker_lanes())
-    assert blocks(one) > blocks(large)
+    # (With chunksize 1 no count is certain: one early worker may take every tiny task.)
 
 
 def test_lesson_load_imbalance():

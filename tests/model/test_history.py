@@ -94,10 +94,12 @@ def test_killed_mid_write_leaves_a_consistent_database(tmp_path):
         while time.monotonic() < deadline and _count(path) < 30:
             time.sleep(0.05)  # enough writes to be trimming as well as adding
         time.sleep(0.05)
+        written = _count(path)
     finally:
         writer.send_signal(signal.SIGKILL)
         writer.wait(10)
     assert writer.returncode == -signal.SIGKILL
+    assert written >= 30, "the writer did not get going"
     with History(path, max_runs=25) as history:
         assert history._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         entries = history.list()

@@ -125,7 +125,8 @@ class History:
                 ),
             )
             self._trim()
-        return int(cursor.lastrowid)
+        assert cursor.lastrowid is not None  # an INSERT always has one
+        return cursor.lastrowid
 
     def set_max_runs(self, max_runs: int) -> None:
         """Change the cap; runs beyond it (the oldest) are dropped now."""
