@@ -344,7 +344,8 @@ def _run_lesson(args: argparse.Namespace) -> int:
         print(f"\n{field:>8}  speedup  efficiency")
         for point in series:
             print(f"{point.workers:>8}  {point.speedup:6.2f}x  {point.efficiency:9.0%}")
-        fit = fit_series(series) if field == "workers" else None
+        cores = sweep.points[0].run.cores if sweep.points else None
+        fit = fit_series(series, cores) if field == "workers" else None
         if fit is not None:
             print(f"Amdahl fit: serial fraction {fit.serial_fraction:.0%}")
     print(f"\nQuestion for the class: {lesson.question}")

@@ -103,7 +103,7 @@ def test_lesson_scaling_amdahl():
     series = scaling_series(pairs)
     assert len(series) == len(pairs)
     assert series[0].speedup == pytest.approx(1.0)
-    fit = fit_series(series)
+    fit = fit_series(series, cores=pairs[0][1].cores)
     assert fit is not None and 0.0 <= fit.serial_fraction <= 1.0
     oversubscribed = [r for r in runs.values() if r.experiment.workers > r.cores]
     for run in oversubscribed:

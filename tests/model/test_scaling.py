@@ -83,3 +83,13 @@ def test_without_one_worker_point_the_runs_own_speedup_is_used():
     assert scaling_series([]) == [] and fit_series([]) is None
     with pytest.raises(ValueError):
         fit_amdahl([1, 2], [1.0])
+
+
+def test_past_the_core_count_workers_are_fitted_as_cores():
+    # A machine with 2 cores and serial fraction 0.2: 3 and 4 workers run no faster.
+    cores, s = 2, 0.2
+    points = [(n, 2.0 * (s + (1 - s) / min(n, cores))) for n in (1, 2, 3, 4)]
+    series = scaling_series(points)
+    assert fit_series(series, cores).serial_fraction == pytest.approx(s, abs=1e-4)
+    assert fit_series(series).serial_fraction > s + 0.1  # what ignoring the cores would say
+    assert fit_series(series, cores).speedup([4])[0] == pytest.approx(series[-1].speedup)

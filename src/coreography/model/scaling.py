@@ -31,6 +31,7 @@ class AmdahlFit:
 
     serial_fraction: float
     rms_error: float
+    cores: int | None = None  # past this many workers, no more run at once
 
     @property
     def max_speedup(self) -> float:
@@ -39,7 +40,7 @@ class AmdahlFit:
 
     def speedup(self, workers: Sequence[float] | np.ndarray) -> np.ndarray:
         """The fitted curve at these worker counts."""
-        return amdahl_speedup(self.serial_fraction, workers)
+        return amdahl_speedup(self.serial_fraction, _usable(workers, self.cores))
 
 
 def amdahl_speedup(serial_fraction: float, workers: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -109,7 +110,9 @@ def scaling_series(
 
 
 def fit_amdahl(
-    workers: Sequence[float] | np.ndarray, speedups: Sequence[float] | np.ndarray
+    workers: Sequence[float] | np.ndarray,
+    speedups: Sequence[float] | np.ndarray,
+    cores: int | None = None,
 ) -> AmdahlFit:
     """Least-squares serial fraction s for speedup(n) = 1 / (s + (1 - s) / n).
 
@@ -117,6 +120,10 @@ def fit_amdahl(
     ----------
     workers, speedups
         Measured pairs (at least one).
+    cores
+        The machine's cores, if known: n workers on fewer cores are fitted as ``cores``
+        workers (Amdahl's law knows nothing of oversubscription, and would blame the
+        points past the core count on a larger serial fraction).
 
     Returns
     -------
@@ -124,7 +131,7 @@ def fit_amdahl(
         s clipped to [0, 1]: a speedup above the ideal line fits s = 0, one below 1
         (slower with more workers) fits s = 1.
     """
-    n = np.asarray(workers, dtype=np.float64)
+    n = _usable(workers, cores)
     measured = np.asarray(speedups, dtype=np.float64)
     if n.shape != measured.shape or n.size == 0:
         raise ValueError("fit_amdahl needs as many speedups as worker counts, at least one")
@@ -148,11 +155,16 @@ def fit_amdahl(
     s = float(np.clip((a + b) / 2.0, 0.0, 1.0))
     if error(_GRID[best]) < error(s):
         s = float(_GRID[best])
-    return AmdahlFit(s, float(np.sqrt(error(s) / n.size)))
+    return AmdahlFit(s, float(np.sqrt(error(s) / n.size)), cores)
 
 
-def fit_series(series: Sequence[ScalingPoint]) -> AmdahlFit | None:
+def fit_series(series: Sequence[ScalingPoint], cores: int | None = None) -> AmdahlFit | None:
     """:func:`fit_amdahl` over a :func:`scaling_series`; None when it is empty."""
     if not series:
         return None
-    return fit_amdahl([p.workers for p in series], [p.speedup for p in series])
+    return fit_amdahl([p.workers for p in series], [p.speedup for p in series], cores)
+
+
+def _usable(workers: Sequence[float] | np.ndarray, cores: int | None) -> np.ndarray:
+    n = np.asarray(workers, dtype=np.float64)
+    return np.minimum(n, cores) if cores else n
