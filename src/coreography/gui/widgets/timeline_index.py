@@ -10,6 +10,45 @@ from coreography.model.events import Kind
 from coreography.model.run import FAILED, INTERRUPTED, NO_TIME, GrowArray, Run
 
 OPEN = math.inf  # end of a bar that is still running
+#: Level k of a lane merges bars separated by less than LEVEL_BASE_S * LEVEL_FACTOR**k.
+LEVEL_BASE_S = 1e-5
+LEVEL_FACTOR = 4.0
+LEVELS = 14  # up to ~670 s gaps
+
+
+def level_for(pixel_s: float) -> int | None:
+    """The coarsest level whose merged gaps are all narrower than one pixel (or None)."""
+    if not pixel_s > LEVEL_BASE_S:
+        return None
+    return min(int(math.log(pixel_s / LEVEL_BASE_S, LEVEL_FACTOR)), LEVELS - 1)
+
+
+def busy_columns(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """For pixel columns between consecutive ``edges`` (seconds): does any bar touch it?
+
+    The last bar starting before a column's right edge is the only candidate (a lane's
+    bars do not overlap), so this is one ``searchsorted`` per column, whatever the count
+    of bars.
+    """
+    last = np.searchsorted(starts, edges[1:], "left") - 1
+    return (last >= 0) & (ends[np.maximum(last, 0)] > edges[:-1])
+
+
+def merge_runs(starts: np.ndarray, ends: np.ndarray, gap: float, last_end: float):
+    """Split start-sorted bars into runs wherever the idle gap before a bar is >= ``gap``.
+
+    Returns (end of the bars before the first split, or None if every bar splits;
+    starts of the new runs; ends of the new runs). ``last_end`` is the end of the run
+    the bars continue (``-inf`` if none).
+    """
+    before = np.empty(len(starts))
+    before[0] = last_end
+    before[1:] = ends[:-1]
+    splits = np.flatnonzero(starts - before >= gap)
+    first = int(splits[0]) if len(splits) else len(starts)
+    head_end = float(ends[first - 1]) if first > 0 else None
+    group_last = np.append(splits[1:] - 1, len(starts) - 1) if len(splits) else splits
+    return head_end, starts[splits], ends[group_last]
 
 
 class LaneBars:
@@ -24,9 +63,52 @@ class LaneBars:
         self.failed: list[int] = []
         self.interrupted: list[int] = []
         self.prints = GrowArray(np.float64, capacity=64)
+        #: level -> (run starts, run ends): bars merged across sub-pixel gaps, built the
+        #: first time a zoom level needs them and then kept up to date incrementally.
+        self.levels: dict[int, tuple[GrowArray, GrowArray]] = {}
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def append(self, ids: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+        self.ids.extend(ids)
+        self.starts.extend(starts)
+        self.ends.extend(ends)
+        for k, (run_starts, run_ends) in self.levels.items():
+            self._extend_level(k, run_starts, run_ends, starts, ends)
+
+    def set_end(self, position: int, end: float) -> None:
+        """A running bar ended: give it, and the run holding it in each level, its end."""
+        self.ends.view()[position] = end
+        start = self.starts.view()[position]
+        for run_starts, run_ends in self.levels.values():
+            k = int(np.searchsorted(run_starts.view(), start, "right")) - 1
+            if k >= 0:
+                view = run_ends.view()
+                view[k] = end if view[k] == OPEN else max(view[k], end)
+
+    def level(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(starts, ends) of level ``k``'s runs, built on first use."""
+        if k not in self.levels:
+            run_starts = GrowArray(np.float64, capacity=64)
+            run_ends = GrowArray(np.float64, capacity=64)
+            self._extend_level(k, run_starts, run_ends, self.starts.view(), self.ends.view())
+            self.levels[k] = (run_starts, run_ends)
+        run_starts, run_ends = self.levels[k]
+        return run_starts.view(), run_ends.view()
+
+    @staticmethod
+    def _extend_level(k, run_starts: GrowArray, run_ends: GrowArray, starts, ends) -> None:
+        if not len(starts):
+            return
+        last_end = run_ends.view()[-1] if len(run_ends) else -math.inf
+        head_end, new_starts, new_ends = merge_runs(
+            starts, ends, LEVEL_BASE_S * LEVEL_FACTOR**k, last_end
+        )
+        if head_end is not None and len(run_ends):
+            run_ends.view()[-1] = max(run_ends.view()[-1], head_end)
+        run_starts.extend(new_starts)
+        run_ends.extend(new_ends)
 
 
 class TimelineIndex:
@@ -78,9 +160,7 @@ class TimelineIndex:
         raw_ends = run.task_end[ids]
         ends = np.where(raw_ends != NO_TIME, (raw_ends - run.t0) / 1e9, OPEN)
         status = run.task_status[ids]
-        bars.ids.extend(ids)
-        bars.starts.extend(starts)
-        bars.ends.extend(ends)
+        bars.append(ids, starts, ends)
         self.bars += len(ids)
         closed = ends[ends != OPEN]
         self.latest_s = max(
@@ -104,14 +184,14 @@ class TimelineIndex:
             end = int(run.task_end[task])
             status = int(run.task_status[task])
             if end != NO_TIME:
-                ends[position] = (end - run.t0) / 1e9
+                bars.set_end(position, (end - run.t0) / 1e9)
                 self.latest_s = max(self.latest_s, float(ends[position]))
                 if status == FAILED:
                     bars.failed.append(position)
                 changed = True
             elif status == INTERRUPTED:
                 last = run.end_ns if run.end_ns != NO_TIME else run.last_time()
-                ends[position] = max((last - run.t0) / 1e9, bars.starts.view()[position])
+                bars.set_end(position, max((last - run.t0) / 1e9, bars.starts.view()[position]))
                 bars.interrupted.append(position)
                 changed = True
             else:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPolygon
 
 from coreography.gui import theme
-from coreography.gui.widgets.timeline_index import TimelineIndex
+from coreography.gui.widgets.timeline_index import TimelineIndex, busy_columns, level_for
 from coreography.model.run import NO_TIME
 
 #: Below this many pixels per bar on average a lane is drawn as sampled pixel columns.
@@ -149,6 +149,10 @@ class TimelineItem(pg.GraphicsObject):
         drawn = 0
         if count > 0:
             if count * DENSE_PX_PER_BAR > width_px:
+                level = level_for(1.0 / sx)  # seconds per pixel
+                if level is not None:  # bars merged across sub-pixel gaps: far fewer
+                    starts, ends = bars.level(level)
+                    i0 = max(int(np.searchsorted(starts, x0, "left")) - 1, 0)
                 drawn = self._paint_dense(
                     painter, starts, ends, i0, x0, x1, sx, dx, now, top, height, base
                 )
@@ -219,8 +223,7 @@ class TimelineItem(pg.GraphicsObject):
             return 0
         cols = np.arange(left_px, right_px + 1, dtype=np.float64)
         edges = (cols - dx) / sx  # seconds at each column's left edge
-        last = np.searchsorted(starts, edges[1:], "left") - 1
-        busy = (last >= 0) & (ends[np.maximum(last, 0)] > edges[:-1])
+        busy = busy_columns(starts, ends, edges)
         if not busy.any():
             return 0
         flips = np.flatnonzero(np.diff(np.concatenate(([False], busy, [False])).astype(np.int8)))
