@@ -188,7 +188,7 @@ class Driver:
         if model == "threads":
             return self._threads(items)
         if model == "thread-pool":
-            probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
+            self._requested(-1, float(exp.workers))
             with concurrent.futures.ThreadPoolExecutor(
                 exp.workers, initializer=_register_thread
             ) as ex:
@@ -199,7 +199,7 @@ class Driver:
         if model in POOL_MODELS:
             return self._pool(items, chunksize)
         if model == "process-pool":
-            probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
+            self._requested(-1, float(exp.workers))
             ex = concurrent.futures.ProcessPoolExecutor(
                 exp.workers,
                 mp_context=_RecordingContext(self.ctx),
@@ -217,10 +217,15 @@ class Driver:
                 ex.shutdown(wait=True, cancel_futures=True)
         raise ValueError(f"unknown model {model!r}")
 
+    def _requested(self, task: int, count: float) -> None:
+        """Workers are about to start: send it now, before they can say they are ready."""
+        self.probe.emit(Kind.WORKERS_REQUESTED, 0, task, count)
+        self.probe.flush()
+
     def _pool(self, items: list[tuple[int, Any]], chunksize: int | None) -> list[Any]:
         exp = self.experiment
         probe = self.probe
-        probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(exp.workers))
+        self._requested(-1, float(exp.workers))
         pool = _WatchedPool(
             exp.workers,
             initializer=probe_mod.install,
@@ -259,7 +264,7 @@ class Driver:
         self.watch(lambda: processes)
         probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
         for task_id, arg in items:
-            probe.emit(Kind.WORKERS_REQUESTED, 0, task_id, 1.0)
+            self._requested(task_id, 1.0)
             process = self.ctx.Process(
                 target=probe_mod.process_main,
                 args=(self.worker_spec, task_id, arg),
@@ -289,7 +294,7 @@ class Driver:
             except BaseException as exc:
                 errors.append(exc)
 
-        probe.emit(Kind.WORKERS_REQUESTED, 0, -1, float(len(items)))
+        self._requested(-1, float(len(items)))
         probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
         threads = [
             threading.Thread(target=body, args=(item,), name=f"task-{item[0]}") for item in items

@@ -155,6 +155,7 @@ class Run:
         self.driver_pid = 0
         self.pending_request_ns = NO_TIME  # workers requested, not yet ready (pools)
         self.requests_by_task: dict[int, int] = {}
+        self._unrequested: dict[int, int] = {}  # lane index -> task, ready before requested
         self.received: dict[int, int] = {}
         self.reported_sent: dict[int, int] = {}
         self.produced: dict[int, int] | None = None
@@ -375,15 +376,27 @@ class Run:
                 self.requests_by_task[task] = t
             else:
                 self.pending_request_ns = t
+            # Frames of different processes may arrive in any order: a worker that said
+            # it was ready before its request arrived gets its start-up now.
+            for index, lane_task in list(self._unrequested.items()):
+                lane = self.lanes[index]
+                if lane_task == task and t <= lane.ready_ns:
+                    lane.requested_ns = t
+                    del self._unrequested[index]
         elif kind == Kind.WORKER_READY:
-            lane = self.lanes[self._lane_for(pid, thread)]
+            index = self._lane_for(pid, thread)
+            lane = self.lanes[index]
             lane.ready_ns = t
             if thread:
                 lane.native_id = aux
             requested = (
                 self.requests_by_task.get(task, NO_TIME) if task >= 0 else (self.pending_request_ns)
             )
-            lane.requested_ns = requested if requested != NO_TIME and requested <= t else t
+            if requested != NO_TIME and requested <= t:
+                lane.requested_ns = requested
+            else:
+                lane.requested_ns = t
+                self._unrequested[index] = task
         elif kind == Kind.WORKER_DONE:
             lane = self.lanes[self._lane_for(pid, thread)]
             lane.done_ns = t
