@@ -143,3 +143,56 @@ def test_help_documents_every_option_with_range_and_default():
         assert option in result.stdout
     assert "1 to 64 (default: 2)" in result.stdout
     assert "1 to 1,000,000" in result.stdout
+
+
+@pytest.mark.slow
+def test_run_your_own_code_file(tmp_path):
+    code = tmp_path / "mine.py"
+    code.write_text(
+        "import math\n\n\ndef task(x):\n    print('working on', x)\n    return math.factorial(x)\n"
+    )
+    result = coreography("run", "--code", str(code), "--tasks", "5", "--show-output", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert [f"working on {i}" for i in range(5)] == sorted(
+        line for line in result.stdout.splitlines() if line.startswith("working on")
+    )
+
+
+def test_broken_code_file_is_one_line_with_its_line_number(tmp_path):
+    code = tmp_path / "broken.py"
+    code.write_text("def task(x)\n    return 1\n")
+    result = coreography("run", "--code", str(code))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "coreography: error: code: line 1: expected ':' — a def, if, for or while line must "
+        "end with ':'"
+    )
+
+
+@pytest.mark.slow
+def test_run_a_saved_experiment_file(tmp_path):
+    from coreography.model.experiment import Experiment
+    from coreography.model.experiment_file import save_experiment
+
+    path = tmp_path / "squares.toml"
+    save_experiment(Experiment(model="pool-map", workers=2, tasks=7, workload="square"), path)
+    result = coreography("run", "--experiment", str(path), "--quiet", "--show-output")
+    assert result.returncode == 0, result.stderr
+    assert "7 done" in result.stdout
+
+
+def test_truncated_and_huge_recordings_are_refused(tmp_path):
+    good = tmp_path / "good.coreo.json"
+    result = coreography("run", "--tasks", "3", "--task", "square", "--quiet", "--out", str(good))
+    assert result.returncode == 0, result.stderr
+    text = good.read_text()
+    for name, content in {
+        "truncated": text[: len(text) // 2],
+        "huge": text.replace('"tasks":3', '"tasks":1' + "0" * 30, 1),
+    }.items():
+        bad = tmp_path / f"{name}.coreo.json"
+        bad.write_text(content)
+        result = coreography("summary", str(bad))
+        assert result.returncode == 2, name
+        assert len(result.stderr.strip().splitlines()) == 1, name
+        assert "Traceback" not in result.stderr

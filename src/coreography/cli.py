@@ -156,6 +156,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument(
+        "--code",
+        type=Path,
+        metavar="FILE",
+        help="your own task: a .py file defining def task(x) (x = the task number); "
+        "replaces --task",
+    )
+    run.add_argument(
+        "--experiment",
+        type=Path,
+        metavar="FILE",
+        help="run an experiment saved as .toml (from the window or a lesson); the "
+        "experiment options above are then ignored",
+    )
+    run.add_argument(
         "--lesson",
         metavar="ID",
         help="run a lesson's experiments instead (ids: coreography lessons); the "
@@ -180,8 +194,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def experiment_from_args(args: argparse.Namespace) -> Experiment:
+    if getattr(args, "experiment", None) is not None:
+        from coreography.model.experiment_file import load_experiment
+
+        return load_experiment(args.experiment)
     workload, size = parse_task(args.task)
+    code = ""
+    if getattr(args, "code", None) is not None:
+        workload, code = "custom", args.code.read_text(encoding="utf-8")
     return Experiment(
+        code=code,
         model=args.model,
         workers=args.workers,
         tasks=args.tasks,
