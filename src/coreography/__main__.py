@@ -32,12 +32,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _note_entry() -> None:
-    """Append this process's pid to $COREOGRAPHY_ENTRY_LOG: the packaging tests count
-    the lines to prove that helper processes never get past freeze_support()."""
+    """Append this process's pid and arguments to $COREOGRAPHY_ENTRY_LOG: the packaging
+    tests count the lines to prove that helper processes never get past freeze_support()."""
     path = os.environ.get("COREOGRAPHY_ENTRY_LOG")
     if path:
         with open(path, "a", encoding="utf-8") as log:
-            log.write(f"{os.getpid()}\n")
+            log.write(f"{os.getpid()} {sys.argv!r}\n")
 
 
 if __name__ == "__main__":

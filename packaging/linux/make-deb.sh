@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Wrap dist/coreography/ in a .deb with dpkg-deb (no debhelper: the app is already
+# built). Layout: the app under /opt/coreography, /usr/bin/coreography a link to it,
+# desktop entry, AppStream metainfo and hicolor icons where desktops look for them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+APP_ID=io.github.coreography.Coreography
+version=$(build/venv/bin/python -c 'import coreography; print(coreography.__version__)')
+arch=$(dpkg --print-architecture)
+root=build/deb-root
+rm -rf "$root"
+mkdir -p "$root/DEBIAN" "$root/opt" "$root/usr/bin" "$root/usr/share/applications" \
+  "$root/usr/share/metainfo" "$root/usr/share/icons/hicolor/scalable/apps"
+
+cp -a dist/coreography "$root/opt/coreography"
+ln -s /opt/coreography/coreography "$root/usr/bin/coreography"
+cp packaging/linux/$APP_ID.desktop "$root/usr/share/applications/"
+# The release date is the commit's, so rebuilding the same commit gives the same file.
+date=$(git log -1 --format=%cs 2>/dev/null || date +%F)
+sed -e "s/@VERSION@/$version/" -e "s/@DATE@/$date/" \
+  packaging/linux/$APP_ID.metainfo.xml > "$root/usr/share/metainfo/$APP_ID.metainfo.xml"
+cp resources/icons/coreography.svg "$root/usr/share/icons/hicolor/scalable/apps/$APP_ID.svg"
+for png in build/icons/coreography-*.png; do
+  size=$(basename "$png" .png); size=${size#coreography-}
+  mkdir -p "$root/usr/share/icons/hicolor/${size}x${size}/apps"
+  cp "$png" "$root/usr/share/icons/hicolor/${size}x${size}/apps/$APP_ID.png"
+done
+
+# What the bundle needs from the system and does not carry: glibc (version from
+# check-bundle.sh's report), OpenGL/EGL, fontconfig, D-Bus and the X11/xcb libraries
+# of Qt's xcb plugin. check-bundle.sh verifies that every library the bundle loads from
+# the system belongs to one of these packages.
+depends=(
+  "libc6 (>= $(bash packaging/linux/check-bundle.sh --glibc dist/coreography))"
+  libegl1 libgl1 libopengl0 libglx0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0
+  libxkbcommon0 libxkbcommon-x11-0 libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0
+  libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0
+  libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0
+  libxcb-xkb1 libxcb-util1 libxcb-xinerama0 zlib1g fonts-dejavu-core
+)
+installed_kb=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+{
+  echo "Package: coreography"
+  echo "Version: $version"
+  echo "Architecture: $arch"
+  echo "Maintainer: Coreography developers <coreography@users.noreply.github.com>"
+  echo "Installed-Size: $installed_kb"
+  echo "Depends: $(IFS=,; echo "${depends[*]}" | sed 's/,/, /g')"
+  echo "Section: education"
+  echo "Priority: optional"
+  echo "Homepage: https://github.com/coreography/coreography"
+  echo "Description: watch Python multiprocessing run"
+  echo " Coreography runs a real multiprocessing experiment (Process, Pool,"
+  echo " ProcessPoolExecutor, threads) and shows a timeline lane per worker, per-core"
+  echo " CPU and the numbers that matter. A self-contained build with its own Python."
+} > "$root/DEBIAN/control"
+# Desktops pick up a new desktop entry and icons without a relogin.
+cat > "$root/DEBIAN/postinst" <<'SH'
+#!/bin/sh
+set -e
+command -v update-desktop-database >/dev/null && update-desktop-database -q /usr/share/applications || true
+command -v gtk-update-icon-cache >/dev/null && gtk-update-icon-cache -q -t /usr/share/icons/hicolor || true
+SH
+cp "$root/DEBIAN/postinst" "$root/DEBIAN/postrm"
+chmod 0755 "$root/DEBIAN/postinst" "$root/DEBIAN/postrm"
+
+mkdir -p dist
+dpkg-deb --root-owner-group -Zxz --build "$root" "dist/coreography_${version}_${arch}.deb"
