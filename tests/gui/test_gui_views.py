@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 
 from coreography.gui.app import create_app
 from coreography.gui.widgets.console import ConsoleView
@@ -188,3 +189,29 @@ def test_metric_formatting():
     assert format_value("tasks_done", 1234) == "1,234"
     assert format_value("startup_mean_s", float("nan")) == "—"
     assert np.isclose(0.1 + 0.2, 0.3)
+
+
+def test_hovering_a_bar_shows_its_task(qtbot, timeline):
+    run = make_run(workers=2, tasks=10, task_ms=40)
+    timeline.set_run(run)
+    timeline.fit_all()
+    _paint(qtbot, timeline)
+    lane = int(run.task_lane[3])
+    middle = float(run.seconds((int(run.task_start[3]) + int(run.task_end[3])) // 2))
+    scene_point = timeline.view_box.mapViewToScene(QPointF(middle, lane + 0.5))
+    point = timeline.plot.mapFromScene(scene_point)
+    qtbot.mouseMove(timeline.plot.viewport(), point)
+    qtbot.waitUntil(lambda: "Task 3" in timeline.item.toolTip(), timeout=3000)
+    assert "Worker" in timeline.item.toolTip()
+
+
+def test_console_follows_new_output(qtbot):
+    create_app()
+    console = ConsoleView()
+    qtbot.addWidget(console)
+    console.resize(400, 200)
+    console.show()
+    qtbot.waitExposed(console)
+    console.set_run(make_run(workers=2, tasks=300))
+    bar = console.text.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() >= bar.maximum() - 2, timeout=2000)

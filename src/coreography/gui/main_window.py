@@ -133,6 +133,9 @@ class MainWindow(QMainWindow):
             self.experiment_panel.show_error(error)
             self.show_error("Cannot start this experiment", str(error))
             return None
+        except (RuntimeError, OSError) as error:  # e.g. no more processes allowed
+            self.show_error("Cannot start this experiment", str(error))
+            return None
 
     def stop_run(self) -> None:
         self.presenter.stop()

@@ -52,6 +52,7 @@ class Presenter(QObject):
         self.events_per_s = 0.0
         self._rate_mark = (time.monotonic(), 0)
         self.backlog = 0
+        self._ended = True  # sig_run_ended was sent for the current run (or none is live)
 
     @property
     def controller(self) -> Controller:
@@ -64,11 +65,13 @@ class Presenter(QObject):
 
     @property
     def live(self) -> bool:
-        """True while a run started here is not over."""
+        """True while the engine still owns processes of the run shown here (the run may
+        already say "finished" while its last processes are being reaped)."""
+        controller = self._controller
         return (
             self.run is not None
-            and self._controller is not None
-            and (self._controller.run is self.run and not self.run.is_over)
+            and controller is not None
+            and (controller.run is self.run and controller.running)
         )
 
     # -- commands -------------------------------------------------------------------
@@ -78,6 +81,7 @@ class Presenter(QObject):
             raise RuntimeError("a run is already in progress")
         run = self.controller.start(experiment)
         self.run = run
+        self._ended = False
         self._rate_mark = (time.monotonic(), 0)
         self.events_per_s = 0.0
         self.sig_run_started.emit(run)
@@ -93,6 +97,7 @@ class Presenter(QObject):
         """Show a finished run (a recording); any live run is stopped first."""
         self.shutdown()
         self.run = run
+        self._ended = True
         self.sig_run_started.emit(run)
         self.sig_run_ticked.emit(run)
 
@@ -102,7 +107,8 @@ class Presenter(QObject):
         if self._controller is not None:
             was_live = self.live
             self._controller.shutdown()
-            if was_live and self.run is not None:
+            if was_live and self.run is not None and not self._ended:
+                self._ended = True
                 self.sig_run_ticked.emit(self.run)
                 self.sig_run_ended.emit(self.run)
 
@@ -120,9 +126,11 @@ class Presenter(QObject):
         self.backlog = int(getattr(controller, "backlog", 0))
         self._measure_rate(run)
         self.sig_run_ticked.emit(run)
-        if run.is_over and controller.run is run and not controller.running:
+        if run.is_over and not self.live:
             self.timer.stop()
-            self.sig_run_ended.emit(run)
+            if not self._ended:
+                self._ended = True
+                self.sig_run_ended.emit(run)
 
     def _measure_rate(self, run: Run) -> None:
         now = time.monotonic()

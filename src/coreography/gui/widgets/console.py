@@ -104,8 +104,9 @@ class ConsoleView(QWidget):
             cursor.insertText(text, self._format(lane, style))
             self._empty = False
         cursor.endEditBlock()
-        if at_bottom:
-            bar.setValue(bar.maximum())
+        if at_bottom:  # follow new output unless the user scrolled up to read
+            self.text.moveCursor(QTextCursor.MoveOperation.End)
+            self.text.ensureCursorVisible()
         self._show_count()
 
     def lines(self) -> list[str]:

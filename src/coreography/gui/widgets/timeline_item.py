@@ -258,12 +258,13 @@ class TimelineItem(pg.GraphicsObject):
         self._paint_labels(painter, left, width, ids, top, height, text_color)
         return len(rows)
 
-    def _paint_labels(self, painter, left, width, ids, top, height, color) -> None:
+    def _paint_labels(self, painter, left, width, ids, top, height, color, prefix="#") -> None:
         metrics = self._font_metrics
         if metrics is None or height < metrics.height() - 2:
             return
         digit = metrics.horizontalAdvance("0")
-        need = (np.floor(np.log10(np.maximum(ids, 1))) + 2) * digit + 6  # "#" + digits + margin
+        digits = np.floor(np.log10(np.maximum(ids, 1))) + 1
+        need = digits * digit + metrics.horizontalAdvance(prefix) + 6  # and a margin
         fits = np.flatnonzero(width >= need)
         if not len(fits):
             return
@@ -271,7 +272,7 @@ class TimelineItem(pg.GraphicsObject):
         flags = Qt.AlignmentFlag.AlignCenter
         for k in fits.tolist():
             painter.drawText(
-                QRect(int(left[k]), top, int(width[k]), height), flags, f"#{int(ids[k])}"
+                QRect(int(left[k]), top, int(width[k]), height), flags, f"{prefix}{int(ids[k])}"
             )
         painter.setPen(theme.no_pen())
 
@@ -302,16 +303,27 @@ class TimelineItem(pg.GraphicsObject):
         ):
             if not positions:
                 continue
-            rects = []
-            for position in positions:
-                left = int(starts[position] * sx + dx)
-                right = int(min(float(ends[position]), now) * sx + dx)
-                rects.append(QRect(left, top, max(right - left, 3), height - 1))
+            pos = np.asarray(positions, np.int64)
+            pos = pos[(np.minimum(ends[pos], now) >= x0) & (starts[pos] <= x1)]
+            left = (starts[pos] * sx + dx).astype(np.int64)
+            # Many failures in one pixel column are one mark: keep the first of each.
+            _, first = np.unique(left, return_index=True)
+            pos, left = pos[first], left[first]
+            right = (np.minimum(ends[pos], min(now, x1 + 1)) * sx + dx).astype(np.int64)
+            width = np.maximum(right - left, 3)
+            rects = [
+                QRect(a, top, w, height - 1)
+                for a, w in zip(left.tolist(), width.tolist(), strict=True)
+            ]
+            if not rects:
+                continue
             painter.setBrush(QColor(theme.BACKGROUND))
             painter.drawRects(rects)
             painter.setBrush(theme.pattern_brush(theme.FAILED_COLOR, style))
             painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
             painter.drawRects(rects)
+            ids = bars.ids.view()[pos]
+            self._paint_labels(painter, left, width, ids, top, height, QColor(theme.BLACK), "✕ #")
             painter.setPen(theme.no_pen())
 
     def _paint_prints(self, painter, bars, x0, x1, sx, dx, top) -> None:
