@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from coreography.gui.widgets.metrics_panel import FIELDS, format_value
+from coreography.gui.widgets.metrics_panel import FIELDS, format_value, metric
 from coreography.model.experiment import Experiment, Fault
 from coreography.model.metrics import compute_metrics
 from tests.gui.conftest import alive, experiment_pids, start, wait_over
@@ -48,8 +49,11 @@ def test_pool_map_run_shows_lanes_bars_console_and_metrics(qtbot, window):
     # The panel shows the model's own metrics.
     metrics = compute_metrics(run)
     for name, _label, _tip in FIELDS:
-        assert window.metrics.values[name].text() == format_value(name, getattr(metrics, name))
+        assert window.metrics.values[name].text() == format_value(name, metric(metrics, name))
     assert metrics.tasks_done == 24
+    assert window.metrics.values["tasks_done"].text() == "24"
+    workers_idle = sum(lane.idle_s for lane in metrics.lanes if lane.role != "main")
+    assert window.metrics.values["idle_s"].text() == format_value("idle_s", workers_idle)
 
 
 def test_stop_mid_run_leaves_no_experiment_process(qtbot, window):
@@ -147,3 +151,19 @@ def qtbot_left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_a_thread_experiment_holding_the_gil_never_freezes_the_window(qtbot, window):
+    import time
+
+    ticks: list[float] = []
+    window.presenter.sig_run_ticked.connect(lambda _run: ticks.append(time.monotonic()))
+    experiment = Experiment(model="threads", tasks=4, workload="cpu", size=300.0)
+    run = start(qtbot, window, experiment)
+    wait_over(qtbot, window)
+    assert run.state == "finished", run.message
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
+    assert len(ticks) > 10
+    # The timer asks for 33 ms; a GIL-bound experiment in this process would stall it for
+    # whole tasks (300 ms each). Allow for a busy machine, not for a freeze.
+    assert max(gaps) < 0.25, max(gaps)

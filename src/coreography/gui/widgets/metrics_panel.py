@@ -23,6 +23,7 @@ FIELDS = (
     ("efficiency", "Efficiency", "Speedup ÷ parallel workers"),
     ("startup_mean_s", "Start-up (mean)", "Worker start requested → worker ready"),
     ("startup_max_s", "Start-up (max)", "The slowest worker's start-up"),
+    ("idle_s", "Idle (workers)", "Time workers were alive but had no task, summed"),
     ("tasks_done", "Tasks done", "Tasks that returned"),
     ("tasks_failed", "Tasks failed", "Tasks that raised or whose worker died"),
     ("events_received", "Events received", "Events the app received from the experiment"),
@@ -44,6 +45,14 @@ def format_value(name: str, value: object) -> str:
     if name == "efficiency":
         return f"{float(value) * 100:.0f} %"  # type: ignore[arg-type]
     return f"{int(value):,}"  # type: ignore[call-overload]
+
+
+def metric(metrics, name: str) -> object:
+    """One figure of a RunMetrics, including the few the panel derives from its lanes."""
+    if name == "idle_s":
+        idle = [lane.idle_s for lane in metrics.lanes if lane.role != "main"]
+        return sum(idle) if idle else None
+    return getattr(metrics, name)
 
 
 class UtilizationBars(QWidget):
@@ -156,7 +165,7 @@ class MetricsPanel(QWidget):
         self.metrics = metrics = compute_metrics(run)
         self._cost = time.monotonic() - now
         for name, _label, _tip in FIELDS:
-            self.values[name].setText(format_value(name, getattr(metrics, name)))
+            self.values[name].setText(format_value(name, metric(metrics, name)))
         rows = []
         for number, lane in enumerate(metrics.lanes):
             if lane.role == "main" and lane.tasks == 0:
