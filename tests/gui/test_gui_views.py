@@ -215,3 +215,23 @@ def test_console_follows_new_output(qtbot):
     console.set_run(make_run(workers=2, tasks=300))
     bar = console.text.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() >= bar.maximum() - 2, timeout=2000)
+
+
+def test_console_flood_guard_keeps_the_newest_lines_and_counts_all(qtbot):
+    from coreography.gui.widgets import console as console_module
+
+    create_app()
+    console = ConsoleView()
+    qtbot.addWidget(console)
+    run = make_run(workers=2, tasks=console_module.MAX_LAG + 1000, task_ms=0.1)
+    console.source.reset(run)  # as if the lines all arrived within one tick
+    console.refresh()
+    shown = console.shown_lines()
+    assert len(shown) == 1 + console_module.PER_TICK
+    assert shown[0].startswith("…") and "not shown here" in shown[0]
+    # The newest PER_TICK lines, in order, end with the last line received.
+    assert shown[1:] == console.lines()[-console_module.PER_TICK :]
+    assert shown[-1].endswith(run.texts[-1].text)
+    assert len(console.lines()) == len(run.texts)  # the run keeps every line
+    console.refresh(catch_up=True)
+    assert console.shown_lines() == shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import re
 
@@ -23,9 +24,11 @@ def _bars_by_lane(win) -> list[list[int]]:
 def test_pool_map_run_shows_lanes_bars_console_and_metrics(qtbot, window):
     experiment = Experiment(model="pool-map", workers=2, tasks=24, workload="print-number")
     run = start(qtbot, window, experiment)
+    assert not gc.isenabled()  # paced by the timer while the run is live
     wait_over(qtbot, window)
 
     assert run.state == "finished", run.message
+    assert gc.isenabled()
     assert "finished" in window.status.state.text()
     assert window.status.progress.value() == 24
     # One lane per worker (plus the main process), labelled with role and PID.

@@ -259,6 +259,7 @@ class MainWindow(QMainWindow):
         self.status.refresh(self.presenter)
 
     def _on_presenter_run_ended(self, run: Run) -> None:
+        self.console.refresh(catch_up=True)  # no more ticks: write what is still waiting
         self.metrics.refresh(force=True)
         self.timeline.fit_all()
         self.experiment_panel.set_running(False)

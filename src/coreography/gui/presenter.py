@@ -7,11 +7,16 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from coreography.gui.gc_pacer import GcPacer
 from coreography.model.experiment import Experiment
 from coreography.model.run import Run
 
 TICK_MS = 33  # ~30 Hz
-FRAME_BUDGET = 5000  # frames applied per tick; the rest waits (a backlog is shown)
+FRAME_BUDGET = 5000  # most frames applied per tick; the rest waits (a backlog is shown)
+MIN_BUDGET = 100
+#: Time one tick may spend applying frames: the budget adapts to what a frame costs, so
+#: a flood of printed lines slows the catching up, never the window.
+POLL_TARGET_S = 0.012
 
 
 class Controller(Protocol):
@@ -52,6 +57,8 @@ class Presenter(QObject):
         self.events_per_s = 0.0
         self._rate_mark = (time.monotonic(), 0)
         self.backlog = 0
+        self.budget = FRAME_BUDGET
+        self.gc = GcPacer()
         self._ended = True  # sig_run_ended was sent for the current run (or none is live)
 
     @property
@@ -85,6 +92,7 @@ class Presenter(QObject):
         self._rate_mark = (time.monotonic(), 0)
         self.events_per_s = 0.0
         self.sig_run_started.emit(run)
+        self.gc.start()
         self.timer.start()
         return run
 
@@ -104,6 +112,7 @@ class Presenter(QObject):
     def shutdown(self) -> None:
         """End any live run and every process it has (window close)."""
         self.timer.stop()
+        self.gc.stop()
         if self._controller is not None:
             was_live = self.live
             self._controller.shutdown()
@@ -122,15 +131,27 @@ class Presenter(QObject):
             return
         self.ticks += 1
         if controller.run is run and controller.running:
-            controller.poll(budget=FRAME_BUDGET)
+            self._poll(controller)
         self.backlog = int(getattr(controller, "backlog", 0))
         self._measure_rate(run)
         self.sig_run_ticked.emit(run)
+        self.gc.tick()
         if run.is_over and not self.live:
             self.timer.stop()
+            self.gc.stop()
             if not self._ended:
                 self._ended = True
                 self.sig_run_ended.emit(run)
+
+    def _poll(self, controller: Controller) -> None:
+        waiting = int(getattr(controller, "backlog", 0))
+        start = time.perf_counter()
+        controller.poll(budget=self.budget)
+        spent = time.perf_counter() - start
+        taken = min(waiting, self.budget)
+        if taken >= MIN_BUDGET:  # enough frames to say what one costs
+            per_frame = spent / taken
+            self.budget = int(min(max(POLL_TARGET_S / per_frame, MIN_BUDGET), FRAME_BUDGET))
 
     def _measure_rate(self, run: Run) -> None:
         now = time.monotonic()

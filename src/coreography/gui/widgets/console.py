@@ -11,6 +11,11 @@ from coreography.model.run import Run
 
 #: Lines the widget keeps; the run keeps every line (recordings and exports have them all).
 MAX_SHOWN = 20_000
+#: Lines written per timer tick at most; the rest wait for the next ticks...
+PER_TICK = 400
+#: ...unless more than this many wait: then the oldest are skipped (with a note), so the
+#: console never lags far behind a flood. The run keeps every line.
+MAX_LAG = 4000
 
 
 class ConsoleLines:
@@ -77,37 +82,76 @@ class ConsoleView(QWidget):
         layout.addWidget(self.count)
         self._formats: dict[tuple[int, str], QTextCharFormat] = {}
         self._empty = True
+        self._shown = 0
 
     def set_run(self, run: Run | None) -> None:
         self.source.reset(run)
         self._formats = {}
         self.text.clear()
         self._empty = True
-        self.refresh()
+        self._shown = 0  # rows of the source written to the widget (or skipped)
+        self.refresh(catch_up=True)
 
-    def refresh(self) -> None:
-        rows = self.source.take_new()
-        if not rows:
+    def refresh(self, catch_up: bool = False) -> None:
+        """Write new lines; at most PER_TICK of them unless ``catch_up`` (the run ended).
+
+        A flood cannot stall the window: lines wait for the next ticks, and lines that
+        would be pushed out of the widget's MAX_SHOWN before they were ever seen are
+        skipped here (the run keeps them all).
+        """
+        self.source.take_new()
+        pending = len(self.source.rows) - self._shown
+        if pending <= 0:
             self._show_count()
             return
         bar = self.text.verticalScrollBar()
         at_bottom = bar.value() >= bar.maximum() - 2
-        if len(rows) > MAX_SHOWN:  # older ones would be dropped at once anyway
-            rows = rows[-MAX_SHOWN:]
         cursor = QTextCursor(self.text.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
         cursor.beginEditBlock()
-        for row in rows:
-            text, lane, style = self.source.line(row)
-            if not self._empty:
-                cursor.insertBlock()
-            cursor.insertText(text, self._format(lane, style))
-            self._empty = False
+        if pending > (MAX_SHOWN if catch_up else MAX_LAG):
+            skipped = pending - (MAX_SHOWN if catch_up else PER_TICK)
+            self._shown += skipped
+            self._write(
+                cursor,
+                [
+                    (
+                        f"… {skipped:,} lines not shown here (the run keeps them; "
+                        "save the recording to read them all)",
+                        -1,
+                        "log",
+                    )
+                ],
+            )
+        end = (
+            len(self.source.rows)
+            if catch_up
+            else min(len(self.source.rows), self._shown + PER_TICK)
+        )
+        self._write(cursor, [self.source.line(row) for row in range(self._shown, end)])
+        self._shown = end
         cursor.endEditBlock()
         if at_bottom:  # follow new output unless the user scrolled up to read
             self.text.moveCursor(QTextCursor.MoveOperation.End)
             self.text.ensureCursorVisible()
         self._show_count()
+
+    def _write(self, cursor: QTextCursor, lines: list[tuple[str, int, str]]) -> None:
+        """Append lines, one insertText per run of lines sharing a color (far fewer calls
+        than lines: a worker's lines arrive together)."""
+        start = 0
+        while start < len(lines):
+            _text, lane, style = lines[start]
+            stop = start + 1
+            while stop < len(lines) and lines[stop][1:] == (lane, style):
+                stop += 1
+            if not self._empty:
+                cursor.insertBlock()
+            cursor.insertText(
+                "\n".join(line[0] for line in lines[start:stop]), self._format(lane, style)
+            )
+            self._empty = False
+            start = stop
 
     def lines(self) -> list[str]:
         """Every line of the run as the console writes it (none dropped)."""
@@ -141,8 +185,10 @@ class ConsoleView(QWidget):
 
     def _show_count(self) -> None:
         total = len(self.source.rows)
-        shown = min(total, MAX_SHOWN)
+        shown = min(self._shown, MAX_SHOWN)
         text = f"{total:,} line{'s' if total != 1 else ''}, in arrival order"
-        if shown < total:
+        if self._shown < total:
+            text += f" ({total - self._shown:,} still to show)"
+        elif shown < total:
             text += f" (the latest {shown:,} shown; the run keeps all)"
         self.count.setText(text if total else "No output yet.")

@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 from coreography.gui import theme
 from coreography.model.run import NO_TIME, Run
 
+PROGRESS_INTERVAL_S = 0.25
+
 
 class RunStatus(QWidget):
     """Labels for the status bar plus a progress bar (tasks done out of all)."""
@@ -16,6 +18,7 @@ class RunStatus(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.run: Run | None = None
+        self._progress_at = 0.0
         self.state = QLabel()
         self.message = QLabel()
         self.message.setMinimumWidth(200)
@@ -82,7 +85,11 @@ class RunStatus(QWidget):
         style = f"color: {theme.FAILED_COLOR}" if lost else ""
         if self.lost.styleSheet() != style:  # restyling is not free; most ticks change nothing
             self.lost.setStyleSheet(style)
-        self.progress.setValue(run.n_done + run.n_failed)
+        # QProgressBar repaints synchronously on every new value: a few times a second.
+        now = time.monotonic()
+        if run.is_over or now - self._progress_at >= PROGRESS_INTERVAL_S:
+            self._progress_at = now
+            self.progress.setValue(run.n_done + run.n_failed)
 
     def _set_state(self, state: str) -> None:
         color = theme.STATE_COLORS.get(state, theme.FOREGROUND)
