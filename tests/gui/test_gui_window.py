@@ -170,3 +170,28 @@ def test_a_thread_experiment_holding_the_gil_never_freezes_the_window(qtbot, win
     # The timer asks for 33 ms; a GIL-bound experiment in this process would stall it for
     # whole tasks (300 ms each). Allow for a busy machine, not for a freeze.
     assert max(gaps) < 0.25, max(gaps)
+
+
+def test_main_opens_a_recording_given_on_the_command_line(qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from coreography.gui.app import main
+    from coreography.gui.main_window import MainWindow
+    from coreography.model.recording import save_run
+    from tests.gui.synthetic import make_run
+
+    path = tmp_path / "given.coreo.json"
+    save_run(make_run(workers=2, tasks=6), path)
+    seen = {}
+
+    def close_window() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                seen["bars"] = widget.timeline.index.bars
+                seen["state"] = widget.status.state.text()
+                widget.close()
+
+    QTimer.singleShot(300, close_window)
+    assert main([str(path)]) == 0
+    assert seen == {"bars": 6, "state": "● finished"}
