@@ -13,6 +13,7 @@ from coreography.gui.widgets.timeline_item import TimelineItem
 from coreography.model.run import STATUS_NAMES, Run
 
 FOLLOW_MIN_WINDOW_S = 1.0
+FOLLOW_GROW_S = 20.0  # runs younger than this are followed whole, then the view slides
 
 
 class TimelineViewBox(pg.ViewBox):
@@ -129,7 +130,10 @@ class TimelineView(QWidget):
         (x0, x1), _ = self.view_box.viewRange()
         width = max(x1 - x0, FOLLOW_MIN_WINDOW_S)
         edge = self.item.now_s
-        if edge * 1.05 > x1 or (x0 > 0 and edge < x1 - width):
+        if x0 <= 0 and edge * 1.05 > x1 and edge < FOLLOW_GROW_S:
+            # A young run: keep its start in view and grow, so start-up stays visible.
+            self.plot.setXRange(-0.01 * edge, edge * 1.25, padding=0.0)
+        elif edge * 1.05 > x1 or (x0 > 0 and edge < x1 - width):
             right = max(edge + width * 0.1, width)
             self.plot.setXRange(right - width, right, padding=0.0)
 
