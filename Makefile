@@ -44,3 +44,12 @@ sysdeps:
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache src/*.egg-info
+
+# Desktop installers: the frozen app, a .deb and a .tar.gz in dist/ (see packaging/).
+.PHONY: package package-test
+package:
+	bash packaging/build.sh
+
+# Builds, validates, and runs the self-test from the frozen app and the extracted .deb.
+package-test: $(STAMP)
+	bash packaging/package-test.sh

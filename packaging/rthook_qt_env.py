@@ -6,8 +6,10 @@
 import os
 import sys
 
-_qt = os.path.join(sys._MEIPASS, "PySide6") if sys.platform == "win32" else os.path.join(
-    sys._MEIPASS, "PySide6", "Qt"
+_qt = (
+    os.path.join(sys._MEIPASS, "PySide6")
+    if sys.platform == "win32"
+    else os.path.join(sys._MEIPASS, "PySide6", "Qt")
 )
 os.environ["QT_PLUGIN_PATH"] = os.path.join(_qt, "plugins")
 if sys.platform == "win32":  # Qt's DLLs sit beside the PySide6 modules

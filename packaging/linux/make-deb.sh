@@ -26,12 +26,15 @@ for png in build/icons/coreography-*.png; do
   cp "$png" "$root/usr/share/icons/hicolor/${size}x${size}/apps/$APP_ID.png"
 done
 
-# What the bundle needs from the system and does not carry: glibc (version from
-# check-bundle.sh's report), OpenGL/EGL, fontconfig, D-Bus and the X11/xcb libraries
-# of Qt's xcb plugin. check-bundle.sh verifies that every library the bundle loads from
-# the system belongs to one of these packages.
+# What the bundle needs from the system: glibc (the version check-bundle.sh reports),
+# the C++ runtime and OpenGL/EGL (never bundled), libxcb (PyInstaller never bundles it).
+# The rest (fontconfig, D-Bus, the xcb and xkbcommon libraries of Qt's xcb plugin) is
+# bundled, and declared too, so that the system's copies are there should a bundled one
+# be left out later. check-bundle.sh fails the build if a library the bundle loads from
+# the system belongs to no package listed here.
 depends=(
   "libc6 (>= $(bash packaging/linux/check-bundle.sh --glibc dist/coreography))"
+  libstdc++6 libgcc-s1
   libegl1 libgl1 libopengl0 libglx0 libfontconfig1 libfreetype6 libdbus-1-3 libglib2.0-0
   libxkbcommon0 libxkbcommon-x11-0 libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render0
