@@ -22,7 +22,8 @@ dpkg-deb -x "$deb" "$out/root"
 appstreamcli validate --no-net "$out"/root/usr/share/metainfo/*.metainfo.xml
 dpkg-deb -I "$deb"
 echo "dpkg-deb -c: $(dpkg-deb -c "$deb" | wc -l) entries, e.g.:"
-dpkg-deb -c "$deb" | grep -E ' \./(usr|opt/coreography/coreography$)' | grep -v '/$' | awk '{print "  ", $NF, $(NF-1), $(NF-2)}' | head -20
+dpkg-deb -c "$deb" | awk '$6 ~ /^\.\/(usr|opt\/coreography\/coreography$)/ && $6 !~ /\/$/ {
+  printf "  %s %9s %s %s %s\n", $1, $3, $6, $7, $8 }' 
 [ "$(readlink "$out/root/usr/bin/coreography")" = /opt/coreography/coreography ]
 bash packaging/linux/check-bundle.sh dist/coreography "$deb"
 

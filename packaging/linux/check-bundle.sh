@@ -22,7 +22,11 @@ highest_glibc() {
 
 if [ $mode = glibc ]; then highest_glibc; exit 0; fi
 
-echo "glibc: the bundle needs GLIBC_$(highest_glibc) at most"
+top=$(highest_glibc)
+echo "glibc: the bundle needs GLIBC_$top at most (oldest distribution it runs on), for:"
+elf_files | while read -r f; do
+  objdump -T "$f" 2>/dev/null | grep -q "GLIBC_$top\b" && echo "  ${f#"$dir"/}"
+done
 # Libraries named as NEEDED that the bundle does not carry come from the system.
 mapfile -t files < <(elf_files)
 bundled=$(for f in "${files[@]}"; do basename "$f"; done | sort -u)
