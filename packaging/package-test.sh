@@ -45,6 +45,14 @@ selftest deb-offscreen "$installed" env QT_QPA_PLATFORM=offscreen
 selftest deb-xvfb "$installed" xvfb
 SECONDS_ARG="--seconds 60" selftest deb-xvfb-soak "$installed" xvfb
 
+# The command line from the installed copy: hashing (OpenSSL's libcrypto), gzip, the
+# exporters: code the self-test does not reach, and that the slimming must not break.
+echo "== command line: $installed"
+"$installed" run --model process-pool --workers 2 --tasks 8 --task nogil:2ms \
+  --start-method spawn --out "$out/run.coreo.json.gz" > "$out/run.txt"
+"$installed" export "$out/run.coreo.json.gz" --chrome "$out/trace.json" --csv "$out/tasks.csv"
+"$installed" --version
+
 # The packaging tests (entry counting, orphans) against this build.
 COREOGRAPHY_FROZEN_APP="$frozen" QT_QPA_PLATFORM=offscreen \
   .venv/bin/python -m pytest -q -p no:cacheprovider tests/packaging
