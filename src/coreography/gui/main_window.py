@@ -74,14 +74,23 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def _add_docks(self) -> None:
+    @staticmethod
+    def _scrolling(widget: QWidget) -> QScrollArea:
+        """Panels whose height grows with the run (one row per worker) scroll instead of
+        stretching the window."""
         scroll = QScrollArea()
-        scroll.setWidget(self.experiment_panel)
+        scroll.setWidget(widget)
         scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        return scroll
+
+    def _add_docks(self) -> None:
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self._dock("Experiment", scroll, left)
-        metrics = self._dock("Metrics", self.metrics, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._dock("Experiment", self._scrolling(self.experiment_panel), left)
+        metrics = self._dock(
+            "Metrics", self._scrolling(self.metrics), Qt.DockWidgetArea.RightDockWidgetArea
+        )
         self.resizeDocks([metrics], [320], Qt.Orientation.Horizontal)
         cpu = self._dock("CPU per core", self.cpu_view, bottom)
         cores = self._dock("Cores", self.cores_view, bottom)

@@ -79,6 +79,8 @@ class TimelineView(QWidget):
         self.view_box.sig_fit_requested.connect(self.fit_all)
         self.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
         self._lane_count = 0
+        self._labels: list[str] = []
+        self.view_box.sigResized.connect(self._on_view_box_resized)
         self._set_lanes([])
 
     # -- model ------------------------------------------------------------------------
@@ -123,8 +125,21 @@ class TimelineView(QWidget):
 
     def _set_lanes(self, labels: list[str]) -> None:
         self._lane_count = len(labels)
-        self.lane_axis.setTicks([[(i + 0.5, label) for i, label in enumerate(labels)]])
+        self._labels = labels
+        self._label_lanes()
         self.plot.setYRange(0.0, max(len(labels), 1), padding=0.0)
+
+    def _label_lanes(self) -> None:
+        """Label every lane that has room: with many thin lanes, every k-th one (and the
+        hover tooltip names any lane)."""
+        labels = self._labels
+        room = self.view_box.height() / max(len(labels), 1)
+        line = self.fontMetrics().height()
+        step = max(1, -(-line // max(int(room), 1)))
+        self.lane_axis.setTicks([[(i + 0.5, labels[i]) for i in range(0, len(labels), step)]])
+
+    def _on_view_box_resized(self, *_args) -> None:
+        self._label_lanes()
 
     def _follow(self) -> None:
         (x0, x1), _ = self.view_box.viewRange()
