@@ -195,3 +195,36 @@ def test_main_opens_a_recording_given_on_the_command_line(qtbot, tmp_path):
     QTimer.singleShot(300, close_window)
     assert main([str(path)]) == 0
     assert seen == {"bars": 6, "state": "● finished"}
+
+
+def test_export_chrome_trace_csv_and_png(window, tmp_path):
+    import json
+
+    from coreography.model.recording import save_run
+    from tests.gui.synthetic import make_run
+
+    recording = tmp_path / "run.coreo.json"
+    save_run(make_run(workers=2, tasks=8, fail=2), recording)
+    assert window.open_recording(recording) is not None
+    trace, table, picture = tmp_path / "t.json", tmp_path / "t.csv", tmp_path / "t.png"
+    assert window.export_chrome_trace(trace)
+    assert window.export_csv(table)
+    assert window.export_png(picture)
+    events = json.loads(trace.read_text())
+    assert events  # a list of events or {"traceEvents": [...]}: either way not empty
+    assert len(table.read_text().splitlines()) >= 9  # a header and one row per task
+    assert picture.stat().st_size > 10_000
+    assert window.message_box is None
+
+
+def test_saving_where_it_cannot_write_shows_an_error(qtbot, window, tmp_path):
+    from tests.gui.synthetic import make_run
+
+    assert not window.save_recording(tmp_path / "x.coreo.json")  # nothing shown yet
+    assert "Nothing to save" in window.message_box.windowTitle()
+    window.message_box.close()
+    window.presenter.show_run(make_run(workers=2, tasks=4))
+    assert not window.save_recording(tmp_path / "missing" / "dir" / "x.coreo.json")
+    qtbot.waitUntil(window.message_box.isVisible, timeout=2000)
+    assert "missing" in window.message_box.text()
+    window.message_box.close()
