@@ -235,3 +235,13 @@ def test_console_flood_guard_keeps_the_newest_lines_and_counts_all(qtbot):
     assert len(console.lines()) == len(run.texts)  # the run keeps every line
     console.refresh(catch_up=True)
     assert console.shown_lines() == shown
+
+
+def test_hovering_a_start_up_segment_says_what_it_cost(timeline):
+    run = make_run(workers=2, tasks=4)
+    timeline.set_run(run)
+    lane = run.lanes[1]
+    middle = float(run.seconds((lane.requested_ns + lane.ready_ns) // 2))
+    text = timeline.describe_lane_at(middle, 1.5)
+    assert text.startswith(lane.label) and "start-up (" in text and " ms" in text
+    assert timeline.describe_lane_at(-1.0, 1.5) == lane.label

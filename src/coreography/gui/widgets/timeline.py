@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import TimelineItem
-from coreography.model.run import STATUS_NAMES, Run
+from coreography.model.run import NO_TIME, STATUS_NAMES, Run
 
 FOLLOW_MIN_WINDOW_S = 1.0
 FOLLOW_GROW_S = 20.0  # runs younger than this are followed whole, then the view slides
@@ -200,7 +200,27 @@ class TimelineView(QWidget):
             return
         pos = event.pos()
         task = self.task_at(pos.x(), pos.y())
-        self.item.setToolTip(self.describe_task(task) if task is not None else "")
+        if task is not None:
+            self.item.setToolTip(self.describe_task(task))
+        else:
+            self.item.setToolTip(self.describe_lane_at(pos.x(), pos.y()))
+
+    def describe_lane_at(self, x: float, y: float) -> str:
+        """Outside any bar: the lane's name, and its start-up if ``x`` falls in it."""
+        run = self.index.run
+        lane_number = int(y)
+        if run is None or not 0 <= lane_number < len(run.lanes):
+            return ""
+        lane = run.lanes[lane_number]
+        if lane.requested_ns != NO_TIME and lane.ready_ns != NO_TIME:
+            begin, ready = run.seconds(lane.requested_ns), run.seconds(lane.ready_ns)
+            if begin <= x <= ready:
+                how = "thread" if lane.role == "thread" else run.experiment.start_method
+                return (
+                    f"{lane.label}\nstart-up ({how}): {(ready - begin) * 1000:.1f} ms, "
+                    "from start requested to the worker's first instruction"
+                )
+        return lane.label
 
 
 def _one_result(run: Run, task: int) -> object:
