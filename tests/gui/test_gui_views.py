@@ -245,3 +245,16 @@ def test_hovering_a_start_up_segment_says_what_it_cost(timeline):
     text = timeline.describe_lane_at(middle, 1.5)
     assert text.startswith(lane.label) and "start-up (" in text and " ms" in text
     assert timeline.describe_lane_at(-1.0, 1.5) == lane.label
+
+
+def test_deep_zoom_paints_without_overflow(qtbot, timeline):
+    # Twenty seconds of run seen two microseconds wide: 1e10 pixels from the start.
+    run = make_run(workers=2, tasks=20, task_ms=2000, running=1, finish=False)
+    timeline.set_run(run)
+    timeline.follow.setChecked(False)
+    middle = float(run.seconds(int(run.task_start[15]))) + 0.001
+    timeline.plot.setXRange(middle, middle + 2e-6, padding=0)  # two microseconds wide
+    _paint(qtbot, timeline)
+    assert timeline.item.last_paint_rects >= 1
+    timeline.plot.setXRange(-1.0, 1e4, padding=0)  # and far out
+    _paint(qtbot, timeline)

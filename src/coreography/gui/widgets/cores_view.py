@@ -85,8 +85,9 @@ class CoresItem(pg.GraphicsObject):
         painter.resetTransform()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(theme.no_pen())
-        left = ((times - step) * sx + dx).astype(np.int64)
-        right = np.maximum((times * sx + dx).astype(np.int64), left + 1)
+        # Clamped: at deep zoom a sample spans more pixels than a QRect can hold.
+        left = np.clip((times - step) * sx + dx, -1e6, 1e6).astype(np.int64)
+        right = np.maximum(np.clip(times * sx + dx, -1e6, 1e6).astype(np.int64), left + 1)
         cores = rows["core"].astype(np.int64)
         pids = rows["pid"].astype(np.int64)
         # One slice per (process, core, pixel column): dense runs cost the view's width.

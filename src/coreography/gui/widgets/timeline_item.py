@@ -22,6 +22,15 @@ MARKER_PX = 5
 GRID_COLOR = "#E4E4E4"
 
 
+#: Pixel coordinates are clamped to this: deep zoom would overflow Qt's 32-bit QRect.
+CLAMP_PX = 1_000_000
+
+
+def _px(seconds: float, sx: float, dx: float) -> int:
+    """Device x of a time, clamped far outside the view rather than overflowing."""
+    return int(min(max(seconds * sx + dx, -CLAMP_PX), CLAMP_PX))
+
+
 def _nice_step(raw: float) -> float:
     """1, 2 or 5 times a power of ten, at least ``raw``."""
     if raw <= 0 or not math.isfinite(raw):
@@ -181,8 +190,8 @@ class TimelineItem(pg.GraphicsObject):
         """Worker start-up (requested → ready) as a hatched segment, then a thin life line."""
         run = self.index.run
         if info.requested_ns != NO_TIME and info.ready_ns != NO_TIME:
-            left = int((info.requested_ns - run.t0) / 1e9 * sx + dx)
-            right = max(int((info.ready_ns - run.t0) / 1e9 * sx + dx), left + 1)
+            left = _px((info.requested_ns - run.t0) / 1e9, sx, dx)
+            right = max(_px((info.ready_ns - run.t0) / 1e9, sx, dx), left + 1)
             painter.setBrush(theme.pattern_brush(theme.STARTUP_COLOR, Qt.BrushStyle.BDiagPattern))
             painter.setPen(theme.thin_pen(theme.STARTUP_COLOR))
             painter.drawRect(QRect(left, top, right - left, height - 1))
@@ -199,14 +208,14 @@ class TimelineItem(pg.GraphicsObject):
             end_ns = next(
                 (t for t in ends if t != NO_TIME), run.end_ns if run.end_ns != NO_TIME else None
             )
-            left = int((ready_ns - run.t0) / 1e9 * sx + dx)
+            left = _px((ready_ns - run.t0) / 1e9, sx, dx)
             end_s = (end_ns - run.t0) / 1e9 if end_ns is not None else self.now_s
-            right = max(int(end_s * sx + dx), left + 1)
+            right = max(_px(end_s, sx, dx), left + 1)
             painter.fillRect(
                 QRect(left, top + height // 2, right - left, 1), QColor(theme.STARTUP_COLOR)
             )
         if info.exit_code not in (None, 0) and info.exited_ns != NO_TIME:
-            x = int((info.exited_ns - run.t0) / 1e9 * sx + dx)
+            x = _px((info.exited_ns - run.t0) / 1e9, sx, dx)
             painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
             painter.drawLines(
                 [QLine(x - 4, top, x + 4, top + height), QLine(x - 4, top + height, x + 4, top)]
@@ -280,8 +289,8 @@ class TimelineItem(pg.GraphicsObject):
         """Running bars (open right edge, growing), failed and interrupted bars, on top."""
         starts, ends = bars.starts.view(), bars.ends.view()
         for position in bars.open:
-            left = int(starts[position] * sx + dx)
-            right = max(int(min(now, x1 + 1) * sx + dx), left + 2)
+            left = _px(starts[position], sx, dx)
+            right = max(_px(min(now, x1 + 1), sx, dx), left + 2)
             painter.setBrush(running)
             painter.drawRect(QRect(left, top, right - left, height))
             # An arrow head at the live edge: this bar is still growing.
@@ -305,11 +314,13 @@ class TimelineItem(pg.GraphicsObject):
                 continue
             pos = np.asarray(positions, np.int64)
             pos = pos[(np.minimum(ends[pos], now) >= x0) & (starts[pos] <= x1)]
-            left = (starts[pos] * sx + dx).astype(np.int64)
+            left = np.clip(starts[pos] * sx + dx, -CLAMP_PX, CLAMP_PX).astype(np.int64)
             # Many failures in one pixel column are one mark: keep the first of each.
             _, first = np.unique(left, return_index=True)
             pos, left = pos[first], left[first]
-            right = (np.minimum(ends[pos], min(now, x1 + 1)) * sx + dx).astype(np.int64)
+            right = np.clip(
+                np.minimum(ends[pos], min(now, x1 + 1)) * sx + dx, -CLAMP_PX, CLAMP_PX
+            ).astype(np.int64)
             width = np.maximum(right - left, 3)
             rects = [
                 QRect(a, top, w, height - 1)
