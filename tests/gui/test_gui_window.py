@@ -98,12 +98,21 @@ def test_a_killed_worker_shows_failed_and_its_cause(qtbot, window):
     assert shown.endswith(run.message)
 
 
-def test_space_and_escape_are_run_and_stop(window):
+def test_space_runs_and_escape_stops(qtbot, window):
     from PySide6.QtCore import Qt
-    from PySide6.QtGui import QKeySequence
 
-    assert window.run_action.shortcut() == QKeySequence(Qt.Key.Key_Space)
-    assert window.stop_action.shortcut() == QKeySequence(Qt.Key.Key_Escape)
+    experiment = Experiment(model="pool-map", workers=2, tasks=400, workload="cpu", size=50.0)
+    window.experiment_panel.set_experiment(experiment)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.timeline.plot.setFocus()
+    qtbot.keyClick(window.timeline.plot, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.presenter.run is not None, timeout=5000)
+    run = window.presenter.run
+    qtbot.waitUntil(lambda: run.n_started >= 1, timeout=20_000)
+    qtbot.keyClick(window.timeline.plot, Qt.Key.Key_Escape)
+    wait_over(qtbot, window, timeout=20_000)
+    assert run.state == "stopped"
 
 
 def test_a_saved_recording_reopens_to_the_same_picture(qtbot, window, tmp_path):
