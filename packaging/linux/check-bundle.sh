@@ -25,7 +25,7 @@ if [ $mode = glibc ]; then highest_glibc; exit 0; fi
 top=$(highest_glibc)
 echo "glibc: the bundle needs GLIBC_$top at most (oldest distribution it runs on), for:"
 elf_files | while read -r f; do
-  objdump -T "$f" 2>/dev/null | grep -q "GLIBC_$top\b" && echo "  ${f#"$dir"/}"
+  if objdump -T "$f" 2>/dev/null | grep "GLIBC_$top\b" >/dev/null; then echo "  ${f#"$dir"/}"; fi
 done
 # Libraries named as NEEDED that the bundle does not carry come from the system.
 mapfile -t files < <(elf_files)
