@@ -270,7 +270,8 @@ class MainWindow(QMainWindow):
     def _on_presenter_run_ended(self, run: Run) -> None:
         self.console.refresh(catch_up=True)  # no more ticks: write what is still waiting
         self.metrics.refresh(force=True)
-        self.timeline.fit_all()
+        if self.timeline.follow.isChecked():  # a view the user zoomed into stays put
+            self.timeline.fit_all()
         self.experiment_panel.set_running(False)
         self.run_action.setEnabled(True)
         self.stop_action.setEnabled(False)
