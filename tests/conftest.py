@@ -22,7 +22,8 @@ def _children() -> set[int]:
             cmdline = " ".join(proc.cmdline())
         except psutil.Error:
             continue
-        helper = "resource_tracker" in cmdline or "forkserver" in cmdline
+        # Match the helpers' own command lines, not the -W option every child carries.
+        helper = "resource_tracker import main" in cmdline or "forkserver import main" in cmdline
         if helper and proc.ppid() == os.getpid():
             continue
         pids.add(proc.pid)

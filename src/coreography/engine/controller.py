@@ -71,6 +71,8 @@ class RunController:
         self._spec: ProbeSpec | None = None
         self._wall_t0 = 0.0
         self._log_path = ""
+        self._kill_at: float | None = None
+        self._stopping: list[psutil.Process] = []
         self._stop_requested = False
         self._driver_gone_at: float | None = None
         _live.add(self)
@@ -117,6 +119,8 @@ class RunController:
         self._frames = deque()
         self._eof = threading.Event()
         self._stop_requested = False
+        self._kill_at = None
+        self._stopping = []
         self._driver_gone_at = None
         run.set_driver(driver.pid)
         self._reader_thread = threading.Thread(
@@ -150,12 +154,25 @@ class RunController:
         return changed
 
     @property
+    def lag_s(self) -> float | None:
+        """Seconds between the newest event received and now: how far behind the live
+        picture is (None before the first event or after the end)."""
+        run = self.run
+        if run is None or self._driver is None or not run.latest_event_ns:
+            return None
+        return max(0.0, (time.perf_counter_ns() - run.latest_event_ns) / 1e9)
+
+    @property
     def backlog(self) -> int:
         """Frames received but not yet applied (a sign the view is falling behind)."""
         return len(self._frames)
 
     def _check_end(self) -> bool:
         driver = self._driver
+        if self._kill_at is not None and time.monotonic() >= self._kill_at:
+            # The grace period of a Stop is over: nothing may survive it.
+            _signal_tree(driver, self._stopping + _descendants(driver.pid), _SIGKILL)
+            self._kill_at = None
         if self._eof.is_set():
             self._finish()
             return True
@@ -249,13 +266,20 @@ class RunController:
         return produced
 
     # -- stopping ----------------------------------------------------------------
-    def stop(self) -> None:
-        """End the driver and every descendant now; the run ends as *stopped*."""
+    def stop(self, wait: bool = False) -> None:
+        """End the driver and every descendant: SIGTERM now, SIGKILL to whatever is left
+        after a grace period (in :meth:`poll`, or here with ``wait``). The run ends as
+        *stopped* once every process is gone."""
         if self._driver is None:
             return
         if not (self.run and self.run.is_over):
             self._stop_requested = True
-        _end_tree(self._driver, _descendants(self._driver.pid), STOP_GRACE)
+        if wait:
+            _end_tree(self._driver, _descendants(self._driver.pid), STOP_GRACE)
+            return
+        self._stopping = _descendants(self._driver.pid)
+        _signal_tree(self._driver, self._stopping, signal.SIGTERM)
+        self._kill_at = time.monotonic() + STOP_GRACE
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop any run and wait until it is fully over (window close, app exit)."""
@@ -306,6 +330,26 @@ def _descendants(pid: int) -> list[psutil.Process]:
         return []
 
 
+_SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
+
+
+def _signal_tree(driver: Any, procs: list[psutil.Process], sig: int) -> None:
+    """Send ``sig`` to the driver's group, the given processes and the driver itself."""
+    group = _group_of(driver.pid)
+    if group is not None:
+        try:
+            os.killpg(group, sig)
+        except OSError:
+            pass
+    for proc in procs:
+        try:
+            proc.send_signal(sig)
+        except psutil.Error:
+            pass
+    if driver.exitcode is None:
+        driver.terminate() if sig == signal.SIGTERM else driver.kill()
+
+
 def _end_tree(driver: Any, known: list[psutil.Process], grace: float) -> None:
     """Terminate the driver, its process group and ``known`` descendants; kill leftovers.
 
@@ -314,23 +358,8 @@ def _end_tree(driver: Any, known: list[psutil.Process], grace: float) -> None:
     """
     procs = list(known)
     procs += [p for p in _descendants(driver.pid) if p not in procs]
-    group = _group_of(driver.pid)
-    for sig in (signal.SIGTERM, getattr(signal, "SIGKILL", signal.SIGTERM)):
-        if group is not None:
-            try:
-                os.killpg(group, sig)
-            except OSError:
-                pass
-        for proc in procs:
-            try:
-                proc.send_signal(sig)
-            except psutil.Error:
-                pass
-        if driver.exitcode is None:
-            if sig == signal.SIGTERM:
-                driver.terminate()
-            else:
-                driver.kill()
+    for sig in (signal.SIGTERM, _SIGKILL):
+        _signal_tree(driver, procs, sig)
         procs = _wait_gone(procs, driver, grace)
         if not procs and driver.exitcode is not None:
             break

@@ -52,6 +52,7 @@ class Driver:
         self.spec = spec
         self.ctx = multiprocessing.get_context(experiment.start_method)
         self.probe = probe_mod.install(replace(spec, is_driver=True))
+        _on_created.append(lambda: self._requested(-1, 1.0))
         self._end_lock = threading.Lock()
         self._ended = False
         self._processes: dict[int, Any] = {}  # pid -> Process, every worker ever seen
@@ -311,14 +312,22 @@ class Driver:
 #: Every worker Process a pool ever created, so that none dies unseen: Pool reaps and
 #: replaces dead workers on its own, and would then wait forever for the lost task.
 _created: list[Any] = []
+#: Called as each pool worker Process is created (before it starts): its start-up
+#: begins here, also for a worker a pool starts to replace a dead one.
+_on_created: list[Any] = []
+
+
+def _record(process: Any) -> Any:
+    _created.append(process)
+    for callback in _on_created:
+        callback()
+    return process
 
 
 class _WatchedPool(multiprocessing.pool.Pool):
     @staticmethod
     def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:
-        process = ctx.Process(*args, **kwds)
-        _created.append(process)
-        return process
+        return _record(ctx.Process(*args, **kwds))
 
 
 class _RecordingContext:
@@ -331,9 +340,7 @@ class _RecordingContext:
         return getattr(self._ctx, name)
 
     def Process(self, *args: Any, **kwds: Any) -> Any:
-        process = self._ctx.Process(*args, **kwds)
-        _created.append(process)
-        return process
+        return _record(self._ctx.Process(*args, **kwds))
 
 
 def _register_thread() -> None:

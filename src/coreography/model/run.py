@@ -160,6 +160,8 @@ class Run:
         self.reported_sent: dict[int, int] = {}
         self.produced: dict[int, int] | None = None
         self.bad_frames = 0
+        #: The newest event time received (None: not looked at yet).
+        self.latest_event_ns: int | None = None
         self.n_done = 0
         self.n_failed = 0
         self.n_started = 0
@@ -229,12 +231,10 @@ class Run:
         candidates = [self.t0, self.run_started_ns, self.run_finished_ns, self.end_ns]
         if len(self.cpu_t):
             candidates.append(int(self.cpu_t.view()[-1]))
-        started = self.task_start[self.task_start != NO_TIME]
-        if len(started):
-            candidates.append(int(started.max()))
-        ended = self.task_end[self.task_end != NO_TIME]
-        if len(ended):
-            candidates.append(int(ended.max()))
+        if self.latest_event_ns is None:  # a run filled without apply(): look once
+            self.latest_event_ns = max(int(self.task_start.max(initial=NO_TIME)),
+                                       int(self.task_end.max(initial=NO_TIME)))
+        candidates.append(self.latest_event_ns)
         return max(candidates)
 
     def events_received(self) -> int:
@@ -296,7 +296,10 @@ class Run:
             self.received[pid] = self.received.get(pid, 0) + count
             self.reported_sent[pid] = sent
         if binary:
-            self._apply_records(np.concatenate(binary), np.concatenate(pids))
+            records = np.concatenate(binary)
+            newest = int(records["t"].max()) if len(records) else NO_TIME
+            self.latest_event_ns = max(self.latest_event_ns or NO_TIME, newest)
+            self._apply_records(records, np.concatenate(pids))
         for pid, items in texts:
             self._apply_texts(pid, items)
         samples = list(samples)
