@@ -92,3 +92,28 @@ def test_no_qt_module_in_driver_or_workers():
         reported = [lane for lane in run.lanes if lane.done_ns > 0]
         assert len(reported) == 3  # the driver and both workers said goodbye
         assert not any(lane.qt_loaded for lane in reported), method
+
+
+@pytest.mark.slow
+def test_events_reach_the_app_promptly():
+    """Batching holds an event at most ~10 ms; the pipe and a poll add little."""
+    from coreography.engine.controller import RunController
+    from coreography.model.experiment import Experiment
+
+    controller = RunController()
+    run = controller.start(
+        Experiment(
+            model="pool-map", workers=2, tasks=40, workload="io", size=20, start_method="fork"
+        )
+    )
+    lags = []
+    while controller.running:
+        controller.poll()
+        if controller.lag_s is not None:
+            lags.append(controller.lag_s)
+        time.sleep(0.01)
+    controller.shutdown()
+    assert run.state == FINISHED
+    assert lags
+    lags.sort()
+    assert lags[len(lags) // 2] < 0.25  # generous: the machine is shared and noisy

@@ -72,6 +72,7 @@ class RunController:
         self._wall_t0 = 0.0
         self._log_path = ""
         self._kill_at: float | None = None
+        self._lag_s: float | None = None
         self._stopping: list[psutil.Process] = []
         self._stop_requested = False
         self._driver_gone_at: float | None = None
@@ -121,6 +122,7 @@ class RunController:
         self._stop_requested = False
         self._kill_at = None
         self._stopping = []
+        self._lag_s = None
         self._driver_gone_at = None
         run.set_driver(driver.pid)
         self._reader_thread = threading.Thread(
@@ -148,19 +150,19 @@ class RunController:
         samples = self._sampler.take() if self._sampler else []
         changed = bool(frames or samples)
         if changed:
+            newest = run.latest_event_ns
             run.apply(frames, samples)
+            if run.latest_event_ns != newest:  # how old the newest event was on arrival
+                self._lag_s = max(0.0, (time.perf_counter_ns() - run.latest_event_ns) / 1e9)
         if not self._frames and self._check_end():
             changed = True
         return changed
 
     @property
     def lag_s(self) -> float | None:
-        """Seconds between the newest event received and now: how far behind the live
-        picture is (None before the first event or after the end)."""
-        run = self.run
-        if run is None or self._driver is None or not run.latest_event_ns:
-            return None
-        return max(0.0, (time.perf_counter_ns() - run.latest_event_ns) / 1e9)
+        """How old the newest event was when it reached the run (batching, the pipe and
+        the tick): how far behind the live picture is. None before the first event."""
+        return self._lag_s if self._driver is not None else None
 
     @property
     def backlog(self) -> int:

@@ -57,6 +57,7 @@ class Presenter(QObject):
         self.events_per_s = 0.0
         self._rate_mark = (time.monotonic(), 0)
         self.backlog = 0
+        self.lag_s: float | None = None  # newest event's age: how far behind live the view is
         self.budget = FRAME_BUDGET
         self.gc = GcPacer()
         self._ended = True  # sig_run_ended was sent for the current run (or none is live)
@@ -133,6 +134,7 @@ class Presenter(QObject):
         if controller.run is run and controller.running:
             self._poll(controller)
         self.backlog = int(getattr(controller, "backlog", 0))
+        self.lag_s = getattr(controller, "lag_s", None)
         self._measure_rate(run)
         self.sig_run_ticked.emit(run)
         self.gc.tick()

@@ -26,7 +26,10 @@ class RunStatus(QWidget):
         self.rate = QLabel()
         self.lost = QLabel()
         self.lag = QLabel()
-        self.lag.setToolTip("Frames received but not yet drawn (the view is behind if this grows)")
+        self.lag.setToolTip(
+            "Lag: age of the newest event received. Backlog: frames received but not yet "
+            "drawn (the view is behind if either grows)"
+        )
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
         # A percentage, not "%v / %m": QProgressBar repaints at once whenever its text
@@ -75,7 +78,11 @@ class RunStatus(QWidget):
         self.elapsed.setText(f"elapsed {elapsed:.2f} s")
         if presenter is not None and not run.is_over:
             self.rate.setText(f"{presenter.events_per_s:,.0f} events/s")
-            self.lag.setText(f"backlog {presenter.backlog:,} frames" if presenter.backlog else "")
+            lag = presenter.lag_s
+            parts = [f"lag {lag * 1000:,.0f} ms"] if lag is not None else []
+            if presenter.backlog:
+                parts.append(f"backlog {presenter.backlog:,} frames")
+            self.lag.setText(" · ".join(parts))
         else:
             self.rate.setText(f"{run.events_received():,} events")
             self.lag.setText("")
