@@ -12,6 +12,14 @@ from coreography.model.experiment import Experiment
 RUN_TIMEOUT_MS = 60_000
 
 
+@pytest.fixture(autouse=True)
+def private_history(tmp_path, monkeypatch):
+    """Window tests keep their runs in a temporary history, never the user's own."""
+    path = tmp_path / "history.sqlite3"
+    monkeypatch.setattr("coreography.model.history.default_history_path", lambda: path)
+    return path
+
+
 @pytest.fixture
 def window(qtbot):
     """The main window, shown, with the real RunController; closing it ends any run."""

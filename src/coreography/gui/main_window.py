@@ -32,7 +32,9 @@ RECORDING_FILTER = "Coreography recordings (*.coreo.json *.coreo.json.gz *.json 
 class MainWindow(QMainWindow):
     """Experiment panel left, timeline in the middle, metrics right, graphs and console below."""
 
-    def __init__(self, controller: Controller | None = None) -> None:
+    def __init__(
+        self, controller: Controller | None = None, history=None, lesson_scale: str = "full"
+    ) -> None:
         super().__init__()
         self.setWindowTitle("Coreography")
         self.resize(1440, 900)
@@ -61,6 +63,11 @@ class MainWindow(QMainWindow):
         self.presenter.sig_run_ticked.connect(self._on_presenter_run_ticked)
         self.presenter.sig_run_ended.connect(self._on_presenter_run_ended)
         self.status.show_idle()
+        from coreography.gui.teaching import TeachingTools  # lessons, history, code, sweeps
+
+        # history: a model.history.History (tests pass a temporary one); lesson_scale "tiny"
+        # makes lessons quick
+        self.teaching = TeachingTools(self, history, lesson_scale)
 
     # -- assembly -------------------------------------------------------------------
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -278,6 +285,7 @@ class MainWindow(QMainWindow):
         self.status.refresh(self.presenter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.teaching.shutdown()
         # Closing mid-run ends every experiment process before the window goes.
         self.presenter.shutdown()
         super().closeEvent(event)
