@@ -28,10 +28,30 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app(args)
     window = MainWindow()
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    _attach_desktop(window)
     window.show()
     if args and not args[0].startswith("-"):
         window.open_recording(args[0])
+    elif window.desktop.settings is not None and window.desktop.settings.first_run:
+        _welcome(window)
     return app.exec()
+
+
+def _attach_desktop(window: MainWindow) -> None:
+    """The running app remembers its settings and asks before losing an unsaved run (the
+    window alone, as tests create it, does neither)."""
+    from coreography.gui.desktop import ask_unsaved_dialog
+    from coreography.gui.settings import Settings
+
+    window.desktop.attach(Settings())
+    window.desktop.ask_unsaved = lambda: ask_unsaved_dialog(window)
+
+
+def _welcome(window: MainWindow) -> None:
+    from coreography.gui.desktop_menus import show_lessons
+
+    window.desktop.settings.mark_welcomed()
+    show_lessons(window.desktop, welcome=True)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -31,6 +31,11 @@ RECORDING_FILTER = "Coreography recordings (*.coreo.json *.coreo.json.gz *.json 
 
 class MainWindow(QMainWindow):
     """Experiment panel left, timeline in the middle, metrics right, graphs and console below."""
+
+    sig_file_written = Signal(object, str)
+    """The run was written to a file (recording, trace or CSV); arguments: Run, path."""
+    sig_recording_opened = Signal(object, str)
+    """A recording is shown; arguments: Run, path."""
 
     def __init__(
         self, controller: Controller | None = None, history=None, lesson_scale: str = "full"
@@ -63,6 +68,9 @@ class MainWindow(QMainWindow):
         self.presenter.sig_run_ticked.connect(self._on_presenter_run_ticked)
         self.presenter.sig_run_ended.connect(self._on_presenter_run_ended)
         self.status.show_idle()
+        from coreography.gui.desktop import Desktop  # themes, presentation, settings, help
+
+        self.desktop = Desktop(self)
         from coreography.gui.teaching import TeachingTools  # lessons, history, code, sweeps
 
         # history: a model.history.History (tests pass a temporary one); lesson_scale "tiny"
@@ -168,6 +176,7 @@ class MainWindow(QMainWindow):
         self.experiment_panel.set_experiment(run.experiment)
         self.presenter.show_run(run)
         self._on_presenter_run_ended(run)
+        self.sig_recording_opened.emit(run, str(path))
         return run
 
     def save_recording(self, path: str | Path) -> bool:
@@ -205,6 +214,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot write the file", str(error))
             return False
         self.statusBar().showMessage(f"Wrote {path}", 5000)
+        self.sig_file_written.emit(run, str(path))
         return True
 
     def show_error(self, title: str, text: str) -> QMessageBox:
@@ -285,6 +295,9 @@ class MainWindow(QMainWindow):
         self.status.refresh(self.presenter)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.desktop.confirm_close():  # an unsaved run: Save / Discard / Cancel
+            event.ignore()
+            return
         self.teaching.shutdown()
         # Closing mid-run ends every experiment process before the window goes.
         self.presenter.shutdown()

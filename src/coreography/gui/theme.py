@@ -1,10 +1,13 @@
-"""Colors, pens and brushes: the Okabe–Ito palette, safe for every kind of color vision."""
+"""Colors, pens and brushes: the Okabe–Ito palette, safe for every kind of color vision,
+and the light, dark and high-contrast themes that set the colors the views paint with."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette, QPen
 
 # Okabe & Ito (2008), "Color Universal Design". Vermillion is kept for failures only so
 # that "red means broken" never collides with a worker's own color.
@@ -25,6 +28,8 @@ FAILED_COLOR = VERMILLION
 BACKGROUND = "#FFFFFF"
 FOREGROUND = "#202020"
 GRID_ALPHA = 0.25
+GRID_COLOR = "#E4E4E4"  # timeline grid lines
+TRACK_COLOR = "#E8E8E8"  # the empty part of a bar (utilization)
 
 STATE_COLORS = {
     "idle": "#5A5A5A",
@@ -73,5 +78,113 @@ def no_pen() -> QPen:
 
 
 def apply_plot_defaults() -> None:
-    """Light background, no antialiasing: thick antialiased pens cost seconds per frame."""
+    """The active theme's background, no antialiasing: thick antialiased pens cost seconds
+    per frame."""
     pg.setConfigOptions(background=BACKGROUND, foreground=FOREGROUND, antialias=False)
+
+
+# -- themes ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Theme:
+    """The colors of one look, for Qt widgets and pyqtgraph views alike."""
+
+    name: str
+    title: str
+    window: str  # Qt window and base background
+    text: str  # Qt text and plot foreground (axes, labels, marks)
+    plot: str  # pyqtgraph background
+    grid: str  # timeline grid lines
+    track: str  # the empty part of a utilization bar
+    muted: str  # the main process, start-up segments
+    highlight: str  # selection and focus
+    dark: bool = False
+    line_scale: float = 1.0  # high contrast draws every line thicker (no antialiasing)
+
+
+THEMES: dict[str, Theme] = {
+    "light": Theme(
+        "light", "Light", "#F4F4F4", "#202020", "#FFFFFF", "#E4E4E4", "#E8E8E8",
+        "#5A5A5A", BLUE,
+    ),
+    "dark": Theme(
+        "dark", "Dark", "#2B2B2B", "#E6E6E6", "#1C1C1C", "#3A3A3A", "#3C3C3C",
+        "#A0A0A0", SKY_BLUE, dark=True,
+    ),
+    "high-contrast": Theme(
+        "high-contrast", "High contrast", "#FFFFFF", "#000000", "#FFFFFF", "#B0B0B0",
+        "#D0D0D0", "#3A3A3A", BLUE, line_scale=2.0,
+    ),
+}  # fmt: skip
+#: "system" follows the scheme Qt reports (light or dark), light where it reports none.
+THEME_CHOICES = ("system", *THEMES)
+_active: Theme = THEMES["light"]
+
+
+def active() -> Theme:
+    """The theme views paint with now."""
+    return _active
+
+
+def resolve(choice: str) -> Theme:
+    """The theme for a user's choice: a theme name, or "system" (light when unknown)."""
+    if choice in THEMES:
+        return THEMES[choice]
+    return THEMES["dark" if system_scheme() == "dark" else "light"]
+
+
+def system_scheme() -> str:
+    """ "light", "dark" or "" when Qt cannot tell (no application yet, or no platform hint)."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return ""
+    scheme = QGuiApplication.styleHints().colorScheme()
+    return {Qt.ColorScheme.Dark: "dark", Qt.ColorScheme.Light: "light"}.get(scheme, "")
+
+
+def use(theme: Theme) -> None:
+    """Make ``theme`` the one custom painting reads (the module colors above follow it)."""
+    global _active, BACKGROUND, FOREGROUND, GRID_COLOR, TRACK_COLOR, MAIN_COLOR, STARTUP_COLOR
+    _active = theme
+    BACKGROUND, FOREGROUND, GRID_COLOR = theme.plot, theme.text, theme.grid
+    TRACK_COLOR, MAIN_COLOR = theme.track, theme.muted
+    STARTUP_COLOR = "#7A7A7A" if theme.dark else "#9A9A9A"
+    pg.setConfigOptions(background=theme.plot, foreground=theme.text, antialias=False)
+
+
+def palette(theme: Theme) -> QPalette:
+    """A complete Qt palette for ``theme`` (Fusion honours every role)."""
+    pal = QPalette()
+    window, text = QColor(theme.window), QColor(theme.text)
+    base = QColor(theme.plot)
+    button = window.lighter(115) if theme.dark else window.darker(104)
+    roles = QPalette.ColorRole
+    for role, color in (
+        (roles.Window, window),
+        (roles.WindowText, text),
+        (roles.Base, base),
+        (roles.AlternateBase, window),
+        (roles.Text, text),
+        (roles.Button, button),
+        (roles.ButtonText, text),
+        (roles.ToolTipBase, base),
+        (roles.ToolTipText, text),
+        (roles.PlaceholderText, QColor(theme.muted)),
+        (roles.Highlight, QColor(theme.highlight)),
+        (roles.HighlightedText, QColor("#FFFFFF")),
+        (roles.Link, QColor(theme.highlight)),
+        (roles.BrightText, QColor(VERMILLION)),
+    ):
+        pal.setColor(role, color)
+    disabled = QColor(theme.muted)
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return pal
+
+
+def stylesheet(theme: Theme) -> str:
+    """Extra rules: a visible keyboard focus everywhere, stronger in high contrast."""
+    width = 2 if theme.line_scale > 1 else 1
+    return (
+        f"QAbstractButton:focus, QComboBox:focus, QAbstractSpinBox:focus, QLineEdit:focus,"
+        f" QSlider:focus {{ border: {width}px solid {theme.highlight}; }}"
+    )

@@ -97,7 +97,9 @@ class UtilizationBars(QWidget):
                 label,
             )
             room = width - label_width - 44
-            painter.fillRect(QRect(label_width, top + 3, room, self.ROW - 6), QColor("#E8E8E8"))
+            painter.fillRect(
+                QRect(label_width, top + 3, room, self.ROW - 6), QColor(theme.TRACK_COLOR)
+            )
             known = utilization is not None and utilization == utilization
             share = min(max(utilization, 0.0), 1.0) if known else 0.0
             painter.fillRect(QRect(label_width, top + 3, int(room * share), self.ROW - 6), color)

@@ -19,7 +19,6 @@ DENSE_PX_PER_BAR = 3.0
 GAP_FROM_PX = 5
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
 MARKER_PX = 5
-GRID_COLOR = "#E4E4E4"
 
 
 #: Pixel coordinates are clamped to this: deep zoom would overflow Qt's 32-bit QRect.
@@ -139,7 +138,7 @@ class TimelineItem(pg.GraphicsObject):
             for k in range(first, first + 12)
             if k * step <= x1
         ]
-        painter.setPen(theme.thin_pen(GRID_COLOR))
+        painter.setPen(theme.thin_pen(theme.GRID_COLOR))
         painter.drawLines(lines)
         painter.setPen(theme.no_pen())
 
@@ -334,7 +333,9 @@ class TimelineItem(pg.GraphicsObject):
             painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
             painter.drawRects(rects)
             ids = bars.ids.view()[pos]
-            self._paint_labels(painter, left, width, ids, top, height, QColor(theme.BLACK), "✕ #")
+            self._paint_labels(
+                painter, left, width, ids, top, height, QColor(theme.FOREGROUND), "✕ #"
+            )
             painter.setPen(theme.no_pen())
 
     def _paint_prints(self, painter, bars, x0, x1, sx, dx, top) -> None:
@@ -347,5 +348,5 @@ class TimelineItem(pg.GraphicsObject):
         if i1 <= i0:
             return
         columns = np.unique((prints[i0:i1] * sx + dx).astype(np.int64))
-        painter.setBrush(QColor(theme.BLACK))
+        painter.setBrush(QColor(theme.FOREGROUND))
         painter.drawRects([QRect(c, top - MARKER_PX, 1, MARKER_PX) for c in columns.tolist()])

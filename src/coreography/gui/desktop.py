@@ -1,0 +1,302 @@
+"""Desktop conventions around the main window: themes, presentation, pause/scrub, settings,
+help, picture export, title and the unsaved-run prompt. The window only creates one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSize, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from coreography.assets import asset
+from coreography.gui import theme as themes
+from coreography.gui.accessibility import name_controls
+from coreography.gui.desktop_menus import add_menus
+from coreography.gui.legend import TimelineLegend
+from coreography.gui.look import apply_look
+from coreography.gui.playback import PlaybackBar, ViewFreezer
+from coreography.gui.presentation import CaptionLabel, Presentation
+from coreography.gui.settings import Settings
+
+#: Presentation's default theme: projectors wash out greys and thin lines.
+PRESENTATION_THEME = "high-contrast"
+#: Answers of the unsaved-run prompt.
+SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
+
+
+def app_icon() -> QIcon:
+    """The application icon, rendered from the bundled SVG."""
+    data = asset("icons", "coreography.svg").read_bytes()
+    pixmap = QPixmap()
+    pixmap.loadFromData(data, "SVG")
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        icon.addPixmap(pixmap.scaled(size, size))
+    return icon
+
+
+class Desktop(QObject):
+    """Owns the look (theme × scale) and the conventions; see module docstring.
+
+    ``ask_unsaved`` decides what closing with an unsaved finished run does: it returns
+    SAVE, DISCARD or CANCEL. None (the default, and in tests) closes without asking.
+    """
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings: Settings | None = None
+        self.ask_unsaved: Callable[[], str] | None = None
+        self.theme_choice = "system"
+        self.presentation_theme = PRESENTATION_THEME
+        self.unsaved_run = None
+        self.recording_name = ""
+        self.presentation = Presentation(window, self._on_presentation_look)
+        self.caption = CaptionLabel()
+        self.legend = TimelineLegend()
+        self.playback = PlaybackBar()
+        self.freezer = ViewFreezer(window)
+        self.lesson_scale = "full"
+        self.default_state = None
+        self._finished = False
+        self._wrap_central()
+        self.actions = add_menus(self)
+        window.setWindowIcon(app_icon())
+        window.resize(default_size(window).boundedTo(window.size()))
+        self._connect()
+        self.apply_look()
+        # Other tools add docks and menus after this; finish once they are all there.
+        QTimer.singleShot(0, self.finish)
+
+    def finish(self) -> None:
+        """Once the window is assembled: remember the default layout, let every shortcut
+        work without the menu bar, name every control, style every plot (idempotent)."""
+        if self._finished:
+            return
+        self._finished = True
+        window = self.window
+        self.default_state = window.saveState()  # "Reset layout" goes back to this
+        for action in window.findChildren(QAction):
+            if action.shortcuts() and action not in window.actions():
+                window.addAction(action)
+        teaching = getattr(window, "teaching", None)
+        if teaching is not None and hasattr(teaching, "lesson_panel"):
+            self.lesson_scale = getattr(teaching, "lesson_scale", self.lesson_scale)
+            teaching.lesson_panel.sig_lesson_run_requested.connect(self._on_lesson_run_requested)
+        name_controls(window)
+        self.apply_look()
+
+    # -- assembly -----------------------------------------------------------------------
+    def _wrap_central(self) -> None:
+        window = self.window
+        central = window.takeCentralWidget()
+        container = QWidget()
+        container.setObjectName("central")
+        layout = QVBoxLayout(container)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.caption)
+        layout.addWidget(central, 1)
+        layout.addWidget(self.legend)
+        layout.addWidget(self.playback)
+        window.setCentralWidget(container)
+
+    def _connect(self) -> None:
+        presenter, window = self.window.presenter, self.window
+        presenter.sig_run_started.connect(self._on_presenter_run_started)
+        presenter.sig_run_ended.connect(self._on_presenter_run_ended)
+        window.sig_file_written.connect(self._on_window_file_written)
+        window.sig_recording_opened.connect(self._on_window_recording_opened)
+        self.playback.sig_pause_toggled.connect(self._on_playback_pause_toggled)
+        self.playback.sig_scrub_moved.connect(self._on_playback_scrub_moved)
+        self.playback.sig_speed_chosen.connect(self._on_playback_speed_chosen)
+        window.experiment_panel.speed.valueChanged.connect(self.playback.show_speed)
+        self.playback.show_speed(window.experiment_panel.speed.value())
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_hints_scheme_changed)
+
+    # -- settings -------------------------------------------------------------------------
+    def attach(self, settings: Settings) -> None:
+        """Restore what ``settings`` remember, and save there from now on."""
+        self.finish()
+        self.settings = settings
+        self.theme_choice = settings.theme
+        self.presentation.scale = settings.zoom
+        geometry, state = settings.window_geometry(), settings.window_state()
+        if geometry is not None:
+            self.window.restoreGeometry(geometry)
+        if state is not None:
+            self.window.restoreState(state)
+        experiment = settings.last_experiment()
+        if experiment is not None:
+            self.window.experiment_panel.set_experiment(experiment)
+        self.apply_look()
+
+    def save(self) -> None:
+        settings = self.settings
+        if settings is None:
+            return
+        if self.presentation.active:
+            self.presentation.set_active(False)
+        settings.theme = self.theme_choice
+        settings.zoom = self.presentation.scale
+        settings.save_window(self.window.saveGeometry(), self.window.saveState())
+        settings.save_experiment(self.window.experiment_panel.experiment())
+        settings.sync()
+
+    def reset_layout(self) -> None:
+        """Docks back where they start, every one visible, the default size."""
+        if self.presentation.active:
+            self.presentation.set_active(False)
+        window = self.window
+        self.finish()
+        window.restoreState(self.default_state)
+        for dock in window.findChildren(QDockWidget):
+            dock.show()
+        window.showNormal()
+        window.resize(default_size(window))
+        if self.settings is not None:
+            self.settings.forget_window()
+
+    # -- look -----------------------------------------------------------------------------
+    def current_theme(self) -> themes.Theme:
+        if self.presentation.active:
+            return themes.resolve(self.presentation_theme)
+        return themes.resolve(self.theme_choice)
+
+    def set_theme(self, choice: str) -> None:
+        """Use ``choice`` ("system", "light", "dark", "high-contrast"); in presentation
+        mode it becomes the presentation's theme."""
+        if self.presentation.active:
+            self.presentation_theme = choice
+        else:
+            self.theme_choice = choice
+        self.apply_look()
+
+    def apply_look(self) -> None:
+        scale = self.presentation.scale if self.presentation.active else 1.0
+        theme = self.current_theme()
+        apply_look(self.window, theme, scale)
+        self.caption.restyle(theme.text, theme.track, scale)
+        self.legend.updateGeometry()
+        self.actions.sync_theme(self.theme_choice, self.presentation_theme)
+
+    def _on_presentation_look(self, active: bool, scale: float) -> None:
+        self.apply_look()
+        self.actions.presentation.setChecked(active)
+
+    def _on_hints_scheme_changed(self, _scheme) -> None:
+        if "system" in (self.theme_choice, self.presentation_theme):
+            self.apply_look()
+
+    # -- lessons and captions ---------------------------------------------------------------
+    def load_lesson(self, lesson) -> None:
+        """Show ``lesson``'s first experiment in the panel and its captions above the
+        timeline (and select it in the lessons dock, if there is one)."""
+        runs = lesson.experiments(scale=self.lesson_scale)
+        teaching = getattr(self.window, "teaching", None)
+        if teaching is not None and hasattr(teaching, "show_lessons"):
+            teaching.show_lessons(lesson.id)
+        if runs:
+            self.window.experiment_panel.set_experiment(runs[0].experiment)
+        self.caption.set_captions(lesson.captions)
+        self.window.statusBar().showMessage(f"Lesson {lesson.number}: {lesson.title}", 8000)
+
+    def _on_lesson_run_requested(self, lesson) -> None:
+        self.caption.set_captions(lesson.captions)
+
+    # -- pause and scrub ----------------------------------------------------------------------
+    def toggle_pause(self) -> None:
+        self.playback.pause.toggle()
+
+    def _on_playback_pause_toggled(self, paused: bool) -> None:
+        if paused and self.window.presenter.run is not None:
+            self.playback.set_paused(True, self.freezer.pause())
+        else:
+            self.freezer.resume()
+            self.playback.set_paused(False)
+
+    def _on_playback_scrub_moved(self, fraction: float) -> None:
+        self.playback.show_position(self.freezer.scrub(fraction))
+
+    def _on_playback_speed_chosen(self, factor: float) -> None:
+        self.window.experiment_panel.speed.setValue(factor)
+
+    # -- runs, files, title -------------------------------------------------------------------
+    def _on_presenter_run_started(self, run) -> None:
+        if self.freezer.paused:
+            self.playback.pause.setChecked(False)
+        self.unsaved_run = None
+        if not run.is_over:
+            self.recording_name = ""
+            self._update_title("new run")
+
+    def _on_presenter_run_ended(self, run) -> None:
+        self.unsaved_run = run
+
+    def _on_window_file_written(self, run, path: str) -> None:
+        if run is self.unsaved_run:
+            self.unsaved_run = None
+        if path.endswith((".json", ".gz")) and ".coreo." in Path(path).name:
+            self._update_title(Path(path).name)
+
+    def _on_window_recording_opened(self, run, path: str) -> None:
+        self.unsaved_run = None
+        self._update_title(Path(path).name)
+
+    def _update_title(self, name: str) -> None:
+        self.recording_name = name
+        self.window.setWindowTitle(f"{name} — Coreography" if name else "Coreography")
+
+    def confirm_close(self) -> bool:
+        """Whether the window may close now (asks about an unsaved finished run)."""
+        run = self.unsaved_run
+        if run is not None and self.ask_unsaved is not None:
+            answer = self.ask_unsaved()
+            if answer == CANCEL:
+                return False
+            if answer == SAVE and not self.save_interactively():
+                return False
+        self.save()
+        return True
+
+    def save_interactively(self) -> bool:
+        """Ask where to save the run as a recording; False if cancelled or failed."""
+        from coreography.gui.main_window import RECORDING_FILTER
+
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save recording", "", RECORDING_FILTER)
+        if not path:
+            return False
+        if not path.endswith((".json", ".gz")):
+            path += ".coreo.json"
+        return bool(self.window.save_recording(path))
+
+
+def default_size(window: QWidget) -> QSize:
+    """1440×900, or less on a smaller screen (it fits a 1366×768 laptop)."""
+    screen = window.screen()
+    if screen is None:
+        return QSize(1280, 720)
+    room = screen.availableGeometry().size()
+    return QSize(min(1440, int(room.width() * 0.95)), min(900, int(room.height() * 0.92)))
+
+
+def ask_unsaved_dialog(window: QWidget) -> str:
+    """The real prompt: Save, Discard or Cancel (blocks; only the running app uses it)."""
+    buttons = QMessageBox.StandardButton
+    answer = QMessageBox.question(
+        window,
+        "Save this run?",
+        "The last run was not saved or exported. Save it as a recording before closing?",
+        buttons.Save | buttons.Discard | buttons.Cancel,
+        buttons.Save,
+    )
+    return {buttons.Save: SAVE, buttons.Discard: DISCARD}.get(answer, CANCEL)

@@ -1,0 +1,156 @@
+"""Presentation mode: full screen, everything larger, only what the class needs to see."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSizePolicy, QToolBar, QWidget
+
+from coreography.gui.look import SCALE_RANGE
+from coreography.gui.settings import DEFAULT_ZOOM
+
+ZOOM_STEP = 1.15
+#: Docks a class does not need to see (the teacher drives with the keyboard).
+NON_ESSENTIAL_DOCKS = ("experiment", "console")
+CAPTION_SCALE = 1.35  # the caption is larger than everything else
+
+
+class CaptionLabel(QLabel):
+    """The lesson's "what to notice", large, above the timeline; hidden without a lesson."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("caption")
+        self.setWordWrap(True)
+        self.setAccessibleName("What to notice")
+        self.setToolTip("What to notice in this lesson (N: next caption)")
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self.setMargin(6)
+        self.captions: tuple[str, ...] = ()
+        self.index = 0
+        self.hide()
+
+    def set_captions(self, captions: tuple[str, ...] | list[str]) -> None:
+        self.captions = tuple(captions)
+        self.index = 0
+        self._show_current()
+
+    def next_caption(self) -> None:
+        if self.captions:
+            self.index = (self.index + 1) % len(self.captions)
+            self._show_current()
+
+    def _show_current(self) -> None:
+        if not self.captions:
+            self.clear()
+            self.hide()
+            return
+        count = len(self.captions)
+        prefix = f"{self.index + 1}/{count} · " if count > 1 else ""
+        self.setText(f"<b>What to notice:</b> {prefix}{self.captions[self.index]}")
+        self.show()
+
+    def restyle(self, text: str, background: str, scale: float) -> None:
+        """Colors and size for the current theme and scale (a stylesheet: the caption
+        stands out from the palette on purpose)."""
+        size = self.font().pointSizeF() if self.font().pointSizeF() > 0 else 10.0
+        base = getattr(self, "_base_pt", None) or size / max(scale, 0.1)
+        self._base_pt = base
+        self.setStyleSheet(
+            f"QLabel#caption {{ color: {text}; background: {background};"
+            f" font-size: {base * scale * CAPTION_SCALE:.1f}pt; }}"
+        )
+
+
+class Presentation(QObject):
+    """Turns presentation mode on and off; the look itself is applied by ``apply_look``.
+
+    Parameters
+    ----------
+    window
+        The main window.
+    apply_look
+        Called with (presenting, scale) whenever either changes.
+    """
+
+    sig_mode_changed = Signal(bool)
+    """Presentation mode was turned on (True) or off (False)."""
+    sig_scale_changed = Signal(float)
+    """The presentation scale changed; argument: the new factor."""
+
+    def __init__(self, window: QMainWindow, apply_look: Callable[[bool, float], None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.active = False
+        self.scale = DEFAULT_ZOOM
+        self._apply_look = apply_look
+        self._saved_state = None
+        self._saved_window_state = Qt.WindowState.WindowNoState
+        self._hidden: list[QWidget] = []
+
+    def toggle(self) -> None:
+        self.set_active(not self.active)
+
+    def set_active(self, active: bool, full_screen: bool = True) -> None:
+        """Enter or leave presentation mode (``full_screen=False`` keeps the window's size,
+        for screenshots at a chosen resolution)."""
+        if active == self.active:
+            return
+        window = self.window
+        self.active = active
+        if active:
+            self._saved_state = window.saveState()
+            self._saved_window_state = window.windowState()
+            self._hide_chrome()
+            if full_screen:
+                window.showFullScreen()
+        else:
+            self._restore_chrome()
+            if window.isFullScreen():
+                window.setWindowState(self._saved_window_state)
+                if not self._saved_window_state & (
+                    Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen
+                ):
+                    window.showNormal()
+        self._apply_look(active, self.scale)
+        self.sig_mode_changed.emit(active)
+
+    def set_scale(self, scale: float) -> None:
+        scale = round(min(max(scale, SCALE_RANGE[0]), SCALE_RANGE[1]), 3)
+        if scale == self.scale:
+            return
+        self.scale = scale
+        if self.active:
+            self._apply_look(True, scale)
+        self.sig_scale_changed.emit(scale)
+
+    def zoom_in(self) -> None:
+        self.set_scale(self.scale * ZOOM_STEP)
+
+    def zoom_out(self) -> None:
+        self.set_scale(self.scale / ZOOM_STEP)
+
+    def zoom_reset(self) -> None:
+        self.set_scale(DEFAULT_ZOOM)
+
+    def _hide_chrome(self) -> None:
+        window = self.window
+        chrome: list[QWidget] = [window.menuBar(), window.statusBar()]
+        chrome += window.findChildren(QToolBar)
+        chrome += [
+            dock
+            for dock in window.findChildren(QDockWidget)
+            if dock.objectName() in NON_ESSENTIAL_DOCKS
+        ]
+        self._hidden = [widget for widget in chrome if widget.isVisible()]
+        for widget in self._hidden:
+            widget.hide()
+
+    def _restore_chrome(self) -> None:
+        for widget in self._hidden:
+            widget.show()
+        self._hidden = []
+        if self._saved_state is not None:
+            self.window.restoreState(self._saved_state)
+            self._saved_state = None

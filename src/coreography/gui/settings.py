@@ -1,0 +1,117 @@
+"""What the window remembers between sessions (QSettings): geometry, docks, theme, zoom."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from coreography.gui.look import SCALE_RANGE
+from coreography.gui.theme import THEME_CHOICES
+from coreography.model.experiment import Experiment, ExperimentError
+
+DEFAULT_ZOOM = 1.6  # presentation mode's scale until the user picks another
+#: Bumped when the docks change so much that an old saved layout would look broken.
+LAYOUT_VERSION = 1
+
+
+class Settings:
+    """Typed access to a QSettings store.
+
+    Parameters
+    ----------
+    store
+        The QSettings to use; default: the user's settings for Coreography. Tests pass
+        ``Settings.at(tmp_path / "settings.ini")`` so the user's own are never touched.
+    """
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings("Coreography", "Coreography")
+
+    @classmethod
+    def at(cls, path: str | Path) -> Settings:
+        """Settings kept in an INI file at ``path``."""
+        return cls(QSettings(str(path), QSettings.Format.IniFormat))
+
+    def sync(self) -> None:
+        self.store.sync()
+
+    # -- first run --------------------------------------------------------------------
+    @property
+    def first_run(self) -> bool:
+        return not self._bool("welcomed", False)
+
+    def mark_welcomed(self) -> None:
+        self.store.setValue("welcomed", True)
+
+    # -- look -------------------------------------------------------------------------
+    @property
+    def theme(self) -> str:
+        value = str(self.store.value("theme", "system"))
+        return value if value in THEME_CHOICES else "system"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self.store.setValue("theme", value if value in THEME_CHOICES else "system")
+
+    @property
+    def zoom(self) -> float:
+        try:
+            value = float(self.store.value("presentation/zoom", DEFAULT_ZOOM))
+        except (TypeError, ValueError):
+            return DEFAULT_ZOOM
+        return min(max(value, SCALE_RANGE[0]), SCALE_RANGE[1])
+
+    @zoom.setter
+    def zoom(self, value: float) -> None:
+        self.store.setValue("presentation/zoom", float(value))
+
+    # -- window -----------------------------------------------------------------------
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.store.setValue("window/geometry", geometry)
+        self.store.setValue("window/state", state)
+        self.store.setValue("window/layout_version", LAYOUT_VERSION)
+
+    def window_geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    def window_state(self) -> QByteArray | None:
+        if self._int("window/layout_version", 0) != LAYOUT_VERSION:
+            return None
+        return self._bytes("window/state")
+
+    def forget_window(self) -> None:
+        """Reset layout: the next start (and this one) uses the default layout."""
+        self.store.remove("window")
+
+    # -- experiment -------------------------------------------------------------------
+    def save_experiment(self, experiment: Experiment) -> None:
+        self.store.setValue("experiment/last", json.dumps(experiment.to_dict()))
+
+    def last_experiment(self) -> Experiment | None:
+        """The experiment shown when the app last closed (None if absent or invalid)."""
+        text = self.store.value("experiment/last")
+        if not text:
+            return None
+        try:
+            return Experiment.from_dict(json.loads(str(text))).validate()
+        except (ExperimentError, TypeError, ValueError):
+            return None
+
+    # -- conversions (INI files give back strings) ------------------------------------
+    def _bool(self, key: str, default: bool) -> bool:
+        value = self.store.value(key, default)
+        if isinstance(value, str):
+            return value.lower() in ("1", "true", "yes")
+        return bool(value)
+
+    def _int(self, key: str, default: int) -> int:
+        try:
+            return int(self.store.value(key, default))
+        except (TypeError, ValueError):
+            return default
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self.store.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
