@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QDockWidget,
+    QGraphicsView,
+    QLabel,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QWidget,
+)
 
 
 def _label_for(window: QWidget) -> dict[QWidget, str]:
@@ -26,7 +37,13 @@ def focusable_controls(window: QWidget) -> list[QWidget]:
         and type(widget).__name__ not in ("QScrollBar", "QTabBar", "QScrollArea")
         and widget.parent() is not None
         and not isinstance(widget.parent(), QAbstractButton)
+        and not _is_viewport(widget)
     ]
+
+
+def _is_viewport(widget: QWidget) -> bool:
+    parent = widget.parentWidget()
+    return isinstance(parent, QAbstractScrollArea) and parent.viewport() is widget
 
 
 def name_controls(window: QWidget) -> int:
@@ -37,13 +54,42 @@ def name_controls(window: QWidget) -> int:
     named = 0
     for widget in focusable_controls(window):
         if not widget.accessibleName():
-            name = labels.get(widget) or _own_text(widget) or _first_sentence(widget.toolTip())
+            name = (
+                labels.get(widget)
+                or _own_text(widget)
+                or _first_sentence(widget.toolTip())
+                or _place(widget)
+            )
             if name:
                 widget.setAccessibleName(name)
                 named += 1
         if not widget.toolTip() and widget.accessibleName():
             widget.setToolTip(widget.accessibleName())
     return named
+
+
+def _place(widget: QWidget) -> str:
+    """Where a control without a label sits: its dock's or tab's title, and its kind."""
+    kind = next((k for t, k in _KINDS if isinstance(widget, t)), "view")
+    child, parent = widget, widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QDockWidget):
+            return f"{parent.windowTitle()} {kind}"
+        if isinstance(parent, QTabWidget):
+            index = parent.indexOf(child)
+            if index >= 0:
+                return f"{parent.tabText(index).replace('&', '')} {kind}"
+        child, parent = parent, parent.parentWidget()
+    return f"Timeline {kind}" if kind == "plot" else f"Main {kind}"
+
+
+_KINDS = (
+    (QGraphicsView, "plot"),
+    (QPlainTextEdit, "text"),
+    (QTextEdit, "text"),
+    (QAbstractItemView, "list"),
+    (QTabWidget, "tabs"),
+)
 
 
 def _own_text(widget: QWidget) -> str:

@@ -1,0 +1,78 @@
+"""Themes reach Qt widgets and every pyqtgraph view alike; every control is named."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from coreography.gui import theme
+from coreography.gui.accessibility import focusable_controls
+
+
+def _plot_colors(win) -> dict[str, str]:
+    cpu = win.cpu_view.plot
+    return {
+        "timeline background": win.timeline.plot.backgroundBrush().color().name(),
+        "cpu background": cpu.backgroundBrush().color().name(),
+        "axis": cpu.getAxis("left").pen().color().name(),
+        "axis text": cpu.getAxis("left").textPen().color().name(),
+    }
+
+
+def test_switching_theme_recolors_qt_and_pyqtgraph(qtbot, window):
+    window.desktop.set_theme("light")
+    light_palette = QApplication.palette().color(QPalette.ColorRole.Window).name()
+    light = _plot_colors(window)
+    assert light["timeline background"] == theme.THEMES["light"].plot.lower()
+
+    window.desktop.set_theme("dark")
+    dark_palette = QApplication.palette().color(QPalette.ColorRole.Window).name()
+    dark = _plot_colors(window)
+    assert dark_palette != light_palette
+    assert all(dark[key] != light[key] for key in light), (light, dark)
+    assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 80
+    assert theme.BACKGROUND == theme.THEMES["dark"].plot  # what custom painting reads
+    # The CPU view's total (black ink on light) turns to the theme's text color.
+    total = window.cpu_view.total
+    if total is not None:
+        assert total.opts["pen"].color().name() == theme.THEMES["dark"].text.lower()
+    window.desktop.set_theme("light")
+
+
+def test_high_contrast_draws_thicker_lines_without_antialiasing(qtbot, window):
+    window.cpu_view._make_curves(2)
+    window.desktop.set_theme("light")
+    thin = [curve.opts["pen"].width() for curve in window.cpu_view.plot.listDataItems()]
+    window.desktop.set_theme("high-contrast")
+    thick = [curve.opts["pen"].width() for curve in window.cpu_view.plot.listDataItems()]
+    assert all(b > a for a, b in zip(thin, thick, strict=True))
+    for curve in window.cpu_view.plot.listDataItems():
+        assert not curve.opts["antialias"]
+        assert curve.opts["pen"].width() <= 3
+    assert window.desktop.actions.themes["high-contrast"].isChecked()
+    window.desktop.set_theme("light")
+
+
+def test_system_choice_follows_the_scheme_qt_reports(qtbot, window, monkeypatch):
+    monkeypatch.setattr(theme, "system_scheme", lambda: "dark")
+    window.desktop.set_theme("system")
+    assert window.desktop.current_theme().name == "dark"
+    monkeypatch.setattr(theme, "system_scheme", lambda: "")
+    window.desktop._on_hints_scheme_changed(None)
+    assert window.desktop.current_theme().name == "light"
+
+
+def test_every_control_has_an_accessible_name_and_a_tooltip(qtbot, window):
+    qtbot.waitUntil(lambda: window.desktop._finished)
+    missing = [
+        f"{type(w).__name__} {w.objectName()!r}"
+        for w in focusable_controls(window)
+        if not (w.accessibleName() and w.toolTip())
+    ]
+    assert not missing, missing
+
+
+def test_views_have_legends(qtbot, window):
+    assert window.desktop.legend.isVisible()
+    assert "failed" in window.desktop.legend.toolTip().lower()
+    assert window.cpu_view.legend is not None
