@@ -47,8 +47,11 @@ def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
         if app.style().name().lower() != "fusion":
             app.setStyle(QStyleFactory.create("Fusion"))  # honours every palette role
         app.setPalette(themes.palette(theme))
-        app.setStyleSheet(themes.stylesheet(theme))
+        # A style sheet stops a new application font from reaching the widgets: drop it,
+        # change the font, then set it again.
+        app.setStyleSheet("")
         app.setFont(scaled_font(_base(app, QApplication.font()), scale))
+        app.setStyleSheet(themes.stylesheet(theme))
     for widget in window.findChildren(QWidget):
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             widget.setFont(scaled_font(_base(widget, widget.font()), scale))

@@ -1,0 +1,115 @@
+"""Presentation mode: everything larger, chrome hidden and restored, captions, pause/scrub."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDockWidget
+
+from coreography.gui.settings import DEFAULT_ZOOM
+from coreography.lessons.registry import all_lessons
+from coreography.model.experiment import Experiment
+from tests.gui.conftest import start, wait_over
+
+
+def _sizes(win) -> dict[str, float]:
+    axis = win.cpu_view.plot.getAxis("bottom")
+    return {
+        "app font": QApplication.font().pointSizeF(),
+        "label font": win.timeline.summary.font().pointSizeF(),
+        "axis font": axis.style["tickFont"].pointSizeF(),
+        "lane axis": win.timeline.lane_axis.fixedWidth,
+        "utilization row": win.metrics.bars.ROW,
+        "console font": win.console.text.font().pointSizeF(),
+    }
+
+
+def test_presentation_scales_everything_and_hides_chrome(qtbot, window):
+    window.desktop.set_theme("light")
+    before = _sizes(window)
+    experiment_dock = window.findChild(QDockWidget, "experiment")
+    assert window.menuBar().isVisible() and experiment_dock.isVisible()
+
+    window.desktop.presentation.set_active(True, full_screen=False)
+    during = _sizes(window)
+    for key, value in before.items():
+        assert during[key] >= value * 1.4, (key, value, during[key])
+    assert not window.menuBar().isVisible()
+    assert not window.statusBar().isVisible()
+    assert not experiment_dock.isVisible()
+    assert window.timeline.isVisible()
+    assert window.desktop.current_theme().name == "high-contrast"
+    assert window.desktop.actions.presentation.isChecked()
+
+    window.desktop.presentation.set_active(False)
+    after = _sizes(window)
+    assert after == before
+    assert window.menuBar().isVisible() and window.statusBar().isVisible()
+    assert experiment_dock.isVisible()
+    assert window.desktop.current_theme().name == "light"
+
+
+def test_full_screen_and_zoom_keys(qtbot, window):
+    presentation = window.desktop.presentation
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: presentation.active and window.isFullScreen())
+    font = QApplication.font().pointSizeF()
+    qtbot.keyClick(window, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
+    assert presentation.scale > DEFAULT_ZOOM
+    assert QApplication.font().pointSizeF() > font
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
+    assert presentation.scale < DEFAULT_ZOOM
+    qtbot.keyClick(window, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert presentation.scale == DEFAULT_ZOOM
+    qtbot.keyClick(window, Qt.Key.Key_F11)
+    qtbot.waitUntil(lambda: not presentation.active and not window.isFullScreen())
+
+
+def test_lesson_caption_is_shown_large_only_with_a_lesson(qtbot, window):
+    caption = window.desktop.caption
+    assert not caption.isVisible()
+    lesson = all_lessons()[1]
+    window.desktop.load_lesson(lesson)
+    assert caption.isVisible() and lesson.captions[0] in caption.text()
+    qtbot.keyClick(window, Qt.Key.Key_N)
+    assert lesson.captions[1] in caption.text()
+    window.desktop.presentation.set_active(True, full_screen=False)
+    assert "font-size" in caption.styleSheet()
+    window.desktop.presentation.set_active(False)
+    caption.set_captions(())
+    assert not caption.isVisible()
+
+
+def test_slow_motion_sets_the_next_runs_speed(qtbot, window):
+    window.experiment_panel.workload.setCurrentText("io")
+    bar = window.desktop.playback
+    bar.speed.setCurrentIndex(2)
+    bar.speed.activated.emit(2)
+    assert window.experiment_panel.experiment().speed == 20.0
+    window.experiment_panel.speed.setValue(5.0)
+    assert bar.speed.currentData() == 5.0
+
+
+@pytest.mark.slow
+def test_pause_freezes_the_views_while_the_run_goes_on(qtbot, window):
+    experiment = Experiment(model="pool-map", workers=2, tasks=16, workload="io", size=60.0)
+    run = start(qtbot, window, experiment)
+    qtbot.waitUntil(lambda: run.n_done >= 2, timeout=30_000)
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.desktop.freezer.paused
+    frozen_bars = window.timeline.index.bars
+    qtbot.waitUntil(lambda: run.n_done >= frozen_bars + 4 or run.is_over, timeout=30_000)
+    assert window.timeline.index.bars == frozen_bars  # the view stayed put...
+    assert run.n_done > frozen_bars  # ...while the model kept taking events in
+    bar = window.desktop.playback
+    assert bar.slider.isEnabled()
+    bar.slider.setValue(100)
+    (_x0, x1), _ = window.timeline.view_box.viewRange()
+    assert x1 <= window.desktop.freezer.paused_at * 0.5 + 1.0
+    assert "at" in bar.position.text()
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert not window.desktop.freezer.paused
+    wait_over(qtbot, window)
+    qtbot.waitUntil(lambda: window.timeline.index.bars == 16)
+    assert run.state == "finished"
