@@ -31,6 +31,7 @@ def test_picker_lists_every_lesson_with_its_text(qtbot, history, tmp_path):
     assert lesson.question in text
     assert "Ask the class" in text and "What to notice" in text
     assert win.teaching.lessons_dock.isVisible()
+    qtbot.waitUntil(lambda: win.teaching.lessons_dock.width() >= 300, timeout=2000)
     screenshot(win, "lesson-picker.png", tmp_path)
 
 

@@ -6,14 +6,15 @@ Assembly only: the widgets live in ``widgets/``; series of runs in :mod:`run_ser
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import psutil
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QMenu, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QWidget
 
+from coreography.gui.code_files import CodeMixin
 from coreography.gui.run_series import RunSeries
+from coreography.gui.series_control import SeriesMixin
 from coreography.gui.widgets.code_editor import CodeEditor
 from coreography.gui.widgets.code_view import CodeView, watch_controls
 from coreography.gui.widgets.compare_view import CompareView
@@ -23,17 +24,14 @@ from coreography.gui.widgets.lesson_panel import LessonPanel
 from coreography.gui.widgets.sweep_chart import SweepChart
 from coreography.lessons.registry import Lesson, all_lessons
 from coreography.model.diagnosis import diagnose
-from coreography.model.experiment import CHUNKED_MODELS, Experiment, ExperimentError
-from coreography.model.experiment_file import ExperimentFileError, load_experiment
-from coreography.model.experiment_file import save_experiment as write_experiment
+from coreography.model.experiment import Experiment, ExperimentError
 from coreography.model.history import History
 from coreography.model.run import Run
 
-EXPERIMENT_FILTER = "Coreography experiments (*.toml)"
-CHUNKSIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+LESSONS_WIDTH = 440
 
 
-class TeachingTools(QObject):
+class TeachingTools(SeriesMixin, CodeMixin, QObject):
     """Adds the lesson, history, compare, code, editor and sweep views to ``window``.
 
     Parameters
@@ -85,6 +83,8 @@ class TeachingTools(QObject):
         self.code_editor.sig_stop_requested.connect(window.stop_run)
         self.code_editor.sig_open_requested.connect(self._on_editor_open_requested)
         self.code_editor.sig_save_requested.connect(self._on_editor_save_requested)
+        self.code_editor.editor.textChanged.connect(self._on_editor_code_changed)
+        panel.code.textChanged.connect(self._on_panel_code_changed)
 
     # -- assembly -------------------------------------------------------------------
     def _build_tabs(self) -> None:
@@ -172,8 +172,14 @@ class TeachingTools(QObject):
     def show_lessons(self, lesson_id: str | None = None) -> None:
         self.lessons_dock.show()
         self.lessons_dock.raise_()
+        QTimer.singleShot(0, self, self._widen_lessons)  # once the tab is raised
         if lesson_id:
             self.lesson_panel.select(lesson_id)
+
+    def _widen_lessons(self) -> None:
+        if self.lessons_dock.width() < LESSONS_WIDTH:  # room for the lesson's text
+            orientation = Qt.Orientation.Horizontal
+            self.window.resizeDocks([self.lessons_dock], [LESSONS_WIDTH], orientation)
 
     def shutdown(self) -> None:
         """The window is closing: forget any series, close our own history."""
@@ -230,100 +236,6 @@ class TeachingTools(QObject):
                 self.session[run_id] = run
                 self.history_panel.refresh()
 
-    # -- series: lessons and sweeps -------------------------------------------------
-    def run_lesson(self, lesson: Lesson) -> RunSeries | None:
-        """Run every experiment of ``lesson`` in turn (a sweep lesson draws its chart)."""
-        runs = [(r.label, r.experiment) for r in lesson.experiments(self.lesson_scale)]
-        self.lesson = lesson
-        kind = "lesson" if lesson.sweep is None else lesson.sweep.field
-        return self._run_series(runs, kind)
-
-    def run_sweep(
-        self, field: str, values: list[int], base: Experiment | None = None
-    ) -> RunSeries | None:
-        """Run ``base`` (default: the panel's experiment) once per value of ``field``."""
-        base = base or self.window.experiment_panel.experiment()
-        runs = [(f"{field} = {v}", base.replace(**{field: v})) for v in values]
-        try:
-            for _label, experiment in runs:
-                experiment.validate()
-        except ExperimentError as error:
-            self.window.show_error("Cannot sweep this experiment", str(error))
-            return None
-        self.lesson = None
-        return self._run_series(runs, field)
-
-    def _run_series(self, runs: list[tuple[str, Experiment]], kind: str) -> RunSeries | None:
-        if self.presenter.live or (self.series is not None and not self.series.done):
-            self.window.statusBar().showMessage("A run is in progress: stop it first.", 5000)
-            return None
-        self.series_kind = kind
-        self.series = series = RunSeries(self.presenter, self.start, runs, self)
-        series.sig_series_progressed.connect(self._on_series_progressed)
-        series.sig_series_finished.connect(self._on_series_finished)
-        if kind != "lesson":
-            self.sweep_chart.set_points(kind, [], self.cores, f"Sweeping {kind}: starting…")
-            self.show_tab(self.sweep_chart)
-        self.lesson_panel.show_results([])
-        self._set_series_running(True, series)
-        series.begin()
-        return series
-
-    def stop_series(self) -> None:
-        if self.series is not None and not self.series.done:
-            self.series.stop()
-        else:
-            self.window.stop_run()
-
-    def _set_series_running(self, running: bool, series: RunSeries) -> None:
-        done = len(series.points)
-        if running:
-            message = f"Run {min(done + 1, series.total)} of {series.total}…"
-        else:
-            message = f"{'Stopped' if series.stopped else 'Done'}: {done} of {series.total} runs."
-        if self.series_kind == "lesson" or self.lesson is not None:
-            self.lesson_panel.set_running(running, message)
-        self.sweep_chart.set_running(running and self.series_kind != "lesson")
-
-    def _on_series_progressed(self, series: RunSeries) -> None:
-        entries = [(p.label, p.run, diagnose(p.run)) for p in series.points]
-        if self.lesson is not None:
-            self.lesson_panel.show_results(entries)
-        if self.series_kind != "lesson":
-            field = self.series_kind
-            points = [(getattr(p.experiment, field), p.run) for p in series.finished_points()]
-            status = f"Sweeping {field}: {len(series.points)} of {series.total} runs over"
-            self.sweep_chart.set_points(field, points, self.cores, status)
-        self._set_series_running(not series.done, series)
-
-    def _on_series_finished(self, series: RunSeries) -> None:
-        self._set_series_running(False, series)
-        if self.series_kind != "lesson":
-            field = self.series_kind
-            points = [(getattr(p.experiment, field), p.run) for p in series.finished_points()]
-            ended = "stopped" if series.stopped else "done"
-            status = f"Sweep over {field} {ended}: {len(points)} of {series.total} points measured"
-            self.sweep_chart.set_points(field, points, self.cores, status)
-        elif len(series.points) >= 2:
-            first, second = series.points[0], series.points[1]
-            self.compare_view.set_runs((first.label, first.run), (second.label, second.run))
-            self.show_tab(self.compare_view)
-
-    def _on_sweep_workers_triggered(self) -> None:
-        self.run_sweep("workers", list(range(1, 2 * self.cores + 1)))
-
-    def _on_sweep_chunksize_triggered(self) -> None:
-        base = self.window.experiment_panel.experiment()
-        if base.model not in CHUNKED_MODELS:
-            self.window.show_error(
-                "Chunk size does not apply",
-                f"{base.model} hands out tasks one by one. Choose a Pool map/imap/starmap "
-                "model or process-pool to sweep the chunk size.",
-            )
-            return
-        values = [0, *(c for c in CHUNKSIZES if c <= max(base.tasks // base.workers, 1))]
-        self.run_sweep("chunksize", values, base)
-
     # -- comparison -----------------------------------------------------------------
     def stored_run(self, run_id: int) -> Run:
         if run_id in self.session:
@@ -367,54 +279,6 @@ class TeachingTools(QObject):
             self.window.statusBar().showMessage("Select two runs in the History first.", 5000)
 
     # -- code -----------------------------------------------------------------------
-    def _on_panel_changed(self, *_args) -> None:
-        self.code_view.set_experiment(self.window.experiment_panel.experiment())
-
-    def _ask(self, title: str, filter_: str, save: bool, suffix: str) -> str:
-        dialog = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
-        path, _ = dialog(self.window, title, "", filter_)
-        if path and save and not path.endswith(suffix):
-            path += suffix
-        return path
-
-    def _on_code_view_save_requested(self) -> None:
-        path = self._ask("Save program", "Python (*.py)", True, ".py")
-        if path:
-            try:
-                self.code_view.save(path)
-            except OSError as error:
-                self.window.show_error("Cannot write the file", str(error))
-
-    def open_experiment(self, path: str | Path) -> Experiment | None:
-        """Load an experiment file into the panel (and its code into the editor)."""
-        try:
-            experiment = load_experiment(path)
-        except ExperimentFileError as error:
-            self.window.show_error("Cannot open this experiment", str(error))
-            return None
-        self.window.experiment_panel.set_experiment(experiment)
-        if experiment.workload == "custom":
-            self.code_editor.set_code(experiment.code)
-        return experiment
-
-    def save_experiment(self, path: str | Path) -> bool:
-        """Save the panel's experiment with the editor's code as a .toml file."""
-        try:
-            write_experiment(self.own_experiment().validate(), path)
-        except (ExperimentError, ExperimentFileError) as error:
-            self.window.show_error("Cannot save this experiment", str(error))
-            return False
-        return True
-
-    def _on_editor_open_requested(self) -> None:
-        path = self._ask("Open experiment", EXPERIMENT_FILTER, False, ".toml")
-        if path:
-            self.open_experiment(path)
-
-    def _on_editor_save_requested(self) -> None:
-        path = self._ask("Save experiment", EXPERIMENT_FILTER, True, ".toml")
-        if path:
-            self.save_experiment(path)
 
 
 def _open_history() -> History | None:

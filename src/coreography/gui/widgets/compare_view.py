@@ -68,8 +68,9 @@ class CompareView(QWidget):
             timeline.set_run(run)
             extent = max(extent, timeline.index.extent(timeline.item.now_s))
             metrics = compute_metrics(run)
-            header = f"{'AB'[column]}: {run.experiment.model}, {run.experiment.workers} w"
-            self.table.setHorizontalHeaderItem(column, QTableWidgetItem(header))
+            header = QTableWidgetItem("AB"[column])
+            header.setToolTip(title)
+            self.table.setHorizontalHeaderItem(column, header)
             for row, (name, _label, tip) in enumerate(FIELDS):
                 item = QTableWidgetItem(format_value(name, metric(metrics, name)))
                 item.setToolTip(tip)

@@ -65,6 +65,8 @@ class LessonPanel(QWidget):
         super().__init__(parent)
         self.lessons = lessons
         self.list = QListWidget()
+        self.list.setWordWrap(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         for lesson in lessons:
             self.list.addItem(f"{lesson.number}. {lesson.title}")
         self.text = QTextBrowser()
@@ -83,7 +85,7 @@ class LessonPanel(QWidget):
         split.addWidget(self.list)
         split.addWidget(self.text)
         split.addWidget(self.results)
-        split.setSizes([160, 360, 220])
+        split.setSizes([140, 480, 160])
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addWidget(self.status)

@@ -61,7 +61,12 @@ class SweepChart(QWidget):
             symbolBrush=theme.BLUE,
             name="measured",
         )
-        self.cores_line = pg.InfiniteLine(angle=90, pen=_pen(theme.VERMILLION, dashed=True))
+        self.cores_line = pg.InfiniteLine(
+            angle=90,
+            pen=_pen(theme.VERMILLION, dashed=True),
+            label="cores",
+            labelOpts={"position": 0.92, "color": theme.VERMILLION},
+        )
         self.cores_line.setVisible(False)
         self.speedup_plot.addItem(self.cores_line)
         self.full_line = pg.InfiniteLine(pos=100.0, angle=0, pen=_pen(theme.MAIN_COLOR, True))
@@ -121,6 +126,7 @@ class SweepChart(QWidget):
         self.efficiency.setData(xs, np.array([p.efficiency * 100 for p in self.series]))
         self.cores_line.setPos(cores)
         self.cores_line.setVisible(cores < top)
+        self.cores_line.label.setText(f"{cores} cores")  # a hidden label skips its updates
         if self.fit is None:
             self.fitted.setData([], [])
             self.fit_label.setText("")
@@ -128,9 +134,18 @@ class SweepChart(QWidget):
             curve = np.linspace(1.0, top, FIT_SAMPLES)
             self.fitted.setData(curve, self.fit.speedup(curve))
             self.fit_label.setText(self._describe_fit(self.fit, cores))
+        self._tick(range(1, int(top) + 1))
         self.speedup_plot.setXRange(0.5, top + 0.5, padding=0.0)
         self.speedup_plot.setYRange(0.0, top * 1.05, padding=0.0)
         self.efficiency_plot.setYRange(0.0, 110.0, padding=0.0)
+
+    def _tick(self, values) -> None:
+        """Whole-number ticks only: there is no such thing as 1.5 workers."""
+        values = list(values)
+        step = max(1, len(values) // 16)
+        ticks = [[(float(v), str(v)) for v in values[::step]], []]
+        for plot in (self.speedup_plot, self.efficiency_plot):
+            plot.getAxis("bottom").setTicks(ticks)
 
     @staticmethod
     def _describe_fit(fit: AmdahlFit, cores: int) -> str:
@@ -153,5 +168,6 @@ class SweepChart(QWidget):
         xs = np.array([r[0] for r in rows], dtype=float)
         self.measured.setData(xs, np.array([r[1] for r in rows], dtype=float))
         self.efficiency.setData(xs, np.array([r[2] for r in rows], dtype=float))
+        self._tick(int(x) for x in xs)
         self.speedup_plot.enableAutoRange()
         self.efficiency_plot.setYRange(0.0, 110.0, padding=0.0)

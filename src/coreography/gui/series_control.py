@@ -1,0 +1,108 @@
+"""Series of runs in the window: a lesson's experiments one after another, and sweeps."""
+
+from __future__ import annotations
+
+from coreography.gui.run_series import RunSeries
+from coreography.lessons.registry import Lesson
+from coreography.model.diagnosis import diagnose
+from coreography.model.experiment import CHUNKED_MODELS, Experiment, ExperimentError
+
+CHUNKSIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+
+
+class SeriesMixin:
+    """Lessons and sweeps for :class:`coreography.gui.teaching.TeachingTools` (which
+    provides the window, presenter, widgets and :meth:`start`)."""
+
+    def run_lesson(self, lesson: Lesson) -> RunSeries | None:
+        """Run every experiment of ``lesson`` in turn (a sweep lesson draws its chart)."""
+        runs = [(r.label, r.experiment) for r in lesson.experiments(self.lesson_scale)]
+        self.lesson = lesson
+        kind = "lesson" if lesson.sweep is None else lesson.sweep.field
+        return self._run_series(runs, kind)
+
+    def run_sweep(
+        self, field: str, values: list[int], base: Experiment | None = None
+    ) -> RunSeries | None:
+        """Run ``base`` (default: the panel's experiment) once per value of ``field``."""
+        base = base or self.window.experiment_panel.experiment()
+        runs = [(f"{field} = {v}", base.replace(**{field: v})) for v in values]
+        try:
+            for _label, experiment in runs:
+                experiment.validate()
+        except ExperimentError as error:
+            self.window.show_error("Cannot sweep this experiment", str(error))
+            return None
+        self.lesson = None
+        return self._run_series(runs, field)
+
+    def _run_series(self, runs: list[tuple[str, Experiment]], kind: str) -> RunSeries | None:
+        if self.presenter.live or (self.series is not None and not self.series.done):
+            self.window.statusBar().showMessage("A run is in progress: stop it first.", 5000)
+            return None
+        self.series_kind = kind
+        self.series = series = RunSeries(self.presenter, self.start, runs, self)
+        series.sig_series_progressed.connect(self._on_series_progressed)
+        series.sig_series_finished.connect(self._on_series_finished)
+        if kind != "lesson":
+            self.sweep_chart.set_points(kind, [], self.cores, f"Sweeping {kind}: starting…")
+            self.show_tab(self.sweep_chart)
+        self.lesson_panel.show_results([])
+        self._set_series_running(True, series)
+        series.begin()
+        return series
+
+    def stop_series(self) -> None:
+        if self.series is not None and not self.series.done:
+            self.series.stop()
+        else:
+            self.window.stop_run()
+
+    def _set_series_running(self, running: bool, series: RunSeries) -> None:
+        done = len(series.points)
+        if running:
+            message = f"Run {min(done + 1, series.total)} of {series.total}…"
+        else:
+            message = f"{'Stopped' if series.stopped else 'Done'}: {done} of {series.total} runs."
+        if self.series_kind == "lesson" or self.lesson is not None:
+            self.lesson_panel.set_running(running, message)
+        self.sweep_chart.set_running(running and self.series_kind != "lesson")
+
+    def _on_series_progressed(self, series: RunSeries) -> None:
+        entries = [(p.label, p.run, diagnose(p.run)) for p in series.points]
+        if self.lesson is not None:
+            self.lesson_panel.show_results(entries)
+        if self.series_kind != "lesson":
+            field = self.series_kind
+            points = [(getattr(p.experiment, field), p.run) for p in series.finished_points()]
+            status = f"Sweeping {field}: {len(series.points)} of {series.total} runs over"
+            self.sweep_chart.set_points(field, points, self.cores, status)
+        self._set_series_running(not series.done, series)
+
+    def _on_series_finished(self, series: RunSeries) -> None:
+        self._set_series_running(False, series)
+        if self.series_kind != "lesson":
+            field = self.series_kind
+            points = [(getattr(p.experiment, field), p.run) for p in series.finished_points()]
+            ended = "stopped" if series.stopped else "done"
+            status = f"Sweep over {field} {ended}: {len(points)} of {series.total} points measured"
+            self.sweep_chart.set_points(field, points, self.cores, status)
+        elif len(series.points) >= 2:
+            first, second = series.points[0], series.points[1]
+            self.compare_view.set_runs((first.label, first.run), (second.label, second.run))
+            self.show_tab(self.compare_view)
+
+    def _on_sweep_workers_triggered(self) -> None:
+        self.run_sweep("workers", list(range(1, 2 * self.cores + 1)))
+
+    def _on_sweep_chunksize_triggered(self) -> None:
+        base = self.window.experiment_panel.experiment()
+        if base.model not in CHUNKED_MODELS:
+            self.window.show_error(
+                "Chunk size does not apply",
+                f"{base.model} hands out tasks one by one. Choose a Pool map/imap/starmap "
+                "model or process-pool to sweep the chunk size.",
+            )
+            return
+        values = [0, *(c for c in CHUNKSIZES if c <= max(base.tasks // base.workers, 1))]
+        self.run_sweep("chunksize", values, base)
