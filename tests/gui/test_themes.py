@@ -31,7 +31,7 @@ def test_switching_theme_recolors_qt_and_pyqtgraph(qtbot, window):
     assert dark_palette != light_palette
     assert all(dark[key] != light[key] for key in light), (light, dark)
     assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 80
-    assert theme.BACKGROUND == theme.THEMES["dark"].plot  # what custom painting reads
+    assert theme.THEMES["dark"].plot == theme.BACKGROUND  # what custom painting reads
     # The CPU view's total (black ink on light) turns to the theme's text color.
     total = window.cpu_view.total
     if total is not None:

@@ -60,15 +60,15 @@ class TimelineLegend(QWidget):
         x, top = 4, 3
         metrics = self.fontMetrics()
         for key, _text in ITEMS:
+            label = SHORT[key]
+            if x + size * 2 + metrics.horizontalAdvance(label) > self.width():
+                break  # no room: the tooltip still names every mark
             box = QRect(x, top, int(size * 1.6), size)
             self._paint_sample(painter, key, box)
             painter.setPen(QColor(theme.FOREGROUND))
-            label = SHORT[key]
             label_box = QRect(box.right() + 4, top, metrics.horizontalAdvance(label) + 2, size)
             painter.drawText(label_box, Qt.AlignmentFlag.AlignVCenter, label)
             x = label_box.right() + size
-            if x > self.width():
-                break
 
     def _paint_sample(self, painter: QPainter, key: str, box: QRect) -> None:
         base = theme.lane_color(0)

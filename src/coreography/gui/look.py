@@ -18,15 +18,17 @@ from coreography.gui.theme import Theme
 #: Widest line any view draws (device pixels, non-antialiased): fast at any size.
 MAX_PEN_PX = 3
 SCALE_RANGE = (0.8, 3.0)
+#: Widget classes a platform theme may give fonts of their own (tabs, dock titles, menus).
+CLASS_FONTS = ("QTabBar", "QDockWidget", "QMenuBar", "QMenu", "QHeaderView", "QToolButton")
 
 _BASE = "_coreography_base"  # attribute holding an object's unscaled font / pen / width
 
 
-def _base(obj: object, current):
+def _base(obj: object, current, key: str = _BASE):
     """The value ``obj`` had before any scaling (remembered on first use)."""
-    if not hasattr(obj, _BASE):
-        setattr(obj, _BASE, current)
-    return getattr(obj, _BASE)
+    if not hasattr(obj, key):
+        setattr(obj, key, current)
+    return getattr(obj, key)
 
 
 def scaled_font(font: QFont, scale: float) -> QFont:
@@ -51,6 +53,12 @@ def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
         # change the font, then set it again.
         app.setStyleSheet("")
         app.setFont(scaled_font(_base(app, QApplication.font()), scale))
+        fonts = _base(app, None, "_coreography_class_fonts") or {}
+        if not fonts:
+            fonts = {name: QApplication.font(name) for name in CLASS_FONTS}
+            app._coreography_class_fonts = fonts
+        for name, font in fonts.items():  # the platform may give these their own fonts
+            app.setFont(scaled_font(font, scale), name)
         app.setStyleSheet(themes.stylesheet(theme))
     for widget in window.findChildren(QWidget):
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):

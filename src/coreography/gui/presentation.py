@@ -12,7 +12,9 @@ from coreography.gui.settings import DEFAULT_ZOOM
 
 ZOOM_STEP = 1.15
 #: Docks a class does not need to see (the teacher drives with the keyboard).
-NON_ESSENTIAL_DOCKS = ("experiment", "console")
+NON_ESSENTIAL_DOCKS = ("experiment", "console", "lessons", "history", "findings")
+#: Docks whose width should grow with the scale (their numbers must not be cut off).
+GROWING_DOCKS = {"metrics": 320}
 CAPTION_SCALE = 1.35  # the caption is larger than everything else
 
 
@@ -105,6 +107,7 @@ class Presentation(QObject):
             self._hide_chrome()
             if full_screen:
                 window.showFullScreen()
+            self._widen_docks()
         else:
             self._restore_chrome()
             if window.isFullScreen():
@@ -123,6 +126,7 @@ class Presentation(QObject):
         self.scale = scale
         if self.active:
             self._apply_look(True, scale)
+            self._widen_docks()
         self.sig_scale_changed.emit(scale)
 
     def zoom_in(self) -> None:
@@ -146,6 +150,13 @@ class Presentation(QObject):
         self._hidden = [widget for widget in chrome if widget.isVisible()]
         for widget in self._hidden:
             widget.hide()
+
+    def _widen_docks(self) -> None:
+        docks = [self.window.findChild(QDockWidget, name) for name in GROWING_DOCKS]
+        widths = [round(GROWING_DOCKS[d.objectName()] * self.scale) for d in docks if d]
+        docks = [d for d in docks if d]
+        if docks:
+            self.window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
     def _restore_chrome(self) -> None:
         for widget in self._hidden:

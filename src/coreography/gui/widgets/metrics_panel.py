@@ -88,6 +88,7 @@ class UtilizationBars(QWidget):
         metrics = painter.fontMetrics()
         widest = max((metrics.horizontalAdvance(row[0]) for row in self.rows), default=0)
         label_width = min(widest + 8, width // 2)
+        share_width = metrics.horizontalAdvance("100 %") + 4  # grows with the font
         for row, (label, utilization, color, _detail) in enumerate(self.rows):
             top = row * self.ROW + 2
             painter.setPen(QColor(theme.FOREGROUND))
@@ -96,7 +97,7 @@ class UtilizationBars(QWidget):
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                 label,
             )
-            room = width - label_width - 44
+            room = width - label_width - share_width - 2
             painter.fillRect(
                 QRect(label_width, top + 3, room, self.ROW - 6), QColor(theme.TRACK_COLOR)
             )
@@ -104,7 +105,7 @@ class UtilizationBars(QWidget):
             share = min(max(utilization, 0.0), 1.0) if known else 0.0
             painter.fillRect(QRect(label_width, top + 3, int(room * share), self.ROW - 6), color)
             painter.drawText(
-                QRect(width - 42, top, 42, self.ROW),
+                QRect(width - share_width, top, share_width, self.ROW),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 f"{share * 100:.0f} %" if known else "—",
             )
