@@ -105,7 +105,10 @@ def check_run(run, window, experiment: Experiment) -> str:
     return a one-line description."""
     name = f"{experiment.model}/{experiment.start_method}"
     if run.state != "finished":
-        raise SelfTestFailure(f"{name}: run {run.state}: {run.message}")
+        logs = " | ".join(run.logs)[-600:]
+        raise SelfTestFailure(
+            f"{name}: run {run.state}: {run.message}" + (f" (stderr: {logs})" if logs else "")
+        )
     lost = run.events_lost()
     if lost != 0:
         raise SelfTestFailure(f"{name}: {run.describe_loss()}")

@@ -213,7 +213,9 @@ class RunController:
             message = f"the experiment's main process {describe_exit(code or 0)} before the end"
             if last_words and not run.is_over:  # nothing reported it: say what it printed
                 message += f": {last_words[-1]}"
-                run.logs.append("\n".join(last_words))
+        if last_words and (state == RUN_FAILED or run.state == RUN_FAILED):
+            # What the processes printed outside any task: a crash's last words.
+            run.logs.append("\n".join(last_words))
         run.finish(state, message, time.perf_counter_ns(), self._produced())
         driver.close()
         self._driver = None
