@@ -18,7 +18,7 @@ _FUNCTIONS = {
         "print_number",
         "def print_number(number):\n"
         "    # flush: a pool ends its workers at the end of 'with', before they would\n"
-        "    print(f\"Process ID: {os.getpid()} - Number: {number}\", flush=True)\n"
+        '    print(f"Process ID: {os.getpid()} - Number: {number}", flush=True)\n'
         "    return number\n",
     ),
     "hello": ("worker", 'def worker(x=None):\n    print("Worker process", flush=True)\n'),

@@ -232,8 +232,9 @@ class Run:
         if len(self.cpu_t):
             candidates.append(int(self.cpu_t.view()[-1]))
         if self.latest_event_ns is None:  # a run filled without apply(): look once
-            self.latest_event_ns = max(int(self.task_start.max(initial=NO_TIME)),
-                                       int(self.task_end.max(initial=NO_TIME)))
+            self.latest_event_ns = max(
+                int(self.task_start.max(initial=NO_TIME)), int(self.task_end.max(initial=NO_TIME))
+            )
         candidates.append(self.latest_event_ns)
         return max(candidates)
 
