@@ -94,5 +94,7 @@ class CpuView(QWidget):
                 curve.setData(x, percore[:, core])
         if self.total is not None:
             self.total.setData(x, percore.mean(axis=1))
-        right = max(float(x[-1]), 10.0)
+        # Live: a little room ahead of the newest sample; over: the whole run, fitted.
+        newest = float(x[-1])
+        right = max(newest, 0.5) if run.is_over else max(newest * 1.1, 2.0)
         self.plot.setXRange(max(right - HISTORY_S, 0.0), right, padding=0)
