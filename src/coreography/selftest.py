@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,7 +106,7 @@ def check_run(run, window, experiment: Experiment) -> str:
     return a one-line description."""
     name = f"{experiment.model}/{experiment.start_method}"
     if run.state != "finished":
-        logs = " | ".join(run.logs)[-600:]
+        logs = " | ".join(getattr(run, "logs", []))[-600:]
         raise SelfTestFailure(
             f"{name}: run {run.state}: {run.message}" + (f" (stderr: {logs})" if logs else "")
         )
@@ -190,10 +191,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from coreography.gui.app import create_app
         from coreography.gui.main_window import MainWindow
+        from coreography.model.history import History
 
         _quiet_offscreen_hints()
         app = create_app([])
-        window = MainWindow()
+        # A history of its own: the check must not add to the user's run history, and
+        # it proves the frozen app has a working sqlite3.
+        scratch = tempfile.TemporaryDirectory(prefix="coreography-self-test-")
+        history = History(Path(scratch.name) / "history.sqlite3")
+        window = MainWindow(history=history)
         window.show()
         frozen = " (frozen)" if getattr(sys, "frozen", False) else ""
         log(
@@ -210,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             window.close()
             app.processEvents()
+            history.close()
+            scratch.cleanup()
     except SelfTestFailure as failure:
         print(f"self-test: FAILED: {failure}", file=sys.stderr, flush=True)
         return 1

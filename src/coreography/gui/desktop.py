@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, QTimer
-from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPixmap
+from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -35,12 +36,17 @@ SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
 def app_icon() -> QIcon:
     """The application icon, rendered from the bundled SVG."""
-    data = asset("icons", "coreography.svg").read_bytes()
-    pixmap = QPixmap()
-    pixmap.loadFromData(data, "SVG")
+    # QSvgRenderer draws each size crisply and needs no image-format plugin (a frozen
+    # app ships none).
+    renderer = QSvgRenderer(QByteArray(asset("icons", "coreography.svg").read_bytes()))
     icon = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):
-        icon.addPixmap(pixmap.scaled(size, size))
+        pixmap = QPixmap(size, size)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        renderer.render(painter)
+        painter.end()
+        icon.addPixmap(pixmap)
     return icon
 
 
