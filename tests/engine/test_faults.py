@@ -12,7 +12,7 @@ from coreography.model.run import RUN_FAILED, STOPPED
 
 from .helpers import alive, experiment_pids, run_experiment
 
-METHODS = ["spawn", "fork"]
+METHODS = ["spawn", "fork", "forkserver"]
 
 
 def _fault_run(model, method, fault, tasks=12, size=20.0):
@@ -111,3 +111,28 @@ def _tree(pid):
         return psutil.Process(pid).children(recursive=True)
     except psutil.Error:
         return []
+
+
+EXIT_AT_SHUTDOWN = (
+    "import os\nfrom multiprocessing import util\n\n"
+    "util.Finalize(None, os._exit, (5,), exitpriority=1)  # runs as the worker leaves\n\n\n"
+    "def task(x):\n    return x * x\n"
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["pool-map", "process-pool"])
+def test_a_worker_dying_after_every_result_is_logged_not_failed(model):
+    run, _ = run_experiment(
+        model=model,
+        workers=2,
+        tasks=6,
+        workload="custom",
+        code=EXIT_AT_SHUTDOWN,
+        start_method="spawn",
+    )
+    assert run.state == "finished", run.message
+    assert run.results() == [x * x for x in range(6)]
+    assert any(
+        "after every result had arrived" in log and "exited with code 5" in log for log in run.logs
+    ), run.logs

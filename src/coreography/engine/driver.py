@@ -17,6 +17,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from dataclasses import replace
 from typing import Any
@@ -28,6 +29,7 @@ from coreography.model.events import Kind, clip_text
 from coreography.model.experiment import POOL_MODELS, TIMED_WORKLOADS, Experiment
 
 WATCH_PERIOD = 0.02  # seconds between looks at the workers
+FORKSERVER_READ_DELAY = 0.25  # see Driver._exit_code
 
 
 def signal_name(code: int) -> str:
@@ -59,6 +61,9 @@ class Driver:
         self._worker_source: Any = None  # callable returning the current worker Processes
         self._done = threading.Event()
         self._terminating = False
+        self._collected = False  # every result is in; only the shutdown is left
+        self._excused: set[int] = set()  # pids whose exit during shutdown was logged
+        self._ready_since: dict[int, float] = {}  # forkserver: when a child's status was due
 
     # -- the end, exactly once --------------------------------------------------------------
     def end(self, state: str, message: str, result: str = "", **extra: Any) -> bool:
@@ -95,9 +100,18 @@ class Driver:
     def _watch_loop(self) -> None:
         while not self._done.wait(WATCH_PERIOD):
             death = self._find_death()
-            if death is not None:
+            if death is None:
+                continue
+            if not self._collected:
                 self.fail_and_exit(**death)
                 return
+            self._excuse(death)
+
+    def _excuse(self, death: dict[str, Any]) -> None:
+        """Every result had arrived; the pool was only shutting down. The run is
+        complete, so say what happened instead of failing it."""
+        self._excused.add(death["pid"])
+        self.probe.text(Kind.LOG, 0, -1, f"after every result had arrived, {death['message']}")
 
     def _find_death(self) -> dict[str, Any] | None:
         """The first worker that ended abnormally, described, or None."""
@@ -110,10 +124,10 @@ class Driver:
                 self._processes.setdefault(process.pid, process)
         deaths = []
         for pid, process in list(self._processes.items()):
-            code = process.exitcode
+            code = self._exit_code(pid, process)
             if code == 1 and self.experiment.model == "processes":
                 continue  # the task raised; the driver's join loop reports it
-            if code == -signal.SIGTERM and self._terminating:
+            if (code == -signal.SIGTERM and self._terminating) or pid in self._excused:
                 continue
             if code not in (None, 0):
                 deaths.append((pid, code))
@@ -129,6 +143,26 @@ class Driver:
             "task": task,
             "exit_code": code,
         }
+
+    def _exit_code(self, pid: int, process: Any) -> int | None:
+        """A worker's exit code, read without racing its pool.
+
+        Under forkserver a child's exit status is one message on a pipe: when the pool's
+        own thread and this watcher both read it, the loser gets end-of-file and
+        multiprocessing records exit code 255 for a worker that exited cleanly. So the
+        watcher leaves the read to the pool for a moment and only then reads itself.
+        """
+        popen = getattr(process, "_popen", None)
+        if popen is None:
+            return None
+        if popen.returncode is not None or self.experiment.start_method != "forkserver":
+            return process.exitcode
+        if not multiprocessing.connection.wait([popen.sentinel], 0):
+            return None
+        ready = self._ready_since.setdefault(pid, time.monotonic())
+        if time.monotonic() - ready < FORKSERVER_READ_DELAY:
+            return None
+        return process.exitcode
 
     def _task_of(self, pid: int) -> int:
         shared = self.spec.shared
@@ -165,6 +199,10 @@ class Driver:
             results = self._execute(items)
         except BaseException as exc:  # the experiment's own failure: report it plainly
             death = self._find_death()  # a broken pool: say which worker died, and how
+            deadline = time.monotonic() + 2 * FORKSERVER_READ_DELAY
+            while death is None and time.monotonic() < deadline and self._processes:
+                time.sleep(WATCH_PERIOD)
+                death = self._find_death()
             if death is not None:
                 self.fail_and_exit(**death)
             self.end(
@@ -176,6 +214,8 @@ class Driver:
                 pid=getattr(exc, "coreography_pid", 0),
             )
             return
+        while (death := self._find_death()) is not None:  # exits seen only after the join
+            self._excuse(death)
         self.end("finished", "finished", result=clip_text(repr(results), 2000))
 
     def _execute(self, items: list[tuple[int, Any]]) -> list[Any]:
@@ -210,7 +250,9 @@ class Driver:
             self.watch(lambda: list((ex._processes or {}).values()))
             try:
                 probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-                return list(ex.map(probe_mod.call, items, chunksize=chunksize or 1))
+                results = list(ex.map(probe_mod.call, items, chunksize=chunksize or 1))
+                self._collected = True
+                return results
             except BaseException:
                 self._terminating = True
                 raise
@@ -255,6 +297,7 @@ class Driver:
             self._terminating = True  # the SIGTERMs that follow are ours, not a fault
             pool.terminate()
             raise
+        self._collected = True
         pool.close()
         pool.join()
         return results
