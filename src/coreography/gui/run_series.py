@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from coreography.engine.sweep import SweepPoint as SeriesPoint
 from coreography.gui.presenter import Presenter
 from coreography.model.experiment import Experiment
-from coreography.model.run import FINISHED, Run
-
-
-@dataclass(frozen=True)
-class SeriesPoint:
-    """One experiment of the series and the run it produced (over, however it ended)."""
-
-    label: str
-    experiment: Experiment
-    run: Run
-
-    @property
-    def finished(self) -> bool:
-        return self.run.state == FINISHED
+from coreography.model.run import Run
 
 
 class RunSeries(QObject):
