@@ -1,9 +1,11 @@
 """Instrumentation overhead and GUI-side ingest cost, measured side by side in one run.
 
-Overhead: two Pools of the same size live at once, one plain and one instrumented (the
-probe installed as initializer, events flowing through a real pipe to a reader thread).
-Blocks of ``pool.map`` over identical CPU-bound tasks alternate between them; the ratio
-is median(instrumented block) / median(plain block).
+Overhead, two ways: (1) whole pools: two Pools of the same size live at once, one plain
+and one instrumented (the probe installed as initializer, events flowing through a real
+pipe to a reader thread); blocks of ``pool.map`` over identical CPU-bound tasks alternate
+between them; ratio = median(instrumented block) / median(plain block). This includes
+the machine's noise between two pools. (2) in one worker: the same worker alternates
+blocks of plain and probed tasks, which isolates what the probe itself costs.
 
 Ingest: frames exactly as workers send them go through a real pipe to a reader thread
 and are applied to a Run model in tick-sized batches; cost per event on the app's side.
@@ -22,6 +24,7 @@ import time
 from collections import deque
 
 from coreography.engine import probe as probe_mod
+from coreography.engine.controller import enlarge_pipe, read_frames
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.engine.workloads import calibrate, run_workload
 from coreography.model.events import HEADER, MAGIC, PROTOCOL_VERSION, RECORD, FrameType, Kind
@@ -41,29 +44,44 @@ def plain_task(item):
     return run_workload("cpu", item[1], _CALIBRATION)
 
 
-def _drain(conn, stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            if conn.poll(0.05):
-                conn.recv_bytes()
-        except (EOFError, OSError):
-            return
+def _drain(conn) -> None:
+    """The app's side, in a process of its own as in the app (the pools run in the
+    experiment's driver, the reader in the window's process): the app's reader, frames
+    dropped."""
+    frames: deque[bytes] = deque()
+    done = threading.Event()
+    reader = threading.Thread(target=read_frames, args=(conn, frames, done), daemon=True)
+    reader.start()
+    while not done.wait(0.05):
+        frames.clear()
+
+
+class AppSide:
+    """A reader process draining the pipe like the app; ``writer`` goes to the workers."""
+
+    def __init__(self, ctx) -> None:
+        reader, self.writer = ctx.Pipe(duplex=False)
+        enlarge_pipe(reader)
+        self.process = multiprocessing.get_context("spawn").Process(target=_drain, args=(reader,))
+        self.process.start()
+        reader.close()
+
+    def close(self) -> None:
+        self.writer.close()
+        self.process.join(10)
 
 
 def overhead(task_ms: float, tasks: int, pairs: int, workers: int) -> tuple[float, float, float]:
     ctx = multiprocessing.get_context("fork")
     calibration = calibrate()
-    reader, writer = ctx.Pipe(duplex=False)
+    app = AppSide(ctx)
     spec = ProbeSpec(
-        conn=writer,
+        conn=app.writer,
         workload="cpu",
         calibration=calibration,
         shared=ctx.RawArray("q", 64 * SLOT_FIELDS),
         next_slot=ctx.Value("i", 1),
     )
-    stop = threading.Event()
-    drainer = threading.Thread(target=_drain, args=(reader, stop), daemon=True)
-    drainer.start()
     items = [(i, task_ms) for i in range(tasks)]
     plain_times, probe_times = [], []
     with (
@@ -80,11 +98,49 @@ def overhead(task_ms: float, tasks: int, pairs: int, workers: int) -> tuple[floa
                 start = time.perf_counter()
                 pool.map(function, items)
                 times.append(time.perf_counter() - start)
-    stop.set()
-    drainer.join()
+    app.close()
     plain_median, probe_median = statistics.median(plain_times), statistics.median(probe_times)
     per_task_us = (probe_median - plain_median) / tasks * workers * 1e6
     return probe_median / plain_median, per_task_us, plain_median
+
+
+def in_worker_blocks(job):
+    """Inside one instrumented worker: alternate blocks of plain and probed tasks."""
+    task_ms, tasks, pairs = job
+    probe = probe_mod.current()
+    calibration = probe.spec.calibration
+    plain_times, probe_times = [], []
+    for pair in range(pairs):
+        order = [False, True] if pair % 2 else [True, False]
+        for plain in order:
+            start = time.perf_counter()
+            if plain:
+                for _ in range(tasks):
+                    run_workload("cpu", task_ms, calibration)
+            else:
+                for i in range(tasks):
+                    probe.run_task(i, task_ms)
+            (plain_times if plain else probe_times).append(time.perf_counter() - start)
+    return statistics.median(probe_times) / statistics.median(plain_times), (
+        statistics.median(probe_times) - statistics.median(plain_times)
+    ) / tasks * 1e6
+
+
+def overhead_in_worker(task_ms: float, tasks: int, pairs: int) -> tuple[float, float]:
+    """The probe's cost where it is paid: in a worker, plain vs probed, same process."""
+    ctx = multiprocessing.get_context("fork")
+    app = AppSide(ctx)
+    spec = ProbeSpec(
+        conn=app.writer,
+        workload="cpu",
+        calibration=calibrate(),
+        shared=ctx.RawArray("q", 8 * SLOT_FIELDS),
+        next_slot=ctx.Value("i", 1),
+    )
+    with ctx.Pool(1, initializer=probe_mod.install, initargs=(spec,)) as pool:
+        ratio, extra_us = pool.apply(in_worker_blocks, ((task_ms, tasks, pairs),))
+    app.close()
+    return ratio, extra_us
 
 
 def _frames(events: int) -> list[bytes]:
@@ -156,6 +212,15 @@ def main() -> None:
         print(
             f"{task_ms * 1000:>6.0f}us {tasks:>12} {plain_s * 1000:>10.1f}ms {ratio:>8.4f}"
             f" {extra_us:>9.2f}us {target:>6} {verdict}"
+        )
+    print("\nin one worker, paired blocks of plain and probed tasks (medians)")
+    print(f"{'task':>8} {'tasks/block':>12} {'ratio':>8} {'extra/task':>11} {'target':>7}")
+    for task_ms, tasks, target in ((0.1, 2000, 1.03), (1.0, 200, 1.01)):
+        ratio, extra_us = overhead_in_worker(task_ms, tasks, args.pairs * 2)
+        verdict = "ok" if ratio <= target else "OVER"
+        print(
+            f"{task_ms * 1000:>6.0f}us {tasks:>12} {ratio:>8.4f} {extra_us:>9.2f}us"
+            f" {target:>6} {verdict}"
         )
     pipe_us, apply_us = ingest(1_000_000)
     total = pipe_us + apply_us

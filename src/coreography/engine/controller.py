@@ -92,6 +92,7 @@ class RunController:
             sys.warnoptions.append(_QUIET_TRACKER)
         ctx = multiprocessing.get_context("spawn")  # never fork a process that may run Qt
         reader, writer = ctx.Pipe(duplex=False)
+        enlarge_pipe(reader)
         slots = (
             experiment.tasks if experiment.model == "processes" else experiment.workers * 4
         ) + 8
@@ -126,7 +127,7 @@ class RunController:
         self._driver_gone_at = None
         run.set_driver(driver.pid)
         self._reader_thread = threading.Thread(
-            target=_read_frames,
+            target=read_frames,
             args=(reader, self._frames, self._eof),
             name="coreography-reader",
             daemon=True,
@@ -314,14 +315,34 @@ class RunController:
         return True
 
 
-def _read_frames(reader: Any, frames: deque[bytes], eof: threading.Event) -> None:
-    """Empty the pipe as fast as frames come, until every writer has closed it."""
+#: After a burst of frames the reader naps this long, so that it wakes once per burst
+#: rather than once per frame: on a machine whose every core runs a worker, each wake-up
+#: takes time from a worker. The pipe is enlarged so that writers do not block meanwhile.
+READER_NAP_S = 0.02
+PIPE_SIZE = 1 << 20
+
+
+def enlarge_pipe(conn: Any) -> None:
+    """Give the pipe a 1 MiB buffer where the OS allows it (Linux)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
+    except (ImportError, OSError, ValueError):
+        pass  # the default buffer works too, with more wake-ups
+
+
+def read_frames(reader: Any, frames: deque[bytes], eof: threading.Event) -> None:
+    """Empty the pipe in bursts, until every writer has closed it."""
     try:
         while True:
             try:
-                frames.append(reader.recv_bytes())
+                frames.append(reader.recv_bytes())  # sleeps until something arrives
+                while reader.poll(0):
+                    frames.append(reader.recv_bytes())
             except (EOFError, OSError):
                 break
+            time.sleep(READER_NAP_S)
     finally:
         reader.close()
         eof.set()

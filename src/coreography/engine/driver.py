@@ -215,6 +215,8 @@ class Driver:
             )
             return
         while (death := self._find_death()) is not None:  # exits seen only after the join
+            if not self._collected:  # e.g. a one-task Process that died: a real failure
+                self.fail_and_exit(**death)
             self._excuse(death)
         self.end("finished", "finished", result=clip_text(repr(results), 2000))
 
