@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -77,13 +78,28 @@ def _render_scaled(widget: QWidget, scale: float):
     return pixmap
 
 
-def copy_widget(widget: QWidget) -> QMimeData:
+def copy_widget(widget: QWidget) -> None:
     """Put the widget on the clipboard as an image and as SVG (slides take either)."""
     mime = QMimeData()
     mime.setImageData(widget.grab().toImage())
     mime.setData("image/svg+xml", QByteArray(svg_bytes(widget)))
     QGuiApplication.clipboard().setMimeData(mime)
-    return mime
+    global _clear_at_exit
+    if _clear_at_exit:
+        # Qt 6.11 crashes at interpreter exit while the clipboard holds data set from
+        # Python (seen under the offscreen platform): take it back before that.
+        atexit.register(_release_clipboard)
+        _clear_at_exit = False
+
+
+_clear_at_exit = True
+
+
+def _release_clipboard() -> None:
+    if QGuiApplication.instance() is not None:
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.ownsClipboard() or QGuiApplication.platformName() == "offscreen":
+            clipboard.clear()
 
 
 def export_many(
