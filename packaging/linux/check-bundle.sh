@@ -37,7 +37,9 @@ depends=""
 missing=0
 echo "system libraries (library: Debian package):"
 for lib in $system; do
-  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|64bit|AArch64/ {print $NF; exit}')
+  # awk reads to the end (no early exit): under pipefail an early exit would end
+  # ldconfig with SIGPIPE and fail the script.
+  path=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|64bit|AArch64/ && !found {print $NF; found = 1}')
   pkg=""
   if [ -n "$path" ]; then
     real=$(readlink -f "$path")
