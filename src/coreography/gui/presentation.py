@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSizePolicy, QToolBar, QWidget
 
 from coreography.gui.look import SCALE_RANGE
@@ -15,6 +15,8 @@ ZOOM_STEP = 1.15
 NON_ESSENTIAL_DOCKS = ("experiment", "console", "lessons", "history", "findings")
 #: Docks whose width should grow with the scale (their numbers must not be cut off).
 GROWING_DOCKS = {"metrics": 320}
+BOTTOM_PLOT_DOCKS = ("cpu_per_core", "cores")
+BOTTOM_PLOT_SHARE = 0.34
 CAPTION_SCALE = 1.35  # the caption is larger than everything else
 
 
@@ -117,6 +119,8 @@ class Presentation(QObject):
                 ):
                     window.showNormal()
         self._apply_look(active, self.scale)
+        if active:  # again once the full-screen size and the larger fonts are in place
+            QTimer.singleShot(0, self._widen_docks)
         self.sig_mode_changed.emit(active)
 
     def set_scale(self, scale: float) -> None:
@@ -157,6 +161,13 @@ class Presentation(QObject):
         docks = [d for d in docks if d]
         if docks:
             self.window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+        # The CPU and cores plots keep a share of the height, or their larger fonts
+        # leave no room for the curves.
+        plots = [self.window.findChild(QDockWidget, name) for name in BOTTOM_PLOT_DOCKS]
+        plots = [d for d in plots if d is not None and d.isVisible()]
+        if plots:
+            height = round(self.window.height() * BOTTOM_PLOT_SHARE)
+            self.window.resizeDocks(plots, [height] * len(plots), Qt.Orientation.Vertical)
 
     def _restore_chrome(self) -> None:
         for widget in self._hidden:
