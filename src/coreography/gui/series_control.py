@@ -66,7 +66,8 @@ class SeriesMixin:
             message = f"{'Stopped' if series.stopped else 'Done'}: {done} of {series.total} runs."
         if self.series_kind == "lesson" or self.lesson is not None:
             self.lesson_panel.set_running(running, message)
-        self.sweep_chart.set_running(running and self.series_kind != "lesson")
+        if self._sweep_chart is not None or (running and self.series_kind != "lesson"):
+            self.sweep_chart.set_running(running and self.series_kind != "lesson")
 
     def _on_series_progressed(self, series: RunSeries) -> None:
         entries = [(p.label, p.run, diagnose(p.run)) for p in series.points]

@@ -60,10 +60,12 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self.lesson_panel = LessonPanel(all_lessons())
         self.history_panel = HistoryPanel(self.history)
         self.findings = FindingsView()
-        self.compare_view = CompareView()
+        # The Compare and Sweep tabs hold four plots between them: built when first
+        # needed, so that they do not slow the window's start.
+        self._compare_view: CompareView | None = None
+        self._sweep_chart: SweepChart | None = None
         self.code_view = CodeView()
         self.code_editor = CodeEditor()
-        self.sweep_chart = SweepChart()
         self._build_tabs()
         self._build_docks()
         self._build_menus()
@@ -75,7 +77,6 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self.presenter.sig_run_ended.connect(self._on_presenter_run_ended)
         self.lesson_panel.sig_lesson_run_requested.connect(self.run_lesson)
         self.lesson_panel.sig_stop_requested.connect(self.stop_series)
-        self.sweep_chart.sig_stop_requested.connect(self.stop_series)
         self.history_panel.sig_compare_requested.connect(self.compare)
         self.history_panel.sig_show_requested.connect(self.show_stored)
         self.code_view.sig_save_requested.connect(self._on_code_view_save_requested)
@@ -93,11 +94,50 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self.tabs.setDocumentMode(True)
         central = window.takeCentralWidget()
         self.tabs.addTab(central, "Timeline")
-        self.tabs.addTab(self.compare_view, "Compare")
-        self.tabs.addTab(self.sweep_chart, "Sweep chart")
+        self._placeholders = {"Compare": QWidget(), "Sweep chart": QWidget()}
+        for title, placeholder in self._placeholders.items():
+            self.tabs.addTab(placeholder, title)
         self.tabs.addTab(self.code_view, "Code")
         self.tabs.addTab(self.code_editor, "Your function")
         window.setCentralWidget(self.tabs)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
+
+    @property
+    def compare_view(self) -> CompareView:
+        if self._compare_view is None:
+            self._compare_view = CompareView()
+            self._install_tab("Compare", self._compare_view)
+        return self._compare_view
+
+    @property
+    def sweep_chart(self) -> SweepChart:
+        if self._sweep_chart is None:
+            self._sweep_chart = SweepChart()
+            self._sweep_chart.sig_stop_requested.connect(self.stop_series)
+            self._install_tab("Sweep chart", self._sweep_chart)
+        return self._sweep_chart
+
+    def _install_tab(self, title: str, widget: QWidget) -> None:
+        placeholder = self._placeholders.pop(title)
+        index = self.tabs.indexOf(placeholder)
+        current = self.tabs.currentIndex() == index
+        self.tabs.blockSignals(True)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, widget, title)
+        if current:
+            self.tabs.setCurrentIndex(index)
+        self.tabs.blockSignals(False)
+        placeholder.deleteLater()
+        desktop = getattr(self.window, "desktop", None)
+        if desktop is not None:  # the new plots take the current theme and scale
+            desktop.apply_look()
+
+    def _on_tabs_current_changed(self, index: int) -> None:
+        title = self.tabs.tabText(index)
+        if title == "Compare":
+            _ = self.compare_view
+        elif title == "Sweep chart":
+            _ = self.sweep_chart
 
     def _dock(self, title: str, widget: QWidget, beside: str) -> QDockWidget:
         window: QMainWindow = self.window
