@@ -196,3 +196,23 @@ def test_truncated_and_huge_recordings_are_refused(tmp_path):
         assert result.returncode == 2, name
         assert len(result.stderr.strip().splitlines()) == 1, name
         assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland variables")
+def test_no_display_says_so_instead_of_a_qt_abort():
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    done = subprocess.run(
+        [sys.executable, "-m", "coreography"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 1
+    assert "no display" in done.stderr and "coreography run --help" in done.stderr

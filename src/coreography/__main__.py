@@ -23,12 +23,28 @@ def main(argv: list[str] | None = None) -> int:
         from coreography.cli import main as cli_main
 
         return cli_main(args)
+    problem = _no_display()
+    if problem:
+        print(f"coreography: the window cannot open: {problem}", file=sys.stderr)
+        return 1
     try:
         from coreography.gui.app import main as gui_main
     except ImportError as exc:
         print(f"coreography: the window cannot open: {exc}", file=sys.stderr)
         return 1
     return gui_main(args)
+
+
+def _no_display() -> str:
+    """Why no window can open here (Linux without a display), or "" if it can."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        "no display (DISPLAY and WAYLAND_DISPLAY are not set). Start it from a desktop "
+        "session, or use the command line: coreography run --help"
+    )
 
 
 def _note_entry() -> None:
