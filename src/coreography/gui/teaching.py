@@ -140,19 +140,13 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
             _ = self.sweep_chart
 
     def _dock(self, title: str, widget: QWidget, beside: str) -> QDockWidget:
+        """A dock made like the window's own, tabbed with the dock named ``beside``."""
         window: QMainWindow = self.window
-        dock = QDockWidget(title, window)
-        dock.setObjectName(title.replace(" ", "_").lower())
-        dock.setWidget(widget)
-        dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        )
         neighbour = window.findChild(QDockWidget, beside)
         area = (
             window.dockWidgetArea(neighbour) if neighbour else Qt.DockWidgetArea.LeftDockWidgetArea
         )
-        window.addDockWidget(area, dock)
+        dock = window._dock(title, widget, area)
         if neighbour is not None:
             window.tabifyDockWidget(neighbour, dock)
         return dock
