@@ -54,8 +54,11 @@ def test_lesson_pool_of_squares():
     (run,) = run_lesson("pool-of-squares").values()
     assert run.results() == [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]
     assert run.result_text == "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]"
-    # Chunks: some worker ran consecutive tasks back to back.
-    assert any(np.any(np.diff(lane.task_ids()) == 1) for lane in run.worker_lanes())
+    # Chunks of one task (10 items / (4 x 4 workers), rounded up): every task on its own,
+    # spread over the pool's four workers.
+    lanes = run.worker_lanes()
+    assert len(lanes) == 4
+    assert sorted(np.concatenate([lane.task_ids() for lane in lanes]).tolist()) == list(range(10))
 
 
 def test_lesson_four_processes():
