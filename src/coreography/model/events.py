@@ -61,32 +61,15 @@ class Kind(enum.IntEnum):
     WORKER_EXITED = 5  #: driver; aux = pid, value = exit code (negative: signal)
     TASKS_SUBMITTED = 6  #: driver; task = first id, value = how many
     TASK_STARTED = 7  #: worker; aux = 0 (reserved)
-    TASK_FINISHED = (
-        8  #: worker; value = numeric result (NaN if in text); flags: 0 number, 1 None, 2 in text
-    )
+    #: worker; value = numeric result (NaN if in text); flags: 0 number, 1 None, 2 in text
+    TASK_FINISHED = 8
     TASK_FAILED = 9  #: worker; text event: "Type: message\n traceback"
     STDOUT = 10  #: worker; text event: one printed line
     RESULT = 11  #: worker; text event: repr of a result that is not a number
     RUN_FINISHED = 12  #: driver; text event: JSON status document
     LOG = 13  #: driver; text event: a message for the user
-    ACCOUNTING = 14  #: driver; text event: JSON {pid: events produced}
-    TASK_INFO = 15  #: worker; text event: repr of the task's argument (first tasks only)
+    # 14 and 15 are unused: the app reads event accounting from shared memory.
     STDERR = 16  #: worker; text event: one line written to sys.stderr (warnings, tracebacks)
-
-
-#: Kinds that travel as text events.
-TEXT_KINDS = frozenset(
-    {
-        Kind.TASK_FAILED,
-        Kind.STDOUT,
-        Kind.RESULT,
-        Kind.RUN_FINISHED,
-        Kind.LOG,
-        Kind.ACCOUNTING,
-        Kind.TASK_INFO,
-        Kind.STDERR,
-    }
-)
 
 
 def clip_text(text: str, limit: int = MAX_TEXT) -> str:
