@@ -21,10 +21,11 @@ from typing import Any
 
 import psutil
 
+from coreography.engine.calibration import load_or_measure
 from coreography.engine.driver import describe_exit, driver_main
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.engine.sampler import SamplerThread
-from coreography.model.experiment import Experiment
+from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
 
 #: After a terminate, how long processes get before they are killed.
@@ -97,17 +98,27 @@ class RunController:
             experiment.tasks if experiment.model == "processes" else experiment.workers * 4
         ) + 8
         self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
+        # Cached per machine and interpreter: "cpu:200ms" is the same work in every run.
+        record = load_or_measure() if experiment.workload in TIMED_WORKLOADS else None
         spec = ProbeSpec(
             conn=writer,
             workload=experiment.workload,
             code=experiment.code,
-            calibration=None,
+            calibration=record.calibration() if record else None,
             shared=self._shared,
             next_slot=ctx.Value("i", 1),
             write_lock=None if sys.platform.startswith("linux") else ctx.Lock(),
             echo=self.echo,
         )
         run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
+        if record is not None:
+            run.calibration = {
+                "loops_per_ms": record.loops_per_ms,
+                "blocks_per_ms": record.blocks_per_ms,
+                "key": record.key,
+                "machine_busy_percent": record.machine_busy_percent,
+                "busy": record.busy,
+            }
         self._wall_t0 = time.time()
         driver = ctx.Process(
             target=driver_main,
