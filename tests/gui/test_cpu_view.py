@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from coreography.gui.widgets.cpu_view import CpuView
@@ -29,7 +31,7 @@ def test_each_core_has_its_own_strip_with_the_experiment_under_the_whole(qtbot):
         strips.append((base, base + 100.0))
     # No core's strip overlaps another's: no line can hide another core's line.
     strips.sort()
-    assert all(a[1] < b[0] for a, b in zip(strips, strips[1:], strict=False))
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(strips))
     # The experiment did use CPU, and the view says what other programs did.
     assert sum(float((_ys(c) - view._base(i)).sum()) for i, c in enumerate(view.curves)) > 0
     assert "Other programs used" in view.note.text()
