@@ -193,3 +193,8 @@ def load_or_measure(remeasure: bool = False) -> CalibrationRecord:
 def loops_per_ms() -> int:
     """Loop iterations of the ``cpu`` workload per millisecond, as every run uses them."""
     return int(load_or_measure().loops_per_ms)
+
+
+def blocks_per_ms() -> float:
+    """64 KiB hash blocks of the ``nogil`` workload per millisecond, as every run uses them."""
+    return load_or_measure().blocks_per_ms
