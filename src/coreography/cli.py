@@ -278,6 +278,9 @@ def _run(args: argparse.Namespace) -> int:
         for line in run.stdout_lines():
             print(line)
     print(format_table(compute_metrics(run)))
+    if run.calibration and run.calibration.get("busy"):
+        print("Note: task sizes were calibrated while the machine was busy; run")
+        print("`coreography calibrate` at a quiet moment for work sizes true to this machine.")
     if run.state != "finished":
         print(f"Run {run.state}: {run.message}")
     if run.logs:
