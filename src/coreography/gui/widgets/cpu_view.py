@@ -43,6 +43,7 @@ class CpuView(QWidget):
         self.bands: list[pg.FillBetweenItem] = []  # everything else, per core
         self.total: pg.PlotDataItem | None = None  # (the old machine-wide mean line: gone)
         self.note = QLabel(IDLE_NOTE)
+        self.note.setWordWrap(True)  # the interference sentence is long in a narrow dock
         self.legend = QLabel()
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
@@ -120,9 +121,14 @@ class CpuView(QWidget):
         )
         grey = self._others_brush().name()
         self.legend.setText(
-            f"{swatches or '■'} this experiment (the core's color; an estimate per core) · "
-            f'<span style="color:{grey}">■</span> everything else (other programs, this app) · '
-            "┄ the whole core"
+            f"{swatches or '■'} experiment · "
+            f'<span style="color:{grey}">■</span> everything else · ┄ whole core'
+        )
+        self.legend.setToolTip(
+            "Filled in the core's color: CPU used by the experiment's processes (per core an "
+            "estimate: each process's CPU is charged to the core it was last seen on). "
+            "Grey band: everything else on that core (other programs and this app). "
+            "Dashed line: the whole core's use."
         )
 
     def refresh(self) -> None:
@@ -166,7 +172,7 @@ class CpuView(QWidget):
 
     @staticmethod
     def _note(run: Run, count: int, known: bool) -> str:
-        text = f"{run.cores} logical cores · {count:,} samples"
+        text = f"{run.cores} cores · {count:,} samples"
         if not known:
             return text + " · this recording does not tell the experiment from other programs"
         found = measure_interference(run)
