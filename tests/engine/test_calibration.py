@@ -82,3 +82,12 @@ def test_two_runs_of_one_cpu_experiment_record_identical_loop_counts(tmp_path):
 
 def test_the_code_view_constant_is_the_runs_loop_count():
     assert calibration.loops_per_ms() == int(calibration.load_or_measure().loops_per_ms)
+
+
+def test_without_a_cache_the_driver_measures_and_the_run_records_it():
+    """The app never spins to calibrate (its window would freeze): the driver does."""
+    assert calibration.cached() is None
+    run, _ = run_experiment(model="sequential", tasks=2, workload="cpu", size=10.0)
+    assert run.state == "finished"
+    record = calibration.cached()
+    assert record is not None and run.calibration == calibration.as_recorded(record)

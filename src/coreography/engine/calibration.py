@@ -190,6 +190,23 @@ def load_or_measure(remeasure: bool = False) -> CalibrationRecord:
     return record
 
 
+def cached() -> CalibrationRecord | None:
+    """The cached calibration for this machine and interpreter, never measuring (the app
+    must not spin for a second in its window's thread: a driver measures instead)."""
+    return _read(cache_path(), cache_key())
+
+
+def as_recorded(record: CalibrationRecord) -> dict:
+    """What a recording keeps of the calibration a run used."""
+    return {
+        "loops_per_ms": record.loops_per_ms,
+        "blocks_per_ms": record.blocks_per_ms,
+        "key": record.key,
+        "machine_busy_percent": record.machine_busy_percent,
+        "busy": record.busy,
+    }
+
+
 def loops_per_ms() -> int:
     """Loop iterations of the ``cpu`` workload per millisecond, as every run uses them."""
     return int(load_or_measure().loops_per_ms)

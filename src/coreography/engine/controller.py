@@ -21,7 +21,7 @@ from typing import Any
 
 import psutil
 
-from coreography.engine.calibration import load_or_measure
+from coreography.engine.calibration import as_recorded, cached
 from coreography.engine.driver import describe_exit, driver_main
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.engine.sampler import SamplerThread
@@ -99,7 +99,8 @@ class RunController:
         ) + 8
         self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
         # Cached per machine and interpreter: "cpu:200ms" is the same work in every run.
-        record = load_or_measure() if experiment.workload in TIMED_WORKLOADS else None
+        # Not cached yet: the driver measures (and caches) it, away from the window.
+        record = cached() if experiment.workload in TIMED_WORKLOADS else None
         spec = ProbeSpec(
             conn=writer,
             workload=experiment.workload,
@@ -112,13 +113,7 @@ class RunController:
         )
         run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
         if record is not None:
-            run.calibration = {
-                "loops_per_ms": record.loops_per_ms,
-                "blocks_per_ms": record.blocks_per_ms,
-                "key": record.key,
-                "machine_busy_percent": record.machine_busy_percent,
-                "busy": record.busy,
-            }
+            run.calibration = as_recorded(record)
         self._wall_t0 = time.time()
         driver = ctx.Process(
             target=driver_main,
@@ -228,6 +223,9 @@ class RunController:
         if last_words and (state == RUN_FAILED or run.state == RUN_FAILED):
             # What the processes printed outside any task: a crash's last words.
             run.logs.append("\n".join(last_words))
+        if run.calibration is None and run.experiment.workload in TIMED_WORKLOADS:
+            record = cached()  # what the driver measured and cached for this run
+            run.calibration = as_recorded(record) if record is not None else None
         run.finish(state, message, time.perf_counter_ns(), self._produced())
         driver.close()
         self._driver = None

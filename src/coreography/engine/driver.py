@@ -31,6 +31,13 @@ WATCH_PERIOD = 0.02  # seconds between looks at the workers
 FORKSERVER_READ_DELAY = 0.25  # see Driver._exit_code
 
 
+def _measured_calibration():
+    """None cached yet: measure here (not in the app's window thread) and cache it."""
+    from coreography.engine.calibration import load_or_measure
+
+    return load_or_measure().calibration()
+
+
 def signal_name(code: int) -> str:
     try:
         return signal.Signals(code).name
@@ -180,7 +187,9 @@ class Driver:
             self.end("failed", f"your code could not be loaded: {first}", error=probe.load_error)
             return
         # The app passes the machine's cached calibration: the same work in every run.
-        calibration = self.spec.calibration if exp.workload in TIMED_WORKLOADS else None
+        calibration = None
+        if exp.workload in TIMED_WORKLOADS:
+            calibration = self.spec.calibration or _measured_calibration()
         self.worker_spec = replace(
             self.spec,
             calibration=calibration,
