@@ -13,6 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
+from coreography.model import history_repair
 from coreography.model.metrics import RunMetrics, compute_metrics
 from coreography.model.recording import run_from_dict, run_to_dict
 from coreography.model.recording_checks import RecordingError
@@ -78,6 +79,29 @@ class History:
         self.path = Path(path) if path is not None else default_history_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_runs = _check_max(max_runs)
+        #: Where a damaged database was moved before starting fresh (None: it was sound).
+        self.set_aside: Path | None = None
+        try:
+            self._open()
+        except history_repair.DAMAGE as exc:
+            if hasattr(self, "_db"):
+                self._db.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, read-only, not a file: not damage, so nothing is moved
+            rows = history_repair.salvage(self.path)
+            self.set_aside = history_repair.set_aside(self.path)
+            self._open()
+            with self._transaction():
+                self._db.executemany(
+                    f"INSERT INTO runs ({_COLUMNS}, recording) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+                self._trim()
+        #: How many runs were kept from a damaged database.
+        self.salvaged = len(self) if self.set_aside is not None else 0
+
+    def _open(self) -> None:
+        """Connect and check the file; raise :data:`history_repair.DAMAGE` if it is not sound."""
         # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
         self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
@@ -86,6 +110,7 @@ class History:
             self._db.execute(_SCHEMA)
             self._db.execute("CREATE INDEX IF NOT EXISTS runs_created ON runs(created)")
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        history_repair.check(self._db, _COLUMNS)
 
     # -- writing -------------------------------------------------------------------------
     def add(self, run: Run, metrics: RunMetrics | None = None, title: str = "") -> int:
@@ -148,7 +173,8 @@ class History:
     def list(self) -> list[HistoryEntry]:
         """Every stored run, newest first."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM runs ORDER BY id DESC").fetchall()
-        return [HistoryEntry(*row) for row in rows]
+        # A row of the wrong types (written by something else) is skipped, never shown.
+        return [HistoryEntry(*row) for row in rows if history_repair.row_is_sound(row)]
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
@@ -168,7 +194,7 @@ class History:
             raise KeyError(f"no run {run_id} in the history")
         try:
             data = json.loads(gzip.decompress(row[0]))
-        except (OSError, EOFError, zlib.error, ValueError) as exc:
+        except (OSError, EOFError, zlib.error, ValueError, TypeError) as exc:
             raise RecordingError(f"history run {run_id}: damaged recording ({exc})") from None
         return run_from_dict(data)
 
