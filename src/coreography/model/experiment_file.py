@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from pathlib import Path
 from typing import Any
 
 from coreography.model.experiment import Experiment, ExperimentError
+from coreography.model.files import read_regular, write_atomic
 
 FORMAT = "coreography-experiment"
 VERSION = 1
@@ -50,13 +50,10 @@ def dumps_experiment(experiment: Experiment) -> str:
 
 def save_experiment(experiment: Experiment, path: str | os.PathLike[str]) -> None:
     """Write ``experiment`` to ``path`` (through a temporary file: never half a file)."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
+    data = dumps_experiment(experiment).encode("utf-8")
     try:
-        partial.write_text(dumps_experiment(experiment), encoding="utf-8", newline="\n")
-        os.replace(partial, path)
+        write_atomic(path, lambda stream: stream.write(data))
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ExperimentFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
@@ -135,21 +132,23 @@ def loads_experiment(text: str, source: str = "<experiment>") -> Experiment:
         raise ExperimentFileError(f"{source}: the [experiment] table is missing")
     try:
         return Experiment.from_dict(table)
-    except (ExperimentError, TypeError) as exc:
-        raise ExperimentFileError(f"{source}: {exc}") from None
+    except (ExperimentError, TypeError, ValueError, ArithmeticError) as exc:
+        raise ExperimentFileError(f"{source}: {_one_line(exc)}") from None
 
 
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """Read an experiment file written by :func:`save_experiment`."""
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+        raw = read_regular(path, MAX_BYTES)
     except OSError as exc:
         raise ExperimentFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise ExperimentFileError(f"{path}: larger than {MAX_BYTES // 1024} KiB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ExperimentFileError(f"{path}: not UTF-8 text") from None
     return loads_experiment(text, source=str(path))
+
+
+def _one_line(exc: Exception) -> str:
+    """The error's message on one line (messages quoting a value may hold newlines)."""
+    return " ".join(str(exc).split()) or type(exc).__name__

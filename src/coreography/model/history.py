@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,7 @@ import platformdirs
 
 from coreography.model import history_repair
 from coreography.model.metrics import RunMetrics, compute_metrics
-from coreography.model.recording import run_from_dict, run_to_dict
+from coreography.model.recording import run_from_dict, run_to_dict, unpack
 from coreography.model.recording_checks import RecordingError
 from coreography.model.run import Run
 
@@ -192,9 +191,13 @@ class History:
         row = self._db.execute("SELECT recording FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise KeyError(f"no run {run_id} in the history")
+        if not isinstance(row[0], bytes):
+            raise RecordingError(f"history run {run_id}: damaged recording (not bytes)")
         try:
-            data = json.loads(gzip.decompress(row[0]))
-        except (OSError, EOFError, zlib.error, ValueError, TypeError) as exc:
+            data = json.loads(unpack(row[0]))  # bounded, as a recording file is
+        except RecordingError as exc:
+            raise RecordingError(f"history run {run_id}: {exc}") from None
+        except (ValueError, RecursionError) as exc:
             raise RecordingError(f"history run {run_id}: damaged recording ({exc})") from None
         return run_from_dict(data)
 
