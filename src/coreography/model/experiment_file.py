@@ -119,13 +119,16 @@ def loads_experiment(text: str, source: str = "<experiment>") -> Experiment:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ExperimentFileError(f"{source}: not valid TOML: {exc}") from None
+        raise ExperimentFileError(f"{source}: not valid TOML: {_one_line(exc)}") from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise ExperimentFileError(f"{source}: not valid TOML: nested too deeply") from None
     if data.get("format") != FORMAT:
         raise ExperimentFileError(f"{source}: not a Coreography experiment (format is missing)")
     version = data.get("version")
     if type(version) is not int or not 1 <= version <= VERSION:
         raise ExperimentFileError(
-            f"{source}: version {version!r} is not supported; this Coreography reads 1 to {VERSION}"
+            f"{source}: version {version!r:.40} is not supported; "
+            f"this Coreography reads 1 to {VERSION}"
         )
     table = data.get("experiment")
     if not isinstance(table, dict):
@@ -150,5 +153,7 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
 
 
 def _one_line(exc: Exception) -> str:
-    """The error's message on one line (messages quoting a value may hold newlines)."""
-    return " ".join(str(exc).split()) or type(exc).__name__
+    """The error's message on one line (messages quoting a value may hold newlines), cut
+    short when it quotes a huge value."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"
