@@ -3,8 +3,9 @@
 Faithfully means: saving the loaded run again gives back the file's own document, except
 that keys the format does not know are dropped, optional keys absent from the file come
 back as null or their default, ``[key, value]`` pairs come back sorted, a fault comes back
-in its one spelling, and per-core and per-process CPU figures are kept as 32-bit floats. A loaded mutant must also go through
-everything a user can do with it: the summary, the diagnosis and both exports.
+in its one spelling, and per-core and per-process CPU figures are kept as 32-bit floats.
+A loaded mutant must also go through everything a user can do with it: the summary, the
+diagnosis and both exports.
 """
 
 from __future__ import annotations

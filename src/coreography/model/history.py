@@ -103,13 +103,14 @@ class History:
         """Connect and check the file; raise :data:`history_repair.DAMAGE` if it is not sound."""
         # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
         self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        # Checked before anything is written: a damaged file is set aside as it was found.
+        history_repair.check(self._db, _COLUMNS)
         self._db.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a crash
         with self._transaction():
             self._db.execute(_SCHEMA)
             self._db.execute("CREATE INDEX IF NOT EXISTS runs_created ON runs(created)")
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        history_repair.check(self._db, _COLUMNS)
 
     # -- writing -------------------------------------------------------------------------
     def add(self, run: Run, metrics: RunMetrics | None = None, title: str = "") -> int:

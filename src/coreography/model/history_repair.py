@@ -29,6 +29,9 @@ def check(db: sqlite3.Connection, columns: str) -> None:
     verdict = db.execute("PRAGMA quick_check").fetchall()
     if verdict != [("ok",)]:
         raise sqlite3.DatabaseError(f"damaged: {verdict[0][0]}")
+    tables = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    if ("runs",) not in tables:
+        return  # a new file: the table is made next
     for row in db.execute(f"SELECT {columns} FROM runs"):
         if not row_is_sound(row):
             raise DamagedHistory(f"run {row[0]!r:.20} has values of the wrong types")
