@@ -117,3 +117,26 @@ def test_damaged_settings_are_set_aside_and_the_window_starts(qtbot, tmp_path, d
         window.close()
     again = Settings.at(path)
     assert again.last_experiment() is not None and again.set_aside is None
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no FIFOs here")
+def test_opening_a_fifo_or_a_bomb_says_so_at_once(qtbot, tmp_path):
+    import os
+    import time
+
+    from tests.model.test_recording_files import _gzip_bomb
+
+    fifo = tmp_path / "sent.coreo.json"
+    os.mkfifo(fifo)
+    bomb = tmp_path / "bomb.coreo.json.gz"
+    _gzip_bomb(bomb, 200 * 1024**2)
+    window = _open_window(qtbot)
+    try:
+        for path, words in ((fifo, "FIFO"), (bomb, "MiB")):
+            began = time.monotonic()
+            assert window.open_recording(path) is None
+            assert time.monotonic() - began < 20
+            assert words in window.message_box.text() and str(path) in window.message_box.text()
+            window.message_box.close()
+    finally:
+        window.close()
