@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -245,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # RecordingError and friends: one line, no traceback
         print(f"coreography: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader left (``| head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return EXIT_FAILED
     except OSError as exc:
         print(f"coreography: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -311,7 +316,7 @@ def _summary(args: argparse.Namespace) -> int:
     from coreography.model.metrics import compute_metrics, format_table
     from coreography.model.recording import load_run
 
-    print(format_table(compute_metrics(load_run(args.recording))))
+    print(printable(format_table(compute_metrics(load_run(args.recording)))))
     return EXIT_OK
 
 
@@ -322,6 +327,16 @@ def _calibrate() -> int:
     print(f"Calibration: {record.describe()}")
     print(f"kept in {cache_path()}")
     return EXIT_OK
+
+
+#: Characters a terminal would act on rather than show: C0/C1 controls (ESC starts colour,
+#: title and cursor sequences) and the bidirectional overrides; newline and tab are kept.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control character shown as ``\\xNN``/``\\uNNNN``."""
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def _list_lessons() -> int:
