@@ -123,15 +123,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
             "text": [line.text for line in texts],
         },
         "logs": list(run.logs),
-        "cpu_samples": {
-            "t": (run.cpu_t.view() - t0).tolist(),
-            "percore": run.cpu_percore.view().tolist(),
-            # Added later, optional on reading: the experiment's share of each core and
-            # its and the app's CPU (% of one core); null where not measured.
-            "experiment": [_nullable(row) for row in run.cpu_experiment.view()],
-            "experiment_total": _nullable(run.cpu_experiment_total.view()),
-            "app": _nullable(run.cpu_app.view()),
-        },
+        "cpu_samples": _cpu_samples(run, t0),
         "proc_samples": {
             "t": (procs["t"] - t0).tolist(),
             "pid": procs["pid"].tolist(),
@@ -182,6 +174,26 @@ def _table(mapping: dict[int, str]) -> dict[str, list]:
 
 def _pairs(mapping: dict[int, int]) -> list[list[int]]:
     return [[key, value] for key, value in sorted(mapping.items())]
+
+
+def _cpu_samples(run: Run, t0: int) -> dict[str, Any]:
+    """Per-core CPU; the split added later (the experiment's share of each core, its and
+    the app's CPU in % of one core) is optional on reading: null where not measured, and
+    left out when nothing was measured, so an older recording saves back as it was."""
+    samples: dict[str, Any] = {
+        "t": (run.cpu_t.view() - t0).tolist(),
+        "percore": run.cpu_percore.view().tolist(),
+    }
+    optional = {
+        "experiment": [_nullable(row) for row in run.cpu_experiment.view()],
+        "experiment_total": _nullable(run.cpu_experiment_total.view()),
+        "app": _nullable(run.cpu_app.view()),
+    }
+    for key, values in optional.items():
+        flat = values if key != "experiment" else [v for row in values for v in row]
+        if any(v is not None for v in flat):
+            samples[key] = values
+    return samples
 
 
 def _nullable(values: np.ndarray, t0: int | None = None) -> list:
