@@ -190,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("recording", type=Path)
 
     commands.add_parser("lessons", help="list the guided lessons (id and title)")
+    commands.add_parser(
+        "trace",
+        help="run your own script unmodified and record its processes (trace -h)",
+        add_help=False,
+    )
     return parser
 
 
@@ -219,6 +224,11 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["trace"]:  # the program's own arguments are not ours to parse
+        from coreography.cli_trace import main as trace_main
+
+        return trace_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -23,6 +23,7 @@ MODELS: dict[str, str] = {
     "pool-apply-async": "multiprocessing.Pool.apply_async, one call per task",
     "pool-starmap": "multiprocessing.Pool.starmap",
     "process-pool": "concurrent.futures.ProcessPoolExecutor.map",
+    "trace": "Your own program, run unmodified and traced",
 }
 POOL_MODELS = frozenset(
     {"pool-map", "pool-imap", "pool-imap-unordered", "pool-apply-async", "pool-starmap"}
@@ -135,7 +136,8 @@ class Experiment:
         _choice("distribution", self.distribution, DISTRIBUTIONS)
         _choice("start_method", self.start_method, available_start_methods())
         for name in ("workers", "tasks", "chunksize", "seed"):
-            _int_range(name, getattr(self, name))
+            if not (name == "tasks" and self.model == "trace" and self.tasks == 0):
+                _int_range(name, getattr(self, name))
         for name in ("size", "speed"):
             _float_range(name, getattr(self, name))
         cap = MAX_TASKS_PER_MODEL.get(self.model)
@@ -147,7 +149,7 @@ class Experiment:
             raise ExperimentError(
                 "code", "…", "expected Python source of at most 200,000 characters"
             )
-        if self.workload == "custom":
+        if self.workload == "custom" and self.model != "trace":  # a script has no task()
             problem = check_code(self.code)
             if problem is not None:
                 raise CodeError(problem)
