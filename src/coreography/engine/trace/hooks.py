@@ -92,14 +92,22 @@ def _patch_process(module: Any) -> None:
         # start() forgets the target once the child is made: classify before.
         self._coreography_kind = _worker_kind(getattr(self, "_target", None))
         t = _now()
-        start(self)
+        try:
+            start(self)
+        except BaseException as exc:
+            _prune(exc)
+            raise
         probe = _probe()
         if probe is not None:
             probe.started_child(t, self.pid, self.name, self._coreography_kind)
 
     def traced_join(self: Any, timeout: float | None = None) -> None:
         self._coreography_joined = True
-        join(self, timeout)
+        try:
+            join(self, timeout)
+        except BaseException as exc:
+            _prune(exc)
+            raise
 
     def traced_bootstrap(self: Any, *args: Any, **kwargs: Any) -> int:
         probe = _probe()
@@ -132,7 +140,7 @@ def _as_task(probe: tracer.TraceProbe, owner: Any) -> Any:
 
     def run() -> None:
         try:
-            probe.call(named, args, kwargs)
+            probe.call(named, args, kwargs, announce=True)
         except BaseException as exc:
             _prune(exc)
             raise
@@ -170,7 +178,11 @@ def _patch_popen(module: Any) -> None:
     poll = popen.poll
 
     def traced_poll(self: Any, *args: Any, **kwargs: Any) -> int | None:
-        code = poll(self, *args, **kwargs)
+        try:
+            code = poll(self, *args, **kwargs)
+        except BaseException as exc:
+            _prune(exc)
+            raise
         if code is not None and not getattr(self, "_coreography_reported", False):
             self._coreography_reported = True
             _report_exit(self.pid, code)
@@ -358,7 +370,11 @@ def _patch_thread_executor(module: Any) -> None:
     def traced_run(self: Any) -> None:
         if _probe() is not None:
             self.fn = functools.partial(_traced_call, self.fn)
-        run(self)
+        try:
+            run(self)
+        except BaseException as exc:
+            _prune(exc)
+            raise
 
     work_item.run = traced_run
 
@@ -370,14 +386,22 @@ def _patch_subprocess(module: Any) -> None:
 
     def traced_init(self: Any, args: Any, *rest: Any, **kwargs: Any) -> None:
         t = _now()
-        init(self, args, *rest, **kwargs)
+        try:
+            init(self, args, *rest, **kwargs)
+        except BaseException as exc:
+            _prune(exc)
+            raise
         probe = _probe()
         if probe is not None:
             name = args if isinstance(args, str | bytes) else (list(args)[:1] or ["?"])[0]
             probe.started_child(t, self.pid, os.path.basename(os.fsdecode(name)), "subprocess")
 
     def traced_handle_exit(self: Any, *args: Any, **kwargs: Any) -> None:
-        handle_exit(self, *args, **kwargs)
+        try:
+            handle_exit(self, *args, **kwargs)
+        except BaseException as exc:
+            _prune(exc)
+            raise
         if self.returncode is not None and not getattr(self, "_coreography_reported", False):
             self._coreography_reported = True
             _report_exit(self.pid, self.returncode)

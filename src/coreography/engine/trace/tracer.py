@@ -236,8 +236,9 @@ class TraceProbe:
         self.flush()
 
     # -- tasks ----------------------------------------------------------------------------
-    def call(self, fn: Any, args: tuple, kwargs: dict | None = None) -> Any:
-        """Run ``fn(*args, **kwargs)`` as one task: a bar named by ``label``."""
+    def call(self, fn: Any, args: tuple, kwargs: dict | None = None, announce: bool = False) -> Any:
+        """Run ``fn(*args, **kwargs)`` as one task, a bar named by :func:`label`;
+        ``announce`` sends its start at once (a whole Process.run: it may never end)."""
         # The hot path: appends inline, one shared-memory write, no calls to emit().
         lane = getattr(self._local, "lane", None)
         if lane is None:
@@ -253,7 +254,7 @@ class TraceProbe:
         self.produced += 2
         if self._words is not None:
             self._words[self.slot * SLOT_WORDS] = self.produced
-        if len(self.texts) >= 64 or t - self.last_flush >= FLUSH_NS:
+        if announce or len(self.texts) >= 64 or t - self.last_flush >= FLUSH_NS:
             self.flush()
         try:
             result = fn(*args, **kwargs) if kwargs else fn(*args)
