@@ -142,7 +142,7 @@ def test_pool_map_is_one_bar_per_call_in_four_worker_lanes(method, tmp_path):
 
 @pytest.mark.parametrize("method", ["fork", pytest.param("spawn", marks=pytest.mark.slow)])
 def test_four_processes_print_their_pid_in_their_own_lane(method, tmp_path):
-    got, run = _same_as_plain("four_processes.py", method, tmp_path, ordered=False)
+    _, run = _same_as_plain("four_processes.py", method, tmp_path, ordered=False)
     printed = {}
     for line in run.texts:
         pid, number = re.fullmatch(r"Process ID: (\d+) - Number: (\d)", line.text).groups()
@@ -183,7 +183,7 @@ def test_apply_async_failure_is_a_failed_bar_with_its_traceback(tmp_path):
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_a_process_with_its_own_pool(method, tmp_path):
-    got, run = _same_as_plain("process_with_pool.py", method, tmp_path)
+    _, run = _same_as_plain("process_with_pool.py", method, tmp_path)
     (boss,) = _lanes(run, "boss")
     assert sorted(_labels(run)) == sorted(
         ["manager('" + method + "')"] + [f"cube({n})" for n in range(6)]
@@ -216,7 +216,7 @@ def test_lambda_sent_to_a_pool_is_explained(tmp_path):
 
 
 def test_a_killed_process_is_shown_with_its_signal(tmp_path):
-    got, run = _same_as_plain("killed_worker.py", "fork", tmp_path)
+    _, run = _same_as_plain("killed_worker.py", "fork", tmp_path)
     (victim,) = _lanes(run, "victim")
     assert victim.exit_code == -signal.SIGKILL
     assert run.task_status.tolist() == [FAILED]
