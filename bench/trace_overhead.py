@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SCRIPT = '''
+SCRIPT = """
 import multiprocessing, os, sys, time
 
 LOOPS = int(sys.argv[1])
@@ -45,7 +45,7 @@ if __name__ == "__main__":
         t = time.perf_counter()
         pool.map(task, range(TASKS))
         print(f"MAP {time.perf_counter() - t:.6f}")
-'''
+"""
 
 
 def loops_for(seconds: float) -> int:
@@ -68,7 +68,13 @@ def commands(script: Path, out: Path) -> dict[str, list[str]]:
         "plain": [py, str(script)],
         "coreography": [py, "-m", "coreography", "trace", "--quiet", str(script)],
         "coreography --out": [
-            py, "-m", "coreography", "trace", "--quiet", "--out", str(out / "r.coreo.json"),
+            py,
+            "-m",
+            "coreography",
+            "trace",
+            "--quiet",
+            "--out",
+            str(out / "r.coreo.json"),
             str(script),
         ],
     }
@@ -76,7 +82,12 @@ def commands(script: Path, out: Path) -> dict[str, list[str]]:
     if Path(viztracer).exists():
         ways["viztracer"] = [viztracer, "--quiet", "-o", str(out / "v.json"), str(script)]
         ways["viztracer --log_sparse"] = [
-            viztracer, "--quiet", "--log_sparse", "-o", str(out / "s.json"), str(script),
+            viztracer,
+            "--quiet",
+            "--log_sparse",
+            "-o",
+            str(out / "s.json"),
+            str(script),
         ]
     return ways
 

@@ -271,3 +271,42 @@ def test_ctrl_c_ends_the_program_and_everything_it_started(tmp_path):
     app.stdout.close()
     assert app.returncode != 0
     assert _left_running(mark, wait=3.0) == []
+
+
+def test_module_mode_runs_like_python_dash_m(tmp_path):
+    out = tmp_path / "run.coreo.json"
+    command = [sys.executable, "-m", "coreography", "trace", "--quiet", "--out", str(out)]
+    got = subprocess.run(
+        [*command, "-m", "pool_squares", "fork"],
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE,
+        cwd=PROGRAMS,
+        env=_env(uuid.uuid4().hex),
+    )
+    assert (got.returncode, got.stdout) == (0, "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n")
+    assert load_run(out).n_tasks == 10
+
+
+def test_subprocess_children_are_lanes(tmp_path):
+    got, run = _same_as_plain("subprocess_children.py", "fork", tmp_path)
+    children = run.worker_lanes()
+    assert sorted(lane.label.split(" ")[0] for lane in children) == sorted(
+        [Path(sys.executable).name, "sleep"]
+    )
+    assert all(lane.exit_code == 0 for lane in children)
+    python_child = next(
+        lane for lane in children if lane.label.startswith(Path(sys.executable).name)
+    )
+    assert [t.text for t in run.texts if t.lane == python_child.index] == ["python child"]
+
+
+def test_a_process_never_joined_is_explained(tmp_path):
+    _, run = _same_as_plain("never_joined.py", "fork", tmp_path)
+    assert any("never joined" in log and "sleeper" in log for log in run.logs)
+
+
+def test_exit_code_of_the_program_is_kept(tmp_path):
+    got, run = _same_as_plain("top_level_error.py", "forkserver", tmp_path)
+    assert got.returncode == 3 and run.state == "failed"
+    assert sorted(_labels(run)) == [f"double({n})" for n in range(4)]

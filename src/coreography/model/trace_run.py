@@ -180,7 +180,7 @@ class TraceRun(Run):
             if info.get("how") == "main":
                 self._names[(pid, 0)] = "Main"
                 self._rename(pid, 0)
-        elif event == "main_done":
+        elif event == "main_done" and pid == self.driver_pid:
             self.main_done_ns = t
             self.unjoined = [u for u in info.get("unjoined", []) if isinstance(u, dict)]
 

@@ -415,7 +415,7 @@ def _main_code_ended() -> None:
     processes): say which processes it started and never joined."""
     probe = _probe()
     process = sys.modules.get("multiprocessing.process")
-    if probe is None:
+    if probe is None or probe.role != "main":  # a forked child inherits this callback
         return
     unjoined = []
     if process is not None:

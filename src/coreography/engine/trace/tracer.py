@@ -360,6 +360,7 @@ def reinstall_after_fork(config: dict) -> None:
         how = "forkserver"
     else:
         _probe._reset()
+        _probe.role = "process"
         how = "fork"
     _announce(_probe, how)
 
