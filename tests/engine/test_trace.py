@@ -289,7 +289,7 @@ def test_module_mode_runs_like_python_dash_m(tmp_path):
 
 
 def test_subprocess_children_are_lanes(tmp_path):
-    got, run = _same_as_plain("subprocess_children.py", "fork", tmp_path)
+    _, run = _same_as_plain("subprocess_children.py", "fork", tmp_path)
     children = run.worker_lanes()
     assert sorted(lane.label.split(" ")[0] for lane in children) == sorted(
         [Path(sys.executable).name, "sleep"]
@@ -310,3 +310,29 @@ def test_exit_code_of_the_program_is_kept(tmp_path):
     got, run = _same_as_plain("top_level_error.py", "forkserver", tmp_path)
     assert got.returncode == 3 and run.state == "failed"
     assert sorted(_labels(run)) == [f"double({n})" for n in range(4)]
+
+
+@pytest.mark.slow
+def test_sixty_four_processes_some_leaving_oddly(tmp_path):
+    got, run = _same_as_plain("many_processes.py", "fork", tmp_path)
+    assert got.stdout == "[0, 1, 7]\n"
+    assert len(run.worker_lanes()) == 64
+    codes = sorted(lane.exit_code for lane in run.worker_lanes())
+    assert codes.count(7) == 4 and codes.count(1) == 1 and codes.count(0) == 59
+    status = dict(zip(_labels(run), run.task_status.tolist(), strict=True))
+    assert status["work(10)"] == FAILED and status["work(5)"] == FAILED
+    assert status["work(0)"] == DONE
+
+
+def test_a_pool_worker_leaving_mid_task_is_failed_and_the_hang_ended(tmp_path):
+    out = tmp_path / "run.coreo.json"
+    got = traced("pool_worker_exits.py", "fork", out=out, options=("--timeout", "3"))
+    assert got.returncode == 124 and got.stdout == ""
+    run = load_run(out)
+    status = dict(zip(_labels(run), run.task_status.tolist(), strict=True))
+    assert status["fragile(2)"] == FAILED
+    error = next(
+        text for task, text in run.task_errors.items() if _labels(run)[task] == "fragile(2)"
+    )
+    assert "exited with code 1" in error
+    assert any("wait forever" in log and "fragile(2)" in log for log in run.logs)

@@ -40,17 +40,21 @@ def explain(run: Run) -> list[str]:
         found.append(NOT_PICKLABLE)
     if seen("BrokenProcessPool", "A process in the process pool was terminated abruptly"):
         found.append(BROKEN_EXECUTOR)
+    kinds = getattr(run, "lane_kind", {})
     for lane in run.lanes:
-        code = lane.exit_code
-        if code is not None and code < 0 and code != -15:
-            tasks = [int(t) for t in lane.task_ids() if run.task_status[int(t)] == FAILED]
-            what = f" while running {_name(run, tasks[0])}" if tasks else ""
-            found.append(
-                f"{lane.label} was killed by signal {-code}{what}. A Pool replaces a dead "
-                "worker, but the task it was running is lost: map() then waits forever."
-                if getattr(run, "lane_kind", {}).get(lane.pid) == "pool"
-                else f"{lane.label} was killed by signal {-code}{what}."
+        code, pool = lane.exit_code, kinds.get(lane.pid) == "pool"
+        if code is None or code == 0 or code == -15 or (code > 0 and not pool):
+            continue  # a normal end, a terminate(), or a Process whose run raised
+        tasks = [int(t) for t in lane.task_ids() if run.task_status[int(t)] == FAILED]
+        what = f" while running {_name(run, tasks[-1])}" if tasks else ""
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
+        text = f"{lane.label} {how}{what}."
+        if pool:
+            text += (
+                " A Pool replaces a worker that dies, but the task it was running is lost:"
+                " map() and get() then wait forever."
             )
+        found.append(text)
     unjoined = getattr(run, "unjoined", [])
     if unjoined:
         names = ", ".join(f"{u.get('name')} (PID {u.get('pid')})" for u in unjoined[:5])

@@ -29,6 +29,7 @@ def install(probe: tracer.TraceProbe | None, config: dict) -> None:
     _config.update(config)
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
     _patch_threading(threading)
+    _patch_exit()
     for name in list(_PATCHES):
         if name in sys.modules:
             _apply(name, sys.modules[name])
@@ -52,6 +53,20 @@ def _before_fork() -> None:
 
 def _after_fork_in_child() -> None:
     tracer.reinstall_after_fork(_config)
+
+
+def _patch_exit() -> None:
+    """``os._exit`` skips every clean-up: send what is buffered first (the start of the
+    task that called it, above all)."""
+    real_exit = os._exit
+
+    def _exit(code: int) -> None:
+        probe = _probe()
+        if probe is not None:
+            probe.flush(blocking=False)
+        real_exit(code)
+
+    os._exit = _exit
 
 
 # -- the post-import hook -----------------------------------------------------------------------

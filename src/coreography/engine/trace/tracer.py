@@ -79,7 +79,9 @@ class TraceProbe:
     """One per process: buffers events and texts, sends them in atomic frames."""
 
     def __init__(self, fifo: str, accounting: str, role: str) -> None:
-        self.fd = os.open(fifo, os.O_WRONLY)
+        # Non-blocking open: with the app gone (no reader) it fails at once, never hangs.
+        self.fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.set_blocking(self.fd, True)
         self._accounting_path = accounting
         self.role = role
         self._reset()
