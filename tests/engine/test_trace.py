@@ -336,3 +336,22 @@ def test_a_pool_worker_leaving_mid_task_is_failed_and_the_hang_ended(tmp_path):
     )
     assert "exited with code 1" in error
     assert any("wait forever" in log and "fragile(2)" in log for log in run.logs)
+
+
+def test_the_programs_own_sitecustomize_still_runs(tmp_path):
+    (tmp_path / "sitecustomize.py").write_text("print('own start-up hook')\n")
+    out = tmp_path / "run.coreo.json"
+    env = dict(_env(uuid.uuid4().hex), PYTHONPATH=str(tmp_path))
+    program = str(PROGRAMS / "one_process.py")
+    command = [sys.executable, "-m", "coreography", "trace", "--quiet", "--out", str(out)]
+    expected = subprocess.run(
+        [sys.executable, program, "spawn"], capture_output=True, text=True, env=env, timeout=60
+    )
+    got = subprocess.run(
+        [*command, program, "spawn"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert expected.stdout.count("own start-up hook") >= 2  # main, child (and helpers)
+    # Python itself may interleave the processes' writes: compare what was written.
+    assert got.stdout.count("own start-up hook") == expected.stdout.count("own start-up hook")
+    assert "Worker process" in got.stdout
+    assert load_run(out).task_labels == {0: "greet()"}
