@@ -339,7 +339,11 @@ def test_a_pool_worker_leaving_mid_task_is_failed_and_the_hang_ended(tmp_path):
 
 
 def test_the_programs_own_sitecustomize_still_runs(tmp_path):
-    (tmp_path / "sitecustomize.py").write_text("print('own start-up hook')\n")
+    (tmp_path / "sitecustomize.py").write_text(  # said by the program's processes only
+        "import sys\n"
+        "if 'coreography' not in sys.orig_argv[1:3] and '-m' not in sys.orig_argv[1:2]:\n"
+        "    print('own start-up hook')\n"
+    )
     out = tmp_path / "run.coreo.json"
     env = dict(_env(uuid.uuid4().hex), PYTHONPATH=str(tmp_path))
     program = str(PROGRAMS / "one_process.py")
