@@ -64,7 +64,8 @@ def main(argv: Sequence[str]) -> int:
     from coreography.model.trace_summary import format_summary
 
     controller = TraceController(sample_hz=args.sample_hz)
-    run = controller.start(command)
+    terminal = _terminal_we_lead()
+    run = controller.start(command, terminal=terminal)
     timed_out = False
     try:
         while True:
@@ -100,3 +101,16 @@ def main(argv: Sequence[str]) -> int:
         return EXIT_TIMEOUT
     code = run.exit_code if run.exit_code is not None else 1
     return 128 - code if code < 0 else code
+
+
+def _terminal_we_lead() -> int | None:
+    """stdin's terminal if this process is in its foreground (the program gets it)."""
+    import os
+
+    try:
+        fd = sys.stdin.fileno()
+        if os.isatty(fd) and os.tcgetpgrp(fd) == os.getpgrp():
+            return fd
+    except (OSError, ValueError, AttributeError):
+        pass
+    return None

@@ -359,3 +359,48 @@ def test_the_programs_own_sitecustomize_still_runs(tmp_path):
     assert got.stdout.count("own start-up hook") == expected.stdout.count("own start-up hook")
     assert "Worker process" in got.stdout
     assert load_run(out).task_labels == {0: "greet()"}
+
+
+def _drive_terminal(argv: list[str], answer: bytes, when: bytes, mark: str):
+    """Run ``argv`` on a pseudo-terminal (as from a shell); type ``answer`` once
+    ``when`` has been printed. Returns (everything printed, exit code)."""
+    import pty
+    import select
+
+    env = _env(mark)
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes the command at once
+        os.execve(sys.executable, [sys.executable, *argv], env)
+    out, typed, deadline = b"", False, time.monotonic() + DEADLINE
+    try:
+        while time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    data = os.read(fd, 1024)
+                except OSError:  # the terminal closed: the command is over
+                    break
+                if not data:
+                    break
+                out += data
+            if not typed and when in out:
+                os.write(fd, answer)
+                typed = True
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return out, os.waitstatus_to_exitcode(status)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pseudo-terminal test")
+def test_the_program_owns_the_terminal_input_and_ctrl_c(tmp_path):
+    trace = ["-m", "coreography", "trace", "--quiet"]
+    out, code = _drive_terminal(
+        [*trace, str(PROGRAMS / "ask_name.py")], b"Ada\n", b"name? ", uuid.uuid4().hex
+    )
+    assert (out.replace(b"\r\n", b"\n"), code) == (b"name? Ada\nhello Ada\n", 0)
+    mark = uuid.uuid4().hex
+    out, code = _drive_terminal(
+        [*trace, str(PROGRAMS / "deadlock.py"), "fork"], b"\x03", b"waiting", mark
+    )
+    assert code == 130 and b"KeyboardInterrupt" in out  # as python itself would end
+    assert _left_running(mark) == []

@@ -57,15 +57,25 @@ class TraceController:
         self._stop_requested = False
         self._gone_at: float | None = None
         self._known: dict[int, psutil.Process] = {}
+        self._terminal: int | None = None
 
     @property
     def running(self) -> bool:
         return self.process is not None
 
     def start(
-        self, argv: list[str], cwd: str | None = None, python: str = sys.executable
+        self,
+        argv: list[str],
+        cwd: str | None = None,
+        python: str = sys.executable,
+        terminal: int | None = None,
     ) -> TraceRun:
-        """Start ``python ARGV…`` (``["script.py", …]`` or ``["-m", "pkg.mod", …]``)."""
+        """Start ``python ARGV…`` (``["script.py", …]`` or ``["-m", "pkg.mod", …]``).
+
+        ``terminal``: a file descriptor of the controlling terminal to hand to the
+        program while it runs (it can then read it, and Ctrl-C reaches it directly, as
+        when it runs alone); given back at the end.
+        """
         if self.running:
             raise RuntimeError("a run is already in progress; stop it first")
         self._tmp = tempfile.mkdtemp(prefix="coreography-trace-")
@@ -93,6 +103,7 @@ class TraceController:
         run.experiment = run.experiment.replace(code=_script_source(argv, cwd))
         self.process = subprocess.Popen([python, *argv], cwd=cwd, env=env, process_group=0)
         run.set_driver(self.process.pid)
+        self._terminal = _give_terminal(terminal, self.process.pid)
         self._watchdog = subprocess.Popen(
             [sys.executable, "-m", "coreography.engine.trace.watchdog", str(self.process.pid)],
             stdin=subprocess.PIPE,
@@ -217,6 +228,9 @@ class TraceController:
         if process.poll() is None or self._alive():
             self._end_everything()
         process.wait()
+        if self._terminal is not None:
+            _give_terminal(self._terminal, os.getpgrp())
+            self._terminal = None
         os.close(self._keep_open)  # the reader gets to the end of what was written
         self._reader.join(5)
         leftovers = list(self._frames)
@@ -254,6 +268,20 @@ class TraceController:
             if pid:
                 produced[pid] = produced.get(pid, 0) + int(words[slot * SLOT_WORDS])
         return produced
+
+
+def _give_terminal(fd: int | None, group: int) -> int | None:
+    """Make ``group`` the terminal's foreground group; returns ``fd`` if done."""
+    if fd is None:
+        return None
+    old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # allowed from the background too
+    try:
+        os.tcsetpgrp(fd, group)
+        return fd
+    except OSError:
+        return None
+    finally:
+        signal.signal(signal.SIGTTOU, old)
 
 
 def _alive(proc: psutil.Process) -> bool:
