@@ -23,8 +23,10 @@ MODELS: dict[str, str] = {
     "pool-apply-async": "multiprocessing.Pool.apply_async, one call per task",
     "pool-starmap": "multiprocessing.Pool.starmap",
     "process-pool": "concurrent.futures.ProcessPoolExecutor.map",
-    "trace": "Your own program, run unmodified and traced",
 }
+#: The model of a traced program's recording: not one to choose for a new run (the
+#: program itself decides what runs), so it is not among MODELS.
+TRACE_MODEL = "trace"
 POOL_MODELS = frozenset(
     {"pool-map", "pool-imap", "pool-imap-unordered", "pool-apply-async", "pool-starmap"}
 )
@@ -131,12 +133,12 @@ class Experiment:
     # -- validation -------------------------------------------------------------------
     def validate(self) -> Experiment:
         """Return ``self`` if every field is in range; raise :class:`ExperimentError`."""
-        _choice("model", self.model, MODELS)
+        _choice("model", self.model, [*MODELS, TRACE_MODEL])
         _choice("workload", self.workload, WORKLOADS)
         _choice("distribution", self.distribution, DISTRIBUTIONS)
         _choice("start_method", self.start_method, available_start_methods())
         for name in ("workers", "tasks", "chunksize", "seed"):
-            if not (name == "tasks" and self.model == "trace" and self.tasks == 0):
+            if not (name == "tasks" and self.model == TRACE_MODEL and self.tasks == 0):
                 _int_range(name, getattr(self, name))
         for name in ("size", "speed"):
             _float_range(name, getattr(self, name))
@@ -149,7 +151,7 @@ class Experiment:
             raise ExperimentError(
                 "code", "…", "expected Python source of at most 200,000 characters"
             )
-        if self.workload == "custom" and self.model != "trace":  # a script has no task()
+        if self.workload == "custom" and self.model != TRACE_MODEL:  # a script has no task()
             problem = check_code(self.code)
             if problem is not None:
                 raise CodeError(problem)

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from coreography.model.events import Kind
-from coreography.model.experiment import Experiment
+from coreography.model.experiment import TRACE_MODEL, Experiment
 from coreography.model.run import FAILED, NO_TIME, RUNNING, Run
 
 _COLUMNS = (
@@ -44,7 +44,7 @@ class TraceRun(Run):
     """A :class:`Run` whose tasks, lanes and labels come from the traced program."""
 
     def __init__(self, command: list[str], cores: int, t0: int = 0) -> None:
-        super().__init__(Experiment(model="trace", tasks=0, workload="custom"), cores, t0)
+        super().__init__(Experiment(model=TRACE_MODEL, tasks=0, workload="custom"), cores, t0)
         self.command = list(command)
         self._capacity = 0
         self._ids: dict[tuple[int, int], int] = {}
