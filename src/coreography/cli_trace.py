@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -64,26 +66,31 @@ def main(argv: Sequence[str]) -> int:
     from coreography.model.trace_summary import format_summary
 
     controller = TraceController(sample_hz=args.sample_hz)
-    terminal = _terminal_we_lead()
-    run = controller.start(command, terminal=terminal)
+    # Ctrl-C reaches the program directly when it has the terminal; one that reaches
+    # this process instead (no terminal, or typed while the program starts) is passed
+    # on, as the terminal would have; a second one, or 2 s without an end, stops it.
+    interrupts: list[float] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupts.append(time.monotonic()))
     timed_out = False
     try:
-        while True:
-            try:
-                if not controller.wait(timeout=args.timeout or None):
-                    timed_out = True
-                    controller.stop()
-                break
-            except KeyboardInterrupt:  # as the terminal would: SIGINT to the program
-                controller.interrupt()
-                try:
-                    if not controller.wait(timeout=2.0):
-                        controller.stop()
-                except KeyboardInterrupt:
-                    controller.stop()
-                break
+        run = controller.start(command, terminal=_terminal_we_lead())
+        deadline = time.monotonic() + args.timeout if args.timeout else None
+        handled = 0
+        while controller.running:
+            controller.poll()
+            now = time.monotonic()
+            if len(interrupts) > handled:
+                handled = len(interrupts)
+                controller.interrupt() if handled == 1 else controller.stop()
+            elif interrupts and now - interrupts[0] > 2.0:
+                controller.stop()
+            elif deadline is not None and now > deadline:
+                timed_out = True
+                controller.stop()
+            time.sleep(0.05)
     finally:
         controller.shutdown()
+        signal.signal(signal.SIGINT, previous)
     if timed_out:
         run.message = f"ended after --timeout {args.timeout:g} s"
     if not args.quiet:

@@ -104,6 +104,8 @@ class TraceController:
         self.process = subprocess.Popen([python, *argv], cwd=cwd, env=env, process_group=0)
         run.set_driver(self.process.pid)
         self._terminal = _give_terminal(terminal, self.process.pid)
+        if self._terminal is not None:  # it may have read the terminal a moment too early
+            self._signal_group(signal.SIGCONT)
         self._watchdog = subprocess.Popen(
             [sys.executable, "-m", "coreography.engine.trace.watchdog", str(self.process.pid)],
             stdin=subprocess.PIPE,
