@@ -235,7 +235,9 @@ class _PoolTasks:
             func = starmapstar
         else:
             func = functools.partial(_traced_call, func)
-        return job, i, func, args, kwargs
+        # Sent before the result: once the last result is in, the pool may terminate
+        # this worker at any moment (``with Pool()`` does).
+        return job, i, functools.partial(_then_flush, probe, func), args, kwargs
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._queue, name)
@@ -244,6 +246,16 @@ class _PoolTasks:
 # The entry points below take the probe's own frames out of a task's traceback, so the
 # program prints the traceback it would print untraced (one frame here stands where the
 # library's own would be).
+def _then_flush(probe: tracer.TraceProbe, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return fn(*args, **kwargs)
+    except BaseException as exc:
+        _prune(exc)
+        raise
+    finally:
+        probe.flush()
+
+
 def _traced_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
     probe = _probe()
     if probe is None:
