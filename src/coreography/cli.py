@@ -193,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("lessons", help="list the guided lessons (id and title)")
     commands.add_parser(
+        "trace",
+        help="run your own script unmodified and record its processes (trace -h)",
+        add_help=False,
+    )
+    commands.add_parser(
         "calibrate",
         help="measure again how many loops make a millisecond of cpu/nogil work here "
         "(kept for every later run; do it while the machine is quiet)",
@@ -226,6 +231,11 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["trace"]:  # the program's own arguments are not ours to parse
+        from coreography.cli_trace import main as trace_main
+
+        return trace_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -151,6 +151,8 @@ def run_from_dict(data: Any) -> Run:
 
     run.task_text = _task_table(data.get("task_text"), "task_text", n)
     run.task_errors = _task_table(data.get("task_errors"), "task_errors", n)
+    if data.get("task_labels") is not None:  # traced programs: what each task called
+        run.task_labels = _task_table(data.get("task_labels"), "task_labels", n)
     run.requests_by_task = {
         task: abs_time(t, "requests_by_task", False)
         for task, t in check_pairs(
