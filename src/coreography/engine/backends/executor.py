@@ -25,7 +25,7 @@ def run_thread_pool(driver: Any, items: list[tuple[int, Any]]) -> list[Any]:
 def run_process_pool(driver: Any, items: list[tuple[int, Any]]) -> list[Any]:
     exp = driver.experiment
     driver.requested(-1, float(exp.workers))
-    ex = concurrent.futures.ProcessPoolExecutor(
+    ex = concurrent.futures.ProcessPoolExecutor(  # type: ignore[call-overload]
         exp.workers,
         mp_context=RecordingContext(driver.ctx),
         initializer=probe_mod.install,

@@ -22,7 +22,7 @@ def run_pool(driver: Any, items: list[tuple[int, Any]]) -> list[Any]:
         initargs=(driver.worker_spec,),
         context=driver.ctx,
     )
-    driver.watch(lambda: pool._pool)
+    driver.watch(lambda: pool._pool)  # type: ignore[attr-defined]  # its worker list
     try:
         if exp.model == "pool-apply-async":
             handles = []
