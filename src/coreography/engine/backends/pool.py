@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from coreography.engine import probe as probe_mod
@@ -9,12 +10,18 @@ from coreography.engine.backends import register
 from coreography.engine.worker_watch import WatchedPool
 from coreography.model.events import Kind
 
+Items = list[tuple[int, Any]]
 
-@register("pool-map", "pool-imap", "pool-imap-unordered", "pool-apply-async", "pool-starmap")
-def run_pool(driver: Any, items: list[tuple[int, Any]]) -> list[Any]:
+
+def _run_on_pool(
+    driver: Any,
+    items: Items,
+    submit: Callable[[Any, Items, Any], list[Any]],
+    submitted_at_once: bool = True,
+) -> Any:
+    """Start a watched pool, let ``submit(pool, items, chunksize)`` hand out the tasks and
+    collect their results, then close the pool (terminate it on any failure)."""
     exp = driver.experiment
-    probe = driver.probe
-    chunksize = exp.chunksize or None
     driver.requested(-1, float(exp.workers))
     pool = WatchedPool(
         exp.workers,
@@ -24,22 +31,9 @@ def run_pool(driver: Any, items: list[tuple[int, Any]]) -> list[Any]:
     )
     driver.watch(lambda: pool._pool)  # type: ignore[attr-defined]  # its worker list
     try:
-        if exp.model == "pool-apply-async":
-            handles = []
-            for task_id, arg in items:
-                probe.emit(Kind.TASKS_SUBMITTED, 0, task_id, 1.0)
-                handles.append(pool.apply_async(probe_mod.call_star, (task_id, arg)))
-            results = [handle.get() for handle in handles]
-        else:
-            probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-            if exp.model == "pool-map":
-                results = pool.map(probe_mod.call, items, chunksize)
-            elif exp.model == "pool-imap":
-                results = list(pool.imap(probe_mod.call, items, chunksize or 1))
-            elif exp.model == "pool-imap-unordered":
-                results = list(pool.imap_unordered(probe_mod.call, items, chunksize or 1))
-            else:
-                results = pool.starmap(probe_mod.call_star, items, chunksize)
+        if submitted_at_once:
+            driver.probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
+        results = submit(pool, items, exp.chunksize or None)
     except BaseException:
         driver.mark_terminating()  # the SIGTERMs that follow are ours, not a fault
         pool.terminate()
@@ -48,3 +42,39 @@ def run_pool(driver: Any, items: list[tuple[int, Any]]) -> list[Any]:
     pool.close()
     pool.join()
     return results
+
+
+@register("pool-map")
+def run_map(driver: Any, items: Items) -> list[Any]:
+    return _run_on_pool(driver, items, lambda pool, i, c: pool.map(probe_mod.call, i, c))
+
+
+@register("pool-imap")
+def run_imap(driver: Any, items: Items) -> list[Any]:
+    return _run_on_pool(
+        driver, items, lambda pool, i, c: list(pool.imap(probe_mod.call, i, c or 1))
+    )
+
+
+@register("pool-imap-unordered")
+def run_imap_unordered(driver: Any, items: Items) -> list[Any]:
+    return _run_on_pool(
+        driver, items, lambda pool, i, c: list(pool.imap_unordered(probe_mod.call, i, c or 1))
+    )
+
+
+@register("pool-starmap")
+def run_starmap(driver: Any, items: Items) -> list[Any]:
+    return _run_on_pool(driver, items, lambda pool, i, c: pool.starmap(probe_mod.call_star, i, c))
+
+
+@register("pool-apply-async")
+def run_apply_async(driver: Any, items: Items) -> list[Any]:
+    def submit(pool: Any, items: Items, _chunksize: Any) -> list[Any]:
+        handles = []
+        for task_id, arg in items:
+            driver.probe.emit(Kind.TASKS_SUBMITTED, 0, task_id, 1.0)
+            handles.append(pool.apply_async(probe_mod.call_star, (task_id, arg)))
+        return [handle.get() for handle in handles]
+
+    return _run_on_pool(driver, items, submit, submitted_at_once=False)
