@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -189,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("recording", type=Path)
 
     commands.add_parser("lessons", help="list the guided lessons (id and title)")
+    commands.add_parser(
+        "calibrate",
+        help="measure again how many loops make a millisecond of cpu/nogil work here "
+        "(kept for every later run; do it while the machine is quiet)",
+    )
     return parser
 
 
@@ -231,12 +238,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "summary":
             return _summary(args)
+        if args.command == "calibrate":
+            return _calibrate()
     except ExperimentError as exc:
         print(f"coreography: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as exc:  # RecordingError and friends: one line, no traceback
         print(f"coreography: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader left (``| head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return EXIT_FAILED
     except OSError as exc:
         print(f"coreography: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -270,6 +282,9 @@ def _run(args: argparse.Namespace) -> int:
         for line in run.stdout_lines():
             print(line)
     print(format_table(compute_metrics(run)))
+    if run.calibration and run.calibration.get("busy"):
+        print("Note: task sizes were calibrated while the machine was busy; run")
+        print("`coreography calibrate` at a quiet moment for work sizes true to this machine.")
     if run.state != "finished":
         print(f"Run {run.state}: {run.message}")
     if run.logs:
@@ -300,8 +315,27 @@ def _summary(args: argparse.Namespace) -> int:
     from coreography.model.metrics import compute_metrics, format_table
     from coreography.model.recording import load_run
 
-    print(format_table(compute_metrics(load_run(args.recording))))
+    print(printable(format_table(compute_metrics(load_run(args.recording)))))
     return EXIT_OK
+
+
+def _calibrate() -> int:
+    from coreography.engine.calibration import cache_path, load_or_measure
+
+    record = load_or_measure(remeasure=True)
+    print(f"Calibration: {record.describe()}")
+    print(f"kept in {cache_path()}")
+    return EXIT_OK
+
+
+#: Characters a terminal would act on rather than show: C0/C1 controls (ESC starts colour,
+#: title and cursor sequences) and the bidirectional overrides; newline and tab are kept.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control character shown as ``\\xNN``/``\\uNNNN``."""
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def _list_lessons() -> int:

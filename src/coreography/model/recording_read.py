@@ -38,8 +38,13 @@ from coreography.model.run import (
 
 FORMAT = "coreography-recording"
 VERSION = 1
+# Limits of what one recording may hold (documented in the README's "Recordings"; tasks
+# are limited by the experiment, at most 1,000,000). Far above any run's; refused above.
 MAX_LANES = 100_000
-MAX_ROWS = 50_000_000  # texts, samples
+MAX_TEXTS = 2_000_000  # printed lines and log lines
+MAX_CPU_SAMPLES = 1_000_000  # a day of per-core samples at 10 Hz
+MAX_PROC_SAMPLES = 5_000_000  # per-process samples (one per process per tick)
+MAX_ROWS = MAX_PROC_SAMPLES  # the most of any one kind of row
 PID = (0, 2**31 - 1)
 COUNT = (0, MAX_NS)
 RUN_STATES = (STARTING, RUN_RUNNING, *sorted(END_STATES))
@@ -153,8 +158,9 @@ def run_from_dict(data: Any) -> Run:
         )
     }
     _texts(run, _section(data, "texts"), abs_time)
-    run.logs = text_list(data.get("logs"), "logs", MAX_ROWS)
+    run.logs = text_list(data.get("logs"), "logs", MAX_TEXTS)
     _samples(run, data, cores)
+    run.calibration = _calibration(data.get("calibration"))
     accounting = _section(data, "accounting")
     run.received = dict(
         check_pairs(accounting.get("received"), "accounting.received", PID, COUNT, MAX_LANES)
@@ -239,7 +245,7 @@ def _task_table(value: Any, where: str, n: int) -> dict[int, str]:
 def _texts(run: Run, value: dict[str, Any], abs_time: Any) -> None:
     texts = value.get("text")
     count = len(texts) if isinstance(texts, list) else 0
-    expect(count <= MAX_ROWS, f"texts: {count:,} lines is more than {MAX_ROWS:,}")
+    expect(count <= MAX_TEXTS, f"texts: {count:,} lines is more than {MAX_TEXTS:,}")
     times = time_column(value.get("t"), "texts.t", count, run.t0, nullable=False)
     lanes = int_column(value.get("lane"), "texts.lane", count, -1, len(run.lanes) - 1)
     tasks = int_column(value.get("task"), "texts.task", count, -(2**31), 2**31 - 1)
@@ -258,7 +264,10 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     width = max(cores, 1)
     rows = cpu.get("percore")
     expect(isinstance(rows, list), "cpu_samples.percore: expected a list of rows")
-    expect(len(rows) <= MAX_ROWS, f"cpu_samples: {len(rows):,} samples is too many")
+    expect(
+        len(rows) <= MAX_CPU_SAMPLES,
+        f"cpu_samples: {len(rows):,} samples is more than {MAX_CPU_SAMPLES:,}",
+    )
     times = time_column(cpu.get("t"), "cpu_samples.t", len(rows), run.t0, nullable=False)
     expect(
         all(isinstance(row, list) and len(row) == width for row in rows),
@@ -276,9 +285,13 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     run.cpu_t.extend(times)
     run.cpu_percore = GrowArray(np.float32, width=width, capacity=max(len(rows), 1))
     run.cpu_percore.extend(flat.reshape(len(rows), width))
+    _experiment_samples(run, cpu, len(rows), width)
     procs = _section(data, "proc_samples")
     count = len(procs["t"]) if isinstance(procs.get("t"), list) else 0
-    expect(count <= MAX_ROWS, f"proc_samples: {count:,} samples is too many")
+    expect(
+        count <= MAX_PROC_SAMPLES,
+        f"proc_samples: {count:,} samples is more than {MAX_PROC_SAMPLES:,}",
+    )
     table = np.empty(count, run.proc_samples.view().dtype)
     table["t"] = time_column(procs.get("t"), "proc_samples.t", count, run.t0, nullable=False)
     table["pid"] = int_column(procs.get("pid"), "proc_samples.pid", count, *PID)
@@ -289,3 +302,46 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     table["rss"] = int_column(procs.get("rss"), "proc_samples.rss", count, *COUNT)
     run.proc_samples = GrowArray(table.dtype, capacity=max(count, 1))
     run.proc_samples.extend(table)
+
+
+def _experiment_samples(run: Run, cpu: dict[str, Any], count: int, width: int) -> None:
+    """The experiment's and the app's CPU per sample; absent in older recordings (NaN)."""
+    shares = np.full((count, width), np.nan)
+    rows = cpu.get("experiment")
+    if rows is not None:
+        expect(
+            isinstance(rows, list)
+            and len(rows) == count
+            and all(isinstance(row, list) and len(row) == width for row in rows),
+            f"cpu_samples.experiment: expected {count} rows of {width} numbers or null",
+        )
+        flat = [v for row in rows for v in row]
+        shares = float_column(flat, "cpu_samples.experiment", count * width, 0.0, 1e4)
+    run.cpu_experiment = GrowArray(np.float32, width=width, capacity=max(count, 1))
+    run.cpu_experiment.extend(np.reshape(shares, (count, width)))
+    for name, attr in (("experiment_total", "cpu_experiment_total"), ("app", "cpu_app")):
+        values = cpu.get(name)
+        column = (
+            np.full(count, np.nan)
+            if values is None
+            else float_column(values, f"cpu_samples.{name}", count, 0.0, 1e6)
+        )
+        array = GrowArray(np.float32, capacity=max(count, 1))
+        array.extend(column)
+        setattr(run, attr, array)
+
+
+def _calibration(value: Any) -> dict[str, Any] | None:
+    """The loop counts a run used (optional): two positive numbers and what was known."""
+    if value is None:
+        return None
+    expect(isinstance(value, dict), "calibration: expected an object or null")
+    out: dict[str, Any] = {}
+    for name in ("loops_per_ms", "blocks_per_ms"):
+        out[name] = number(value.get(name), f"calibration.{name}", 1e-9, 1e12)
+    out["key"] = text(value.get("key", ""), "calibration.key")
+    out["machine_busy_percent"] = number(
+        value.get("machine_busy_percent", 0.0), "calibration.machine_busy_percent", 0.0, 100.0
+    )
+    out["busy"] = flag(value.get("busy", False), "calibration.busy")
+    return out
