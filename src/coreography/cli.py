@@ -11,12 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coreography import __version__
+from coreography.model import models
 from coreography.model.experiment import (
     DISTRIBUTIONS,
     FAULTS,
     LIMITS,
-    MAX_TASKS_PER_MODEL,
-    MODELS,
     WORKLOADS,
     Experiment,
     ExperimentError,
@@ -51,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and optionally write a recording.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="models:\n"
-        + "\n".join(f"  {k:<20} {v}" for k, v in MODELS.items())
+        + "\n".join(f"  {k:<20} {v}" for k, v in models.descriptions().items())
         + "\n\ntask kinds:\n"
         + "\n".join(f"  {k:<20} {v}" for k, v in WORKLOADS.items()),
     )
@@ -59,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--model",
         default="pool-map",
-        choices=list(MODELS),
+        choices=models.choices(),
         metavar="MODEL",
         help="execution model (default: pool-map; see the list below)",
     )
@@ -77,8 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=10,
         metavar="N",
         help=f"number of tasks, {lo} to {hi:,} (default: 10; at most "
-        f"{MAX_TASKS_PER_MODEL['processes']} for 'processes', "
-        f"{MAX_TASKS_PER_MODEL['threads']} for 'threads')",
+        + ", ".join(f"{cap} for {name!r}" for name, cap in models.task_caps().items())
+        + ")",
     )
     run.add_argument(
         "--task",

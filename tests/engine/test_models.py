@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coreography.model.experiment import MODELS, PROCESS_MODELS, available_start_methods
+from coreography.engine import backends
+from coreography.model import models
+from coreography.model.experiment import available_start_methods
 from coreography.model.run import DONE, FINISHED, NO_TIME
 
 from .helpers import alive, experiment_pids, run_experiment
@@ -21,9 +23,30 @@ def _expected_worker_lanes(model: str, workers: int, tasks: int) -> int:
     return workers
 
 
+def test_the_registry_holds_every_shipped_model_with_its_backend():
+    assert models.choices() == [
+        "sequential",
+        "threads",
+        "thread-pool",
+        "processes",
+        "pool-map",
+        "pool-imap",
+        "pool-imap-unordered",
+        "pool-apply-async",
+        "pool-starmap",
+        "process-pool",
+    ]
+    for name in models.choices():
+        assert backends.backend_for(name).run is not None
+    assert models.with_lanes("inline") == {"sequential"}
+    assert models.with_lanes("thread") == {"threads", "thread-pool"}
+    assert backends.backend_for("processes").task_error_exits_worker
+    assert not backends.backend_for("pool-map").task_error_exits_worker
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("start_method", available_start_methods())
-@pytest.mark.parametrize("model", list(MODELS))
+@pytest.mark.parametrize("model", models.choices())
 def test_model_runs_squares_correctly(model, start_method):
     workers = 3
     run, _ = run_experiment(
@@ -55,7 +78,7 @@ def test_model_runs_squares_correctly(model, start_method):
         assert 1 <= len(worker_lanes) <= expected
     else:
         assert len(worker_lanes) == expected, [lane.label for lane in run.lanes]
-    if model in PROCESS_MODELS:
+    if models.get(model).lanes == "process":
         assert {lane.role for lane in worker_lanes} == {"worker"}
         assert all(lane.ready_ns >= lane.requested_ns > 0 for lane in worker_lanes)
 

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
+from coreography.model import models
 from coreography.model.codegen import generate
-from coreography.model.experiment import MODELS, Experiment
+from coreography.model.experiment import Experiment
 from tests.engine.helpers import run_experiment
 
 
@@ -30,7 +31,7 @@ def run_program(source: str, tmp_path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", [m for m in MODELS if m != "processes"])
+@pytest.mark.parametrize("model", [m for m in models.choices() if m != "processes"])
 def test_generated_program_gives_the_engines_results(model, tmp_path):
     experiment = Experiment(
         model=model, workers=3, tasks=10, workload="square", start_method="spawn"
@@ -105,3 +106,26 @@ def test_users_own_code_is_carried_verbatim(tmp_path):
     source = generate(experiment)
     assert code.strip() in source
     assert ast.literal_eval(run_program(source, tmp_path)[-1]) == [1, 1, 2, 6, 24, 120]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        'Demo"""\nimport os\nos.system("echo injected")\n"""',
+        'ends in a quote"',
+        "ends in a backslash\\",
+        "tab\tnul\x00 cr\r line-sep\u2028 ''' quotes",
+    ],
+)
+def test_a_title_from_a_file_can_never_become_code(title, tmp_path):
+    source = generate(Experiment(model="sequential", tasks=3, workload="square", title=title))
+    tree = ast.parse(source)
+    docstring = ast.get_docstring(tree, clean=False)
+    assert docstring is not None and docstring.startswith(title + ":")
+    # Only the program's own statements: the docstring, imports, functions, __main__.
+    kinds = [type(node).__name__ for node in tree.body]
+    assert kinds[0] == "Expr" and "Expr" not in kinds[1:], kinds
+    assert all(kind in {"Expr", "Import", "ImportFrom", "FunctionDef", "If"} for kind in kinds)
+    lines = run_program(source, tmp_path)
+    assert "injected" not in lines
+    assert ast.literal_eval(lines[-1]) == [0, 1, 4]

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from coreography.model import models
 from coreography.model.experiment import (
     LIMITS,
-    MODELS,
     WORKLOADS,
     Experiment,
     ExperimentError,
@@ -27,7 +27,7 @@ def test_defaults_are_valid():
     assert Experiment().validate() == Experiment()
 
 
-@pytest.mark.parametrize("model", sorted(MODELS))
+@pytest.mark.parametrize("model", models.choices())
 @pytest.mark.parametrize("workload", sorted(WORKLOADS))
 def test_every_model_and_workload_is_accepted(model, workload):
     code = EXAMPLE if workload == "custom" else ""

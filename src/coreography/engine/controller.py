@@ -24,6 +24,10 @@ import psutil
 from coreography.engine.calibration import as_recorded, cached
 from coreography.engine.driver import describe_exit, driver_main
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
+from coreography.engine.process_tree import SIGKILL as _SIGKILL
+from coreography.engine.process_tree import descendants as _descendants
+from coreography.engine.process_tree import end_tree as _end_tree
+from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
@@ -94,9 +98,11 @@ class RunController:
         ctx = multiprocessing.get_context("spawn")  # never fork a process that may run Qt
         reader, writer = ctx.Pipe(duplex=False)
         enlarge_pipe(reader)
-        slots = (
-            experiment.tasks if experiment.model == "processes" else experiment.workers * 4
-        ) + 8
+        # A counter slot per process: one per task where each task has its own process,
+        # else room for a pool that replaces dead workers.
+        model = experiment.execution_model
+        one_each = model.lane_per_task and model.uses_processes
+        slots = (experiment.tasks if one_each else experiment.workers * 4) + 8
         self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
         # Cached per machine and interpreter: "cpu:200ms" is the same work in every run.
         # Not cached yet: the driver measures (and caches) it, away from the window.
@@ -117,7 +123,7 @@ class RunController:
         self._wall_t0 = time.time()
         driver = ctx.Process(
             target=driver_main,
-            args=(experiment.to_dict(), spec, self._new_log()),
+            args=(experiment.to_dict(), spec, self._new_log(), model.backend),
             name="coreography-driver",
         )
         driver.start()
@@ -356,73 +362,3 @@ def read_frames(reader: Any, frames: deque[bytes], eof: threading.Event) -> None
     finally:
         reader.close()
         eof.set()
-
-
-def _descendants(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-
-
-_SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
-
-
-def _signal_tree(driver: Any, procs: list[psutil.Process], sig: int) -> None:
-    """Send ``sig`` to the driver's group, the given processes and the driver itself."""
-    group = _group_of(driver.pid)
-    if group is not None:
-        try:
-            os.killpg(group, sig)
-        except OSError:
-            pass
-    for proc in procs:
-        try:
-            proc.send_signal(sig)
-        except psutil.Error:
-            pass
-    if driver.exitcode is None:
-        driver.terminate() if sig == signal.SIGTERM else driver.kill()
-
-
-def _end_tree(driver: Any, known: list[psutil.Process], grace: float) -> None:
-    """Terminate the driver, its process group and ``known`` descendants; kill leftovers.
-
-    The driver is our own child and is reaped through multiprocessing (so its exit code
-    stays readable); everything below it is only signalled and watched.
-    """
-    procs = list(known)
-    procs += [p for p in _descendants(driver.pid) if p not in procs]
-    for sig in (signal.SIGTERM, _SIGKILL):
-        _signal_tree(driver, procs, sig)
-        procs = _wait_gone(procs, driver, grace)
-        if not procs and driver.exitcode is not None:
-            break
-
-
-def _wait_gone(procs: list[psutil.Process], driver: Any, timeout: float) -> list[psutil.Process]:
-    """Wait until ``procs`` are gone or zombies (their parent may be dead) and the driver
-    has exited; return those still alive."""
-    deadline = time.monotonic() + timeout
-    while True:
-        alive = [p for p in procs if _alive(p)]
-        driver.join(0)
-        if (not alive and driver.exitcode is not None) or time.monotonic() >= deadline:
-            return alive
-        time.sleep(0.01)
-
-
-def _alive(proc: psutil.Process) -> bool:
-    try:
-        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return False
-
-
-def _group_of(pid: int) -> int | None:
-    """The driver's own process group: the driver makes one with its pid as id, first
-    thing. Known without asking the driver, so it works after the driver is gone and
-    its group lives on in stray workers. Never the app's own group."""
-    if not hasattr(os, "killpg") or pid == os.getpgrp():
-        return None
-    return pid

@@ -8,11 +8,10 @@ forever when a worker dies; the driver notices, reports and ends the run).
 
 from __future__ import annotations
 
-import concurrent.futures
+import importlib
 import json
 import multiprocessing
 import multiprocessing.connection
-import multiprocessing.pool
 import os
 import signal
 import sys
@@ -22,10 +21,15 @@ import warnings
 from dataclasses import replace
 from typing import Any
 
+from coreography.engine import backends
 from coreography.engine import probe as probe_mod
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec, describe_exception
+from coreography.engine.process_tree import kill_descendants as _kill_descendants
+from coreography.engine.process_tree import kill_own_group as _kill_own_group
+from coreography.engine.worker_watch import created as _created
+from coreography.engine.worker_watch import on_created as _on_created
 from coreography.model.events import Kind, clip_text
-from coreography.model.experiment import POOL_MODELS, TIMED_WORKLOADS, Experiment
+from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 
 WATCH_PERIOD = 0.02  # seconds between looks at the workers
 FORKSERVER_READ_DELAY = 0.25  # see Driver._exit_code
@@ -59,8 +63,10 @@ class Driver:
         self.experiment = experiment
         self.spec = spec
         self.ctx = multiprocessing.get_context(experiment.start_method)
+        self.backend = backends.backend_for(experiment.model)
         self.probe = probe_mod.install(replace(spec, is_driver=True))
-        _on_created.append(lambda: self._requested(-1, 1.0))
+        self.worker_spec = spec
+        _on_created.append(lambda: self.requested(-1, 1.0))
         self._end_lock = threading.Lock()
         self._ended = False
         self._processes: dict[int, Any] = {}  # pid -> Process, every worker ever seen
@@ -131,8 +137,8 @@ class Driver:
         deaths = []
         for pid, process in list(self._processes.items()):
             code = self._exit_code(pid, process)
-            if code == 1 and self.experiment.model == "processes":
-                continue  # the task raised; the driver's join loop reports it
+            if code == 1 and self.backend.task_error_exits_worker:
+                continue  # the task raised; the backend's join loop reports it
             if (code == -signal.SIGTERM and self._terminating) or pid in self._excused:
                 continue
             if code not in (None, 0):
@@ -230,178 +236,21 @@ class Driver:
         self.end("finished", "finished", result=clip_text(repr(results), 2000))
 
     def _execute(self, items: list[tuple[int, Any]]) -> list[Any]:
-        exp = self.experiment
-        model = exp.model
-        probe = self.probe
-        chunksize = exp.chunksize or None
-        if model == "sequential":
-            probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-            return [probe_mod.call(item) for item in items]
-        if model == "threads":
-            return self._threads(items)
-        if model == "thread-pool":
-            self._requested(-1, float(exp.workers))
-            with concurrent.futures.ThreadPoolExecutor(
-                exp.workers, initializer=_register_thread
-            ) as ex:
-                probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-                return list(ex.map(probe_mod.call, items))
-        if model == "processes":
-            return self._processes_per_task(items)
-        if model in POOL_MODELS:
-            return self._pool(items, chunksize)
-        if model == "process-pool":
-            self._requested(-1, float(exp.workers))
-            ex = concurrent.futures.ProcessPoolExecutor(
-                exp.workers,
-                mp_context=_RecordingContext(self.ctx),
-                initializer=probe_mod.install,
-                initargs=(self.worker_spec,),
-            )
-            self.watch(lambda: list((ex._processes or {}).values()))
-            try:
-                probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-                results = list(ex.map(probe_mod.call, items, chunksize=chunksize or 1))
-                self._collected = True
-                return results
-            except BaseException:
-                self._terminating = True
-                raise
-            finally:
-                ex.shutdown(wait=True, cancel_futures=True)
-        raise ValueError(f"unknown model {model!r}")
+        return self.backend.run(self, items)
 
-    def _requested(self, task: int, count: float) -> None:
+    # -- what a backend may use --------------------------------------------------------------
+    def requested(self, task: int, count: float) -> None:
         """Workers are about to start: send it now, before they can say they are ready."""
         self.probe.emit(Kind.WORKERS_REQUESTED, 0, task, count)
         self.probe.flush()
 
-    def _pool(self, items: list[tuple[int, Any]], chunksize: int | None) -> list[Any]:
-        exp = self.experiment
-        probe = self.probe
-        self._requested(-1, float(exp.workers))
-        pool = _WatchedPool(
-            exp.workers,
-            initializer=probe_mod.install,
-            initargs=(self.worker_spec,),
-            context=self.ctx,
-        )
-        self.watch(lambda: pool._pool)
-        try:
-            if exp.model == "pool-apply-async":
-                handles = []
-                for task_id, arg in items:
-                    probe.emit(Kind.TASKS_SUBMITTED, 0, task_id, 1.0)
-                    handles.append(pool.apply_async(probe_mod.call_star, (task_id, arg)))
-                results = [handle.get() for handle in handles]
-            else:
-                probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-                if exp.model == "pool-map":
-                    results = pool.map(probe_mod.call, items, chunksize)
-                elif exp.model == "pool-imap":
-                    results = list(pool.imap(probe_mod.call, items, chunksize or 1))
-                elif exp.model == "pool-imap-unordered":
-                    results = list(pool.imap_unordered(probe_mod.call, items, chunksize or 1))
-                else:
-                    results = pool.starmap(probe_mod.call_star, items, chunksize)
-        except BaseException:
-            self._terminating = True  # the SIGTERMs that follow are ours, not a fault
-            pool.terminate()
-            raise
+    def mark_collected(self) -> None:
+        """Every result is in: a worker ending from now on only shut down badly."""
         self._collected = True
-        pool.close()
-        pool.join()
-        return results
 
-    def _processes_per_task(self, items: list[tuple[int, Any]]) -> list[Any]:
-        probe = self.probe
-        processes = []
-        self.watch(lambda: processes)
-        probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-        for task_id, arg in items:
-            self._requested(task_id, 1.0)
-            process = self.ctx.Process(
-                target=probe_mod.process_main,
-                args=(self.worker_spec, task_id, arg),
-                name=f"task-{task_id}",
-            )
-            process.start()
-            processes.append(process)
-        for process in processes:
-            process.join()
-        failed = [p for p in processes if p.exitcode == 1]
-        if failed:
-            first = failed[0]
-            error = RuntimeError(f"{len(failed)} of {len(processes)} processes ended with an error")
-            error.coreography_task = int(first.name.removeprefix("task-"))  # type: ignore[attr-defined]
-            error.coreography_pid = first.pid  # type: ignore[attr-defined]
-            raise error
-        return [None] * len(processes)
-
-    def _threads(self, items: list[tuple[int, Any]]) -> list[Any]:
-        probe = self.probe
-        results: list[Any] = [None] * len(items)
-        errors: list[BaseException] = []
-
-        def body(item: tuple[int, Any]) -> None:
-            try:
-                results[item[0]] = probe_mod.call(item)
-            except BaseException as exc:
-                errors.append(exc)
-
-        self._requested(-1, float(len(items)))
-        probe.emit(Kind.TASKS_SUBMITTED, 0, 0, float(len(items)))
-        threads = [
-            threading.Thread(target=body, args=(item,), name=f"task-{item[0]}") for item in items
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
-        return results
-
-
-#: Every worker Process a pool ever created, so that none dies unseen: Pool reaps and
-#: replaces dead workers on its own, and would then wait forever for the lost task.
-_created: list[Any] = []
-#: Called as each pool worker Process is created (before it starts): its start-up
-#: begins here, also for a worker a pool starts to replace a dead one.
-_on_created: list[Any] = []
-
-
-def _record(process: Any) -> Any:
-    _created.append(process)
-    for callback in _on_created:
-        callback()
-    return process
-
-
-class _WatchedPool(multiprocessing.pool.Pool):
-    @staticmethod
-    def Process(ctx: Any, *args: Any, **kwds: Any) -> Any:
-        return _record(ctx.Process(*args, **kwds))
-
-
-class _RecordingContext:
-    """A start-method context whose Processes are recorded in :data:`_created`."""
-
-    def __init__(self, ctx: Any) -> None:
-        self._ctx = ctx
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._ctx, name)
-
-    def Process(self, *args: Any, **kwds: Any) -> Any:
-        return _record(self._ctx.Process(*args, **kwds))
-
-
-def _register_thread() -> None:
-    """Thread-pool initializer: give the thread its lane before its first task."""
-    probe = probe_mod.current()
-    if probe is not None:
-        probe.lane()
+    def mark_terminating(self) -> None:
+        """The backend is ending its workers: their SIGTERM exits are not faults."""
+        self._terminating = True
 
 
 def _failure_message(exc: BaseException) -> str:
@@ -411,30 +260,6 @@ def _failure_message(exc: BaseException) -> str:
     if task is None:
         return f"the experiment raised {text}"
     return f"task {task} raised {text} (in worker process PID {pid})"
-
-
-def _kill_descendants() -> None:
-    import psutil
-
-    try:
-        children = psutil.Process().children(recursive=True)
-    except psutil.Error:
-        return
-    for child in children:
-        try:
-            child.kill()
-        except psutil.Error:
-            pass
-
-
-def _kill_own_group() -> None:
-    """SIGKILL every process of the driver's group, the driver included (a process
-    started a moment ago is in it even if no listing has seen it yet)."""
-    if hasattr(os, "killpg") and os.getpgrp() == os.getpid():
-        try:
-            os.killpg(os.getpgrp(), signal.SIGKILL)
-        except OSError:
-            pass
 
 
 def _watch_parent() -> None:
@@ -452,11 +277,15 @@ def _watch_parent() -> None:
     threading.Thread(target=wait, name="coreography-parent-watch", daemon=True).start()
 
 
-def driver_main(experiment_data: dict[str, Any], spec: ProbeSpec, log_path: str = "") -> None:
+def driver_main(
+    experiment_data: dict[str, Any], spec: ProbeSpec, log_path: str = "", backend: str = ""
+) -> None:
     """Entry point of the driver process (the target the controller spawns).
 
     ``log_path``: where this process tree's raw stderr goes (inherited by every worker),
     so that a crash the probe cannot report still leaves its last words for the app.
+    ``backend``: the module of the model's runner, imported first: a model registered
+    outside the package becomes known in this fresh process that way.
     """
     if log_path:
         log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -467,5 +296,7 @@ def driver_main(experiment_data: dict[str, Any], spec: ProbeSpec, log_path: str 
     _watch_parent()
     # The driver has no Qt and forks on purpose; its helper threads hold no locks then.
     warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks")
+    if backend:
+        importlib.import_module(backend)
     experiment = Experiment.from_dict(experiment_data)
     Driver(experiment, spec).run()

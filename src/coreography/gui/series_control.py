@@ -5,7 +5,7 @@ from __future__ import annotations
 from coreography.gui.run_series import RunSeries
 from coreography.lessons.registry import Lesson
 from coreography.model.diagnosis import diagnose
-from coreography.model.experiment import CHUNKED_MODELS, Experiment, ExperimentError
+from coreography.model.experiment import Experiment, ExperimentError
 
 CHUNKSIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -98,7 +98,7 @@ class SeriesMixin:
 
     def _on_sweep_chunksize_triggered(self) -> None:
         base = self.window.experiment_panel.experiment()
-        if base.model not in CHUNKED_MODELS:
+        if not base.execution_model.uses_chunksize:
             self.window.show_error(
                 "Chunk size does not apply",
                 f"{base.model} hands out tasks one by one. Choose a Pool map/imap/starmap "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
+from coreography.model.models import Code
 from coreography.model.user_code import ENTRY
 
 #: What a millisecond of the cpu workload is in the generated program (a fixed amount of
@@ -80,8 +81,9 @@ def generate(experiment: Experiment, loops_per_ms: int = DEFAULT_LOOPS_PER_MS) -
     """
     exp = experiment
     name, function = _task_function(exp)
-    imports = _imports(exp)
-    lines = [f'"""{_docstring(exp)}"""', "", *imports, ""]
+    code = exp.execution_model.code(exp, name)
+    imports = _imports(exp, code)
+    lines = [docstring_literal(_docstring(exp)), "", *imports, ""]
     if exp.workload == "cpu":
         lines += [f"LOOPS_PER_MS = {int(loops_per_ms)}  # loop iterations per millisecond", ""]
     if exp.workload == "nogil":
@@ -94,15 +96,38 @@ def generate(experiment: Experiment, loops_per_ms: int = DEFAULT_LOOPS_PER_MS) -
     lines += _arguments(exp)
     lines += ["", "", 'if __name__ == "__main__":']
     body = []
-    if exp.model not in ("sequential", "threads", "thread-pool"):
-        body.append(f'multiprocessing.set_start_method("{exp.start_method}")')
+    if exp.execution_model.uses_start_method:
+        body.append(f"multiprocessing.set_start_method({string_literal(exp.start_method)})")
     body += ["args = task_arguments()", "start = time.perf_counter()"]
-    body += _main_block(exp, name)
+    body += code.body
     body.append('print(f"took {time.perf_counter() - start:.3f} s")')
-    if exp.model != "processes":
+    if code.prints_results:
         body.append("print(results)")
     lines += [textwrap.indent(line, "    ") for line in body]
     return "\n".join(lines) + "\n"
+
+
+def docstring_literal(text: str) -> str:
+    """``text`` as a triple-quoted Python literal that reads back as exactly ``text``:
+    quotes and backslashes are escaped, so no text can end the string and add code."""
+    return '"""' + _escaped(text, keep_newlines=True) + '"""'
+
+
+def string_literal(text: str) -> str:
+    """``text`` as a one-line double-quoted Python literal (escaped like a docstring)."""
+    return '"' + _escaped(text, keep_newlines=False) + '"'
+
+
+def _escaped(text: str, keep_newlines: bool) -> str:
+    out = []
+    for char in text:
+        if char in ('"', "\\"):
+            out.append("\\" + char)
+        elif (char == "\n" and keep_newlines) or (char.isprintable() and char != "\n"):
+            out.append(char)
+        else:  # a NUL, a carriage return, a line separator: written as its escape
+            out.append(ascii(char)[1:-1])
+    return "".join(out)
 
 
 def _docstring(exp: Experiment) -> str:
@@ -119,27 +144,17 @@ def _task_function(exp: Experiment) -> tuple[str, str]:
     return _FUNCTIONS[exp.workload]
 
 
-def _imports(exp: Experiment) -> list[str]:
-    modules = {"time"}
-    if exp.model not in ("sequential", "threads", "thread-pool"):
+def _imports(exp: Experiment, code: Code) -> list[str]:
+    modules = {"time", *code.modules}
+    if exp.execution_model.uses_start_method:
         modules.add("multiprocessing")
-    if exp.model == "threads":
-        modules.add("threading")
     if exp.workload == "print-number":
         modules.add("os")
     if exp.workload == "nogil":
         modules.add("hashlib")
     if exp.distribution != "fixed" and exp.workload in TIMED_WORKLOADS | {"primes"}:
         modules.add("random")
-    lines = [f"import {module}" for module in sorted(modules)]
-    if exp.model in ("thread-pool", "process-pool"):
-        executor = "ThreadPoolExecutor" if exp.model == "thread-pool" else "ProcessPoolExecutor"
-        lines.append(f"from concurrent.futures import {executor}")
-    if exp.model == "processes":
-        lines.append("from multiprocessing import Process")
-    elif exp.model.startswith("pool-"):
-        lines.append("from multiprocessing import Pool")
-    return lines
+    return [f"import {module}" for module in sorted(modules)] + list(code.imports)
 
 
 def _arguments(exp: Experiment) -> list[str]:
@@ -171,56 +186,3 @@ def _arguments(exp: Experiment) -> list[str]:
         body.append(f"    sizes = [s * {float(exp.speed)!r} for s in sizes]  # slow motion")
     body.append("    return [int(s) for s in sizes]" if convert else "    return sizes")
     return head + body
-
-
-def _main_block(exp: Experiment, name: str) -> list[str]:
-    chunk = f", chunksize={exp.chunksize}" if exp.chunksize else ""
-    model = exp.model
-    if model == "sequential":
-        return [f"results = [{name}(x) for x in args]"]
-    if model == "threads":
-        return [
-            "results = [None] * len(args)",
-            "",
-            "def run(i, x):",
-            f"    results[i] = {name}(x)",
-            "",
-            "threads = [threading.Thread(target=run, args=(i, x)) for i, x in enumerate(args)]",
-            "for thread in threads:",
-            "    thread.start()",
-            "for thread in threads:",
-            "    thread.join()",
-        ]
-    if model == "thread-pool":
-        return [
-            f"with ThreadPoolExecutor(max_workers={exp.workers}) as executor:",
-            f"    results = list(executor.map({name}, args))",
-        ]
-    if model == "processes":
-        return [
-            f"processes = [Process(target={name}, args=(x,)) for x in args]",
-            "for process in processes:",
-            "    process.start()",
-            "for process in processes:",
-            "    process.join()",
-        ]
-    if model == "process-pool":
-        return [
-            f"with ProcessPoolExecutor(max_workers={exp.workers}) as executor:",
-            f"    results = list(executor.map({name}, args, chunksize={exp.chunksize or 1}))",
-        ]
-    call = {
-        "pool-map": f"pool.map({name}, args{chunk})",
-        "pool-imap": f"list(pool.imap({name}, args, chunksize={exp.chunksize or 1}))",
-        "pool-imap-unordered": (
-            f"list(pool.imap_unordered({name}, args, chunksize={exp.chunksize or 1}))"
-        ),
-        "pool-starmap": f"pool.starmap({name}, [(x,) for x in args]{chunk})",
-    }
-    if model == "pool-apply-async":
-        return [
-            f"with Pool(processes={exp.workers}) as pool:",
-            f"    handles = [pool.apply_async({name}, (x,)) for x in args]",
-            "    results = [handle.get() for handle in handles]",
-        ]
-    return [f"with Pool(processes={exp.workers}) as pool:", f"    results = {call[model]}"]

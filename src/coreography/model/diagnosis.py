@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coreography.model.experiment import PROCESS_MODELS, THREAD_MODELS
 from coreography.model.interference import measure_interference
 from coreography.model.metrics import RunMetrics, compute_metrics
 from coreography.model.run import DONE, NO_TIME, Run
@@ -25,8 +24,6 @@ IMBALANCE_FACTOR = 1.5
 MIN_BUSY_S = 0.01
 #: Start-up above this share of the run is worth saying.
 STARTUP_SHARE = 0.25
-#: One-per-task models: every worker does one task, "balance" means nothing there.
-ONE_PER_TASK = frozenset({"processes", "threads"})
 
 
 @dataclass(frozen=True)
@@ -71,7 +68,7 @@ def _busy_machine(run: Run, metrics: RunMetrics) -> Finding | None:
 
 def _gil(run: Run, metrics: RunMetrics) -> Finding | None:
     exp = run.experiment
-    if exp.model not in THREAD_MODELS or exp.workload not in GIL_WORKLOADS:
+    if exp.execution_model.lanes != "thread" or exp.workload not in GIL_WORKLOADS:
         return None
     if metrics.parallel_workers < 2 or run.cores < 2:
         return None
@@ -91,9 +88,8 @@ def _gil(run: Run, metrics: RunMetrics) -> Finding | None:
 
 def _oversubscribed(run: Run, metrics: RunMetrics) -> Finding | None:
     exp = run.experiment
-    wants_cores = exp.model in PROCESS_MODELS or (
-        exp.model in THREAD_MODELS and exp.workload == "nogil"
-    )
+    lanes = exp.execution_model.lanes
+    wants_cores = lanes == "process" or (lanes == "thread" and exp.workload == "nogil")
     workers = metrics.parallel_workers
     if not wants_cores or exp.workload not in CORE_WORKLOADS or workers <= run.cores:
         return None
@@ -147,7 +143,8 @@ def _gaps_between_tasks(run: Run) -> np.ndarray:
 
 def _imbalance(run: Run, metrics: RunMetrics) -> Finding | None:
     exp = run.experiment
-    if exp.model in ONE_PER_TASK or exp.model == "sequential":
+    # One task per lane, or one lane: "balance" means nothing there.
+    if exp.execution_model.lane_per_task or exp.execution_model.lanes == "inline":
         return None
     workers = [lane for lane in metrics.lanes if lane.role != "main"]
     total = sum(lane.busy_s for lane in workers)
@@ -189,7 +186,7 @@ def _startup(run: Run, metrics: RunMetrics) -> Finding | None:
     exp = run.experiment
     how = (
         "starting threads"
-        if exp.model in THREAD_MODELS
+        if exp.execution_model.lanes == "thread"
         else f"starting worker processes with {exp.start_method}"
     )
     return Finding(

@@ -10,29 +10,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from coreography.model import models
 from coreography.model.user_code import CodeProblem, check_code
 
-MODELS: dict[str, str] = {
-    "sequential": "Plain loop in the main process",
-    "threads": "One threading.Thread per task",
-    "thread-pool": "concurrent.futures.ThreadPoolExecutor.map",
-    "processes": "One multiprocessing.Process per task",
-    "pool-map": "multiprocessing.Pool.map",
-    "pool-imap": "multiprocessing.Pool.imap",
-    "pool-imap-unordered": "multiprocessing.Pool.imap_unordered",
-    "pool-apply-async": "multiprocessing.Pool.apply_async, one call per task",
-    "pool-starmap": "multiprocessing.Pool.starmap",
-    "process-pool": "concurrent.futures.ProcessPoolExecutor.map",
-}
-#: The model of a traced program's recording: not one to choose for a new run (the
-#: program itself decides what runs), so it is not among MODELS.
+#: The model of a traced program's recording (registered, but not one to choose for a new
+#: run: the program itself decides what runs).
 TRACE_MODEL = "trace"
-POOL_MODELS = frozenset(
-    {"pool-map", "pool-imap", "pool-imap-unordered", "pool-apply-async", "pool-starmap"}
-)
-PROCESS_MODELS = POOL_MODELS | {"processes", "process-pool"}
-THREAD_MODELS = frozenset({"threads", "thread-pool"})
-CHUNKED_MODELS = POOL_MODELS - {"pool-apply-async"} | {"process-pool"}
 
 WORKLOADS: dict[str, str] = {
     "cpu": "Pure-Python loop; holds the GIL (size in ms)",
@@ -48,6 +31,8 @@ WORKLOADS: dict[str, str] = {
 TIMED_WORKLOADS = frozenset({"cpu", "io", "nogil"})
 DISTRIBUTIONS = ("fixed", "uniform", "exponential", "straggler")
 FAULTS = ("none", "raise", "exit", "kill", "segv", "hang")
+#: Faults that end the worker process running the task.
+WORKER_EXIT_FAULTS = frozenset({"exit", "kill", "segv"})
 
 LIMITS = {
     "workers": (1, 64),
@@ -57,8 +42,6 @@ LIMITS = {
     "seed": (0, 2**31 - 1),
     "speed": (1.0, 100.0),
 }
-#: One process or thread per task gets out of hand quickly; these keep a machine usable.
-MAX_TASKS_PER_MODEL = {"processes": 256, "threads": 4096}
 
 
 class ExperimentError(ValueError):
@@ -133,7 +116,7 @@ class Experiment:
     # -- validation -------------------------------------------------------------------
     def validate(self) -> Experiment:
         """Return ``self`` if every field is in range; raise :class:`ExperimentError`."""
-        _choice("model", self.model, [*MODELS, TRACE_MODEL])
+        _choice("model", self.model, models.names())
         _choice("workload", self.workload, WORKLOADS)
         _choice("distribution", self.distribution, DISTRIBUTIONS)
         _choice("start_method", self.start_method, available_start_methods())
@@ -142,7 +125,7 @@ class Experiment:
                 _int_range(name, getattr(self, name))
         for name in ("size", "speed"):
             _float_range(name, getattr(self, name))
-        cap = MAX_TASKS_PER_MODEL.get(self.model)
+        cap = self.execution_model.max_tasks
         if cap is not None and self.tasks > cap:
             raise ExperimentError(
                 "tasks", self.tasks, f"the {self.model!r} model starts one per task: 1 to {cap}"
@@ -164,7 +147,10 @@ class Experiment:
                 f"{self.fault.kind}:{self.fault.task}",
                 f"task must be 0 to {self.tasks - 1}",
             )
-        if self.fault.kind in ("exit", "kill", "segv") and self.model not in PROCESS_MODELS:
+        if (
+            self.fault.kind in WORKER_EXIT_FAULTS
+            and not self.execution_model.allows_worker_exit_faults
+        ):
             raise ExperimentError(
                 "fault", self.fault.kind, "ending a worker process needs a process model"
             )
@@ -172,13 +158,14 @@ class Experiment:
 
     # -- derived ------------------------------------------------------------------------
     @property
+    def execution_model(self) -> models.ExecutionModel:
+        """The registered record of :attr:`model` (``KeyError`` before validation)."""
+        return models.get(self.model)
+
+    @property
     def parallel_workers(self) -> int:
         """How many tasks can run at once under this model."""
-        if self.model == "sequential":
-            return 1
-        if self.model in ("processes", "threads"):
-            return self.tasks
-        return min(self.workers, self.tasks)
+        return self.execution_model.parallel_workers(self.workers, self.tasks)
 
     def task_sizes(self) -> list[float]:
         """Size of each task (ms for timed workloads, n otherwise), reproducible by seed."""

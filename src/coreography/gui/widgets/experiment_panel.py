@@ -21,13 +21,11 @@ from PySide6.QtWidgets import (
 )
 
 from coreography.gui import theme
+from coreography.model import models
 from coreography.model.experiment import (
-    CHUNKED_MODELS,
     DISTRIBUTIONS,
     FAULTS,
     LIMITS,
-    MAX_TASKS_PER_MODEL,
-    MODELS,
     TIMED_WORKLOADS,
     WORKLOADS,
     Experiment,
@@ -77,7 +75,7 @@ class ExperimentPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model = _combo(MODELS)
+        self.model = _combo(models.descriptions())
         self.model.setToolTip("How the tasks are run: a loop, threads, processes or a pool")
         self.workers = QSpinBox()
         self.workers.setRange(*LIMITS["workers"])
@@ -220,8 +218,9 @@ class ExperimentPanel(QWidget):
 
     def _on_choice_changed(self, *_args) -> None:
         model = self.model.currentText()
-        self.workers.setEnabled(model not in ("sequential", "processes", "threads"))
-        self.chunksize.setEnabled(model in CHUNKED_MODELS)
+        record = models.find(model)
+        self.workers.setEnabled(record is not None and record.uses_workers)
+        self.chunksize.setEnabled(record is not None and record.uses_chunksize)
         self.size.setSuffix(" ms" if self.workload.currentText() in TIMED_WORKLOADS else "")
         self.speed.setEnabled(self.workload.currentText() in TIMED_WORKLOADS)
         custom = self.workload.currentText() == "custom"
@@ -229,7 +228,7 @@ class ExperimentPanel(QWidget):
             self.code.setPlainText(EXAMPLE)  # a working start the user can edit
         self.code.setVisible(custom)
         self.code_label.setVisible(custom)
-        cap = MAX_TASKS_PER_MODEL.get(model)
+        cap = record.max_tasks if record is not None else None
         self.tasks.setMaximum(cap if cap is not None else LIMITS["tasks"][1])
         self.fault_task.setRange(0, max(self.tasks.value() - 1, 0))
         self.fault_task.setEnabled(self.fault.currentText() != "none")

@@ -1,0 +1,133 @@
+"""Execution models: one declarative record per model, in one open registry (no Qt)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from coreography.model.experiment import Experiment
+
+#: Where a model's lanes live: worker processes, threads of the driver, or the driver's
+#: own main thread.
+Lanes = Literal["process", "thread", "inline"]
+
+
+@dataclass(frozen=True)
+class Code:
+    """How a model reads in the Code view: what it imports and what ``__main__`` does."""
+
+    #: Modules imported whole (``import threading``).
+    modules: frozenset[str] = frozenset()
+    #: Further import lines (``from multiprocessing import Pool``).
+    imports: tuple[str, ...] = ()
+    #: The body of ``if __name__ == "__main__":`` that makes ``results`` (unindented).
+    body: tuple[str, ...] = ()
+    #: Whether the body leaves a ``results`` list worth printing.
+    prints_results: bool = True
+
+
+@dataclass(frozen=True)
+class ExecutionModel:
+    """Everything the app knows about one execution model, except how to run it.
+
+    ``backend`` names the engine module whose runner is registered under ``name``; the
+    driver imports it, so a model added from outside the package runs there too.
+    ``code(experiment, function_name)`` writes the model's part of the Code view.
+    """
+
+    name: str
+    description: str
+    lanes: Lanes
+    backend: str
+    code: Callable[[Experiment, str], Code]
+    #: The workers option applies (a pool's size); otherwise the model picks its lanes.
+    uses_workers: bool = True
+    #: The chunksize option applies.
+    uses_chunksize: bool = False
+    #: One lane per task (a Process or Thread each), so as many run at once as tasks.
+    lane_per_task: bool = False
+    #: At most this many tasks (a model starting one lane per task gets out of hand).
+    max_tasks: int | None = None
+    #: Offered for new runs (panel, ``run --model``); a traced program's model is not:
+    #: its recordings name it, the program decides what runs.
+    choosable: bool = True
+
+    @property
+    def uses_processes(self) -> bool:
+        return self.lanes == "process"
+
+    @property
+    def uses_start_method(self) -> bool:
+        """The start method matters only where worker processes are started."""
+        return self.lanes == "process"
+
+    @property
+    def allows_worker_exit_faults(self) -> bool:
+        """Faults that end a worker process (exit, kill, segv) need a worker process."""
+        return self.lanes == "process"
+
+    def parallel_workers(self, workers: int, tasks: int) -> int:
+        """How many tasks can run at once under this model."""
+        if self.lanes == "inline":
+            return 1
+        if self.lane_per_task:
+            return tasks
+        return min(workers, tasks)
+
+
+_REGISTRY: dict[str, ExecutionModel] = {}
+
+
+def register(model: ExecutionModel) -> ExecutionModel:
+    """Add ``model`` (or replace the one of that name); returns it."""
+    _REGISTRY[model.name] = model
+    return model
+
+
+def unregister(name: str) -> None:
+    _REGISTRY.pop(name, None)
+
+
+def get(name: str) -> ExecutionModel:
+    """The model called ``name``; ``KeyError`` if none is registered."""
+    return _REGISTRY[name]
+
+
+def find(name: str) -> ExecutionModel | None:
+    return _REGISTRY.get(name)
+
+
+def names() -> list[str]:
+    """Every registered model's name, in registration order."""
+    return list(_REGISTRY)
+
+
+def all_models() -> list[ExecutionModel]:
+    return list(_REGISTRY.values())
+
+
+def choices() -> list[str]:
+    """The models offered for a new run, in registration order."""
+    return [name for name, model in _REGISTRY.items() if model.choosable]
+
+
+def descriptions() -> dict[str, str]:
+    """``{name: description}`` of the models offered, for help texts and choice lists."""
+    return {m.name: m.description for m in _REGISTRY.values() if m.choosable}
+
+
+def with_lanes(lanes: Lanes) -> frozenset[str]:
+    return frozenset(m.name for m in _REGISTRY.values() if m.lanes == lanes)
+
+
+def task_caps() -> dict[str, int]:
+    """``{name: max_tasks}`` of the models that limit their tasks."""
+    return {m.name: m.max_tasks for m in _REGISTRY.values() if m.max_tasks is not None}
+
+
+# Imported last: the built-in records register themselves against this module.
+from coreography.model import builtin_models as _builtin_models  # noqa: E402
+
+del _builtin_models
