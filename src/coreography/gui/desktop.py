@@ -71,6 +71,7 @@ class Desktop(QObject):
         self.freezer = ViewFreezer(window.presenter, window.timeline, window.cpu_view)
         self.lesson_scale = lesson_scale
         self.default_state = None
+        self.lessons_dialog = None  # the open Help → Lessons dialog, if any
         self.finished = False
         self._wrap_central()
         self.actions = add_menus(self)
