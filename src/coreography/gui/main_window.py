@@ -12,8 +12,9 @@ from PySide6.QtGui import QCloseEvent
 
 from coreography.gui.desktop import Desktop
 from coreography.gui.presenter import Controller
+from coreography.gui.run_files import RECORDING_FILTER
 from coreography.gui.teaching import TeachingTools
-from coreography.gui.window import RECORDING_FILTER, AppWindow
+from coreography.gui.window import AppWindow
 from coreography.model.history import History
 
 __all__ = ["RECORDING_FILTER", "MainWindow"]
