@@ -24,9 +24,10 @@ import time
 from collections import deque
 
 from coreography.engine import probe as probe_mod
+from coreography.engine.calibration import load_or_measure
 from coreography.engine.controller import enlarge_pipe, read_frames
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
-from coreography.engine.workloads import calibrate, run_workload
+from coreography.engine.workloads import run_workload
 from coreography.model.events import HEADER, MAGIC, PROTOCOL_VERSION, RECORD, FrameType, Kind
 from coreography.model.experiment import Experiment
 from coreography.model.run import Run
@@ -73,7 +74,7 @@ class AppSide:
 
 def overhead(task_ms: float, tasks: int, pairs: int, workers: int) -> tuple[float, float, float]:
     ctx = multiprocessing.get_context("fork")
-    calibration = calibrate()
+    calibration = load_or_measure().calibration()
     app = AppSide(ctx)
     spec = ProbeSpec(
         conn=app.writer,
@@ -133,7 +134,7 @@ def overhead_in_worker(task_ms: float, tasks: int, pairs: int) -> tuple[float, f
     spec = ProbeSpec(
         conn=app.writer,
         workload="cpu",
-        calibration=calibrate(),
+        calibration=load_or_measure().calibration(),
         shared=ctx.RawArray("q", 8 * SLOT_FIELDS),
         next_slot=ctx.Value("i", 1),
     )

@@ -6,7 +6,7 @@ import multiprocessing
 import os
 import sys
 
-CLI_COMMANDS = {"run", "export", "summary", "lessons", "-h", "--help", "--version"}
+CLI_COMMANDS = {"run", "export", "summary", "lessons", "calibrate", "-h", "--help", "--version"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -190,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("recording", type=Path)
 
     commands.add_parser("lessons", help="list the guided lessons (id and title)")
+    commands.add_parser(
+        "calibrate",
+        help="measure again how many loops make a millisecond of cpu/nogil work here "
+        "(kept for every later run; do it while the machine is quiet)",
+    )
     return parser
 
 
@@ -232,6 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _export(args)
         if args.command == "summary":
             return _summary(args)
+        if args.command == "calibrate":
+            return _calibrate()
     except ExperimentError as exc:
         print(f"coreography: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -271,6 +278,9 @@ def _run(args: argparse.Namespace) -> int:
         for line in run.stdout_lines():
             print(line)
     print(format_table(compute_metrics(run)))
+    if run.calibration and run.calibration.get("busy"):
+        print("Note: task sizes were calibrated while the machine was busy; run")
+        print("`coreography calibrate` at a quiet moment for work sizes true to this machine.")
     if run.state != "finished":
         print(f"Run {run.state}: {run.message}")
     if run.logs:
@@ -302,6 +312,15 @@ def _summary(args: argparse.Namespace) -> int:
     from coreography.model.recording import load_run
 
     print(format_table(compute_metrics(load_run(args.recording))))
+    return EXIT_OK
+
+
+def _calibrate() -> int:
+    from coreography.engine.calibration import cache_path, load_or_measure
+
+    record = load_or_measure(remeasure=True)
+    print(f"Calibration: {record.describe()}")
+    print(f"kept in {cache_path()}")
     return EXIT_OK
 
 

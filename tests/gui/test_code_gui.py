@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QGuiApplication
 
+from coreography.engine.calibration import loops_per_ms
 from coreography.model.codegen import generate
 from coreography.model.experiment import Experiment
 from coreography.model.experiment_file import load_experiment
@@ -27,12 +28,14 @@ def win(qtbot, tmp_path):
 
 def test_code_view_is_the_generated_program_and_follows_the_panel(qtbot, win, tmp_path):
     panel, view = win.experiment_panel, win.teaching.code_view
-    assert view.source() == generate(panel.experiment())
+    assert view.source() == generate(panel.experiment(), loops_per_ms())
+    if panel.experiment().workload == "cpu":  # the runs' own loop count, not a constant
+        assert f"LOOPS_PER_MS = {loops_per_ms()}" in view.source()
     panel.workers.setValue(3)
-    assert view.source() == generate(panel.experiment())
+    assert view.source() == generate(panel.experiment(), loops_per_ms())
     panel.model.setCurrentText("processes")
     panel.workload.setCurrentText("print-number")
-    assert view.source() == generate(panel.experiment())
+    assert view.source() == generate(panel.experiment(), loops_per_ms())
     assert "Process(" in view.source()
     qtbot.mouseClick(view.copy_button, _left())
     assert QGuiApplication.clipboard().text() == view.source()

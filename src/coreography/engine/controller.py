@@ -21,10 +21,11 @@ from typing import Any
 
 import psutil
 
+from coreography.engine.calibration import as_recorded, cached
 from coreography.engine.driver import describe_exit, driver_main
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.engine.sampler import SamplerThread
-from coreography.model.experiment import Experiment
+from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
 
 #: After a terminate, how long processes get before they are killed.
@@ -97,17 +98,22 @@ class RunController:
             experiment.tasks if experiment.model == "processes" else experiment.workers * 4
         ) + 8
         self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
+        # Cached per machine and interpreter: "cpu:200ms" is the same work in every run.
+        # Not cached yet: the driver measures (and caches) it, away from the window.
+        record = cached() if experiment.workload in TIMED_WORKLOADS else None
         spec = ProbeSpec(
             conn=writer,
             workload=experiment.workload,
             code=experiment.code,
-            calibration=None,
+            calibration=record.calibration() if record else None,
             shared=self._shared,
             next_slot=ctx.Value("i", 1),
             write_lock=None if sys.platform.startswith("linux") else ctx.Lock(),
             echo=self.echo,
         )
         run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
+        if record is not None:
+            run.calibration = as_recorded(record)
         self._wall_t0 = time.time()
         driver = ctx.Process(
             target=driver_main,
@@ -217,6 +223,9 @@ class RunController:
         if last_words and (state == RUN_FAILED or run.state == RUN_FAILED):
             # What the processes printed outside any task: a crash's last words.
             run.logs.append("\n".join(last_words))
+        if run.calibration is None and run.experiment.workload in TIMED_WORKLOADS:
+            record = cached()  # what the driver measured and cached for this run
+            run.calibration = as_recorded(record) if record is not None else None
         run.finish(state, message, time.perf_counter_ns(), self._produced())
         driver.close()
         self._driver = None

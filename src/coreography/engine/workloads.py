@@ -1,8 +1,9 @@
 """Task functions: what a task does. Importable at top level and light (no numpy, no Qt).
 
-Timed workloads do a fixed *amount of work*, calibrated once per run in the driver, not
-"work until the clock says so": a thread that waits for the GIL must take longer, or the
-GIL would be invisible.
+Timed workloads do a fixed *amount of work* (loop counts from
+:mod:`coreography.engine.calibration`, measured once per machine), not "work until the
+clock says so": a thread that waits for the GIL must take longer, or the GIL would be
+invisible.
 """
 
 from __future__ import annotations
@@ -37,25 +38,6 @@ def hash_blocks(blocks: int) -> int:
     for _ in range(blocks):
         digest.update(_BLOCK)
     return digest.digest()[0]
-
-
-def calibrate(target_ms: float = 15.0) -> Calibration:
-    """Measure loops and hash blocks per millisecond (best of three short trials)."""
-
-    def rate(work, amount: int) -> float:
-        best = 0.0
-        for _ in range(3):
-            start = time.perf_counter()
-            work(amount)
-            elapsed = (time.perf_counter() - start) * 1000.0
-            best = max(best, amount / max(elapsed, 1e-6))
-        return best
-
-    loops = rate(spin, 20_000)
-    loops = rate(spin, max(1000, int(loops * target_ms)))
-    blocks = rate(hash_blocks, 8)
-    blocks = rate(hash_blocks, max(1, int(blocks * target_ms / 3)))
-    return Calibration(loops_per_ms=loops, blocks_per_ms=blocks)
 
 
 def count_primes(n: int) -> int:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coreography.model.experiment import PROCESS_MODELS, THREAD_MODELS
+from coreography.model.interference import measure_interference
 from coreography.model.metrics import RunMetrics, compute_metrics
 from coreography.model.run import DONE, NO_TIME, Run
 
@@ -56,8 +57,16 @@ def diagnose(run: Run, metrics: RunMetrics | None = None) -> list[Finding]:
     list of Finding
     """
     metrics = metrics or compute_metrics(run)
-    checks = (_gil, _oversubscribed, _dispatch_overhead, _imbalance, _startup)
+    checks = (_busy_machine, _gil, _oversubscribed, _dispatch_overhead, _imbalance, _startup)
     return [finding for check in checks if (finding := check(run, metrics)) is not None]
+
+
+def _busy_machine(run: Run, metrics: RunMetrics) -> Finding | None:
+    """First when it holds: every figure below it was measured on a shared machine."""
+    found = measure_interference(run)
+    if found is None or not found.busy:
+        return None
+    return Finding("busy-machine", "warning", found.statement())
 
 
 def _gil(run: Run, metrics: RunMetrics) -> Finding | None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
+from coreography.model.interference import measure_interference
 from coreography.model.run import DONE, FAILED, NO_TIME, Run
 
 #: Workloads whose one-worker cost is the CPU they burn; for the others (sleeping) it is
@@ -52,6 +53,11 @@ class RunMetrics:
     events_lost: int | None
     lost: str
     lanes: tuple[LaneMetrics, ...]
+    #: Other programs' share of the machine during the run (None: not measured) and
+    #: whether that makes speedup and efficiency unreliable (model.interference).
+    others_share: float | None = None
+    machine_busy: bool = False
+    app_share: float | None = None
 
 
 @functools.lru_cache(maxsize=8)
@@ -155,6 +161,7 @@ def compute_metrics(run: Run) -> RunMetrics:
     # The estimate is noisy; an efficiency beyond 100 % says nothing more than 100 %.
     efficiency = min(max(speedup / parallel, 0.0), 1.0) if speedup is not None else None
     expected = sum(run.produced.values()) if run.produced is not None else None
+    interference = measure_interference(run)
     return RunMetrics(
         state=run.state,
         wall_s=wall_s,
@@ -173,6 +180,9 @@ def compute_metrics(run: Run) -> RunMetrics:
         events_lost=run.events_lost(),
         lost=run.describe_loss(),
         lanes=tuple(lanes),
+        others_share=interference.others if interference else None,
+        machine_busy=interference.busy if interference else False,
+        app_share=interference.app if interference else None,
     )
 
 
@@ -198,18 +208,23 @@ def format_table(metrics: RunMetrics) -> str:
     events = f"{m.events_received:,} received"
     if m.events_expected is not None:
         events += f" of {m.events_expected:,} expected"
+    unreliable = " (unreliable: busy machine)" if m.machine_busy else ""
     rows = [
         ("State", m.state),
         ("Wall time", _seconds(m.wall_s)),
         ("CPU time", _seconds(m.cpu_s)),
         ("Sequential estimate", _seconds(m.sequential_s)),
-        ("Speedup", "—" if m.speedup is None else f"{m.speedup:.2f}× vs sequential estimate"),
+        (
+            "Speedup",
+            "—" if m.speedup is None else f"{m.speedup:.2f}× vs sequential estimate{unreliable}",
+        ),
         (
             "Efficiency",
             "—"
             if m.efficiency is None
-            else f"{m.efficiency:.0%} of {m.parallel_workers} parallel workers",
+            else f"{m.efficiency:.0%} of {m.parallel_workers} parallel workers{unreliable}",
         ),
+        ("Other programs", _others(m)),
         (
             "Worker start-up",
             "—"
@@ -242,6 +257,15 @@ def format_table(metrics: RunMetrics) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def _others(m: RunMetrics) -> str:
+    if m.others_share is None:
+        return "not measured"
+    text = f"{m.others_share:.0%} of the machine"
+    if m.app_share is not None:
+        text += f" (this app: {m.app_share:.0%})"
+    return text + (": busy machine" if m.machine_busy else "")
 
 
 def _seconds(value: float | None) -> str:

@@ -82,6 +82,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "version": VERSION,
         "experiment": run.experiment.to_dict(),
         "host": recorded_host(run),
+        "calibration": run.calibration,  # loop counts of timed tasks (optional, may be null)
         "t0": t0,
         "run": {
             "state": run.state,
@@ -121,6 +122,11 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "cpu_samples": {
             "t": (run.cpu_t.view() - t0).tolist(),
             "percore": run.cpu_percore.view().tolist(),
+            # Added later, optional on reading: the experiment's share of each core and
+            # its and the app's CPU (% of one core); null where not measured.
+            "experiment": [_nullable(row) for row in run.cpu_experiment.view()],
+            "experiment_total": _nullable(run.cpu_experiment_total.view()),
+            "app": _nullable(run.cpu_app.view()),
         },
         "proc_samples": {
             "t": (procs["t"] - t0).tolist(),

@@ -155,6 +155,7 @@ def run_from_dict(data: Any) -> Run:
     _texts(run, _section(data, "texts"), abs_time)
     run.logs = text_list(data.get("logs"), "logs", MAX_ROWS)
     _samples(run, data, cores)
+    run.calibration = _calibration(data.get("calibration"))
     accounting = _section(data, "accounting")
     run.received = dict(
         check_pairs(accounting.get("received"), "accounting.received", PID, COUNT, MAX_LANES)
@@ -276,6 +277,7 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     run.cpu_t.extend(times)
     run.cpu_percore = GrowArray(np.float32, width=width, capacity=max(len(rows), 1))
     run.cpu_percore.extend(flat.reshape(len(rows), width))
+    _experiment_samples(run, cpu, len(rows), width)
     procs = _section(data, "proc_samples")
     count = len(procs["t"]) if isinstance(procs.get("t"), list) else 0
     expect(count <= MAX_ROWS, f"proc_samples: {count:,} samples is too many")
@@ -289,3 +291,46 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     table["rss"] = int_column(procs.get("rss"), "proc_samples.rss", count, *COUNT)
     run.proc_samples = GrowArray(table.dtype, capacity=max(count, 1))
     run.proc_samples.extend(table)
+
+
+def _experiment_samples(run: Run, cpu: dict[str, Any], count: int, width: int) -> None:
+    """The experiment's and the app's CPU per sample; absent in older recordings (NaN)."""
+    shares = np.full((count, width), np.nan)
+    rows = cpu.get("experiment")
+    if rows is not None:
+        expect(
+            isinstance(rows, list)
+            and len(rows) == count
+            and all(isinstance(row, list) and len(row) == width for row in rows),
+            f"cpu_samples.experiment: expected {count} rows of {width} numbers or null",
+        )
+        flat = [v for row in rows for v in row]
+        shares = float_column(flat, "cpu_samples.experiment", count * width, 0.0, 1e4)
+    run.cpu_experiment = GrowArray(np.float32, width=width, capacity=max(count, 1))
+    run.cpu_experiment.extend(np.reshape(shares, (count, width)))
+    for name, attr in (("experiment_total", "cpu_experiment_total"), ("app", "cpu_app")):
+        values = cpu.get(name)
+        column = (
+            np.full(count, np.nan)
+            if values is None
+            else float_column(values, f"cpu_samples.{name}", count, 0.0, 1e6)
+        )
+        array = GrowArray(np.float32, capacity=max(count, 1))
+        array.extend(column)
+        setattr(run, attr, array)
+
+
+def _calibration(value: Any) -> dict[str, Any] | None:
+    """The loop counts a run used (optional): two positive numbers and what was known."""
+    if value is None:
+        return None
+    expect(isinstance(value, dict), "calibration: expected an object or null")
+    out: dict[str, Any] = {}
+    for name in ("loops_per_ms", "blocks_per_ms"):
+        out[name] = number(value.get(name), f"calibration.{name}", 1e-9, 1e12)
+    out["key"] = text(value.get("key", ""), "calibration.key")
+    out["machine_busy_percent"] = number(
+        value.get("machine_busy_percent", 0.0), "calibration.machine_busy_percent", 0.0, 100.0
+    )
+    out["busy"] = flag(value.get("busy", False), "calibration.busy")
+    return out

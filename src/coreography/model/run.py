@@ -122,6 +122,12 @@ class Sample:
     t: int
     percore: list[float]
     procs: list[tuple[int, float, int, int]]  # (pid, cpu %, core or -1, rss bytes)
+    #: The experiment's share of each core, % (an estimate: see engine.sampler).
+    experiment_percore: list[float] | None = None
+    #: The experiment's CPU over the interval (every process, reaped ones included) and the
+    #: app's own, in % of one core; NaN when not measured.
+    experiment: float = math.nan
+    app: float = math.nan
 
 
 class Run:
@@ -170,6 +176,13 @@ class Run:
         self.proc_samples = GrowArray(
             np.dtype([("t", "i8"), ("pid", "i4"), ("cpu", "f4"), ("core", "i2"), ("rss", "i8")])
         )
+        #: Per sample: the experiment's share of each core (%), its CPU and the app's own
+        #: CPU (% of one core); NaN where not measured (older recordings).
+        self.cpu_experiment = GrowArray(np.float32, width=max(cores, 1))
+        self.cpu_experiment_total = GrowArray(np.float32)
+        self.cpu_app = GrowArray(np.float32)
+        #: The loop counts the run's timed tasks used (engine.calibration), or None.
+        self.calibration: dict[str, Any] | None = None
         self.version = 0
         self._listeners: list[Callable[[Run], None]] = []
 
@@ -475,6 +488,13 @@ class Run:
             rows.append(percore + [0.0] * (width - len(percore)))
         self.cpu_t.extend([s.t for s in samples])
         self.cpu_percore.extend(np.asarray(rows, np.float32))
+        shares = []
+        for sample in samples:
+            share = list(sample.experiment_percore or [])[:width]
+            shares.append(share + [math.nan] * (width - len(share)))
+        self.cpu_experiment.extend(np.asarray(shares, np.float32))
+        self.cpu_experiment_total.extend([s.experiment for s in samples])
+        self.cpu_app.extend([s.app for s in samples])
         procs = [(s.t, *p) for s in samples for p in s.procs]
         if procs:
             self.proc_samples.extend(np.array(procs, dtype=self.proc_samples.view().dtype))

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coreography.engine.calibration import loops_per_ms
 from coreography.gui.widgets.python_highlighter import PythonHighlighter
 from coreography.model.codegen import generate
 from coreography.model.experiment import Experiment, ExperimentError
@@ -71,7 +72,7 @@ class CodeView(QWidget):
     def set_experiment(self, experiment: Experiment) -> None:
         """Show the program for ``experiment`` (or why there is none)."""
         try:
-            source = generate(experiment.validate())
+            source = generate(experiment.validate(), loops_per_ms())  # the runs' own count
         except ExperimentError as error:
             self.experiment = None
             source = f"# This experiment cannot run yet:\n# {error}\n"

@@ -1,16 +1,26 @@
-"""Per-core CPU graphs: one curve per logical core plus the total, the last 60 s, live."""
+"""Per-core CPU: one strip per logical core, the experiment's share apart from the rest.
+
+Each core has its own strip (0-100 %), so no core's line can hide another's: filled in
+the core's color is what the experiment used, the grey band above it is everything else
+(other programs and this app), and the dashed line is the whole core.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
+from coreography.model.interference import measure_interference
 from coreography.model.run import Run
 
 HISTORY_S = 60.0
-MAX_LEGEND = 8
+GAP = 25.0  # between strips, in % units of the y axis
+LABEL_ZERO_AND_FULL = 4  # up to this many cores, each strip's 0 % and 100 % are labelled
+IDLE_NOTE = "Per-core CPU appears while an experiment runs."
 
 
 class CpuView(QWidget):
@@ -23,23 +33,29 @@ class CpuView(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setYRange(0, 100, padding=0.02)
         self.plot.setXRange(0, 10, padding=0)
         self.plot.showGrid(x=False, y=True, alpha=theme.GRID_ALPHA)
         self.plot.setLabel("left", "CPU %")
         self.plot.setLabel("bottom", "seconds since the run started")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
-        # Bottom right: busy cores sit at the top of the plot.
-        self.legend = self.plot.addLegend(offset=(-4, -4), colCount=4)
-        self.curves: list[pg.PlotDataItem] = []
-        self.total: pg.PlotDataItem | None = None
-        self.note = QLabel("Per-core CPU appears while an experiment runs.")
+        self.curves: list[pg.PlotDataItem] = []  # the experiment's share, per core
+        self.totals: list[pg.PlotDataItem] = []  # the whole core, per core
+        self.bands: list[pg.FillBetweenItem] = []  # everything else, per core
+        self.total: pg.PlotDataItem | None = None  # (the old machine-wide mean line: gone)
+        self.note = QLabel(IDLE_NOTE)
+        self.note.setWordWrap(True)  # the interference sentence is long in a narrow dock
+        self.legend = QLabel()
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addWidget(self.note)
+        layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         self._samples_seen = -1
+        self._band_color = ""
+        self._make_curves(0)
 
     def set_run(self, run: Run | None) -> None:
         self.run = run
@@ -49,52 +65,115 @@ class CpuView(QWidget):
             self._make_curves(cores)
         self.refresh()
 
+    def _base(self, core: int) -> float:
+        """Where core ``core``'s strip starts on the y axis (core 0 at the top)."""
+        return (len(self.curves) - 1 - core) * (100.0 + GAP)
+
     def _make_curves(self, cores: int) -> None:
-        for curve in [*self.curves, self.total]:
-            if curve is not None:
-                self.plot.removeItem(curve)
-        self.legend.clear()
-        self.curves = []
+        for item in [*self.bands, *self.curves, *self.totals]:
+            self.plot.removeItem(item)
+        self.curves, self.totals, self.bands = [], [], []
+        others = self._others_brush()
         for core in range(cores):
             color = theme.lane_color(core)
-            curve = self.plot.plot(pen=theme.thin_pen(color, 1), name=None)
-            curve.setClipToView(True)
-            self.curves.append(curve)
-            if core < MAX_LEGEND:
-                self.legend.addItem(curve, f"core {core}")
-        # Width 2 without antialiasing: thick antialiased pens cost seconds per frame.
-        self.total = self.plot.plot(pen=theme.thin_pen(theme.BLACK, 2))
-        self.legend.addItem(self.total, "total")
+            fill = QColor(color)
+            fill.setAlpha(190)
+            share = self.plot.plot(pen=theme.thin_pen(color, 1), fillBrush=fill)
+            dashed = theme.thin_pen(theme.BLACK, 1)
+            dashed.setStyle(Qt.PenStyle.DashLine)
+            whole = self.plot.plot(pen=dashed)
+            band = pg.FillBetweenItem(share, whole, brush=others)
+            self.plot.addItem(band)
+            for item in (share, whole):
+                item.setClipToView(True)
+            self.curves.append(share)
+            self.totals.append(whole)
+            self.bands.append(band)
+        for core, share in enumerate(self.curves):
+            share.setFillLevel(self._base(core))
+        self._ticks(cores)
+        top = max(cores, 1) * (100.0 + GAP) - GAP
+        self.plot.setYRange(0, top, padding=0.02)
+        self._legend_text()
+
+    def _ticks(self, cores: int) -> None:
+        major, minor = [], []
+        for core in range(cores):
+            base = (cores - 1 - core) * (100.0 + GAP)
+            major.append((base + 50.0, f"core {core}"))
+            if cores <= LABEL_ZERO_AND_FULL:
+                minor += [(base, "0"), (base + 100.0, "100")]
+            else:
+                minor += [(base, ""), (base + 100.0, "")]
+        self.plot.getAxis("left").setTicks([major, minor])
+
+    def _others_brush(self) -> QColor:
+        active = theme.active()
+        color = QColor("#707070" if active.dark else "#A8A8A8")
+        color.setAlpha(200 if active.line_scale > 1 or active.dark else 150)
+        self._band_color = active.name
+        return color
+
+    def _legend_text(self) -> None:
+        swatches = "".join(
+            f'<span style="color:{theme.lane_hex(core)}">■</span>'
+            for core in range(min(len(self.curves), 6))
+        )
+        grey = self._others_brush().name()
+        self.legend.setText(
+            f"{swatches or '■'} experiment · "
+            f'<span style="color:{grey}">■</span> everything else · ┄ whole core'
+        )
+        self.legend.setToolTip(
+            "Filled in the core's color: CPU used by the experiment's processes (per core an "
+            "estimate: each process's CPU is charged to the core it was last seen on). "
+            "Grey band: everything else on that core (other programs and this app). "
+            "Dashed line: the whole core's use."
+        )
 
     def refresh(self) -> None:
         run = self.run
+        if self._band_color != theme.active().name:  # the theme changed: recolor the bands
+            brush = self._others_brush()
+            for band in self.bands:
+                band.setBrush(brush)
+            self._legend_text()
         if run is None:
-            self.note.setText("Per-core CPU appears while an experiment runs.")
+            self.note.setText(IDLE_NOTE)
             return
         count = len(run.cpu_t)
         if count == self._samples_seen:
             return
         self._samples_seen = count
-        self.note.setText(
-            f"{run.cores} logical cores · {count:,} samples"
-            if count
-            else "Waiting for the first CPU sample…"
-        )
         if not count:
-            for curve in [*self.curves, self.total]:
-                if curve is not None:
-                    curve.setData([], [])
+            self.note.setText("Waiting for the first CPU sample…")
+            for item in [*self.curves, *self.totals]:
+                item.setData([], [])
             return
         t = run.seconds(run.cpu_t.view())
         first = int(np.searchsorted(t, t[-1] - HISTORY_S, "left"))
         x = t[first:]
         percore = run.cpu_percore.view()[first:]
-        for core, curve in enumerate(self.curves):
-            if core < percore.shape[1]:
-                curve.setData(x, percore[:, core])
-        if self.total is not None:
-            self.total.setData(x, percore.mean(axis=1))
+        split = run.cpu_experiment.view()[first : first + len(x)]
+        known = len(split) == len(x) and bool(np.isfinite(split).any())
+        for core, (share, whole) in enumerate(zip(self.curves, self.totals, strict=True)):
+            if core >= percore.shape[1]:
+                continue
+            base = self._base(core)
+            busy = percore[:, core].astype(np.float64)
+            mine = np.nan_to_num(split[:, core], nan=0.0) if known else np.zeros(len(x))
+            whole.setData(x, base + busy)
+            share.setData(x, base + np.minimum(mine, busy))
+        self.note.setText(self._note(run, count, known))
         # Live: a little room ahead of the newest sample; over: the whole run, fitted.
         newest = float(x[-1])
         right = max(newest, 0.5) if run.is_over else max(newest * 1.1, 2.0)
         self.plot.setXRange(max(right - HISTORY_S, 0.0), right, padding=0)
+
+    @staticmethod
+    def _note(run: Run, count: int, known: bool) -> str:
+        text = f"{run.cores} cores · {count:,} samples"
+        if not known:
+            return text + " · this recording does not tell the experiment from other programs"
+        found = measure_interference(run)
+        return f"{text} · {found.statement()}" if found is not None else text
