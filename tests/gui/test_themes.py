@@ -22,7 +22,7 @@ def _plot_colors(win) -> dict[str, str]:
 
 
 def test_switching_theme_recolors_qt_and_pyqtgraph(qtbot, window):
-    run = make_run(workers=2, tasks=4)  # a run with CPU samples: the CPU view has a total
+    run = make_run(workers=2, tasks=4)  # a run with CPU samples: the CPU view draws lines
     run.apply([], [Sample(run.t0 + 10**8, [10.0, 30.0], [])])
     window.cpu_view.set_run(run)
     window.desktop.set_theme("light")
@@ -37,10 +37,11 @@ def test_switching_theme_recolors_qt_and_pyqtgraph(qtbot, window):
     assert all(dark[key] != light[key] for key in light), (light, dark)
     assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 80
     assert theme.THEMES["dark"].plot == theme.BACKGROUND  # what custom painting reads
-    # The CPU view's total (black ink on light) turns to the theme's text color.
-    total = window.cpu_view.total
-    assert total is not None and total.yData is not None and len(total.yData) == 1
-    assert total.opts["pen"].color().name() == theme.THEMES["dark"].text.lower()
+    # The CPU view's whole-core lines (black ink on light) turn to the theme's text color.
+    totals = window.cpu_view.totals
+    assert len(totals) == run.cores and all(len(line.yData) == 1 for line in totals)
+    for line in totals:
+        assert line.opts["pen"].color().name() == theme.THEMES["dark"].text.lower()
     window.desktop.set_theme("light")
 
 
