@@ -6,7 +6,17 @@ import multiprocessing
 import os
 import sys
 
-CLI_COMMANDS = {"run", "export", "summary", "lessons", "calibrate", "-h", "--help", "--version"}
+CLI_COMMANDS = {
+    "run",
+    "trace",
+    "export",
+    "summary",
+    "lessons",
+    "calibrate",
+    "-h",
+    "--help",
+    "--version",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     # function, and freeze_support() turns it into the worker it is meant to be.
     multiprocessing.freeze_support()
     _note_entry()
+    _remove_stale_files()
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "--self-test":
         from coreography.selftest import main as selftest_main
@@ -45,6 +56,13 @@ def _no_display() -> str:
         "no display (DISPLAY and WAYLAND_DISPLAY are not set). Start it from a desktop "
         "session, or use the command line: coreography run --help"
     )
+
+
+def _remove_stale_files() -> None:
+    """What an app or CLI killed earlier left in the temporary folder goes now."""
+    from coreography.engine.cleanup import remove_stale_files
+
+    remove_stale_files()
 
 
 def _note_entry() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -191,6 +193,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("lessons", help="list the guided lessons (id and title)")
     commands.add_parser(
+        "trace",
+        help="run your own script unmodified and record its processes (trace -h)",
+        add_help=False,
+    )
+    commands.add_parser(
         "calibrate",
         help="measure again how many loops make a millisecond of cpu/nogil work here "
         "(kept for every later run; do it while the machine is quiet)",
@@ -224,6 +231,11 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["trace"]:  # the program's own arguments are not ours to parse
+        from coreography.cli_trace import main as trace_main
+
+        return trace_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -245,6 +257,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # RecordingError and friends: one line, no traceback
         print(f"coreography: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader left (``| head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return EXIT_FAILED
     except OSError as exc:
         print(f"coreography: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -311,7 +326,7 @@ def _summary(args: argparse.Namespace) -> int:
     from coreography.model.metrics import compute_metrics, format_table
     from coreography.model.recording import load_run
 
-    print(format_table(compute_metrics(load_run(args.recording))))
+    print(printable(format_table(compute_metrics(load_run(args.recording)))))
     return EXIT_OK
 
 
@@ -322,6 +337,16 @@ def _calibrate() -> int:
     print(f"Calibration: {record.describe()}")
     print(f"kept in {cache_path()}")
     return EXIT_OK
+
+
+#: Characters a terminal would act on rather than show: C0/C1 controls (ESC starts colour,
+#: title and cursor sequences) and the bidirectional overrides; newline and tab are kept.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: every control character shown as ``\\xNN``/``\\uNNNN``."""
+    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 def _list_lessons() -> int:

@@ -232,7 +232,8 @@ class RunController:
         self._spec = None
 
     def _new_log(self) -> str:
-        fd, path = tempfile.mkstemp(prefix="coreography-", suffix=".log")
+        # The app's pid in the name: a later start removes the logs of a killed app.
+        fd, path = tempfile.mkstemp(prefix=f"coreography-{os.getpid()}-", suffix=".log")
         os.close(fd)
         self._log_path = path
         return path

@@ -139,6 +139,9 @@ class Desktop(QObject):
         experiment = settings.last_experiment()
         if experiment is not None:
             self.window.experiment_panel.set_experiment(experiment)
+        if settings.set_aside is not None:
+            message = f"The settings were damaged and start afresh; a copy: {settings.set_aside}"
+            self.window.statusBar().showMessage(message, 60_000)
         self.apply_look()
 
     def save(self) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
+import shutil
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -28,6 +31,10 @@ class Settings:
 
     def __init__(self, store: QSettings | None = None) -> None:
         self.store = store if store is not None else QSettings("Coreography", "Coreography")
+        #: Where a copy of damaged settings was kept, once some were found (else None).
+        self.set_aside: Path | None = None
+        if self.store.status() == QSettings.Status.FormatError:
+            self._set_aside(None)
 
     @classmethod
     def at(cls, path: str | Path) -> Settings:
@@ -59,7 +66,9 @@ class Settings:
     def zoom(self) -> float:
         try:
             value = float(self.store.value("presentation/zoom", DEFAULT_ZOOM))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            return DEFAULT_ZOOM
+        if not math.isfinite(value):
             return DEFAULT_ZOOM
         return min(max(value, SCALE_RANGE[0]), SCALE_RANGE[1])
 
@@ -96,8 +105,26 @@ class Settings:
             return None
         try:
             return Experiment.from_dict(json.loads(str(text))).validate()
-        except (ExperimentError, TypeError, ValueError):
+        except (ExperimentError, TypeError, ValueError, ArithmeticError, RecursionError):
+            # Written by something else, or damaged: keep a copy, forget it, start fresh.
+            self._set_aside("experiment/last")
             return None
+
+    def _set_aside(self, key: str | None) -> None:
+        """Copy the damaged settings file to ``NAME.damaged-TIMESTAMP`` (once), then drop
+        ``key`` (None: everything, the file could not be read)."""
+        source = Path(self.store.fileName())
+        if self.set_aside is None and source.is_file():
+            target = source.with_name(f"{source.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+            try:
+                shutil.copyfile(source, target)
+                self.set_aside = target
+            except OSError:
+                self.set_aside = source  # no copy could be made; the message names the file
+        if key is None:
+            self.store.clear()
+        else:
+            self.store.remove(key)
 
     # -- conversions (INI files give back strings) ------------------------------------
     def _bool(self, key: str, default: bool) -> bool:
@@ -109,7 +136,7 @@ class Settings:
     def _int(self, key: str, default: int) -> int:
         try:
             return int(self.store.value(key, default))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return default
 
     def _bytes(self, key: str) -> QByteArray | None:

@@ -70,6 +70,8 @@ class Kind(enum.IntEnum):
     LOG = 13  #: driver; text event: a message for the user
     # 14 and 15 are unused: the app reads event accounting from shared memory.
     STDERR = 16  #: worker; text event: one line written to sys.stderr (warnings, tracebacks)
+    TASK_LABEL = 17  #: traced program; text event: what the task called, ``name(args)``
+    LANE_INFO = 18  #: traced program; text event: JSON about a process or thread
 
 
 def clip_text(text: str, limit: int = MAX_TEXT) -> str:

@@ -24,6 +24,9 @@ MODELS: dict[str, str] = {
     "pool-starmap": "multiprocessing.Pool.starmap",
     "process-pool": "concurrent.futures.ProcessPoolExecutor.map",
 }
+#: The model of a traced program's recording: not one to choose for a new run (the
+#: program itself decides what runs), so it is not among MODELS.
+TRACE_MODEL = "trace"
 POOL_MODELS = frozenset(
     {"pool-map", "pool-imap", "pool-imap-unordered", "pool-apply-async", "pool-starmap"}
 )
@@ -130,12 +133,13 @@ class Experiment:
     # -- validation -------------------------------------------------------------------
     def validate(self) -> Experiment:
         """Return ``self`` if every field is in range; raise :class:`ExperimentError`."""
-        _choice("model", self.model, MODELS)
+        _choice("model", self.model, [*MODELS, TRACE_MODEL])
         _choice("workload", self.workload, WORKLOADS)
         _choice("distribution", self.distribution, DISTRIBUTIONS)
         _choice("start_method", self.start_method, available_start_methods())
         for name in ("workers", "tasks", "chunksize", "seed"):
-            _int_range(name, getattr(self, name))
+            if not (name == "tasks" and self.model == TRACE_MODEL and self.tasks == 0):
+                _int_range(name, getattr(self, name))
         for name in ("size", "speed"):
             _float_range(name, getattr(self, name))
         cap = MAX_TASKS_PER_MODEL.get(self.model)
@@ -147,7 +151,7 @@ class Experiment:
             raise ExperimentError(
                 "code", "…", "expected Python source of at most 200,000 characters"
             )
-        if self.workload == "custom":
+        if self.workload == "custom" and self.model != TRACE_MODEL:  # a script has no task()
             problem = check_code(self.code)
             if problem is not None:
                 raise CodeError(problem)

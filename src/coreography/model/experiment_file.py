@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import os
 import tomllib
-from pathlib import Path
 from typing import Any
 
 from coreography.model.experiment import Experiment, ExperimentError
+from coreography.model.files import read_regular, write_atomic
 
 FORMAT = "coreography-experiment"
 VERSION = 1
@@ -50,13 +50,10 @@ def dumps_experiment(experiment: Experiment) -> str:
 
 def save_experiment(experiment: Experiment, path: str | os.PathLike[str]) -> None:
     """Write ``experiment`` to ``path`` (through a temporary file: never half a file)."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
+    data = dumps_experiment(experiment).encode("utf-8")
     try:
-        partial.write_text(dumps_experiment(experiment), encoding="utf-8", newline="\n")
-        os.replace(partial, path)
+        write_atomic(path, lambda stream: stream.write(data))
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ExperimentFileError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
@@ -122,34 +119,41 @@ def loads_experiment(text: str, source: str = "<experiment>") -> Experiment:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ExperimentFileError(f"{source}: not valid TOML: {exc}") from None
+        raise ExperimentFileError(f"{source}: not valid TOML: {_one_line(exc)}") from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        raise ExperimentFileError(f"{source}: not valid TOML: nested too deeply") from None
     if data.get("format") != FORMAT:
         raise ExperimentFileError(f"{source}: not a Coreography experiment (format is missing)")
     version = data.get("version")
     if type(version) is not int or not 1 <= version <= VERSION:
         raise ExperimentFileError(
-            f"{source}: version {version!r} is not supported; this Coreography reads 1 to {VERSION}"
+            f"{source}: version {version!r:.40} is not supported; "
+            f"this Coreography reads 1 to {VERSION}"
         )
     table = data.get("experiment")
     if not isinstance(table, dict):
         raise ExperimentFileError(f"{source}: the [experiment] table is missing")
     try:
         return Experiment.from_dict(table)
-    except (ExperimentError, TypeError) as exc:
-        raise ExperimentFileError(f"{source}: {exc}") from None
+    except (ExperimentError, TypeError, ValueError, ArithmeticError) as exc:
+        raise ExperimentFileError(f"{source}: {_one_line(exc)}") from None
 
 
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """Read an experiment file written by :func:`save_experiment`."""
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+        raw = read_regular(path, MAX_BYTES)
     except OSError as exc:
         raise ExperimentFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    if len(raw) > MAX_BYTES:
-        raise ExperimentFileError(f"{path}: larger than {MAX_BYTES // 1024} KiB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ExperimentFileError(f"{path}: not UTF-8 text") from None
     return loads_experiment(text, source=str(path))
+
+
+def _one_line(exc: Exception) -> str:
+    """The error's message on one line (messages quoting a value may hold newlines), cut
+    short when it quotes a huge value."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:299] + "…"

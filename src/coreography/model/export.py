@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 from coreography.model.events import Kind
+from coreography.model.files import write_atomic
 from coreography.model.recording import RecordingError
 from coreography.model.run import DONE, NO_TIME, STATUS_NAMES, Lane, Run
 
@@ -201,13 +203,17 @@ def export_csv(run: Run, path: str | os.PathLike[str]) -> None:
 
 
 def _write(path: Path, write: Any, binary: bool) -> None:
-    try:
+    def write_to(stream: BinaryIO) -> None:
         if binary:
-            with open(path, "wb") as stream:
-                write(stream)
+            write(stream)
         else:
-            with open(path, "w", encoding="utf-8", newline="") as stream:
-                write(stream)
+            text_stream = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+            write(text_stream)
+            text_stream.flush()
+            text_stream.detach()  # the bytes stream stays open for write_atomic
+
+    try:
+        write_atomic(path, write_to)
     except OSError as exc:
         raise RecordingError(f"{path}: cannot write: {exc.strerror or exc}") from None
 

@@ -7,14 +7,14 @@ import json
 import os
 import sqlite3
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
 
+from coreography.model import history_repair
 from coreography.model.metrics import RunMetrics, compute_metrics
-from coreography.model.recording import run_from_dict, run_to_dict
+from coreography.model.recording import run_from_dict, run_to_dict, unpack
 from coreography.model.recording_checks import RecordingError
 from coreography.model.run import Run
 
@@ -78,8 +78,33 @@ class History:
         self.path = Path(path) if path is not None else default_history_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_runs = _check_max(max_runs)
+        #: Where a damaged database was moved before starting fresh (None: it was sound).
+        self.set_aside: Path | None = None
+        try:
+            self._open()
+        except history_repair.DAMAGE as exc:
+            if hasattr(self, "_db"):
+                self._db.close()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise  # locked, read-only, not a file: not damage, so nothing is moved
+            rows = history_repair.salvage(self.path)
+            self.set_aside = history_repair.set_aside(self.path)
+            self._open()
+            with self._transaction():
+                self._db.executemany(
+                    f"INSERT INTO runs ({_COLUMNS}, recording) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    rows,
+                )
+                self._trim()
+        #: How many runs were kept from a damaged database.
+        self.salvaged = len(self) if self.set_aside is not None else 0
+
+    def _open(self) -> None:
+        """Connect and check the file; raise :data:`history_repair.DAMAGE` if it is not sound."""
         # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
         self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        # Checked before anything is written: a damaged file is set aside as it was found.
+        history_repair.check(self._db, _COLUMNS)
         self._db.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
         self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a crash
         with self._transaction():
@@ -148,7 +173,8 @@ class History:
     def list(self) -> list[HistoryEntry]:
         """Every stored run, newest first."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM runs ORDER BY id DESC").fetchall()
-        return [HistoryEntry(*row) for row in rows]
+        # A row of the wrong types (written by something else) is skipped, never shown.
+        return [HistoryEntry(*row) for row in rows if history_repair.row_is_sound(row)]
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
@@ -166,9 +192,13 @@ class History:
         row = self._db.execute("SELECT recording FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise KeyError(f"no run {run_id} in the history")
+        if not isinstance(row[0], bytes):
+            raise RecordingError(f"history run {run_id}: damaged recording (not bytes)")
         try:
-            data = json.loads(gzip.decompress(row[0]))
-        except (OSError, EOFError, zlib.error, ValueError) as exc:
+            data = json.loads(unpack(row[0]))  # bounded, as a recording file is
+        except RecordingError as exc:
+            raise RecordingError(f"history run {run_id}: {exc}") from None
+        except (ValueError, RecursionError) as exc:
             raise RecordingError(f"history run {run_id}: damaged recording ({exc})") from None
         return run_from_dict(data)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from coreography.model.files import read_regular, write_atomic
 from coreography.model.recording_checks import RecordingError
 from coreography.model.recording_read import (
     FORMAT,
@@ -35,9 +36,12 @@ __all__ = [
 
 SUFFIX = ".coreo.json"
 GZIP_MAGIC = b"\x1f\x8b"
-#: Largest (uncompressed) recording read: far above a 1,000,000-task run, far below
-#: what a hostile gzip file could inflate to.
-MAX_BYTES = 2 * 1024**3
+#: Limits of a recording (documented in the README's "Recordings" section). Largest JSON
+#: text, after gunzip: twice a 1,000,000-task run (56 MB), and reading it stays within a
+#: few GB of memory however hostile; a gzip file stops inflating here.
+MAX_BYTES = 128 * 1024**2
+#: Largest file on disk (plain or gzip): no recording this size is smaller uncompressed.
+MAX_FILE_BYTES = MAX_BYTES
 
 
 # -- saving ----------------------------------------------------------------------------------
@@ -110,6 +114,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         },
         "task_text": _table(run.task_text),
         "task_errors": _table(run.task_errors),
+        "task_labels": _table(run.task_labels),
         "requests_by_task": [[task, t - t0] for task, t in sorted(run.requests_by_task.items())],
         "texts": {
             "t": [line.t - t0 for line in texts],
@@ -119,15 +124,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
             "text": [line.text for line in texts],
         },
         "logs": list(run.logs),
-        "cpu_samples": {
-            "t": (run.cpu_t.view() - t0).tolist(),
-            "percore": run.cpu_percore.view().tolist(),
-            # Added later, optional on reading: the experiment's share of each core and
-            # its and the app's CPU (% of one core); null where not measured.
-            "experiment": [_nullable(row) for row in run.cpu_experiment.view()],
-            "experiment_total": _nullable(run.cpu_experiment_total.view()),
-            "app": _nullable(run.cpu_app.view()),
-        },
+        "cpu_samples": _cpu_samples(run, t0),
         "proc_samples": {
             "t": (procs["t"] - t0).tolist(),
             "pid": procs["pid"].tolist(),
@@ -158,14 +155,16 @@ def save_run(run: Run, path: str | os.PathLike[str]) -> None:
     data = json.dumps(
         run_to_dict(run), ensure_ascii=False, allow_nan=False, separators=(",", ":")
     ).encode("utf-8")
+    if len(data) > MAX_BYTES:  # a file that could not be read back is not written
+        raise RecordingError(
+            f"{path}: this run is {len(data) / 1024**2:,.0f} MiB as a recording, more than "
+            f"the {MAX_BYTES // 1024**2} MiB a recording may hold; export it as CSV instead"
+        )
     if path.name.endswith(".gz"):
         data = gzip.compress(data, compresslevel=5, mtime=0)
-    partial = path.with_name(path.name + ".partial")
     try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
+        write_atomic(path, lambda stream: stream.write(data))
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise RecordingError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
@@ -176,6 +175,26 @@ def _table(mapping: dict[int, str]) -> dict[str, list]:
 
 def _pairs(mapping: dict[int, int]) -> list[list[int]]:
     return [[key, value] for key, value in sorted(mapping.items())]
+
+
+def _cpu_samples(run: Run, t0: int) -> dict[str, Any]:
+    """Per-core CPU; the split added later (the experiment's share of each core, its and
+    the app's CPU in % of one core) is optional on reading: null where not measured, and
+    left out when nothing was measured, so an older recording saves back as it was."""
+    samples: dict[str, Any] = {
+        "t": (run.cpu_t.view() - t0).tolist(),
+        "percore": run.cpu_percore.view().tolist(),
+    }
+    optional = {
+        "experiment": [_nullable(row) for row in run.cpu_experiment.view()],
+        "experiment_total": _nullable(run.cpu_experiment_total.view()),
+        "app": _nullable(run.cpu_app.view()),
+    }
+    for key, values in optional.items():
+        flat = values if key != "experiment" else [v for row in values for v in row]
+        if any(v is not None for v in flat):
+            samples[key] = values
+    return samples
 
 
 def _nullable(values: np.ndarray, t0: int | None = None) -> list:
@@ -207,17 +226,24 @@ def load_run(path: str | os.PathLike[str]) -> Run:
         With a one-line message naming the file and what is wrong with it.
     """
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
-        if raw[:2] == GZIP_MAGIC:
-            raw = _gunzip(raw)
-        if len(raw) > MAX_BYTES:
-            raise RecordingError(f"larger than {MAX_BYTES // 1024**2:,} MiB")
-        return run_from_dict(_parse_json(raw))
+        raw = read_regular(path, MAX_FILE_BYTES)
+        return run_from_dict(_parse_json(unpack(raw)))
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except RecordingError as exc:
         raise RecordingError(f"{path}: {exc}") from None
+
+
+def unpack(raw: bytes) -> bytes:
+    """The JSON text of a recording's bytes (gunzipped if they are gzip), at most
+    :data:`MAX_BYTES`; a gzip stream stops inflating there, so a bomb costs nothing."""
+    if raw[:2] == GZIP_MAGIC:
+        raw = _gunzip(raw)
+    if len(raw) > MAX_BYTES:
+        raise RecordingError(
+            f"more than {MAX_BYTES // 1024**2:,} MiB of recording (the most one may hold)"
+        )
+    return raw
 
 
 def _gunzip(raw: bytes) -> bytes:

@@ -192,7 +192,7 @@ def check_experiment(data: Any) -> Experiment:
         experiment = Experiment.from_dict(values)
     except ExperimentError as exc:
         fail(f"experiment.{exc}")
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, ArithmeticError) as exc:  # e.g. a size of 10**400
         fail(f"experiment: {exc}")
     if method is not None:
         experiment = dataclasses.replace(experiment, start_method=method)

@@ -38,8 +38,13 @@ from coreography.model.run import (
 
 FORMAT = "coreography-recording"
 VERSION = 1
+# Limits of what one recording may hold (documented in the README's "Recordings"; tasks
+# are limited by the experiment, at most 1,000,000). Far above any run's; refused above.
 MAX_LANES = 100_000
-MAX_ROWS = 50_000_000  # texts, samples
+MAX_TEXTS = 2_000_000  # printed lines and log lines
+MAX_CPU_SAMPLES = 1_000_000  # a day of per-core samples at 10 Hz
+MAX_PROC_SAMPLES = 5_000_000  # per-process samples (one per process per tick)
+MAX_ROWS = MAX_PROC_SAMPLES  # the most of any one kind of row
 PID = (0, 2**31 - 1)
 COUNT = (0, MAX_NS)
 RUN_STATES = (STARTING, RUN_RUNNING, *sorted(END_STATES))
@@ -146,6 +151,8 @@ def run_from_dict(data: Any) -> Run:
 
     run.task_text = _task_table(data.get("task_text"), "task_text", n)
     run.task_errors = _task_table(data.get("task_errors"), "task_errors", n)
+    if data.get("task_labels") is not None:  # traced programs: what each task called
+        run.task_labels = _task_table(data.get("task_labels"), "task_labels", n)
     run.requests_by_task = {
         task: abs_time(t, "requests_by_task", False)
         for task, t in check_pairs(
@@ -153,7 +160,7 @@ def run_from_dict(data: Any) -> Run:
         )
     }
     _texts(run, _section(data, "texts"), abs_time)
-    run.logs = text_list(data.get("logs"), "logs", MAX_ROWS)
+    run.logs = text_list(data.get("logs"), "logs", MAX_TEXTS)
     _samples(run, data, cores)
     run.calibration = _calibration(data.get("calibration"))
     accounting = _section(data, "accounting")
@@ -240,7 +247,7 @@ def _task_table(value: Any, where: str, n: int) -> dict[int, str]:
 def _texts(run: Run, value: dict[str, Any], abs_time: Any) -> None:
     texts = value.get("text")
     count = len(texts) if isinstance(texts, list) else 0
-    expect(count <= MAX_ROWS, f"texts: {count:,} lines is more than {MAX_ROWS:,}")
+    expect(count <= MAX_TEXTS, f"texts: {count:,} lines is more than {MAX_TEXTS:,}")
     times = time_column(value.get("t"), "texts.t", count, run.t0, nullable=False)
     lanes = int_column(value.get("lane"), "texts.lane", count, -1, len(run.lanes) - 1)
     tasks = int_column(value.get("task"), "texts.task", count, -(2**31), 2**31 - 1)
@@ -259,7 +266,10 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     width = max(cores, 1)
     rows = cpu.get("percore")
     expect(isinstance(rows, list), "cpu_samples.percore: expected a list of rows")
-    expect(len(rows) <= MAX_ROWS, f"cpu_samples: {len(rows):,} samples is too many")
+    expect(
+        len(rows) <= MAX_CPU_SAMPLES,
+        f"cpu_samples: {len(rows):,} samples is more than {MAX_CPU_SAMPLES:,}",
+    )
     times = time_column(cpu.get("t"), "cpu_samples.t", len(rows), run.t0, nullable=False)
     expect(
         all(isinstance(row, list) and len(row) == width for row in rows),
@@ -280,7 +290,10 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     _experiment_samples(run, cpu, len(rows), width)
     procs = _section(data, "proc_samples")
     count = len(procs["t"]) if isinstance(procs.get("t"), list) else 0
-    expect(count <= MAX_ROWS, f"proc_samples: {count:,} samples is too many")
+    expect(
+        count <= MAX_PROC_SAMPLES,
+        f"proc_samples: {count:,} samples is more than {MAX_PROC_SAMPLES:,}",
+    )
     table = np.empty(count, run.proc_samples.view().dtype)
     table["t"] = time_column(procs.get("t"), "proc_samples.t", count, run.t0, nullable=False)
     table["pid"] = int_column(procs.get("pid"), "proc_samples.pid", count, *PID)

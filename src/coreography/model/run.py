@@ -148,6 +148,8 @@ class Run:
         self.task_cpu = np.full(n, NO_TIME, np.int64)  # start: thread CPU ns; then: CPU used
         self.task_text: dict[int, str] = {}  # results that are not numbers, error texts
         self.task_errors: dict[int, str] = {}
+        #: What each task called, ``name(args)`` (traced programs; empty otherwise).
+        self.task_labels: dict[int, str] = {}
         self.lanes: list[Lane] = []
         self._lane_of: dict[tuple[int, int], int] = {}
         self.texts: list[TextLine] = []

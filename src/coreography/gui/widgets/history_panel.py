@@ -53,6 +53,11 @@ class HistoryPanel(QWidget):
         self.show_button.clicked.connect(self._on_show_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.refresh()
+        if history is not None and history.set_aside is not None:  # said once, at start-up
+            self.hint.setText(
+                f"The run history was damaged and starts afresh; {history.salvaged} runs "
+                f"could still be read and are kept. The damaged file: {history.set_aside}"
+            )
 
     def refresh(self) -> None:
         """Read the list again (after a run was added)."""

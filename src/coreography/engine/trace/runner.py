@@ -1,0 +1,304 @@
+"""The app side of a traced run: start the program, read its events, end its tree.
+
+The program runs as ``python script.py ARGS`` with its own stdin, stdout and stderr (the
+terminal's, unchanged), in a process group of its own so that Stop and ``--timeout``
+reach every process it starts. A small watchdog process, outside that group, ends the
+group if this process dies (even by SIGKILL): it waits for the end of a pipe only this
+process holds.
+"""
+
+from __future__ import annotations
+
+import json
+import mmap
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from coreography.engine.controller import enlarge_pipe, read_frames
+from coreography.engine.sampler import SamplerThread
+from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS
+from coreography.model.run import FINISHED, RUN_FAILED, STOPPED
+from coreography.model.trace_run import TraceRun, describe_exit
+
+BOOTSTRAP = Path(__file__).with_name("bootstrap")
+STOP_GRACE = 0.5
+#: After the program's main process has gone, how long its other processes may go on
+#: (an unjoined daemon, a detached child) before they are ended.
+LINGER = 1.0
+
+
+class TraceController:
+    """Run one traced program at a time. Qt-free: used by the CLI and the window."""
+
+    def __init__(self, sample_hz: float = 10.0) -> None:
+        self.sample_hz = sample_hz
+        self.run: TraceRun | None = None
+        self.process: subprocess.Popen | None = None
+        self._watchdog: subprocess.Popen | None = None
+        self._frames: deque[bytes] = deque()
+        self._eof = threading.Event()
+        self._reader: threading.Thread | None = None
+        self._sampler: SamplerThread | None = None
+        self._keep_open = -1
+        self._words: Any = None
+        self._tmp = ""
+        self._stop_requested = False
+        self._gone_at: float | None = None
+        self._known: dict[int, psutil.Process] = {}
+        self._terminal: int | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None
+
+    def start(
+        self,
+        argv: list[str],
+        cwd: str | None = None,
+        python: str = sys.executable,
+        terminal: int | None = None,
+    ) -> TraceRun:
+        """Start ``python ARGV…`` (``["script.py", …]`` or ``["-m", "pkg.mod", …]``).
+
+        ``terminal``: a file descriptor of the controlling terminal to hand to the
+        program while it runs (it can then read it, and Ctrl-C reaches it directly, as
+        when it runs alone); given back at the end.
+        """
+        if self.running:
+            raise RuntimeError("a run is already in progress; stop it first")
+        self._tmp = tempfile.mkdtemp(prefix="coreography-trace-")
+        fifo = os.path.join(self._tmp, "events")
+        os.mkfifo(fifo, 0o600)
+        read_fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        # Held until the end, so the reader sees end of file only when we say so.
+        self._keep_open = os.open(fifo, os.O_WRONLY)
+        os.set_blocking(read_fd, True)
+        reader = Connection(read_fd, writable=False)
+        enlarge_pipe(reader)
+        accounting = os.path.join(self._tmp, "accounting")
+        with open(accounting, "wb") as file:
+            file.truncate(ACCOUNTING_SLOTS * SLOT_WORDS * 8)
+        with open(accounting, "r+b") as file:
+            self._words = memoryview(mmap.mmap(file.fileno(), 0)).cast("q")
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(BOOTSTRAP), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
+        env["COREOGRAPHY_TRACE"] = json.dumps(
+            {"fifo": fifo, "accounting": accounting, "app_pid": os.getpid()}
+        )
+        run = TraceRun(argv, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
+        run.experiment = run.experiment.replace(code=_script_source(argv, cwd))
+        self.process = subprocess.Popen([python, *argv], cwd=cwd, env=env, process_group=0)
+        run.set_driver(self.process.pid)
+        self._terminal = _give_terminal(terminal, self.process.pid)
+        if self._terminal is not None:  # it may have read the terminal a moment too early
+            self._signal_group(signal.SIGCONT)
+        self._watchdog = subprocess.Popen(
+            [sys.executable, "-m", "coreography.engine.trace.watchdog", str(self.process.pid)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.run = run
+        self._frames, self._eof = deque(), threading.Event()
+        self._stop_requested, self._gone_at, self._known = False, None, {}
+        self._reader = threading.Thread(
+            target=read_frames,
+            args=(reader, self._frames, self._eof),
+            name="coreography-reader",
+            daemon=True,
+        )
+        self._reader.start()
+        self._sampler = SamplerThread(self.process.pid, self.sample_hz)
+        return run
+
+    # -- each tick ---------------------------------------------------------------------------
+    def poll(self, budget: int = 100_000) -> bool:
+        """Apply new frames and samples; notice the end. True when the run changed."""
+        run, process = self.run, self.process
+        if run is None or process is None:
+            return False
+        frames = []
+        while self._frames and len(frames) < budget:
+            frames.append(self._frames.popleft())
+        samples = self._sampler.take() if self._sampler else []
+        if frames or samples:
+            run.apply(frames, samples)
+        self._remember_tree()
+        if process.poll() is not None:
+            now = time.monotonic()
+            if self._gone_at is None:
+                self._gone_at = now
+            if not self._alive() or now - self._gone_at > LINGER:
+                self._finish()
+                return True
+        return bool(frames or samples)
+
+    def wait(self, timeout: float | None = None, on_tick: Any = None, tick: float = 0.05) -> bool:
+        """Poll until the run is over. False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.process is not None:
+            self.poll()
+            if on_tick is not None:
+                on_tick(self.run)
+            if self.process is None:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(tick)
+        return True
+
+    # -- stopping -----------------------------------------------------------------------------
+    def interrupt(self) -> None:
+        """Ctrl-C: what the terminal would send the program's processes."""
+        if self.process is not None:
+            self._signal_group(signal.SIGINT)
+
+    def stop(self) -> None:
+        """End the program and every process it started, then finish the run."""
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self._stop_requested = True
+        self._end_everything()
+        self._finish()
+
+    def shutdown(self) -> None:
+        self.stop()
+
+    def _end_everything(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            self._signal_group(sig)
+            for proc in self._tree():
+                try:
+                    proc.send_signal(sig)
+                except psutil.Error:
+                    pass
+            deadline = time.monotonic() + STOP_GRACE
+            while time.monotonic() < deadline and (self._alive() or self.process.poll() is None):
+                time.sleep(0.01)
+            if not self._alive() and self.process.poll() is not None:
+                return
+
+    def _signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self.process.pid, sig)  # type: ignore[union-attr]
+        except OSError:
+            pass
+
+    # -- the process tree ---------------------------------------------------------------------
+    def _remember_tree(self) -> None:
+        """Every process of the program seen so far, so that one whose parent has gone
+        (it is then no one's descendant) can still be ended."""
+        try:
+            root = psutil.Process(self.process.pid)  # type: ignore[union-attr]
+            for proc in [root, *root.children(recursive=True)]:
+                self._known.setdefault(proc.pid, proc)
+        except psutil.Error:
+            pass
+
+    def _tree(self) -> list[psutil.Process]:
+        self._remember_tree()
+        return [p for pid, p in self._known.items() if pid != self.process.pid and _alive(p)]
+
+    def _alive(self) -> bool:
+        """Is any process of the program left (besides its main process)?"""
+        if self._tree():
+            return True
+        try:  # also one no one knew about, still in the program's group
+            os.killpg(self.process.pid, 0)  # type: ignore[union-attr]
+        except OSError:
+            return False
+        return self.process.poll() is not None  # type: ignore[union-attr]
+
+    # -- the end ---------------------------------------------------------------------------------
+    def _finish(self) -> None:
+        run, process = self.run, self.process
+        if process.poll() is None or self._alive():
+            self._end_everything()
+        process.wait()
+        if self._terminal is not None:
+            _give_terminal(self._terminal, os.getpgrp())
+            self._terminal = None
+        os.close(self._keep_open)  # the reader gets to the end of what was written
+        self._reader.join(5)
+        leftovers = list(self._frames)
+        self._frames.clear()
+        samples = self._sampler.take() if self._sampler else []
+        run.apply(leftovers, samples)
+        if self._sampler is not None:
+            self._sampler.stop()
+            self._sampler = None
+        code = process.returncode
+        run.exit_code = code
+        if self._stop_requested:
+            state, message = STOPPED, "stopped"
+        elif code == 0:
+            state, message = FINISHED, "the program exited with code 0"
+        else:
+            state, message = RUN_FAILED, f"the program {describe_exit(code)}"
+        run.state = state  # the program's own exit decides, not a status message
+        run.message = message
+        run.finish(state, message, time.perf_counter_ns(), self._produced())
+        if self._watchdog is not None:
+            self._watchdog.stdin.close()  # type: ignore[union-attr]
+            self._watchdog.wait(5)
+            self._watchdog = None
+        self._words.release()
+        self._words = None
+        shutil.rmtree(self._tmp, ignore_errors=True)
+        self.process = None
+
+    def _produced(self) -> dict[int, int]:
+        words = self._words
+        produced: dict[int, int] = {}
+        for slot in range(1, min(int(words[0]) + 1, len(words) // SLOT_WORDS)):
+            pid = int(words[slot * SLOT_WORDS + 1])
+            if pid:
+                produced[pid] = produced.get(pid, 0) + int(words[slot * SLOT_WORDS])
+        return produced
+
+
+def _give_terminal(fd: int | None, group: int) -> int | None:
+    """Make ``group`` the terminal's foreground group; returns ``fd`` if done."""
+    if fd is None:
+        return None
+    old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # allowed from the background too
+    try:
+        os.tcsetpgrp(fd, group)
+        return fd
+    except OSError:
+        return None
+    finally:
+        signal.signal(signal.SIGTTOU, old)
+
+
+def _alive(proc: psutil.Process) -> bool:
+    try:
+        return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _script_source(argv: list[str], cwd: str | None) -> str:
+    """The script's text, for the code view ("" for a module or a file too large)."""
+    if not argv or argv[0] == "-m":
+        return ""
+    try:
+        text = Path(cwd or ".", argv[0]).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return text if len(text) <= 200_000 else ""

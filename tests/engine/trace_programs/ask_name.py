@@ -1,0 +1,4 @@
+"""Reads a line from the terminal."""
+
+name = input("name? ")
+print("hello", name)
