@@ -96,20 +96,29 @@ def test_pause_freezes_the_views_while_the_run_goes_on(qtbot, window):
     experiment = Experiment(model="pool-map", workers=2, tasks=16, workload="io", size=60.0)
     run = start(qtbot, window, experiment)
     qtbot.waitUntil(lambda: run.n_done >= 2, timeout=30_000)
+    # A narrow view (10 ms wide), so that scrubbing has somewhere to go.
+    window.timeline.follow.setChecked(False)
+    now = window.timeline.item.now_s
+    window.timeline.plot.setXRange(now - 0.01, now, padding=0.0)
     qtbot.keyClick(window, Qt.Key.Key_P)
-    assert window.desktop.freezer.paused
+    assert window.presenter.paused and window.desktop.freezer.paused
     frozen_bars = window.timeline.index.bars
     qtbot.waitUntil(lambda: run.n_done >= frozen_bars + 4 or run.is_over, timeout=30_000)
     assert window.timeline.index.bars == frozen_bars  # the view stayed put...
     assert run.n_done > frozen_bars  # ...while the model kept taking events in
     bar = window.desktop.playback
     assert bar.slider.isEnabled()
-    bar.slider.setValue(100)
-    (_x0, x1), _ = window.timeline.view_box.viewRange()
-    assert x1 <= window.desktop.freezer.paused_at * 0.5 + 1.0
-    assert "at" in bar.position.text()
+    assert bar.position.text().startswith("paused at ")
+    paused_at = window.desktop.freezer.paused_at
+    assert paused_at > 0.05  # two 60 ms tasks are over
+    bar.slider.setValue(500)  # half way back through the paused history
+    (x0, x1), _ = window.timeline.view_box.viewRange()
+    assert x1 == pytest.approx(paused_at / 2, abs=1e-6)
+    assert x1 - x0 == pytest.approx(0.01, rel=1e-3)  # the width the user chose
+    assert bar.position.text() == f"at {paused_at / 2:.2f} s"
     qtbot.keyClick(window, Qt.Key.Key_P)
-    assert not window.desktop.freezer.paused
+    assert not window.presenter.paused
+    assert bar.position.text() == "live" and not bar.slider.isEnabled()
     wait_over(qtbot, window)
     qtbot.waitUntil(lambda: window.timeline.index.bars == 16)
     assert run.state == "finished"

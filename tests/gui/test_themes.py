@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QApplication
 
 from coreography.gui import theme
 from coreography.gui.accessibility import focusable_controls
+from coreography.model.run import Sample
+from tests.gui.synthetic import make_run
 
 
 def _plot_colors(win) -> dict[str, str]:
@@ -20,6 +22,9 @@ def _plot_colors(win) -> dict[str, str]:
 
 
 def test_switching_theme_recolors_qt_and_pyqtgraph(qtbot, window):
+    run = make_run(workers=2, tasks=4)  # a run with CPU samples: the CPU view draws lines
+    run.apply([], [Sample(run.t0 + 10**8, [10.0, 30.0], [])])
+    window.cpu_view.set_run(run)
     window.desktop.set_theme("light")
     light_palette = QApplication.palette().color(QPalette.ColorRole.Window).name()
     light = _plot_colors(window)
@@ -32,10 +37,11 @@ def test_switching_theme_recolors_qt_and_pyqtgraph(qtbot, window):
     assert all(dark[key] != light[key] for key in light), (light, dark)
     assert QApplication.palette().color(QPalette.ColorRole.Window).lightness() < 80
     assert theme.THEMES["dark"].plot == theme.BACKGROUND  # what custom painting reads
-    # The CPU view's total (black ink on light) turns to the theme's text color.
-    total = window.cpu_view.total
-    if total is not None:
-        assert total.opts["pen"].color().name() == theme.THEMES["dark"].text.lower()
+    # The CPU view's whole-core lines (black ink on light) turn to the theme's text color.
+    totals = window.cpu_view.totals
+    assert len(totals) == run.cores and all(len(line.yData) == 1 for line in totals)
+    for line in totals:
+        assert line.opts["pen"].color().name() == theme.THEMES["dark"].text.lower()
     window.desktop.set_theme("light")
 
 
@@ -58,12 +64,12 @@ def test_system_choice_follows_the_scheme_qt_reports(qtbot, window, monkeypatch)
     window.desktop.set_theme("system")
     assert window.desktop.current_theme().name == "dark"
     monkeypatch.setattr(theme, "system_scheme", lambda: "")
-    window.desktop._on_hints_scheme_changed(None)
+    window.desktop.follow_system_scheme()
     assert window.desktop.current_theme().name == "light"
 
 
 def test_every_control_has_an_accessible_name_and_a_tooltip(qtbot, window):
-    qtbot.waitUntil(lambda: window.desktop._finished)
+    assert window.desktop.finished  # the window is whole once built
     missing = [
         f"{type(w).__name__} {w.objectName()!r}"
         for w in focusable_controls(window)

@@ -1,4 +1,9 @@
-"""Sweeps: a series of experiments run one after another, from a timer or blocking."""
+"""Sweeps: a series of experiments run one after another, from a timer or blocking.
+
+The one implementation of a series: the CLI drives it with :meth:`Sweep.step`; the
+window's series drives it through its presenter with :meth:`Sweep.start_next` and
+:meth:`Sweep.keep_current`, so that every run is shown live.
+"""
 
 from __future__ import annotations
 
@@ -31,6 +36,10 @@ class Sweep:
     the next when it is over) or call :meth:`run_all` to block until the end.
     :meth:`stop` ends the current run; the points already measured are kept.
 
+    Whoever runs the experiments in its own way (a window's presenter) calls
+    :meth:`start_next` with its own start function and :meth:`keep_current` when that
+    run is over; no controller is made then.
+
     Parameters
     ----------
     experiments
@@ -38,7 +47,8 @@ class Sweep:
     labels
         One label per experiment (default: ``"run 1"``, ``"run 2"``, ...).
     controller
-        The controller to use; by default the sweep makes (and shuts down) its own.
+        The controller :meth:`step` uses; by default the sweep makes (and shuts down)
+        its own, on first use.
     on_progress
         Called with the sweep after each point is added and when the sweep ends.
     on_run_started
@@ -60,7 +70,7 @@ class Sweep:
         self.experiments = list(experiments)
         self.labels = list(labels) if labels else [f"run {i + 1}" for i in range(len(experiments))]
         self._own_controller = controller is None
-        self.controller = controller or RunController()
+        self._controller = controller
         self.on_progress = on_progress
         self.on_run_started = on_run_started
         self.points: list[SweepPoint] = []
@@ -78,6 +88,17 @@ class Sweep:
         return cls(experiments, labels, **options)
 
     # -- state ---------------------------------------------------------------------------
+    @property
+    def controller(self) -> RunController:
+        if self._controller is None:
+            self._controller = RunController()
+        return self._controller
+
+    @property
+    def closed(self) -> bool:
+        """The sweep has ended for good (its last progress report was made)."""
+        return self._closed
+
     @property
     def total(self) -> int:
         return len(self.experiments)
@@ -101,16 +122,45 @@ class Sweep:
             self.controller.poll(budget)
             if self.controller.running:
                 return True
-            self._keep_current()
+            self.keep_current()
+        return self.start_next(self.controller.start) is not None
+
+    def start_next(self, start: Callable[[Experiment], Run | None]) -> Run | None:
+        """Start the next point with ``start``; None when nothing more will run (the
+        sweep is then closed). A ``start`` that returns None stops the sweep."""
+        if self.current is not None:
+            raise RuntimeError("the current run is not over")
         if self.stopped or self._next >= self.total:
             self._close()
-            return False
+            return None
         experiment = self.experiments[self._next]
         self._next += 1
-        self.current = self.controller.start(experiment)
+        run = start(experiment)
+        if run is None:
+            self.stopped = True
+            self._close()
+            return None
+        self.current = run
         if self.on_run_started is not None:
-            self.on_run_started(self.current)
-        return True
+            self.on_run_started(run)
+        return run
+
+    def keep_current(self) -> SweepPoint:
+        """The current run is over, whatever its end: keep it as a measured point."""
+        run = self.current
+        if run is None:
+            raise RuntimeError("no run to keep")
+        index = self._next - 1
+        point = SweepPoint(self.labels[index], self.experiments[index], run)
+        self.points.append(point)
+        self.current = None
+        if self.on_progress is not None:
+            self.on_progress(self)
+        return point
+
+    def stop_after_current(self) -> None:
+        """Start no other point; the current run (if any) ends as its driver ends it."""
+        self.stopped = True
 
     def run_all(self, timeout: float | None = None, tick: float = 0.05) -> list[SweepPoint]:
         """Block until every point is measured (or ``timeout`` seconds pass: then stop).
@@ -133,7 +183,8 @@ class Sweep:
         """
         self.stopped = True
         if self.current is not None:
-            self.controller.shutdown()
+            if self._controller is not None:
+                self._controller.shutdown()
             self.current = None
         self._close()
 
@@ -142,20 +193,11 @@ class Sweep:
         return [point for point in self.points if point.finished]
 
     # -- internals -----------------------------------------------------------------------
-    def _keep_current(self) -> None:
-        run = self.current
-        assert run is not None
-        index = self._next - 1
-        self.points.append(SweepPoint(self.labels[index], self.experiments[index], run))
-        self.current = None
-        if self.on_progress is not None:
-            self.on_progress(self)
-
     def _close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        if self._own_controller:
-            self.controller.shutdown()
+        if self._own_controller and self._controller is not None:
+            self._controller.shutdown()
         if self.on_progress is not None:
             self.on_progress(self)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog
-
+from coreography.gui.actions import ask_path
 from coreography.model.experiment import Experiment, ExperimentError
 from coreography.model.experiment_file import ExperimentFileError, load_experiment
 from coreography.model.experiment_file import save_experiment as write_experiment
@@ -20,15 +19,8 @@ class CodeMixin:
     def _on_panel_changed(self, *_args) -> None:
         self.code_view.set_experiment(self.window.experiment_panel.experiment())
 
-    def _ask(self, title: str, filter_: str, save: bool, suffix: str) -> str:
-        dialog = QFileDialog.getSaveFileName if save else QFileDialog.getOpenFileName
-        path, _ = dialog(self.window, title, "", filter_)
-        if path and save and not path.endswith(suffix):
-            path += suffix
-        return path
-
     def _on_code_view_save_requested(self) -> None:
-        path = self._ask("Save program", "Python (*.py)", True, ".py")
+        path = ask_path(self.window, "Save program", "Python (*.py)", True, ".py")
         if path:
             try:
                 self.code_view.save(path)
@@ -57,12 +49,12 @@ class CodeMixin:
         return True
 
     def _on_editor_open_requested(self) -> None:
-        path = self._ask("Open experiment", EXPERIMENT_FILTER, False, ".toml")
+        path = ask_path(self.window, "Open experiment", EXPERIMENT_FILTER, False, ".toml")
         if path:
             self.open_experiment(path)
 
     def _on_editor_save_requested(self) -> None:
-        path = self._ask("Save experiment", EXPERIMENT_FILTER, True, ".toml")
+        path = ask_path(self.window, "Save experiment", EXPERIMENT_FILTER, True, ".toml")
         if path:
             self.save_experiment(path)
 

@@ -1,22 +1,15 @@
 """Desktop conventions around the main window: themes, presentation, pause/scrub, settings,
-help, picture export, title and the unsaved-run prompt. The window only creates one."""
+help, picture export, title and the unsaved-run prompt, around an :class:`AppWindow`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QByteArray, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QMainWindow,
-    QMessageBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
 
 from coreography.assets import asset
 from coreography.gui import theme as themes
@@ -27,6 +20,7 @@ from coreography.gui.look import apply_look
 from coreography.gui.playback import PlaybackBar, ViewFreezer
 from coreography.gui.presentation import CaptionLabel, Presentation
 from coreography.gui.settings import Settings
+from coreography.gui.window import AppWindow
 
 #: Presentation's default theme: projectors wash out greys and thin lines.
 PRESENTATION_THEME = "high-contrast"
@@ -55,9 +49,13 @@ class Desktop(QObject):
 
     ``ask_unsaved`` decides what closing with an unsaved finished run does: it returns
     SAVE, DISCARD or CANCEL. None (the default, and in tests) closes without asking.
+    ``lesson_scale`` is the scale lessons are loaded at ("full", or "tiny" in tests).
     """
 
-    def __init__(self, window: QMainWindow) -> None:
+    sig_lesson_loaded = Signal(object)
+    """A lesson was loaded into the panel (its captions shown); argument: the Lesson."""
+
+    def __init__(self, window: AppWindow, lesson_scale: str = "full") -> None:
         super().__init__(window)
         self.window = window
         self.settings: Settings | None = None
@@ -70,34 +68,30 @@ class Desktop(QObject):
         self.caption = CaptionLabel()
         self.legend = TimelineLegend()
         self.playback = PlaybackBar()
-        self.freezer = ViewFreezer(window)
-        self.lesson_scale = "full"
+        self.freezer = ViewFreezer(window.presenter, window.timeline, window.cpu_view)
+        self.lesson_scale = lesson_scale
         self.default_state = None
-        self._finished = False
+        self.lessons_dialog = None  # the open Help → Lessons dialog, if any
+        self.finished = False
         self._wrap_central()
         self.actions = add_menus(self)
         window.setWindowIcon(app_icon())
         window.resize(default_size(window).boundedTo(window.size()))
         self._connect()
         self.apply_look()
-        # Other tools add docks and menus after this; finish once they are all there.
-        QTimer.singleShot(0, self.finish)
 
     def finish(self) -> None:
-        """Once the window is assembled: remember the default layout, let every shortcut
-        work without the menu bar, name every control, style every plot (idempotent)."""
-        if self._finished:
+        """Once every part has added its docks and menus (the composition root calls
+        this): remember the default layout, let every shortcut work without the menu
+        bar, name every control, style every plot. Idempotent."""
+        if self.finished:
             return
-        self._finished = True
+        self.finished = True
         window = self.window
         self.default_state = window.saveState()  # "Reset layout" goes back to this
         for action in window.findChildren(QAction):
             if action.shortcuts() and action not in window.actions():
                 window.addAction(action)
-        teaching = getattr(window, "teaching", None)
-        if teaching is not None and hasattr(teaching, "lesson_panel"):
-            self.lesson_scale = getattr(teaching, "lesson_scale", self.lesson_scale)
-            teaching.lesson_panel.sig_lesson_run_requested.connect(self._on_lesson_run_requested)
         name_controls(window)
         self.apply_look()
 
@@ -120,6 +114,7 @@ class Desktop(QObject):
         presenter, window = self.window.presenter, self.window
         presenter.sig_run_started.connect(self._on_presenter_run_started)
         presenter.sig_run_ended.connect(self._on_presenter_run_ended)
+        presenter.sig_pause_changed.connect(self._on_presenter_pause_changed)
         window.sig_file_written.connect(self._on_window_file_written)
         window.sig_recording_opened.connect(self._on_window_recording_opened)
         self.playback.sig_pause_toggled.connect(self._on_playback_pause_toggled)
@@ -168,7 +163,7 @@ class Desktop(QObject):
         window = self.window
         self.finish()
         window.restoreState(self.default_state)
-        for dock in window.findChildren(QDockWidget):
+        for dock in window.docks.values():
             dock.show()
         window.showNormal()
         window.resize(default_size(window))
@@ -202,24 +197,27 @@ class Desktop(QObject):
         self.apply_look()
         self.actions.presentation.setChecked(active)
 
-    def _on_hints_scheme_changed(self, _scheme) -> None:
+    def follow_system_scheme(self) -> None:
+        """The system's colour scheme changed: restyle if a theme follows it."""
         if "system" in (self.theme_choice, self.presentation_theme):
             self.apply_look()
+
+    def _on_hints_scheme_changed(self, _scheme) -> None:
+        self.follow_system_scheme()
 
     # -- lessons and captions ---------------------------------------------------------------
     def load_lesson(self, lesson) -> None:
         """Show ``lesson``'s first experiment in the panel and its captions above the
-        timeline (and select it in the lessons dock, if there is one)."""
+        timeline; ``sig_lesson_loaded`` tells the rest (e.g. the lessons dock)."""
         runs = lesson.experiments(scale=self.lesson_scale)
-        teaching = getattr(self.window, "teaching", None)
-        if teaching is not None and hasattr(teaching, "show_lessons"):
-            teaching.show_lessons(lesson.id)
         if runs:
             self.window.experiment_panel.set_experiment(runs[0].experiment)
-        self.caption.set_captions(lesson.captions)
+        self.show_captions(lesson)
         self.window.statusBar().showMessage(f"Lesson {lesson.number}: {lesson.title}", 8000)
+        self.sig_lesson_loaded.emit(lesson)
 
-    def _on_lesson_run_requested(self, lesson) -> None:
+    def show_captions(self, lesson) -> None:
+        """Show what to notice in ``lesson`` above the timeline."""
         self.caption.set_captions(lesson.captions)
 
     # -- pause and scrub ----------------------------------------------------------------------
@@ -233,6 +231,10 @@ class Desktop(QObject):
             self.freezer.resume()
             self.playback.set_paused(False)
 
+    def _on_presenter_pause_changed(self, paused: bool) -> None:
+        if not paused:  # e.g. a new run resumed the views: the bar says so
+            self.playback.set_paused(False)
+
     def _on_playback_scrub_moved(self, fraction: float) -> None:
         self.playback.show_position(self.freezer.scrub(fraction))
 
@@ -241,8 +243,6 @@ class Desktop(QObject):
 
     # -- runs, files, title -------------------------------------------------------------------
     def _on_presenter_run_started(self, run) -> None:
-        if self.freezer.paused:
-            self.playback.pause.setChecked(False)
         self.unsaved_run = None
         if not run.is_over:
             self.recording_name = ""
@@ -272,21 +272,10 @@ class Desktop(QObject):
             answer = self.ask_unsaved()
             if answer == CANCEL:
                 return False
-            if answer == SAVE and not self.save_interactively():
+            if answer == SAVE and not self.window.save_interactively():
                 return False
         self.save()
         return True
-
-    def save_interactively(self) -> bool:
-        """Ask where to save the run as a recording; False if cancelled or failed."""
-        from coreography.gui.main_window import RECORDING_FILTER
-
-        path, _ = QFileDialog.getSaveFileName(self.window, "Save recording", "", RECORDING_FILTER)
-        if not path:
-            return False
-        if not path.endswith((".json", ".gz")):
-            path += ".coreo.json"
-        return bool(self.window.save_recording(path))
 
 
 def default_size(window: QWidget) -> QSize:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMenu, QWidget
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
 from coreography.gui import dialogs, export
+from coreography.gui.actions import add_action, ask_folder, ask_path
+from coreography.gui.parts import MenuId
 from coreography.gui.theme import THEME_CHOICES, THEMES
 
 THEME_TITLES = {"system": "Follow the system", **{k: t.title for k, t in THEMES.items()}}
@@ -27,39 +31,13 @@ class DesktopActions:
             action.setChecked(name == shown)
 
 
-def _menu(window, title: str) -> QMenu:
-    for action in window.menuBar().actions():
-        if action.menu() is not None and action.text().replace("&", "") == title:
-            return action.menu()
-    return window.menuBar().addMenu(f"&{title}")
-
-
-def _submenu(menu: QMenu, title: str) -> QMenu:
-    for action in menu.actions():
-        if action.menu() is not None and action.text().replace("&", "") == title:
-            return action.menu()
-    return menu.addMenu(title)
-
-
-def _add(window, menu, text, handler, keys=(), tip="", checkable=False) -> QAction:
-    action = QAction(text, window)
-    if keys:
-        action.setShortcuts([QKeySequence(k) for k in keys])
-    action.setToolTip(tip or text.replace("&", "").rstrip("…"))
-    action.setCheckable(checkable)
-    action.triggered.connect(handler)
-    menu.addAction(action)
-    return action
-
-
 def add_menus(desktop) -> DesktopActions:
     """View → presentation, zoom, theme, pause, layout; File → Export → pictures; Help."""
     window = desktop.window
     presentation = desktop.presentation
     actions = DesktopActions()
-    view = _menu(window, "View")
-    view.addSeparator()
-    actions.presentation = _add(
+    view = window.menu(MenuId.VIEW)  # below the dock toggles and their separator
+    actions.presentation = add_action(
         window,
         view,
         "&Presentation mode",
@@ -68,22 +46,22 @@ def add_menus(desktop) -> DesktopActions:
         "Full screen, larger, high contrast: for projecting to a class",
         checkable=True,
     )
-    _add(window, view, "Zoom &in", presentation.zoom_in, ["Ctrl+=", "Ctrl++"])
-    _add(window, view, "Zoom &out", presentation.zoom_out, ["Ctrl+-"])
-    _add(window, view, "&Reset zoom", presentation.zoom_reset, ["Ctrl+0"])
+    add_action(window, view, "Zoom &in", presentation.zoom_in, ["Ctrl+=", "Ctrl++"])
+    add_action(window, view, "Zoom &out", presentation.zoom_out, ["Ctrl+-"])
+    add_action(window, view, "&Reset zoom", presentation.zoom_reset, ["Ctrl+0"])
     themes_menu = view.addMenu("&Theme")
     group = QActionGroup(window)
     for name in THEME_CHOICES:
-        action = _add(
+        action = add_action(
             window,
             themes_menu,
             THEME_TITLES[name],
-            lambda _checked=False, n=name: desktop.set_theme(n),
+            partial(_set_theme, desktop, name),
             checkable=True,
         )
         group.addAction(action)
         actions.themes[name] = action
-    actions.pause = _add(
+    actions.pause = add_action(
         window,
         view,
         "&Pause or resume view",
@@ -91,17 +69,18 @@ def add_menus(desktop) -> DesktopActions:
         ["P"],
         "Freeze the views while the run goes on; drag the slider through its history",
     )
-    _add(window, view, "&Next caption", desktop.caption.next_caption, ["N"])
+    add_action(window, view, "&Next caption", desktop.caption.next_caption, ["N"])
     view.addSeparator()
-    _add(window, view, "Reset &layout", desktop.reset_layout, tip="Docks back where they start")
+    add_action(
+        window, view, "Reset &layout", desktop.reset_layout, tip="Docks back where they start"
+    )
 
-    file_menu = _menu(window, "File")
-    pictures = _submenu(file_menu, "&Export")
+    pictures = window.menu(MenuId.EXPORT)
     pictures.addSeparator()
-    _add(window, pictures, "Current view as PNG…", lambda: _export_current(desktop, "png"))
-    _add(window, pictures, "Current view as SVG…", lambda: _export_current(desktop, "svg"))
-    _add(window, pictures, "Every view (PNG and SVG)…", lambda: _export_all(desktop))
-    _add(
+    add_action(window, pictures, "Current view as PNG…", lambda: _export_current(desktop, "png"))
+    add_action(window, pictures, "Current view as SVG…", lambda: _export_current(desktop, "svg"))
+    add_action(window, pictures, "Every view (PNG and SVG)…", lambda: _export_all(desktop))
+    add_action(
         window,
         pictures,
         "&Copy current view",
@@ -110,17 +89,21 @@ def add_menus(desktop) -> DesktopActions:
         "Copy the view with the keyboard focus as a picture",
     )
 
-    help_menu = _menu(window, "Help")
-    _add(window, help_menu, "&Lessons…", lambda: show_lessons(desktop), ["Ctrl+L"])
-    _add(
+    help_menu = window.menu(MenuId.HELP)
+    add_action(window, help_menu, "&Lessons…", lambda: show_lessons(desktop), ["Ctrl+L"])
+    add_action(
         window,
         help_menu,
         "&Keyboard shortcuts",
         lambda: dialogs.shortcuts_dialog(window).open(),
         ["F1"],
     )
-    _add(window, help_menu, "&About Coreography", lambda: dialogs.about_dialog(window).open())
+    add_action(window, help_menu, "&About Coreography", lambda: dialogs.about_dialog(window).open())
     return actions
+
+
+def _set_theme(desktop, name: str, _checked: bool = False) -> None:
+    desktop.set_theme(name)
 
 
 def show_lessons(desktop, welcome: bool = False) -> dialogs.LessonsDialog:
@@ -146,7 +129,7 @@ def current_view(window) -> QWidget:
 
 def all_views(window) -> list[tuple[str, QWidget]]:
     views = [("Timeline", window.timeline)]
-    for dock in window.findChildren(QDockWidget):
+    for dock in window.docks.values():
         if dock.isVisible() and dock.widget() is not None:
             views.append((dock.windowTitle(), dock.widget()))
     return views
@@ -155,11 +138,9 @@ def all_views(window) -> list[tuple[str, QWidget]]:
 def _export_current(desktop, kind: str) -> None:
     window = desktop.window
     name = {"png": "PNG image (*.png)", "svg": "SVG drawing (*.svg)"}[kind]
-    path, _ = QFileDialog.getSaveFileName(window, f"Export view as {kind.upper()}", "", name)
+    path = ask_path(window, f"Export view as {kind.upper()}", name, True, f".{kind}")
     if not path:
         return
-    if not path.lower().endswith(f".{kind}"):
-        path += f".{kind}"
     try:
         export.export_widget(current_view(window), path)
     except export.ExportError as error:
@@ -170,7 +151,7 @@ def _export_current(desktop, kind: str) -> None:
 
 def _export_all(desktop) -> None:
     window = desktop.window
-    folder = QFileDialog.getExistingDirectory(window, "Export every view to a folder")
+    folder = ask_folder(window, "Export every view to a folder")
     if not folder:
         return
     try:

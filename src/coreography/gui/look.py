@@ -7,6 +7,8 @@ Pens stay cosmetic and non-antialiased: thick antialiased pens cost seconds per 
 
 from __future__ import annotations
 
+from typing import Protocol, runtime_checkable
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QPen
@@ -20,6 +22,14 @@ MAX_PEN_PX = 3
 SCALE_RANGE = (0.8, 3.0)
 #: Widget classes a platform theme may give fonts of their own (tabs, dock titles, menus).
 CLASS_FONTS = ("QTabBar", "QDockWidget", "QMenuBar", "QMenu", "QHeaderView", "QToolButton")
+
+
+@runtime_checkable
+class FontCaching(Protocol):
+    """A custom painted item that measures its text once per font."""
+
+    def forget_font(self) -> None: ...
+
 
 _BASE = "_coreography_base"  # attribute holding an object's unscaled font / pen / width
 
@@ -92,8 +102,8 @@ def style_plot(plot: pg.PlotWidget, theme: Theme, scale: float, font: QFont) -> 
     for curve in item.listDataItems():
         curve.setPen(scaled_pen(curve, theme, scale))
     for child in item.items:  # custom painted items cache their font's metrics
-        if hasattr(child, "_font_metrics"):
-            child._font_metrics = None
+        if isinstance(child, FontCaching):
+            child.forget_font()
         child.update()
 
 

@@ -1,7 +1,7 @@
 """Pause and scrub the views while a run goes on, and choose slow motion for the next run.
 
-Pausing stops only the views: the presenter keeps taking the run's events into the model
-(nothing is lost, the run is not slowed), and the views catch up at once on resume.
+Pausing stops only the views (a flag of the presenter): the run's events still go into
+the model (nothing is lost, the run is not slowed), and the views catch up on resume.
 """
 
 from __future__ import annotations
@@ -97,34 +97,39 @@ class PlaybackBar(QWidget):
 
 
 class ViewFreezer:
-    """Stops a main window's views from following its presenter, and lets them scrub.
+    """Pauses the views through the presenter's flag, and scrubs the paused timeline.
 
-    The presenter still ticks and fills the run; only the window's per-tick redraw is
-    disconnected. On resume the views take in everything at once.
+    The presenter still ticks and fills the run; the views skip their redraw while its
+    ``paused`` flag is set and take in everything at once on resume.
+
+    Parameters
+    ----------
+    presenter
+        The window's presenter (its ``paused`` flag and run).
+    timeline, cpu_view
+        The views whose time range the slider moves.
     """
 
-    def __init__(self, window) -> None:
-        self.window = window
-        self.paused = False
+    def __init__(self, presenter, timeline, cpu_view) -> None:
+        self.presenter = presenter
+        self.timeline = timeline
+        self.cpu_view = cpu_view
         self.paused_at = 0.0
-        self._ended_while_paused = False
         self._width = 1.0
+
+    @property
+    def paused(self) -> bool:
+        return self.presenter.paused
 
     def pause(self) -> float:
         """Freeze the views where they are; returns the run time they show (seconds)."""
-        window, presenter = self.window, self.window.presenter
-        if self.paused or presenter.run is None:
+        if self.paused or self.presenter.run is None:
             return self.paused_at
-        self.paused = True
-        self._ended_while_paused = False
-        presenter.sig_run_ticked.disconnect(window._on_presenter_run_ticked)
-        presenter.sig_run_ended.disconnect(window._on_presenter_run_ended)
-        presenter.sig_run_ticked.connect(self._on_presenter_run_ticked)
-        presenter.sig_run_ended.connect(self._on_presenter_run_ended)
-        window.timeline.follow.setChecked(False)
-        (x0, x1), _ = window.timeline.view_box.viewRange()
+        self.timeline.follow.setChecked(False)
+        (x0, x1), _ = self.timeline.view_box.viewRange()
         self._width = max(x1 - x0, 1e-3)
-        self.paused_at = float(window.timeline.item.now_s)
+        self.paused_at = float(self.timeline.item.now_s)
+        self.presenter.set_paused(True)
         return self.paused_at
 
     def scrub(self, fraction: float) -> float:
@@ -135,34 +140,15 @@ class ViewFreezer:
         left = right - self._width
         if left < 0:
             left, right = -0.01 * self._width, self._width
-        self.window.timeline.plot.setXRange(left, right, padding=0.0)
-        self.window.cpu_view.plot.setXRange(max(left, 0.0), max(right, 1.0), padding=0.0)
+        self.timeline.plot.setXRange(left, right, padding=0.0)
+        self.cpu_view.plot.setXRange(max(left, 0.0), max(right, 1.0), padding=0.0)
         return max(fraction, 0.0) * self.paused_at
 
     def resume(self) -> None:
         """Follow the run again, catching up with everything that arrived meanwhile."""
-        window, presenter = self.window, self.window.presenter
         if not self.paused:
             return
-        self.paused = False
-        presenter.sig_run_ticked.disconnect(self._on_presenter_run_ticked)
-        presenter.sig_run_ended.disconnect(self._on_presenter_run_ended)
-        presenter.sig_run_ticked.connect(window._on_presenter_run_ticked)
-        presenter.sig_run_ended.connect(window._on_presenter_run_ended)
-        run = presenter.run
-        if run is None:
-            return
-        window.timeline.follow.setChecked(not run.is_over)
-        window._on_presenter_run_ticked(run)
-        if self._ended_while_paused:
-            window._on_presenter_run_ended(run)
-
-    def _on_presenter_run_ticked(self, run) -> None:
-        self.window.status.refresh(self.window.presenter)  # the run's state stays live
-
-    def _on_presenter_run_ended(self, run) -> None:
-        self._ended_while_paused = True
-        window = self.window
-        window.run_action.setEnabled(True)
-        window.stop_action.setEnabled(False)
-        window.experiment_panel.set_running(False)
+        run = self.presenter.run
+        if run is not None:
+            self.timeline.follow.setChecked(not run.is_over)
+        self.presenter.set_paused(False)

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QSizePolicy, QToolBar, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar, QWidget
 
 from coreography.gui.look import SCALE_RANGE
+from coreography.gui.parts import DockId
 from coreography.gui.settings import DEFAULT_ZOOM
+
+if TYPE_CHECKING:
+    from coreography.gui.window import AppWindow
 
 ZOOM_STEP = 1.15
 #: Docks a class does not need to see (the teacher drives with the keyboard).
-NON_ESSENTIAL_DOCKS = ("experiment", "console", "lessons", "history", "findings")
+NON_ESSENTIAL_DOCKS = (
+    DockId.EXPERIMENT,
+    DockId.CONSOLE,
+    DockId.LESSONS,
+    DockId.HISTORY,
+    DockId.FINDINGS,
+)
 #: Docks whose width should grow with the scale (their numbers must not be cut off).
-GROWING_DOCKS = {"metrics": 320}
-BOTTOM_PLOT_DOCKS = ("cpu_per_core", "cores")
+GROWING_DOCKS = {DockId.METRICS: 320}
+BOTTOM_PLOT_DOCKS = (DockId.CPU, DockId.CORES)
 BOTTOM_PLOT_SHARE = 0.34
 CAPTION_SCALE = 1.35  # the caption is larger than everything else
 
@@ -83,7 +94,7 @@ class Presentation(QObject):
     sig_scale_changed = Signal(float)
     """The presentation scale changed; argument: the new factor."""
 
-    def __init__(self, window: QMainWindow, apply_look: Callable[[bool, float], None]) -> None:
+    def __init__(self, window: AppWindow, apply_look: Callable[[bool, float], None]) -> None:
         super().__init__(window)
         self.window = window
         self.active = False
@@ -146,25 +157,22 @@ class Presentation(QObject):
         window = self.window
         chrome: list[QWidget] = [window.menuBar(), window.statusBar()]
         chrome += window.findChildren(QToolBar)
-        chrome += [
-            dock
-            for dock in window.findChildren(QDockWidget)
-            if dock.objectName() in NON_ESSENTIAL_DOCKS
-        ]
+        chrome += [window.docks[name] for name in NON_ESSENTIAL_DOCKS if name in window.docks]
         self._hidden = [widget for widget in chrome if widget.isVisible()]
         for widget in self._hidden:
             widget.hide()
 
     def _widen_docks(self) -> None:
-        docks = [self.window.findChild(QDockWidget, name) for name in GROWING_DOCKS]
-        widths = [round(GROWING_DOCKS[d.objectName()] * self.scale) for d in docks if d]
-        docks = [d for d in docks if d]
-        if docks:
-            self.window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+        docks = self.window.docks
+        growing = [name for name in GROWING_DOCKS if name in docks]
+        if growing:
+            widths = [round(GROWING_DOCKS[name] * self.scale) for name in growing]
+            wide = [docks[name] for name in growing]
+            self.window.resizeDocks(wide, widths, Qt.Orientation.Horizontal)
         # The CPU and cores plots keep a share of the height, or their larger fonts
         # leave no room for the curves.
-        plots = [self.window.findChild(QDockWidget, name) for name in BOTTOM_PLOT_DOCKS]
-        plots = [d for d in plots if d is not None and d.isVisible()]
+        plots = [docks[name] for name in BOTTOM_PLOT_DOCKS if name in docks]
+        plots = [dock for dock in plots if dock.isVisible()]
         if plots:
             height = round(self.window.height() * BOTTOM_PLOT_SHARE)
             self.window.resizeDocks(plots, [height] * len(plots), Qt.Orientation.Vertical)

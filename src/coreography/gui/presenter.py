@@ -45,6 +45,8 @@ class Presenter(QObject):
     argument: the Run."""
     sig_run_ended = Signal(object)
     """The live run is over (finished, failed or stopped); argument: the Run."""
+    sig_pause_changed = Signal(bool)
+    """The views were paused (True) or resumed (False); the model keeps taking events."""
 
     def __init__(self, controller: Controller | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -61,6 +63,7 @@ class Presenter(QObject):
         self.budget = FRAME_BUDGET
         self.gc = GcPacer()
         self._ended = True  # sig_run_ended was sent for the current run (or none is live)
+        self.paused = False  # views hold still; the run and the model go on
 
     @property
     def controller(self) -> Controller:
@@ -83,16 +86,29 @@ class Presenter(QObject):
         )
 
     # -- commands -------------------------------------------------------------------
+    def set_paused(self, paused: bool) -> None:
+        """Freeze the views (they skip their per-tick redraw) or let them catch up.
+
+        Ticks go on either way: nothing is lost and the run is not slowed.
+        """
+        if paused == self.paused:
+            return
+        self.paused = paused
+        self.sig_pause_changed.emit(paused)
+
     def start(self, experiment: Experiment) -> Run:
         """Start ``experiment``; raises ExperimentError for a bad configuration."""
         if self.live:
             raise RuntimeError("a run is already in progress")
         run = self.controller.start(experiment)
         self.run = run
+        was_paused, self.paused = self.paused, False  # a new run is shown live
         self._ended = False
         self._rate_mark = (time.monotonic(), 0)
         self.events_per_s = 0.0
         self.sig_run_started.emit(run)
+        if was_paused:
+            self.sig_pause_changed.emit(False)
         self.gc.start()
         self.timer.start()
         return run
@@ -106,8 +122,11 @@ class Presenter(QObject):
         """Show a finished run (a recording); any live run is stopped first."""
         self.shutdown()
         self.run = run
+        was_paused, self.paused = self.paused, False
         self._ended = True
         self.sig_run_started.emit(run)
+        if was_paused:
+            self.sig_pause_changed.emit(False)
         self.sig_run_ticked.emit(run)
 
     def shutdown(self) -> None:

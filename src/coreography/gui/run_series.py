@@ -1,4 +1,8 @@
-"""A series of experiments (a lesson's runs or a sweep) run one after another, live."""
+"""A series of experiments (a lesson's runs or a sweep) run one after another, live.
+
+The series itself is the engine's :class:`~coreography.engine.sweep.Sweep`; this adapter
+starts each point through the window's presenter, so every run is shown live.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,21 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from coreography.engine.sweep import Sweep
 from coreography.engine.sweep import SweepPoint as SeriesPoint
 from coreography.gui.presenter import Presenter
 from coreography.model.experiment import Experiment
 from coreography.model.run import Run
+
+__all__ = ["RunSeries", "SeriesPoint"]
 
 
 class RunSeries(QObject):
     """Starts each experiment through the window's presenter once the previous one is over.
 
     Every run is shown live in the window like any other. :meth:`stop` ends the current
-    run and starts no other; the runs already over stay in :attr:`points`.
+    run and starts no other; the runs already over (the stopped one too) stay in
+    :attr:`points`.
 
     Parameters
     ----------
@@ -26,7 +34,8 @@ class RunSeries(QObject):
         Starts one experiment and returns its run (None if it could not start: the
         series then ends).
     runs
-        (label, experiment) pairs, in order.
+        (label, experiment) pairs, in order; a bad experiment raises ExperimentError here,
+        before anything runs.
     """
 
     sig_series_progressed = Signal(object)
@@ -42,73 +51,75 @@ class RunSeries(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.sweep = Sweep([e for _label, e in runs], [label for label, _e in runs])
         self.presenter = presenter
         self._start = start
-        self.runs = list(runs)
-        self.points: list[SeriesPoint] = []
-        self.current: Run | None = None
-        self.stopped = False
-        self.done = False
-        self._next = 0
+        self._finished = False
         presenter.sig_run_ended.connect(self._on_presenter_run_ended)
+
+    # -- the sweep's state ----------------------------------------------------------
+    @property
+    def points(self) -> list[SeriesPoint]:
+        return self.sweep.points
+
+    @property
+    def current(self) -> Run | None:
+        return self.sweep.current
+
+    @property
+    def stopped(self) -> bool:
+        return self.sweep.stopped
+
+    @property
+    def done(self) -> bool:
+        """Nothing more will run and the series said so."""
+        return self._finished
 
     @property
     def total(self) -> int:
-        return len(self.runs)
+        return self.sweep.total
 
     @property
     def current_label(self) -> str:
-        return self.runs[self._next - 1][0] if self.current is not None else ""
+        return self.sweep.current_label or ""
 
+    def finished_points(self) -> list[SeriesPoint]:
+        """The points whose run finished normally (what a chart shows)."""
+        return self.sweep.finished_points()
+
+    # -- commands -------------------------------------------------------------------
     def begin(self) -> None:
         self._start_next()
 
     def stop(self) -> None:
         """End the current run now; the points already measured stay."""
-        self.stopped = True
+        self.sweep.stop_after_current()
         if self.current is not None:
             self.presenter.stop()  # its end arrives through sig_run_ended
-        elif not self.done:
-            self._finish()
+        else:
+            self._start_next()  # nothing runs: the series ends
 
     def cancel(self) -> None:
         """Forget the series without touching the engine (the window is closing)."""
-        self.stopped = True
-        self.done = True
-        self.current = None
-        self.presenter.sig_run_ended.disconnect(self._on_presenter_run_ended)
-
-    def finished_points(self) -> list[SeriesPoint]:
-        """The points whose run finished normally (what a chart shows)."""
-        return [point for point in self.points if point.finished]
+        self.sweep.stop()  # it has no controller of its own to shut down
+        self._disconnect()
 
     def _start_next(self) -> None:
-        if self.done:
+        if self._finished:
             return
-        if self.stopped or self._next >= self.total:
-            self._finish()
-            return
-        _label, experiment = self.runs[self._next]
-        self._next += 1
-        run = self._start(experiment)
-        if run is None:
-            self.stopped = True
-            self._finish()
-            return
-        self.current = run
+        if self.sweep.start_next(self._start) is None:
+            self._disconnect()
+            self.sig_series_finished.emit(self)
 
     def _on_presenter_run_ended(self, run: Run) -> None:
-        if run is not self.current or self.done:
+        if run is not self.current or self._finished:
             return
-        label, experiment = self.runs[self._next - 1]
-        self.points.append(SeriesPoint(label, experiment, run))
-        self.current = None
+        self.sweep.keep_current()
         self.sig_series_progressed.emit(self)
         # Start the next run once the presenter has finished with this one.
         QTimer.singleShot(0, self, self._start_next)
 
-    def _finish(self) -> None:
-        self.done = True
-        self.current = None
-        self.presenter.sig_run_ended.disconnect(self._on_presenter_run_ended)
-        self.sig_series_finished.emit(self)
+    def _disconnect(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self.presenter.sig_run_ended.disconnect(self._on_presenter_run_ended)

@@ -40,8 +40,13 @@ class SeriesMixin:
         if self.presenter.live or (self.series is not None and not self.series.done):
             self.window.statusBar().showMessage("A run is in progress: stop it first.", 5000)
             return None
+        try:
+            series = RunSeries(self.presenter, self.start, runs, self)
+        except ExperimentError as error:
+            self.window.show_error("Cannot run this series", str(error))
+            return None
         self.series_kind = kind
-        self.series = series = RunSeries(self.presenter, self.start, runs, self)
+        self.series = series
         series.sig_series_progressed.connect(self._on_series_progressed)
         series.sig_series_finished.connect(self._on_series_finished)
         if kind != "lesson":

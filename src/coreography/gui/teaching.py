@@ -8,11 +8,12 @@ from __future__ import annotations
 import sqlite3
 
 import psutil
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QTabWidget, QWidget
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QTabWidget, QWidget
 
+from coreography.gui.actions import add_action
 from coreography.gui.code_files import CodeMixin
+from coreography.gui.parts import DockId, MenuId
 from coreography.gui.run_series import RunSeries
 from coreography.gui.series_control import SeriesMixin
 from coreography.gui.widgets.code_editor import CodeEditor
@@ -22,9 +23,10 @@ from coreography.gui.widgets.findings_view import FindingsView
 from coreography.gui.widgets.history_panel import HistoryPanel
 from coreography.gui.widgets.lesson_panel import LessonPanel
 from coreography.gui.widgets.sweep_chart import SweepChart
+from coreography.gui.window import AppWindow
 from coreography.lessons.registry import Lesson, all_lessons
 from coreography.model.diagnosis import diagnose
-from coreography.model.experiment import Experiment, ExperimentError
+from coreography.model.experiment import Experiment
 from coreography.model.history import History
 from coreography.model.run import Run
 
@@ -37,14 +39,19 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
     Parameters
     ----------
     window
-        The main window (its presenter, experiment panel, menus and error dialogs).
+        The window (its presenter, experiment panel, docks, menus and error dialogs).
     history
         Where finished runs are kept; None opens the user's own history file.
     lesson_scale
         ``"full"``, or ``"tiny"`` for quick lesson runs (tests).
     """
 
-    def __init__(self, window, history: History | None = None, lesson_scale: str = "full"):
+    sig_views_added = Signal()
+    """New plots were built (a tab made on first use): they need the current look."""
+
+    def __init__(
+        self, window: AppWindow, history: History | None = None, lesson_scale: str = "full"
+    ):
         super().__init__(window)
         self.window = window
         self.presenter = window.presenter
@@ -89,7 +96,7 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
 
     # -- assembly -------------------------------------------------------------------
     def _build_tabs(self) -> None:
-        window: QMainWindow = self.window
+        window = self.window
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         central = window.takeCentralWidget()
@@ -128,9 +135,7 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
             self.tabs.setCurrentIndex(index)
         self.tabs.blockSignals(False)
         placeholder.deleteLater()
-        desktop = getattr(self.window, "desktop", None)
-        if desktop is not None:  # the new plots take the current theme and scale
-            desktop.apply_look()
+        self.sig_views_added.emit()  # the new plots take the current theme and scale
 
     def _on_tabs_current_changed(self, index: int) -> None:
         title = self.tabs.tabText(index)
@@ -139,66 +144,49 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         elif title == "Sweep chart":
             _ = self.sweep_chart
 
-    def _dock(self, title: str, widget: QWidget, beside: str) -> QDockWidget:
-        """A dock made like the window's own, tabbed with the dock named ``beside``."""
-        window: QMainWindow = self.window
-        neighbour = window.findChild(QDockWidget, beside)
-        area = (
-            window.dockWidgetArea(neighbour) if neighbour else Qt.DockWidgetArea.LeftDockWidgetArea
-        )
-        dock = window._dock(title, widget, area)
-        if neighbour is not None:
-            window.tabifyDockWidget(neighbour, dock)
-        return dock
-
     def _build_docks(self) -> None:
-        self.lessons_dock = self._dock("Lessons", self.lesson_panel, "experiment")
-        self.history_dock = self._dock("History", self.history_panel, "metrics")
-        self.findings_dock = self._dock("Findings", self.findings, "metrics")
-        metrics = self.window.findChild(QDockWidget, "metrics")
-        if metrics is not None:
-            metrics.raise_()
-        experiment = self.window.findChild(QDockWidget, "experiment")
-        if experiment is not None:
-            experiment.raise_()
-
-    def _menu(self, title: str) -> QMenu:
-        for action in self.window.menuBar().actions():
-            if action.text().replace("&", "") == title and action.menu() is not None:
-                return action.menu()
-        return self.window.menuBar().addMenu("&" + title)
-
-    def _action(self, menu: QMenu, text: str, handler) -> QAction:
-        action = QAction(text, self.window)
-        action.triggered.connect(handler)
-        menu.addAction(action)
-        return action
+        window = self.window
+        self.lessons_dock = window.add_dock(
+            DockId.LESSONS, "Lessons", self.lesson_panel, beside=DockId.EXPERIMENT
+        )
+        self.history_dock = window.add_dock(
+            DockId.HISTORY, "History", self.history_panel, beside=DockId.METRICS
+        )
+        self.findings_dock = window.add_dock(
+            DockId.FINDINGS, "Findings", self.findings, beside=DockId.METRICS
+        )
+        window.dock(DockId.METRICS).raise_()
+        window.dock(DockId.EXPERIMENT).raise_()
 
     def _build_menus(self) -> None:
-        run_menu = self._menu("Run")
+        window = self.window
+        run_menu = window.menu(MenuId.RUN)
         run_menu.addSeparator()
-        self._action(run_menu, "Sweep &workers (1 … 2× cores)", self._on_sweep_workers_triggered)
-        self._action(run_menu, "Sweep &chunk size", self._on_sweep_chunksize_triggered)
-        self._action(run_menu, "Run my &function", self.run_own_function)
-        view_menu = self._menu("View")
+        sweep_workers = self._on_sweep_workers_triggered
+        add_action(window, run_menu, "Sweep &workers (1 … 2× cores)", sweep_workers)
+        add_action(window, run_menu, "Sweep &chunk size", self._on_sweep_chunksize_triggered)
+        add_action(window, run_menu, "Run my &function", self.run_own_function)
+        view_menu = window.menu(MenuId.VIEW)
         view_menu.addSeparator()
         for index in range(self.tabs.count()):
             text = self.tabs.tabText(index)
-            self._action(
-                view_menu, f"{text} tab", lambda _=False, i=index: self.tabs.setCurrentIndex(i)
+            add_action(
+                window,
+                view_menu,
+                f"{text} tab",
+                lambda _=False, i=index: self.tabs.setCurrentIndex(i),
             )
-        for dock in (self.lessons_dock, self.history_dock, self.findings_dock):
-            view_menu.addAction(dock.toggleViewAction())
-        lessons_menu = self.window.menuBar().addMenu("&Lessons")
-        self._action(lessons_menu, "Lesson &picker", self.show_lessons)
+        lessons_menu = window.add_menu(MenuId.LESSONS, "&Lessons")
+        add_action(window, lessons_menu, "Lesson &picker", self.show_lessons)
         lessons_menu.addSeparator()
         for lesson in self.lesson_panel.lessons:
-            self._action(
+            add_action(
+                window,
                 lessons_menu,
                 f"{lesson.number}. {lesson.title}",
                 lambda _=False, key=lesson.id: self.show_lessons(key),
             )
-        self._action(self._menu("Run"), "&Compare selected runs", self._on_compare_triggered)
+        add_action(window, run_menu, "&Compare selected runs", self._on_compare_triggered)
 
     def show_tab(self, widget: QWidget) -> None:
         self.tabs.setCurrentWidget(widget)
@@ -230,14 +218,7 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         if self.presenter.live:
             return None
         self.window.experiment_panel.set_experiment(experiment)
-        try:
-            return self.presenter.start(experiment)
-        except ExperimentError as error:
-            self.window.experiment_panel.show_error(error)
-            self.window.show_error("Cannot start this experiment", str(error))
-        except (RuntimeError, OSError) as error:
-            self.window.show_error("Cannot start this experiment", str(error))
-        return None
+        return self.window.start_experiment(experiment)
 
     def run_own_function(self) -> Run | None:
         """Run the panel's experiment with the editor's code as the workload."""
@@ -298,9 +279,7 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         except (KeyError, ValueError, sqlite3.Error) as error:
             self.window.show_error("Cannot show this run", str(error))
             return
-        self.window.experiment_panel.set_experiment(run.experiment)
-        self.presenter.show_run(run)
-        self.window._on_presenter_run_ended(run)
+        self.window.show_finished_run(run)
         self.show_tab(self.tabs.widget(0))
 
     def _on_compare_triggered(self) -> None:

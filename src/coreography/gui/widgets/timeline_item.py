@@ -59,6 +59,10 @@ class TimelineItem(pg.GraphicsObject):
         self.paints = 0
 
     # -- geometry ---------------------------------------------------------------------
+    def forget_font(self) -> None:
+        """The font changed (theme or scale): measure text again on the next paint."""
+        self._font_metrics = None
+
     def boundingRect(self) -> QRectF:
         return self._bounds
 

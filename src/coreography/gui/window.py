@@ -1,0 +1,280 @@
+"""The window: the run views, their docks, the File/Run/View/Help menus and the commands.
+
+It knows nothing of the desktop or teaching tools: :mod:`main_window` builds them around it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea, QWidget
+
+from coreography.gui.actions import add_action
+from coreography.gui.parts import DockId, MenuId, RunView
+from coreography.gui.presenter import Controller, Presenter
+from coreography.gui.run_files import RunFilesMixin
+from coreography.gui.widgets.console import ConsoleView
+from coreography.gui.widgets.cores_view import CoresView
+from coreography.gui.widgets.cpu_view import CpuView
+from coreography.gui.widgets.experiment_panel import ExperimentPanel
+from coreography.gui.widgets.metrics_panel import MetricsPanel
+from coreography.gui.widgets.status import RunStatus
+from coreography.gui.widgets.timeline import TimelineView
+from coreography.model.experiment import Experiment, ExperimentError
+from coreography.model.run import Run
+
+LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
+RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
+BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
+OPEN = QKeySequence.StandardKey.Open
+SAVE = QKeySequence.StandardKey.Save
+
+
+class AppWindow(RunFilesMixin, QMainWindow):
+    """Experiment panel left, timeline in the middle, metrics right, graphs and console below."""
+
+    sig_file_written = Signal(object, str)
+    """The run was written to a file (recording, trace or CSV); arguments: Run, path."""
+    sig_recording_opened = Signal(object, str)
+    """A recording is shown; arguments: Run, path."""
+
+    def __init__(self, controller: Controller | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Coreography")
+        self.resize(1440, 900)
+        self.presenter = Presenter(controller, self)
+        self.experiment_panel = ExperimentPanel()
+        self.timeline = TimelineView()
+        self.cpu_view = CpuView()
+        self.cores_view = CoresView()
+        self.console = ConsoleView()
+        self.metrics = MetricsPanel()
+        self.status = RunStatus()
+        self.views: list[RunView] = []
+        self.docks: dict[str, QDockWidget] = {}
+        self.menus: dict[str, QMenu] = {}
+        self.message_box: QMessageBox | None = None
+        self.setCentralWidget(self.timeline)
+        self._add_menus()
+        self._add_docks()
+        for view in (self.timeline, self.cpu_view, self.cores_view, self.console, self.metrics):
+            self.add_view(view)
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.status.progress)
+
+        # The cores view follows the timeline's time range (not pyqtgraph's XLink, which
+        # aligns by screen position and docks have different widths).
+        self.timeline.view_box.sigXRangeChanged.connect(self._on_timeline_x_range_changed)
+        self.experiment_panel.sig_run_requested.connect(self._on_panel_run_requested)
+        self.experiment_panel.sig_stop_requested.connect(self._on_panel_stop_requested)
+        self.presenter.sig_run_started.connect(self._on_presenter_run_started)
+        self.presenter.sig_run_ticked.connect(self._on_presenter_run_ticked)
+        self.presenter.sig_run_ended.connect(self._on_presenter_run_ended)
+        self.presenter.sig_pause_changed.connect(self._on_presenter_pause_changed)
+        self.status.show_idle()
+
+    # -- extension points -----------------------------------------------------------
+    def add_view(self, view: RunView) -> None:
+        """Show every run in ``view`` and refresh it on every tick (unless paused)."""
+        self.views.append(view)
+        if self.presenter.run is not None:
+            view.set_run(self.presenter.run)
+
+    def add_dock(
+        self,
+        dock_id: DockId | str,
+        title: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea = LEFT,
+        beside: DockId | str | None = None,
+    ) -> QDockWidget:
+        """A closable dock named ``dock_id`` (tabbed with the dock ``beside``, if given),
+        with its show/hide toggle in the View menu."""
+        neighbour = self.docks.get(str(beside)) if beside is not None else None
+        dock = QDockWidget(title, self)
+        dock.setObjectName(str(dock_id))
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        )
+        self.addDockWidget(self.dockWidgetArea(neighbour) if neighbour else area, dock)
+        if neighbour is not None:
+            self.tabifyDockWidget(neighbour, dock)
+        toggle = dock.toggleViewAction()
+        toggle.setObjectName(f"toggle_{dock_id}")
+        toggle.setToolTip(f"Show or hide the {title} dock")
+        self.menu(MenuId.VIEW).insertAction(self._dock_toggles_end, toggle)
+        self.docks[str(dock_id)] = dock
+        return dock
+
+    def dock(self, dock_id: DockId | str) -> QDockWidget:
+        return self.docks[str(dock_id)]
+
+    def menu(self, menu_id: MenuId | str) -> QMenu:
+        return self.menus[str(menu_id)]
+
+    def add_menu(self, menu_id: MenuId | str, title: str, parent: QMenu | None = None) -> QMenu:
+        """A menu named ``menu_id``: a submenu of ``parent``, or a top-level menu placed
+        before Help (Help stays last)."""
+        menu = QMenu(title, self)
+        menu.setObjectName(str(menu_id))
+        if parent is not None:
+            parent.addMenu(menu)
+        else:
+            help_menu = self.menus.get(MenuId.HELP)
+            bar = self.menuBar()
+            if help_menu is None:
+                bar.addMenu(menu)
+            else:
+                bar.insertMenu(help_menu.menuAction(), menu)
+        self.menus[str(menu_id)] = menu
+        return menu
+
+    # -- assembly -------------------------------------------------------------------
+    @staticmethod
+    def _scrolling(widget: QWidget) -> QScrollArea:
+        """Panels whose height grows with the run (one row per worker) scroll instead of
+        stretching the window."""
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        return scroll
+
+    def _add_docks(self) -> None:
+        self.add_dock(DockId.EXPERIMENT, "Experiment", self._scrolling(self.experiment_panel))
+        metrics = self.add_dock(DockId.METRICS, "Metrics", self._scrolling(self.metrics), RIGHT)
+        self.resizeDocks([metrics], [320], Qt.Orientation.Horizontal)
+        cpu = self.add_dock(DockId.CPU, "CPU per core", self.cpu_view, BOTTOM)
+        cores = self.add_dock(DockId.CORES, "Cores", self.cores_view, BOTTOM)
+        console = self.add_dock(DockId.CONSOLE, "Console", self.console, BOTTOM)
+        self.splitDockWidget(cpu, cores, Qt.Orientation.Horizontal)
+        self.splitDockWidget(cores, console, Qt.Orientation.Horizontal)
+        self.resizeDocks([cpu], [300], Qt.Orientation.Vertical)
+
+    def _add_menus(self) -> None:
+        file_menu = self.add_menu(MenuId.FILE, "&File")
+        add_action(self, file_menu, "&Open recording…", self._on_open_triggered, OPEN)
+        self.save_action = add_action(
+            self, file_menu, "&Save recording…", self._on_save_triggered, SAVE
+        )
+        export = self.add_menu(MenuId.EXPORT, "&Export", file_menu)
+        add_action(self, export, "Chrome trace (Perfetto)…", self._on_export_trace_triggered)
+        add_action(self, export, "CSV of tasks…", self._on_export_csv_triggered)
+        add_action(self, export, "PNG of the window…", self._on_export_png_triggered)
+        file_menu.addSeparator()
+        add_action(self, file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        run_menu = self.add_menu(MenuId.RUN, "&Run")
+        self.run_action = add_action(self, run_menu, "&Run", self.start_run, Qt.Key.Key_Space)
+        self.stop_action = add_action(self, run_menu, "&Stop", self.stop_run, Qt.Key.Key_Escape)
+        self.stop_action.setEnabled(False)
+        view_menu = self.add_menu(MenuId.VIEW, "&View")
+        add_action(self, view_menu, "&Fit timeline", self.timeline.fit_all, "F")
+        view_menu.addSeparator()
+        # Every dock's toggle goes above this separator, whoever adds the dock.
+        self._dock_toggles_end: QAction = view_menu.addSeparator()
+        self.add_menu(MenuId.HELP, "&Help")
+
+    # -- commands -------------------------------------------------------------------
+    def start_run(self) -> Run | None:
+        """Start the experiment the panel shows; a bad setting is shown, not raised."""
+        if self.presenter.live:
+            return None
+        try:
+            experiment = self.experiment_panel.experiment()
+        except ExperimentError as error:
+            return self._refuse(error)
+        return self.start_experiment(experiment)
+
+    def start_experiment(self, experiment: Experiment) -> Run | None:
+        """Start ``experiment`` (nothing if a run is live); errors are shown, not raised."""
+        if self.presenter.live:
+            return None
+        try:
+            return self.presenter.start(experiment)
+        except ExperimentError as error:
+            return self._refuse(error)
+        except (RuntimeError, OSError) as error:  # e.g. no more processes allowed
+            self.show_error("Cannot start this experiment", str(error))
+            return None
+
+    def _refuse(self, error: ExperimentError) -> None:
+        self.experiment_panel.show_error(error)
+        self.show_error("Cannot start this experiment", str(error))
+
+    def stop_run(self) -> None:
+        self.presenter.stop()
+
+    def show_finished_run(self, run: Run) -> None:
+        """Show a run that is over (a recording or a stored run) in every view."""
+        self.experiment_panel.set_experiment(run.experiment)
+        self.presenter.show_run(run)
+        self._on_presenter_run_ended(run)
+
+    def show_error(self, title: str, text: str) -> QMessageBox:
+        """A non-blocking message box (``open()``, not ``exec()``): the app keeps running."""
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.message_box = box
+        return box
+
+    # -- menu handlers --------------------------------------------------------------
+    def _on_timeline_x_range_changed(self, _view_box, x_range) -> None:
+        self.cores_view.plot.setXRange(*x_range, padding=0.0)
+
+    def _on_panel_run_requested(self) -> None:
+        self.start_run()
+
+    def _on_panel_stop_requested(self) -> None:
+        self.stop_run()
+
+    # -- presenter handlers ---------------------------------------------------------
+    def _on_presenter_run_started(self, run: Run) -> None:
+        for view in self.views:
+            view.set_run(run)
+        live = not run.is_over
+        self.experiment_panel.set_running(live)
+        self.run_action.setEnabled(not live)
+        self.stop_action.setEnabled(live)
+        self.status.set_run(run)
+
+    def _on_presenter_run_ticked(self, run: Run) -> None:
+        if not self.presenter.paused:
+            self._refresh_views()
+        self.status.refresh(self.presenter)  # the run's state stays live, paused or not
+
+    def _on_presenter_run_ended(self, run: Run) -> None:
+        self.experiment_panel.set_running(False)
+        self.run_action.setEnabled(True)
+        self.stop_action.setEnabled(False)
+        if not self.presenter.paused:  # paused views take in the end on resume
+            self._finish_views()
+        self.status.refresh(self.presenter)
+
+    def _on_presenter_pause_changed(self, paused: bool) -> None:
+        run = self.presenter.run
+        if paused or run is None:
+            return
+        self._refresh_views()  # catch up with everything that arrived meanwhile
+        if run.is_over and not self.presenter.live:
+            self._finish_views()
+
+    def _refresh_views(self) -> None:
+        for view in self.views:
+            view.refresh()
+
+    def _finish_views(self) -> None:
+        self.console.refresh(catch_up=True)  # no more ticks: write what is still waiting
+        self.metrics.refresh(force=True)
+        if self.timeline.follow.isChecked():  # a view the user zoomed into stays put
+            self.timeline.fit_all()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # Closing mid-run ends every experiment process before the window goes.
+        self.presenter.shutdown()
+        super().closeEvent(event)
