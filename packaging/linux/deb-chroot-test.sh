@@ -57,7 +57,7 @@ in_root env QT_QPA_PLATFORM=offscreen coreography --self-test --screenshot /tmp/
 cp "$root/tmp/selftest.png" "$out/chroot-selftest.png"
 mkdir -p "$root/tmp/files"
 in_root coreography run --model pool-map --workers 2 --tasks 6 --task nogil:2ms \
-  --out /tmp/files/run.coreo.json.gz > "$out/chroot-run.txt"
+  --out /tmp/files/run.coreo.json.gz > "$out/chroot-run.txt" 2>&1 || { cat "$out/chroot-run.txt"; exit 1; }
 in_root coreography export /tmp/files/run.coreo.json.gz --chrome /tmp/files/trace.json
 gzip -dc "$root/tmp/files/run.coreo.json.gz" > "$root/tmp/files/run.coreo.json"
 echo '{"name": "some-project", "version": "1.0.0"}' > "$root/tmp/files/package.json"
