@@ -66,7 +66,7 @@ QT_QPA_PLATFORMTHEME=gtk3 COREOGRAPHY_ENTRY_LOG="$out/gtk3.entries" \
   xvfb "$installed" --self-test > "$out/gtk3.txt" 2>&1 &
 runner=$! loaded=""
 while kill -0 "$runner" 2>/dev/null; do
-  pid=$(head -1 "$out/gtk3.entries" 2>/dev/null | cut -d' ' -f1)
+  pid=$(head -1 "$out/gtk3.entries" 2>/dev/null | cut -d" " -f1 || true)
   if [ -n "$pid" ] && grep -q 'platformthemes/libqgtk3\.so' "/proc/$pid/maps" 2>/dev/null; then
     loaded=yes; break
   fi
