@@ -10,6 +10,7 @@ PYTHON=${PYTHON:-python3}
 VENV=build/venv
 
 bash packaging/install-system-deps.sh      # Qt's libraries, to run the icon renderer
+bash packaging/linux/apt-ensure.sh binutils chrpath  # strip and chrpath, for finish-bundle.sh
 $PYTHON packaging/check-python.py
 [ -x $VENV/bin/python ] || $PYTHON -m venv $VENV
 $VENV/bin/python -m pip install --quiet --upgrade pip
@@ -22,8 +23,16 @@ start=$(date +%s)
 $VENV/bin/pyinstaller --noconfirm --log-level WARN \
   --distpath dist --workpath build/pyinstaller packaging/coreography.spec
 echo "build: pyinstaller took $(( $(date +%s) - start )) s"
+bash packaging/linux/finish-bundle.sh dist/coreography $VENV/bin/python
 
 bash packaging/linux/make-deb.sh
 version=$($VENV/bin/python -c 'import coreography; print(coreography.__version__)')
-tar -C dist -czf "dist/coreography-$version-linux-$(uname -m).tar.gz" coreography
-du -sh dist/coreography dist/*.deb dist/*.tar.gz
+# The tarball: the app folder with what a desktop needs to list it (share/, laid out as
+# under ~/.local/share), beside the README, LICENSE and notices finish-bundle.sh put in.
+stage=build/tarball
+rm -rf "$stage"; mkdir -p "$stage"
+cp -al dist/coreography "$stage/coreography"  # hard links: no copy of 200 MB
+cp -a build/deb-root/usr/share "$stage/coreography/share"
+rm -rf "$stage/coreography/share/doc" "$stage/coreography/share/lintian"
+tar -C "$stage" -czf "dist/coreography-$version-linux-$(uname -m).tar.gz" coreography
+du -sh --apparent-size dist/coreography dist/*.deb dist/*.tar.gz

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Wrap dist/coreography/ in a .deb with dpkg-deb (no debhelper: the app is already
 # built). Layout: the app under /opt/coreography, /usr/bin/coreography a link to it,
-# desktop entry, AppStream metainfo and hicolor icons where desktops look for them.
+# desktop entry, AppStream metainfo, the recordings' MIME types and hicolor icons where
+# desktops look for them, the copyright file and changelog where Debian wants them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 APP_ID=io.github.coreography.Coreography
@@ -25,6 +26,43 @@ for png in build/icons/coreography-*.png; do
   mkdir -p "$root/usr/share/icons/hicolor/${size}x${size}/apps"
   cp "$png" "$root/usr/share/icons/hicolor/${size}x${size}/apps/$APP_ID.png"
 done
+# Recordings: the MIME types (shared-mime-info's trigger rebuilds its database) and their
+# icon, named after each type as desktops look it up (application-x-…).
+install -D -m 0644 packaging/linux/$APP_ID.mime.xml "$root/usr/share/mime/packages/$APP_ID.xml"
+for type in application-x-coreography-recording application-x-coreography-recording+gzip; do
+  install -D -m 0644 resources/icons/coreography-recording.svg \
+    "$root/usr/share/icons/hicolor/scalable/mimetypes/$type.svg"
+  for png in build/icons/recording/coreography-recording-*.png; do
+    size=$(basename "$png" .png); size=${size#coreography-recording-}
+    install -D -m 0644 "$png" "$root/usr/share/icons/hicolor/${size}x${size}/mimetypes/$type.png"
+  done
+done
+
+# Debian's documentation: the machine-readable copyright file (with the PSF licence text
+# taken from the bundled Python's own LICENSE) and a changelog.
+doc="$root/usr/share/doc/coreography"
+mkdir -p "$doc"
+{
+  cat packaging/linux/copyright
+  build/venv/bin/python - <<'PY'
+import sysconfig
+from pathlib import Path
+
+text = (Path(sysconfig.get_paths()["stdlib"]) / "LICENSE.txt").read_text(encoding="utf-8")
+start = text.index("PYTHON SOFTWARE FOUNDATION LICENSE VERSION 2")
+body = text[start : text.index("BEOPEN.COM LICENSE AGREEMENT")].split("\n", 2)[2].strip()
+print("\n".join(" " + line if line.strip() else " ." for line in body.splitlines()))
+PY
+} > "$doc/copyright"
+grep -q "PSF" "$doc/copyright"
+when=$(git log -1 --format=%cD 2>/dev/null || date -R)
+printf 'coreography (%s) unstable; urgency=medium\n\n  * Release %s: %s\n\n -- %s  %s\n' \
+  "$version" "$version" "https://github.com/coreography/coreography/releases" \
+  "Coreography developers <coreography@users.noreply.github.com>" "$when" |
+  gzip -9n > "$doc/changelog.gz"
+# What lintian says of any self-contained app, each a choice made on purpose (see
+# packaging/linux/lintian-overrides for why).
+install -D -m 0644 packaging/linux/lintian-overrides "$root/usr/share/lintian/overrides/coreography"
 
 # What the bundle needs from the system: glibc (the version check-bundle.sh reports),
 # the C++ runtime and OpenGL/EGL (never bundled), libxcb (PyInstaller never bundles it).
@@ -41,6 +79,9 @@ depends=(
   libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-xfixes0
   libxcb-xkb1 libxcb-util1 libxcb-xinerama0 zlib1g fonts-dejavu-core
 )
+recommends=$(bash packaging/linux/check-bundle.sh --theme-packages dist/coreography |
+  grep -vxF -f <(printf '%s\n' "${depends[@]}" | sed 's/ .*//') || true)
+[ -n "$recommends" ] || { echo "make-deb: GTK is not installed here (libgtk-3-0)" >&2; exit 1; }
 installed_kb=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 {
   echo "Package: coreography"
@@ -49,6 +90,9 @@ installed_kb=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
   echo "Maintainer: Coreography developers <coreography@users.noreply.github.com>"
   echo "Installed-Size: $installed_kb"
   echo "Depends: $(IFS=,; echo "${depends[*]}" | sed 's/,/, /g')"
+  # The GTK theme plugin (dark preference, native dialogs) uses the desktop's GTK: the
+  # packages of its libraries, named as on the build system (check-bundle.sh).
+  echo "Recommends: $(echo $recommends | sed 's/ /, /g')"
   echo "Section: education"
   echo "Priority: optional"
   echo "Homepage: https://github.com/coreography/coreography"

@@ -26,10 +26,15 @@ SolidCompression=yes
 WizardStyle=modern
 
 [Files]
+; The whole app folder: coreography.exe (the window), coreography-cli.exe (the command
+; line, with a console), _internal\, LICENSE, README.md and THIRD_PARTY_NOTICES.txt.
 Source: "..\..\dist\coreography\*"; DestDir: "{app}"; Flags: recursesubdirs ignoreversion
 
 [Icons]
 Name: "{group}\Coreography"; Filename: "{app}\coreography.exe"
+; The window's program has no console; coreography-cli.exe (same bundle) is the command
+; line, opened here in a console that stays after it prints its help.
+Name: "{group}\Coreography command line"; Filename: "{cmd}"; Parameters: "/k ""{app}\coreography-cli.exe"" --help"; WorkingDir: "{userdocs}"; IconFilename: "{app}\coreography.exe"
 Name: "{autodesktop}\Coreography"; Filename: "{app}\coreography.exe"; Tasks: desktopicon
 
 [Tasks]

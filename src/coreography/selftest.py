@@ -158,6 +158,22 @@ def run_all(app, window, seconds: float, log) -> Outcome:
             return outcome
 
 
+def check_numpy() -> str:
+    """Raise :class:`SelfTestFailure` unless numpy's linear algebra (its bundled BLAS,
+    which a careless strip of an installer's libraries corrupts) computes right."""
+    import numpy
+
+    n = 64
+    a = numpy.arange(n * n, dtype=numpy.float64).reshape(n, n) / n
+    product = a @ a.T
+    # Three entries recomputed in plain Python: exact, as every term is a multiple of 1/n².
+    for i, j in ((0, 0), (7, 63), (63, 31)):
+        expected = sum(a[i, k].item() * a[j, k].item() for k in range(n))
+        if product[i, j].item() != expected:
+            raise SelfTestFailure(f"numpy: dot product [{i},{j}] {product[i, j]} != {expected}")
+    return f"numpy {numpy.__version__}: a {n}x{n} dot product is right"
+
+
 def _quiet_offscreen_hints() -> None:
     """The offscreen platform warns on every dock's size hint (an uncategorised warning
     that logging rules cannot filter): noise in a smoke test's log, not a finding."""
@@ -207,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
             f"start methods {', '.join(available_start_methods())}"
         )
         try:
+            log(check_numpy())
             outcome = run_all(app, window, args.seconds, log)
             if args.screenshot is not None:
                 app.processEvents()

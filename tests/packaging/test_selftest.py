@@ -94,3 +94,7 @@ def test_self_test_from_source_passes_and_enters_main_once(tmp_path):
     assert "self-test: passed" in result.stdout
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(entries.read_text().splitlines()) == 1
+
+
+def test_numpy_check_computes_a_dot_product():
+    assert "dot product is right" in selftest.check_numpy()
