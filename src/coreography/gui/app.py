@@ -1,14 +1,24 @@
-"""Start the window: the QApplication, the theme and the main window."""
+"""Start the window: the QApplication, the theme, the main window, and the desktop
+habits around them (one window per user, Ctrl-C from a terminal, a log file)."""
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import socket
 import sys
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSocketNotifier, Qt
 from PySide6.QtWidgets import QApplication
 
 from coreography.gui import theme
 from coreography.gui.main_window import MainWindow
+
+log = logging.getLogger("coreography.gui")
+
+#: What a shell reports for a program ended by Ctrl-C (128 + SIGINT).
+EXIT_INTERRUPTED = 130
 
 
 def create_app(argv: list[str] | None = None) -> QApplication:
@@ -23,18 +33,93 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Open the window (and a recording given as the first argument); run until closed."""
+    """Open the window (and a recording given as the first argument); run until closed.
+
+    A second launch hands its file to the window already open and exits (``--new-window``
+    or COREOGRAPHY_NEW_INSTANCE=1 opens another); Ctrl-C in the terminal closes the
+    window as the close button would (a second Ctrl-C quits at once) and exits with 130.
+    """
+    from coreography.gui.single_instance import InstanceServer, hand_over
+    from coreography.logs import setup_logging
+
     args = list(sys.argv[1:] if argv is None else argv)
+    new_window = "--new-window" in args or os.environ.get("COREOGRAPHY_NEW_INSTANCE") == "1"
+    args = [a for a in args if a != "--new-window"]
+    path = args[0] if args and not args[0].startswith("-") else ""
     app = create_app(args)
+    if not new_window and hand_over(path):
+        print("coreography: handed over to the window already open", file=sys.stderr)
+        return 0
+    log_file = setup_logging()
+    log.info("window starting (log %s)", log_file)
+    server = InstanceServer()
+    if not new_window and not server.listen():
+        log.warning("no single-instance socket: %s", server.name)
     window = MainWindow()
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     _attach_desktop(window)
+    server.sig_file_received.connect(lambda p, w=window: _on_handed_file(w, p))
+    interrupted = _close_on_sigint(app, window)
     window.show()
-    if args and not args[0].startswith("-"):
-        window.open_recording(args[0])
+    if path:
+        window.open_recording(path)
     elif window.desktop.settings is not None and window.desktop.settings.first_run:
         _welcome(window)
-    return app.exec()
+    code = app.exec()
+    server.close()
+    log.info("window closed")
+    return EXIT_INTERRUPTED if interrupted() else code
+
+
+def _on_handed_file(window: MainWindow, path: str) -> None:
+    """A later launch's file: open it here, and bring this window to the front."""
+    log.info("a later launch handed over: %s", path or "(no file)")
+    window.showNormal() if window.isMinimized() else window.show()
+    window.raise_()
+    window.activateWindow()
+    if path:
+        window.open_recording(path)
+
+
+def _close_on_sigint(app: QApplication, window: MainWindow):
+    """Ctrl-C from the terminal closes the window (asking about an unsaved run, as the
+    close button does); a second one quits without asking. Qt's event loop does not
+    return to Python for a signal, so the handler only writes to a socket that Qt
+    watches (``signal.set_wakeup_fd``) and the window closes from the event loop.
+    Returns a function telling whether Ctrl-C ended the app."""
+    count = [0]
+    if not hasattr(signal, "SIGINT"):
+        return lambda: False
+    try:
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+    except (OSError, ValueError):  # not the main thread, or no socketpair here
+        return lambda: False
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        count[0] += 1  # runs at the next Python bytecode, woken by the notifier below
+
+    def on_wakeup() -> None:
+        try:
+            reader.recv(64)
+        except OSError:
+            pass
+        if count[0] == 1:
+            log.info("Ctrl-C: closing the window")
+            window.close()
+        elif count[0] > 1:
+            log.info("Ctrl-C again: quitting")
+            window.desktop.ask_unsaved = None
+            app.quit()
+
+    signal.signal(signal.SIGINT, on_sigint)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+    notifier.activated.connect(on_wakeup)
+    # The app keeps the notifier and both socket ends alive as long as it runs.
+    app._coreography_sigint = (notifier, reader, writer)  # type: ignore[attr-defined]
+    return lambda: count[0] > 0
 
 
 def _attach_desktop(window: MainWindow) -> None:

@@ -98,8 +98,26 @@ def add_menus(desktop) -> DesktopActions:
         lambda: dialogs.shortcuts_dialog(window).open(),
         ["F1"],
     )
+    add_action(
+        window,
+        help_menu,
+        "Open &log folder",
+        _open_log_folder,
+        tip="The folder of coreography.log, to attach to a bug report",
+    )
     add_action(window, help_menu, "&About Coreography", lambda: dialogs.about_dialog(window).open())
     return actions
+
+
+def _open_log_folder() -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from coreography.logs import log_dir
+
+    folder = log_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
 def _set_theme(desktop, name: str, _checked: bool = False) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPlainTextEdit,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -28,7 +29,8 @@ def about_text() -> str:
     return (
         f"<h2>Coreography {__version__}</h2>"
         "<p>Watch Python multiprocessing run: every task, worker and core, live.</p>"
-        "<p>License: MIT</p>"
+        "<p>License: MIT. Coreography includes Python (PSF), Qt and PySide6 (LGPL-3.0),"
+        " numpy, psutil (BSD), pyqtgraph, platformdirs (MIT): see Licenses….</p>"
         f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {pyside_version}"
         f"<br>{platform.system()} {platform.machine()}</p>"
     )
@@ -48,6 +50,36 @@ def about_dialog(parent: QWidget | None) -> QDialog:
     label = QLabel(about_text())
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     layout.addWidget(label)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+    licenses = buttons.addButton("&Licenses…", QDialogButtonBox.ButtonRole.ActionRole)
+    licenses.setObjectName("about_licenses")
+    licenses.clicked.connect(lambda: licenses_dialog(dialog).open())
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    return dialog
+
+
+def notices_text() -> str:
+    """Coreography's own license and every bundled component's notice, as shipped."""
+    from coreography.assets import read_text
+
+    parts = []
+    for name in ("LICENSE.txt", "THIRD_PARTY_NOTICES.txt"):
+        try:
+            parts.append(read_text(name))
+        except (FileNotFoundError, OSError):
+            parts.append(f"({name} is missing from this installation)")
+    return "\n\n".join(parts)
+
+
+def licenses_dialog(parent: QWidget | None) -> QDialog:
+    """The license of Coreography and the notices of what it includes (LGPL: Qt)."""
+    dialog, layout = _dialog(parent, "Licenses", "licenses")
+    text = QPlainTextEdit(notices_text())
+    text.setReadOnly(True)
+    text.setObjectName("licenses_text")
+    text.setMinimumSize(640, 420)
+    layout.addWidget(text)
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
     buttons.rejected.connect(dialog.reject)
     layout.addWidget(buttons)

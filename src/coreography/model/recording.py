@@ -114,7 +114,8 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         },
         "task_text": _table(run.task_text),
         "task_errors": _table(run.task_errors),
-        "task_labels": _table(run.task_labels),
+        # traced programs only: left out otherwise, so a built-in run saves back as it was
+        **({"task_labels": _table(run.task_labels)} if run.task_labels else {}),
         "requests_by_task": [[task, t - t0] for task, t in sorted(run.requests_by_task.items())],
         "texts": {
             "t": [line.t - t0 for line in texts],

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coreography.engine.calibration import loops_per_ms
+from coreography.engine.calibration import cached
 from coreography.gui.widgets.python_highlighter import PythonHighlighter
-from coreography.model.codegen import generate
+from coreography.model.codegen import DEFAULT_LOOPS_PER_MS, generate
 from coreography.model.experiment import Experiment, ExperimentError
 
 
@@ -72,7 +72,7 @@ class CodeView(QWidget):
     def set_experiment(self, experiment: Experiment) -> None:
         """Show the program for ``experiment`` (or why there is none)."""
         try:
-            source = generate(experiment.validate(), loops_per_ms())  # the runs' own count
+            source = generate(experiment.validate(), _loops_per_ms())  # the runs' own count
         except ExperimentError as error:
             self.experiment = None
             source = f"# This experiment cannot run yet:\n# {error}\n"
@@ -92,3 +92,10 @@ class CodeView(QWidget):
 
     def _on_copy_clicked(self) -> None:
         QGuiApplication.clipboard().setText(self.source())
+
+
+def _loops_per_ms() -> int:
+    """The cached count the runs use; never measured here (that would freeze the window
+    for a second): before the first timed run has calibrated this machine, the default."""
+    record = cached()
+    return int(record.loops_per_ms) if record is not None else DEFAULT_LOOPS_PER_MS
