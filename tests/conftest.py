@@ -8,6 +8,9 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
+# Windows started by the suite never hand over to a window the user has open (one window
+# per user), nor to each other across test sessions.
+os.environ.setdefault("COREOGRAPHY_INSTANCE_NAME", f"coreography-tests-{os.getpid()}")
 
 import psutil
 import pytest
