@@ -13,6 +13,7 @@ CLI_COMMANDS = {
     "summary",
     "lessons",
     "calibrate",
+    "sweep",
     "-h",
     "--help",
     "--version",

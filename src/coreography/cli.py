@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coreography import __version__
+from coreography.cli_series import describe_points, describe_verdicts, repeats_option, sweep_main
 from coreography.model import models
 from coreography.model.experiment import (
     DISTRIBUTIONS,
@@ -24,6 +25,7 @@ from coreography.model.experiment import (
     default_start_method,
     parse_task,
 )
+from coreography.model.repeats import DEFAULT_REPEATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -176,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run a lesson's experiments instead (ids: coreography lessons); the "
         "experiment options above are then ignored",
     )
+    repeats_option(run, DEFAULT_REPEATS)  # a lesson that compares runs repeats each one
 
     export = commands.add_parser(
         "export",
@@ -194,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "trace",
         help="run your own script unmodified and record its processes (trace -h)",
+        add_help=False,
+    )
+    commands.add_parser(
+        "sweep",
+        help="run an experiment over several values of a setting, each repeated (sweep -h)",
         add_help=False,
     )
     commands.add_parser(
@@ -235,6 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from coreography.cli_trace import main as trace_main
 
         return trace_main(argv[1:])
+    if argv[:1] == ["sweep"]:  # run's options, and a field and its values
+        try:
+            return sweep_main(argv[1:])
+        except ExperimentError as exc:
+            print(f"coreography: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -366,6 +380,7 @@ def _run_lesson(args: argparse.Namespace) -> int:
     from coreography.model.diagnosis import diagnose
     from coreography.model.metrics import compute_metrics, format_table
     from coreography.model.scaling import fit_series, scaling_series
+    from coreography.model.series import run_speedup
 
     try:
         lesson = get_lesson(args.lesson)
@@ -380,6 +395,7 @@ def _run_lesson(args: argparse.Namespace) -> int:
         [r.experiment for r in runs],
         [r.label for r in runs],
         controller=RunController(sample_hz=args.sample_hz),
+        repeats=args.repeats if lesson.repeatable else 1,
     )
     try:
         while sweep.step(budget=100_000):
@@ -390,14 +406,17 @@ def _run_lesson(args: argparse.Namespace) -> int:
     finally:
         sweep.stop()
         sweep.controller.shutdown()
+    summary = sweep.summary()
+    baselines = {p.label: p.baseline for p in summary}
     for point in sweep.points:
         metrics = compute_metrics(point.run)
-        print(f"\n== {point.label} ==")
+        repeat = f", run {point.repeat} of {sweep.repeats}" if sweep.repeats > 1 else ""
+        print(f"\n== {point.label}{repeat} ==")
         if args.show_output:
             print("\n".join(point.run.stdout_lines()))
         if point.run.result_text:
             print(f"Result: {point.run.result_text}")
-        print(format_table(metrics))
+        print(format_table(metrics, run_speedup(point.run, baselines.get(point.label))))
         if point.run.state != "finished":
             print(f"Run {point.run.state}: {point.run.message}")
         for finding in diagnose(point.run, metrics):
@@ -406,15 +425,17 @@ def _run_lesson(args: argparse.Namespace) -> int:
         field = lesson.sweep.field
         pairs = [(getattr(p.experiment, field), p.run) for p in sweep.finished_points()]
         series = scaling_series(pairs)
-        print(f"\n{field:>8}  speedup  efficiency")
-        for point in series:
-            print(f"{point.workers:>8}  {point.speedup:6.2f}x  {point.efficiency:9.0%}")
         cores = sweep.points[0].run.cores if sweep.points else None
         fit = fit_series(series, cores) if field == "workers" else None
         if fit is not None:
-            print(f"Amdahl fit: serial fraction {fit.serial_fraction:.0%}")
+            print(f"\nAmdahl fit: {fit.headline()}")
+    cores = sweep.points[0].run.cores if sweep.points else 1
+    print(f"\n{describe_points(summary)}")
+    verdicts = describe_verdicts(lesson, summary, cores)
+    if verdicts:
+        print(f"\n{verdicts}")
     print(f"\nQuestion for the class: {lesson.question}")
-    finished = all(p.finished for p in sweep.points) and len(sweep.points) == len(runs)
+    finished = all(p.finished for p in sweep.points) and len(sweep.points) == sweep.total
     return EXIT_OK if finished else EXIT_FAILED
 
 

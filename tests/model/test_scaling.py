@@ -56,14 +56,14 @@ def test_efficiency_ideal_line_and_curve():
     assert fit.speedup([2]) == pytest.approx(amdahl_speedup(0.25, [2]))
 
 
-def test_without_one_worker_point_the_runs_own_speedup_is_used():
-    def metrics(wall: float, speedup: float) -> RunMetrics:
+def test_without_one_worker_point_the_runs_share_one_estimate():
+    def metrics(wall: float, estimate: float) -> RunMetrics:
         return RunMetrics(
             "finished",
             wall,
             0.0,
-            0.0,
-            speedup,
+            estimate,
+            estimate / wall,
             None,
             1,
             None,
@@ -78,8 +78,11 @@ def test_without_one_worker_point_the_runs_own_speedup_is_used():
             (),
         )
 
-    series = scaling_series([(2, metrics(1.0, 1.8)), (4, metrics(0.6, 3.0))])
-    assert [p.speedup for p in series] == [1.8, 3.0]
+    # Estimates 1.7 and 1.9 s: both runs are divided into their median, 1.8 s, so that
+    # the speedups differ exactly as the wall times do.
+    series = scaling_series([(2, metrics(1.0, 1.7)), (4, metrics(0.6, 1.9))])
+    assert [p.speedup for p in series] == pytest.approx([1.8, 3.0])
+    assert all(p.estimated for p in series)
     assert scaling_series([]) == [] and fit_series([]) is None
     with pytest.raises(ValueError):
         fit_amdahl([1, 2], [1.0])

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from coreography.engine.controller import RunController
 from coreography.model.experiment import Experiment
+from coreography.model.repeats import repeat_runs
 from coreography.model.run import FINISHED, Run
+from coreography.model.series import PointSummary, summarize
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class SweepPoint:
     label: str
     experiment: Experiment
     run: Run
+    repeat: int = 1  # which run of its point (1..repeats)
 
     @property
     def finished(self) -> bool:
@@ -53,6 +56,10 @@ class Sweep:
         Called with the sweep after each point is added and when the sweep ends.
     on_run_started
         Called with each new :class:`Run` as it starts (a window can show it live).
+    repeats
+        Runs of each experiment (default 1), round by round
+        (:func:`coreography.model.series.repeat_runs`); repeats share their label, and
+        :meth:`summary` gives each point's median and range.
     """
 
     def __init__(
@@ -62,13 +69,18 @@ class Sweep:
         controller: RunController | None = None,
         on_progress: Callable[[Sweep], None] | None = None,
         on_run_started: Callable[[Run], None] | None = None,
+        repeats: int = 1,
     ) -> None:
         if labels is not None and len(labels) != len(experiments):
             raise ValueError("give one label per experiment")
         for experiment in experiments:
             experiment.validate()  # refuse a bad point before anything starts
-        self.experiments = list(experiments)
-        self.labels = list(labels) if labels else [f"run {i + 1}" for i in range(len(experiments))]
+        labels = list(labels) if labels else [f"run {i + 1}" for i in range(len(experiments))]
+        planned = repeat_runs(list(zip(labels, experiments, strict=True)), repeats)
+        self.repeats = len(planned) // max(len(experiments), 1) if experiments else 1
+        self.experiments = [experiment for _label, experiment in planned]
+        self.labels = [label for label, _experiment in planned]
+        self.points_planned = len(experiments)
         self._own_controller = controller is None
         self._controller = controller
         self.on_progress = on_progress
@@ -151,7 +163,8 @@ class Sweep:
         if run is None:
             raise RuntimeError("no run to keep")
         index = self._next - 1
-        point = SweepPoint(self.labels[index], self.experiments[index], run)
+        repeat = index // max(self.points_planned, 1) + 1
+        point = SweepPoint(self.labels[index], self.experiments[index], run, repeat)
         self.points.append(point)
         self.current = None
         if self.on_progress is not None:
@@ -189,8 +202,12 @@ class Sweep:
         self._close()
 
     def finished_points(self) -> list[SweepPoint]:
-        """The points whose run finished normally (what a chart should show)."""
+        """The runs that finished normally (what a chart should show), repeats included."""
         return [point for point in self.points if point.finished]
+
+    def summary(self) -> list[PointSummary]:
+        """Each point's repeats so far: median, range, speedup against the one baseline."""
+        return summarize([(point.label, point.run) for point in self.points])
 
     # -- internals -----------------------------------------------------------------------
     def _close(self) -> None:

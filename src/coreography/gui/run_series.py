@@ -15,6 +15,7 @@ from coreography.engine.sweep import SweepPoint as SeriesPoint
 from coreography.gui.presenter import Presenter
 from coreography.model.experiment import Experiment
 from coreography.model.run import Run
+from coreography.model.series import PointSummary
 
 __all__ = ["RunSeries", "SeriesPoint"]
 
@@ -36,6 +37,8 @@ class RunSeries(QObject):
     runs
         (label, experiment) pairs, in order; a bad experiment raises ExperimentError here,
         before anything runs.
+    repeats
+        Runs of each pair, round by round; repeats share their label.
     """
 
     sig_series_progressed = Signal(object)
@@ -49,9 +52,11 @@ class RunSeries(QObject):
         start: Callable[[Experiment], Run | None],
         runs: list[tuple[str, Experiment]],
         parent: QObject | None = None,
+        repeats: int = 1,
     ) -> None:
         super().__init__(parent)
-        self.sweep = Sweep([e for _label, e in runs], [label for label, _e in runs])
+        experiments, labels = [e for _label, e in runs], [label for label, _e in runs]
+        self.sweep = Sweep(experiments, labels, repeats=repeats)
         self.presenter = presenter
         self._start = start
         self._finished = False
@@ -83,9 +88,17 @@ class RunSeries(QObject):
     def current_label(self) -> str:
         return self.sweep.current_label or ""
 
+    @property
+    def repeats(self) -> int:
+        return self.sweep.repeats
+
     def finished_points(self) -> list[SeriesPoint]:
-        """The points whose run finished normally (what a chart shows)."""
+        """The runs that finished normally (what a chart shows), repeats included."""
         return self.sweep.finished_points()
+
+    def summary(self) -> list[PointSummary]:
+        """Each point's repeats so far: median, range, speedup against one baseline."""
+        return self.sweep.summary()
 
     # -- commands -------------------------------------------------------------------
     def begin(self) -> None:

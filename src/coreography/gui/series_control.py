@@ -2,24 +2,69 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QAction, QActionGroup
+
 from coreography.gui.run_series import RunSeries
+from coreography.lessons.claims import judge
 from coreography.lessons.registry import Lesson
 from coreography.model.diagnosis import diagnose
 from coreography.model.experiment import Experiment, ExperimentError
+from coreography.model.series import DEFAULT_REPEATS
 
 CHUNKSIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+#: Offered in Run → Repeats per point.
+REPEAT_CHOICES = (1, 3, 5)
 
 
 class SeriesMixin:
     """Lessons and sweeps for :class:`coreography.gui.teaching.TeachingTools` (which
     provides the window, presenter, widgets and :meth:`start`)."""
 
+    # -- repeats ----------------------------------------------------------------------
+    @property
+    def repeats(self) -> int:
+        """Runs of each point of a sweep or multi-run lesson (kept in the settings)."""
+        settings = getattr(getattr(self.window, "desktop", None), "settings", None)
+        if settings is not None:
+            return settings.repeats
+        return getattr(self, "_repeats", DEFAULT_REPEATS)
+
+    @repeats.setter
+    def repeats(self, value: int) -> None:
+        self._repeats = value
+        settings = getattr(getattr(self.window, "desktop", None), "settings", None)
+        if settings is not None:
+            settings.repeats = value
+        for action in self.repeat_actions:
+            action.setChecked(action.data() == self.repeats)
+
+    def _build_repeats_menu(self, menu) -> None:
+        """Run → Repeats per point: 1, 3 or 5 runs of each point (median and range)."""
+        sub = menu.addMenu("&Repeats per point")
+        sub.setToolTip("Sweeps and lessons that compare runs run each point this many times")
+        group = QActionGroup(sub)
+        self.repeat_actions: list[QAction] = []
+        for count in REPEAT_CHOICES:
+            text = f"{count} run" if count == 1 else f"{count} runs (median, min–max)"
+            action = QAction(text, sub, checkable=True)
+            action.setData(count)
+            action.setChecked(count == self.repeats)
+            action.triggered.connect(lambda _=False, n=count: setattr(self, "repeats", n))
+            group.addAction(action)
+            sub.addAction(action)
+            self.repeat_actions.append(action)
+        sub.aboutToShow.connect(
+            lambda: [a.setChecked(a.data() == self.repeats) for a in self.repeat_actions]
+        )
+
+    # -- series -------------------------------------------------------------------------
     def run_lesson(self, lesson: Lesson) -> RunSeries | None:
-        """Run every experiment of ``lesson`` in turn (a sweep lesson draws its chart)."""
+        """Run every experiment of ``lesson`` in turn (a sweep lesson draws its chart);
+        a lesson that compares runs repeats each one (:attr:`repeats`)."""
         runs = [(r.label, r.experiment) for r in lesson.experiments(self.lesson_scale)]
         self.lesson = lesson
         kind = "lesson" if lesson.sweep is None else lesson.sweep.field
-        return self._run_series(runs, kind)
+        return self._run_series(runs, kind, self.repeats if lesson.repeatable else 1)
 
     def run_sweep(
         self, field: str, values: list[int], base: Experiment | None = None
@@ -34,14 +79,16 @@ class SeriesMixin:
             self.window.show_error("Cannot sweep this experiment", str(error))
             return None
         self.lesson = None
-        return self._run_series(runs, field)
+        return self._run_series(runs, field, self.repeats)
 
-    def _run_series(self, runs: list[tuple[str, Experiment]], kind: str) -> RunSeries | None:
+    def _run_series(
+        self, runs: list[tuple[str, Experiment]], kind: str, repeats: int = 1
+    ) -> RunSeries | None:
         if self.presenter.live or (self.series is not None and not self.series.done):
             self.window.statusBar().showMessage("A run is in progress: stop it first.", 5000)
             return None
         try:
-            series = RunSeries(self.presenter, self.start, runs, self)
+            series = RunSeries(self.presenter, self.start, runs, self, repeats=repeats)
         except ExperimentError as error:
             self.window.show_error("Cannot run this series", str(error))
             return None
@@ -52,7 +99,7 @@ class SeriesMixin:
         if kind != "lesson":
             self.sweep_chart.set_points(kind, [], self.cores, f"Sweeping {kind}: starting…")
             self.show_tab(self.sweep_chart)
-        self.lesson_panel.show_results([])
+        self.lesson_panel.show_results([], [])
         self._set_series_running(True, series)
         series.begin()
         return series
@@ -67,6 +114,8 @@ class SeriesMixin:
         done = len(series.points)
         if running:
             message = f"Run {min(done + 1, series.total)} of {series.total}…"
+            if series.repeats > 1:
+                message += f" (each point {series.repeats} times)"
         else:
             message = f"{'Stopped' if series.stopped else 'Done'}: {done} of {series.total} runs."
         if self.series_kind == "lesson" or self.lesson is not None:
@@ -75,9 +124,8 @@ class SeriesMixin:
             self.sweep_chart.set_running(running and self.series_kind != "lesson")
 
     def _on_series_progressed(self, series: RunSeries) -> None:
-        entries = [(p.label, p.run, diagnose(p.run)) for p in series.points]
         if self.lesson is not None:
-            self.lesson_panel.show_results(entries)
+            self._show_lesson_results(series, verdicts=False)
         if self.series_kind != "lesson":
             field = self.series_kind
             points = [(getattr(p.experiment, field), p.run) for p in series.finished_points()]
@@ -85,17 +133,26 @@ class SeriesMixin:
             self.sweep_chart.set_points(field, points, self.cores, status)
         self._set_series_running(not series.done, series)
 
+    def _show_lesson_results(self, series: RunSeries, verdicts: bool) -> list:
+        summary = series.summary()
+        entries = [(p, diagnose(p.representative)) for p in summary]
+        judged = judge(self.lesson, summary, self.cores) if verdicts and self.lesson else []
+        self.lesson_panel.show_results(entries, judged)
+        return summary
+
     def _on_series_finished(self, series: RunSeries) -> None:
         self._set_series_running(False, series)
+        summary = (
+            self._show_lesson_results(series, verdicts=True) if self.lesson is not None else []
+        )
         if self.series_kind != "lesson":
             field = self.series_kind
             points = [(getattr(p.experiment, field), p.run) for p in series.finished_points()]
             ended = "stopped" if series.stopped else "done"
             status = f"Sweep over {field} {ended}: {len(points)} of {series.total} points measured"
             self.sweep_chart.set_points(field, points, self.cores, status)
-        elif len(series.points) >= 2:
-            first, second = series.points[0], series.points[1]
-            self.compare_view.set_runs((first.label, first.run), (second.label, second.run))
+        elif len(summary) >= 2:
+            self.compare_view.set_points(summary)  # every experiment of the lesson
             self.show_tab(self.compare_view)
 
     def _on_sweep_workers_triggered(self) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from coreography.gui.look import SCALE_RANGE
 from coreography.gui.theme import THEME_CHOICES
 from coreography.model.experiment import Experiment, ExperimentError
+from coreography.model.series import DEFAULT_REPEATS, MAX_REPEATS
 
 DEFAULT_ZOOM = 1.6  # presentation mode's scale until the user picks another
 #: Bumped when the docks change so much that an old saved layout would look broken.
@@ -75,6 +76,20 @@ class Settings:
     @zoom.setter
     def zoom(self, value: float) -> None:
         self.store.setValue("presentation/zoom", float(value))
+
+    # -- series ---------------------------------------------------------------------
+    @property
+    def repeats(self) -> int:
+        """Runs of each point of a sweep or multi-run lesson (median and range shown)."""
+        try:
+            value = int(self.store.value("series/repeats", DEFAULT_REPEATS))
+        except (TypeError, ValueError, OverflowError):
+            return DEFAULT_REPEATS
+        return min(max(value, 1), MAX_REPEATS)
+
+    @repeats.setter
+    def repeats(self, value: int) -> None:
+        self.store.setValue("series/repeats", min(max(int(value), 1), MAX_REPEATS))
 
     # -- window -----------------------------------------------------------------------
     def save_window(self, geometry: QByteArray, state: QByteArray) -> None:

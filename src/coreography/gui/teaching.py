@@ -165,6 +165,7 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         sweep_workers = self._on_sweep_workers_triggered
         add_action(window, run_menu, "Sweep &workers (1 … 2× cores)", sweep_workers)
         add_action(window, run_menu, "Sweep &chunk size", self._on_sweep_chunksize_triggered)
+        self._build_repeats_menu(run_menu)
         add_action(window, run_menu, "Run my &function", self.run_own_function)
         view_menu = window.menu(MenuId.VIEW)
         view_menu.addSeparator()

@@ -50,6 +50,28 @@ class SweepSpec:
         return list(range(_count(low, cores), _count(high, cores) + 1))
 
 
+#: What a lesson's ``[[check]]`` may test of the run's measurement (lessons/claims.py).
+CHECK_KINDS = {
+    "faster": "the first run's median wall time is below the second's",
+    "speedup-above": "every listed run's median speedup is above value",
+    "speedup-below": "every listed run's median speedup is below value",
+    "starts-sooner": "the first run's workers are ready sooner (median mean start-up)",
+    "scales-to-cores": "a sweep's speedup grows with each worker up to the core count",
+    "flat-past-cores": "a sweep's speedup past the core count stays near its value there",
+}
+_CHECK_RUNS = {"faster": 2, "starts-sooner": 2, "speedup-above": 1, "speedup-below": 1}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A "What to notice" line (``caption``, 1-based) as a test of the measurement."""
+
+    caption: int
+    kind: str
+    runs: tuple[str, ...] = ()  # experiment labels
+    value: float | None = None
+
+
 @dataclass(frozen=True)
 class LessonRun:
     """One experiment of a lesson, with the label shown beside its run."""
@@ -71,6 +93,12 @@ class Lesson:
     settings: tuple[tuple[str, dict[str, Any]], ...]  # (label, Experiment fields)
     sweep: SweepSpec | None = None
     source: str = ""
+    checks: tuple[Check, ...] = ()
+
+    @property
+    def repeatable(self) -> bool:
+        """Its runs are compared (several experiments, or a sweep): each is repeated."""
+        return len(self.settings) > 1 or self.sweep is not None
 
     def experiments(self, scale: str = "full", cores: int | None = None) -> list[LessonRun]:
         """The lesson's runs, in order; a sweep expands into one run per value.
@@ -211,7 +239,8 @@ def parse_lesson(text: str, source: str = "<lesson>", number: int = 0) -> Lesson
             raise LessonError(f"{source}: experiment {index}: label: expected non-empty text")
         settings.append((label, fields))
     sweep = _parse_sweep(data.get("sweep"), source)
-    unknown = sorted(set(data) - {*_REQUIRED_TEXT, "captions", "experiment", "sweep"})
+    checks = _parse_checks(data.get("check", []), source, len(captions), settings, sweep)
+    unknown = sorted(set(data) - {*_REQUIRED_TEXT, "captions", "experiment", "sweep", "check"})
     if unknown:
         raise LessonError(f"{source}: {unknown[0]}: not a lesson field")
     lesson = Lesson(
@@ -224,6 +253,7 @@ def parse_lesson(text: str, source: str = "<lesson>", number: int = 0) -> Lesson
         settings=tuple(settings),
         sweep=sweep,
         source=source,
+        checks=checks,
     )
     lesson.experiments(cores=2)  # a bad setting fails now, with the file named
     return lesson
@@ -251,6 +281,38 @@ def _parse_sweep(table: Any, source: str) -> SweepSpec | None:
     raise LessonError(
         f"{source}: sweep.values: expected a list of whole numbers or a range like '1..2xcores'"
     )
+
+
+def _parse_checks(
+    tables: Any, source: str, captions: int, settings: list, sweep: SweepSpec | None
+) -> tuple[Check, ...]:
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise LessonError(f"{source}: check: expected [[check]] tables")
+    labels = {label for label, _fields in settings}
+    checks = []
+    for index, table in enumerate(tables, start=1):
+        where = f"{source}: check {index}"
+        unknown = sorted(set(table) - {"caption", "kind", "runs", "value"})
+        if unknown:
+            raise LessonError(f"{where}: {unknown[0]}: not a check field")
+        caption, kind = table.get("caption"), table.get("kind")
+        if type(caption) is not int or not 1 <= caption <= captions:
+            raise LessonError(f"{where}: caption: expected a caption number, 1 to {captions}")
+        if kind not in CHECK_KINDS:
+            raise LessonError(f"{where}: kind: {kind!r}; choose one of {', '.join(CHECK_KINDS)}")
+        runs = table.get("runs", [])
+        if not isinstance(runs, list) or not all(r in labels for r in runs):
+            raise LessonError(f"{where}: runs: expected labels of this lesson's experiments")
+        wanted = _CHECK_RUNS.get(kind, 0)
+        if (wanted == 2 and len(runs) != 2) or (wanted == 1 and not runs):
+            raise LessonError(f"{where}: runs: {kind} needs {'two' if wanted == 2 else 'some'}")
+        if wanted == 0 and (sweep is None or sweep.field != "workers"):
+            raise LessonError(f"{where}: kind: {kind} needs a sweep over workers")
+        value = table.get("value")
+        if kind.startswith("speedup-") and not isinstance(value, int | float):
+            raise LessonError(f"{where}: value: expected a number")
+        checks.append(Check(caption, kind, tuple(runs), None if value is None else float(value)))
+    return tuple(checks)
 
 
 def _count(text: str, cores: int) -> int:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.interference import measure_interference
 from coreography.model.run import DONE, FAILED, NO_TIME, Run
+from coreography.model.speedup import (
+    CPU_WORKLOADS,
+    ESTIMATED,
+    Baseline,
+    Speedup,
+    own_baseline,
+    sequential_estimate,
+)
+from coreography.model.speedup import speedup_against as _speedup_against
 
-#: Workloads whose one-worker cost is the CPU they burn; for the others (sleeping) it is
-#: the time they take.
-CPU_WORKLOADS = frozenset({"cpu", "nogil", "primes", "square", "print-number", "hello"})
+__all__ = ["CPU_WORKLOADS", "LaneMetrics", "RunMetrics", "compute_metrics", "format_table"]
 
 
 @dataclass(frozen=True)
@@ -60,13 +65,6 @@ class RunMetrics:
     app_share: float | None = None
 
 
-@functools.lru_cache(maxsize=8)
-def _nominal_ms(experiment: Experiment) -> np.ndarray:
-    if experiment.distribution == "fixed":  # the common case, without a million-item list
-        return np.full(experiment.tasks, experiment.size * experiment.speed)
-    return np.asarray(experiment.task_sizes(), dtype=np.float64)
-
-
 def compute_metrics(run: Run) -> RunMetrics:
     """Summarise ``run``, finished or still running (open tasks count up to now).
 
@@ -80,9 +78,10 @@ def compute_metrics(run: Run) -> RunMetrics:
     RunMetrics
         Times in seconds. ``cpu_s`` is each process's own CPU time where it reported
         one (a worker's goodbye), otherwise the CPU its tasks used where measured.
-        ``sequential_s`` estimates a one-worker run of the finished tasks: their nominal
-        size for timed workloads (cpu, io, nogil), else their CPU time where measured,
-        else their duration.
+        ``sequential_s`` estimates a one-worker run of the finished tasks
+        (:func:`coreography.model.speedup.sequential_estimate`); ``speedup`` and
+        ``efficiency`` are against that estimate (a lesson or sweep with a measured
+        baseline recomputes them with :mod:`coreography.model.series`).
     """
     now = run.last_time()
     start = run.run_started_ns if run.run_started_ns != NO_TIME else run.t0
@@ -98,16 +97,7 @@ def compute_metrics(run: Run) -> RunMetrics:
     cpu_known = done & (run.task_cpu != NO_TIME)
     task_cpu = np.where(cpu_known, run.task_cpu, 0)
 
-    if run.experiment.workload in TIMED_WORKLOADS:
-        # Timed tasks do a calibrated amount of work: their nominal size is what one
-        # worker alone would spend on them, whatever waiting (GIL, cores) stretched them.
-        sequential_s = float(_nominal_ms(run.experiment)[done].sum()) / 1e3
-    elif run.experiment.workload in CPU_WORKLOADS:
-        # A finished task whose CPU time is unknown is charged its duration.
-        own = np.where(run.task_cpu[done] != NO_TIME, run.task_cpu[done], durations[done])
-        sequential_s = float(own.sum()) / 1e9
-    else:
-        sequential_s = float(durations[done].sum()) / 1e9
+    sequential_s = sequential_estimate(run)
 
     n_lanes = len(run.lanes)
     in_lane = started & (lane_of >= 0) & (lane_of < n_lanes)
@@ -157,9 +147,8 @@ def compute_metrics(run: Run) -> RunMetrics:
     cpu_s = sum(process_cpu.get(pid, used) for pid, used in task_cpu_by_pid.items())
 
     parallel = run.experiment.parallel_workers
-    speedup = sequential_s / wall_s if wall_s > 0 and sequential_s > 0 else None
-    # The estimate is noisy; an efficiency beyond 100 % says nothing more than 100 %.
-    efficiency = min(max(speedup / parallel, 0.0), 1.0) if speedup is not None else None
+    estimated = _speedup_against(wall_s, parallel, own_baseline(run, sequential_s))
+    speedup, efficiency = estimated.value, estimated.efficiency
     expected = sum(run.produced.values()) if run.produced is not None else None
     interference = measure_interference(run)
     return RunMetrics(
@@ -186,17 +175,27 @@ def compute_metrics(run: Run) -> RunMetrics:
     )
 
 
+def own_baseline_of(metrics: RunMetrics) -> Baseline | None:
+    """The estimated baseline behind ``metrics.speedup``."""
+    if metrics.sequential_s <= 0:
+        return None
+    return Baseline(metrics.sequential_s, ESTIMATED, "sequential estimate")
+
+
 def _first_known(*times: int) -> int:
     return next((t for t in times if t != NO_TIME), NO_TIME)
 
 
-def format_table(metrics: RunMetrics) -> str:
+def format_table(metrics: RunMetrics, speedup: Speedup | None = None) -> str:
     """The summary the CLI prints: whole-run figures, then one row per lane.
 
     Parameters
     ----------
     metrics
         What :func:`compute_metrics` returned.
+    speedup
+        The run's speedup against its lesson's or sweep's baseline, if it has one
+        (:func:`coreography.model.series.run_speedup`); default: against its own estimate.
 
     Returns
     -------
@@ -209,6 +208,9 @@ def format_table(metrics: RunMetrics) -> str:
     if m.events_expected is not None:
         events += f" of {m.events_expected:,} expected"
     unreliable = " (unreliable: busy machine)" if m.machine_busy else ""
+    if speedup is None:
+        speedup = _speedup_against(m.wall_s, m.parallel_workers, own_baseline_of(m))
+    against = speedup.baseline.describe() if speedup.baseline is not None else ""
     rows = [
         ("State", m.state),
         ("Wall time", _seconds(m.wall_s)),
@@ -216,13 +218,13 @@ def format_table(metrics: RunMetrics) -> str:
         ("Sequential estimate", _seconds(m.sequential_s)),
         (
             "Speedup",
-            "—" if m.speedup is None else f"{m.speedup:.2f}× vs sequential estimate{unreliable}",
+            "—" if speedup.value is None else f"{speedup.value:.2f}× {against}{unreliable}",
         ),
         (
             "Efficiency",
             "—"
-            if m.efficiency is None
-            else f"{m.efficiency:.0%} of {m.parallel_workers} parallel workers{unreliable}",
+            if speedup.efficiency is None
+            else f"{speedup.efficiency:.0%} of {m.parallel_workers} parallel workers{unreliable}",
         ),
         ("Other programs", _others(m)),
         (

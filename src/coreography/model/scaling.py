@@ -9,6 +9,7 @@ import numpy as np
 
 from coreography.model.metrics import RunMetrics, compute_metrics
 from coreography.model.run import Run
+from coreography.model.speedup import ESTIMATED, MEASURED, Baseline, speedup_against
 
 #: Serial fractions tried before the fine search (a grid cannot miss the basin: the
 #: squared error is smooth in s).
@@ -17,12 +18,16 @@ _GRID = np.linspace(0.0, 1.0, 2001)
 
 @dataclass(frozen=True)
 class ScalingPoint:
-    """One measured point of a sweep."""
+    """One worker count of a sweep: the median of its repeats and the speedups' range."""
 
     workers: int
-    wall_s: float
-    speedup: float
-    efficiency: float
+    wall_s: float  # median
+    speedup: float  # median
+    efficiency: float  # median
+    low: float | None = None  # the repeats' lowest and highest speedup
+    high: float | None = None
+    repeats: int = 1
+    estimated: bool = False  # against the estimate: the sweep had no one-worker run
 
 
 @dataclass(frozen=True)
@@ -39,8 +44,29 @@ class AmdahlFit:
         return float("inf") if self.serial_fraction <= 0 else 1.0 / self.serial_fraction
 
     def speedup(self, workers: Sequence[float] | np.ndarray) -> np.ndarray:
-        """The fitted curve at these worker counts."""
+        """The fitted curve at these worker counts (what the chart draws)."""
         return amdahl_speedup(self.serial_fraction, _usable(workers, self.cores))
+
+    @property
+    def plateau(self) -> float:
+        """The highest speedup the fitted curve reaches on this machine: at its core count
+        (the curve is flat past it), or :attr:`max_speedup` when the cores are unknown."""
+        if self.cores is None:
+            return self.max_speedup
+        return float(self.speedup([self.cores])[0])
+
+    def headline(self) -> str:
+        """The sentence above the chart; its figure is the drawn curve's own plateau."""
+        text = f"Fitted serial fraction s = {self.serial_fraction:.1%}"
+        if self.cores is None:
+            limit = "∞" if self.max_speedup == float("inf") else f"{self.max_speedup:.2f}×"
+            return f"{text}: by Amdahl's law no number of workers can beat {limit}."
+        unlimited = "∞" if self.max_speedup == float("inf") else f"{self.max_speedup:.2f}×"
+        return (
+            f"{text}: on this machine's {self.cores} cores the fitted curve levels off at "
+            f"{self.plateau:.2f}× (with unlimited cores, Amdahl's law would allow {unlimited}); "
+            f"fit error {self.rms_error:.2f}."
+        )
 
 
 def amdahl_speedup(serial_fraction: float, workers: Sequence[float] | np.ndarray) -> np.ndarray:
@@ -70,42 +96,62 @@ def ideal_speedup(workers: Sequence[float] | np.ndarray) -> np.ndarray:
 def scaling_series(
     points: Sequence[tuple[int, Run | RunMetrics | float]],
 ) -> list[ScalingPoint]:
-    """Speedup and efficiency per worker count, sorted by workers.
+    """Speedup and efficiency per worker count (median and range of its repeats), sorted.
 
     Parameters
     ----------
     points
-        ``(workers, run)`` pairs; a run may be given as a :class:`Run`, its
-        :class:`RunMetrics` or simply its wall time in seconds. Points with no wall
-        time are left out.
+        ``(workers, run)`` pairs, repeats as several pairs with the same workers; a run
+        may be given as a :class:`Run`, its :class:`RunMetrics` or simply its wall time
+        in seconds. Points with no wall time are left out.
 
     Returns
     -------
     list of ScalingPoint
-        Speedup is the one-worker wall time over each point's wall time (the fastest
-        one-worker run when there are several). Without a one-worker point, each run's
-        speedup over its own sequential estimate is used instead.
+        Every speedup is against the sweep's one baseline
+        (:func:`coreography.model.speedup.speedup_against`): the median one-worker wall
+        time when the sweep has one-worker runs, else the median of the runs' own
+        sequential estimates (then ``estimated``); without either, nothing.
     """
-    measured: list[tuple[int, float, float | None]] = []
+    measured: list[tuple[int, float, float]] = []  # workers, wall, own estimate
     for workers, item in points:
         if isinstance(item, Run):
             item = compute_metrics(item)
         if isinstance(item, RunMetrics):
-            wall, own = item.wall_s, item.speedup
+            wall, estimate = item.wall_s, item.sequential_s
         else:
-            wall, own = float(item), None
+            wall, estimate = float(item), 0.0
         if wall > 0 and workers >= 1:
-            measured.append((int(workers), wall, own))
-    baseline = [wall for workers, wall, _ in measured if workers == 1]
+            measured.append((int(workers), wall, estimate))
+    one = [wall for workers, wall, _e in measured if workers == 1]
+    estimates = [e for _w, _wall, e in measured if e > 0]
+    if one:
+        baseline = Baseline(float(np.median(one)), MEASURED, "one-worker run", len(one))
+    elif estimates:
+        baseline = Baseline(float(np.median(estimates)), ESTIMATED, "sequential estimate")
+    else:
+        return []
+    by_workers: dict[int, list[float]] = {}
+    for workers, wall, _e in measured:
+        by_workers.setdefault(workers, []).append(wall)
     series = []
-    for workers, wall, own in sorted(measured, key=lambda p: (p[0], p[1])):
-        if baseline:
-            speedup = min(baseline) / wall
-        elif own is not None:
-            speedup = own
-        else:
-            continue
-        series.append(ScalingPoint(workers, wall, speedup, speedup / workers))
+    for workers in sorted(by_workers):
+        walls = by_workers[workers]
+        speedups = [speedup_against(wall, workers, baseline).value for wall in walls]
+        values = np.asarray(speedups, dtype=float)
+        median = float(np.median(values))
+        series.append(
+            ScalingPoint(
+                workers,
+                float(np.median(walls)),
+                median,
+                median / workers,
+                float(values.min()),
+                float(values.max()),
+                len(walls),
+                baseline.estimated,
+            )
+        )
     return series
 
 
@@ -159,7 +205,7 @@ def fit_amdahl(
 
 
 def fit_series(series: Sequence[ScalingPoint], cores: int | None = None) -> AmdahlFit | None:
-    """:func:`fit_amdahl` over a :func:`scaling_series`; None when it is empty."""
+    """:func:`fit_amdahl` over a :func:`scaling_series`'s medians; None when it is empty."""
     if not series:
         return None
     return fit_amdahl([p.workers for p in series], [p.speedup for p in series], cores)

@@ -1,4 +1,9 @@
-"""Two runs compared: their timelines stacked on one time axis, their metrics side by side."""
+"""Runs compared: their timelines stacked on one time axis, their metrics side by side.
+
+Each column is a point of a series (a lesson's experiment, repeated) or one stored run;
+figures are the median of the point's repeats with their range, and every speedup is
+against the one baseline of the runs compared (:mod:`coreography.model.series`).
+"""
 
 from __future__ import annotations
 
@@ -15,71 +20,152 @@ from PySide6.QtWidgets import (
 
 from coreography.gui.widgets.metrics_panel import FIELDS, format_value, metric
 from coreography.gui.widgets.timeline import TimelineView
-from coreography.model.metrics import compute_metrics
 from coreography.model.run import Run
+from coreography.model.series import PointSummary, Spread, summarize
+
+#: More columns than this would make each timeline too thin to read.
+MAX_COLUMNS = 4
+#: Rows below the metrics panel's own: how the figures were made.
+EXTRA_ROWS = (
+    ("repeats", "Repeats", "Finished runs of this point (figures: median, and min–max)"),
+    ("baseline", "Speedup against", "The one baseline every speedup here is divided from"),
+    ("others", "Other programs", "The largest share of the machine other programs used"),
+)
+_SPREAD_FIELDS = ("wall_s", "cpu_s", "sequential_s", "startup_mean_s", "startup_max_s", "idle_s")
+
+
+def letter(column: int) -> str:
+    return "ABCD"[column]
 
 
 class CompareView(QWidget):
-    """Shows two finished runs; the lower timeline follows the upper one's time range."""
+    """Shows two to four points; the lower timelines follow the upper one's time range."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runs: tuple[Run, Run] | None = None
+        self.runs: tuple[Run, ...] | None = None
+        self.points: list[PointSummary] = []
         self.heading = QLabel(
             "Pick two runs in the History (or run a lesson with several experiments) to "
             "compare them here."
         )
         self.heading.setWordWrap(True)
-        self.titles = (QLabel(), QLabel())
-        self.timelines = (TimelineView(), TimelineView())
-        for timeline in self.timelines:
-            timeline.follow.hide()
-        self.timelines[1].plot.setXLink(self.timelines[0].plot)
-        self.table = QTableWidget(len(FIELDS), 2)
-        self.table.setVerticalHeaderLabels([label for _name, label, _tip in FIELDS])
+        self.titles: list[QLabel] = []
+        self.timelines: list[TimelineView] = []
+        rows = [*FIELDS, *EXTRA_ROWS]
+        self.row_names = [name for name, _label, _tip in rows]
+        self.table = QTableWidget(len(rows), 2)
+        self.table.setVerticalHeaderLabels([label for _name, label, _tip in rows])
+        for row, (_name, _label, tip) in enumerate(rows):
+            self.table.verticalHeaderItem(row).setToolTip(tip)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumWidth(300)
-        stack = QWidget()
-        stack_layout = QVBoxLayout(stack)
-        stack_layout.setContentsMargins(0, 0, 0, 0)
-        for title, timeline in zip(self.titles, self.timelines, strict=True):
-            title.setStyleSheet("font-weight: bold")
-            stack_layout.addWidget(title)
-            stack_layout.addWidget(timeline, 1)
+        self.stack = QWidget()
+        self.stack_layout = QVBoxLayout(self.stack)
+        self.stack_layout.setContentsMargins(0, 0, 0, 0)
+        for _ in range(2):
+            self._add_timeline()
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(stack)
+        split.addWidget(self.stack)
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(split, 1)
 
-    def set_runs(self, first: tuple[str, Run], second: tuple[str, Run]) -> None:
-        """Compare two runs, each given as (title, run)."""
-        self.runs = (first[1], second[1])
-        self.heading.setText("Both timelines share one time axis: zoom or pan either one.")
+    def _add_timeline(self) -> None:
+        title, timeline = QLabel(), TimelineView()
+        title.setStyleSheet("font-weight: bold")
+        timeline.follow.hide()
+        if self.timelines:
+            timeline.plot.setXLink(self.timelines[0].plot)
+        self.stack_layout.addWidget(title)
+        self.stack_layout.addWidget(timeline, 1)
+        self.titles.append(title)
+        self.timelines.append(timeline)
+
+    def set_runs(self, *entries: tuple[str, Run]) -> None:
+        """Compare single runs, each given as (title, run); one baseline for all."""
+        titled = [(f"{letter(i)}: {title}", run) for i, (title, run) in enumerate(entries)]
+        self.set_points(summarize(titled[:MAX_COLUMNS]))
+
+    def set_points(self, points: list[PointSummary]) -> None:
+        """Compare the points of a series (each a label and its repeats)."""
+        points = points[:MAX_COLUMNS]
+        self.points = points
+        while len(self.timelines) < len(points):
+            self._add_timeline()
+        self.runs = tuple(point.representative for point in points)
+        repeated = any(len(point.runs) > 1 for point in points)
+        self.heading.setText(
+            "The timelines share one time axis: zoom or pan any one."
+            + (
+                " Each timeline is the repeat nearest its point's median; the table gives "
+                "the median and, in brackets, the range of the repeats."
+                if repeated
+                else ""
+            )
+        )
+        self.table.setColumnCount(len(points))
         extent = 0.0
-        for column, ((title, run), label, timeline) in enumerate(
-            zip((first, second), self.titles, self.timelines, strict=True)
-        ):
-            label.setText(f"{'AB'[column]}: {title}")
-            timeline.set_run(run)
+        for column, point in enumerate(points):
+            title, timeline = self.titles[column], self.timelines[column]
+            prefix = f"{letter(column)}: "
+            title.setText(point.label if point.label.startswith(prefix) else prefix + point.label)
+            title.show()
+            timeline.show()
+            timeline.set_run(self.runs[column])
             extent = max(extent, timeline.index.extent(timeline.item.now_s))
-            metrics = compute_metrics(run)
-            header = QTableWidgetItem("AB"[column])
-            header.setToolTip(title)
+            header = QTableWidgetItem(letter(column))
+            header.setToolTip(point.label)
             self.table.setHorizontalHeaderItem(column, header)
-            for row, (name, _label, tip) in enumerate(FIELDS):
-                item = QTableWidgetItem(format_value(name, metric(metrics, name)))
-                item.setToolTip(tip)
+            for row, name in enumerate(self.row_names):
+                item = QTableWidgetItem(self._text(point, name))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
+        for title, timeline in zip(
+            self.titles[len(points) :], self.timelines[len(points) :], strict=True
+        ):
+            title.hide()
+            timeline.hide()
         self.timelines[0].plot.setXRange(-extent * 0.01, extent * 1.02, padding=0.0)
 
+    @staticmethod
+    def _text(point: PointSummary, name: str) -> str:
+        done = [m for r, m in zip(point.runs, point.metrics, strict=True) if r.state == "finished"]
+        shown = done or list(point.metrics)
+        if name == "speedup":
+            if point.speedup is None:
+                return "—"
+            text = point.speedup.text(lambda v: format_value("speedup", v))
+            return text + (" (estimated)" if point.estimated else "")
+        if name == "efficiency":
+            if point.efficiency is None:
+                return "—"
+            return point.efficiency.text(lambda v: format_value("efficiency", v))
+        if name == "repeats":
+            return f"{len(done)} of {len(point.runs)}"
+        if name == "baseline":
+            return point.baseline.describe().removeprefix("vs ") if point.baseline else "—"
+        if name == "others":
+            if point.others_share is None:
+                return "not measured"
+            return f"{point.others_share:.0%}" + (": busy machine" if point.machine_busy else "")
+        if name in _SPREAD_FIELDS:
+            spread = Spread.of([v for m in shown if (v := metric(m, name)) is not None])
+            return "—" if spread is None else spread.text(lambda v: format_value(name, v))
+        values = [metric(m, name) for m in shown]
+        known = [v for v in values if v is not None]
+        if not known:
+            return "—"
+        spread = Spread.of([float(v) for v in known])
+        return spread.text(lambda v: format_value(name, round(v)))
+
     def value(self, column: int, name: str) -> str:
-        """The text shown for metric ``name`` of run A (0) or B (1)."""
-        row = [field for field, _label, _tip in FIELDS].index(name)
-        item = self.table.item(row, column)
+        """The text shown for row ``name`` of column ``column`` (0 = A)."""
+        item = self.table.item(self.row_names.index(name), column)
         return item.text() if item is not None else ""

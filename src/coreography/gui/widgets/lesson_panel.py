@@ -16,26 +16,39 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from coreography.lessons.claims import Verdict
 from coreography.lessons.registry import Lesson
 from coreography.model.diagnosis import Finding
-from coreography.model.run import Run
+from coreography.model.series import PointSummary
 
 #: Results up to this many items are printed in full (the squares lesson's list).
 MAX_RESULTS_SHOWN = 20
 
 
-def describe_run(label: str, run: Run, findings: list[Finding]) -> str:
-    """One run of a lesson as HTML: its label, how it ended, its result and findings."""
-    from coreography.model.metrics import compute_metrics
-
-    metrics = compute_metrics(run)
+def describe_point(point: PointSummary, findings: list[Finding]) -> str:
+    """One experiment of a lesson as HTML: its label, how its runs ended (median and range
+    of their wall time and speedup, against the lesson's one baseline), result, findings."""
+    run = point.representative
+    done = len(point.finished)
+    count = len(point.runs)
+    metrics = point.metrics[point.runs.index(run)]
+    ended = run.state if count == 1 else f"{done} of {count} runs finished"
+    wall = point.wall.text(lambda v: f"{v * 1000:.0f} ms") if point.wall is not None else "—"
     parts = [
-        f"<p><b>{html.escape(label)}</b> — {html.escape(run.state)}, "
-        f"{metrics.wall_s * 1000:.0f} ms, {metrics.tasks_done} of {metrics.tasks_total} tasks"
+        f"<p><b>{html.escape(point.label)}</b> — {html.escape(ended)}, {wall}"
+        f"{' (median, min–max)' if count > 1 else ''}, "
+        f"{metrics.tasks_done} of {metrics.tasks_total} tasks"
     ]
-    if metrics.speedup is not None:
-        parts.append(f", speedup {metrics.speedup:.2f}×")
+    if point.speedup is not None:
+        speedup = point.speedup.text(lambda v: f"{v:.2f}×")
+        basis = point.baseline.describe() if point.baseline is not None else ""
+        parts.append(f", speedup {speedup} {html.escape(basis)}")
     parts.append("</p>")
+    if point.machine_busy and point.others_share is not None:
+        parts.append(
+            f"<p><i>Other programs used up to {point.others_share:.0%} of the machine: "
+            "these figures are not reliable.</i></p>"
+        )
     results = run.results()
     shown = run.state == "finished" and 0 < len(results) <= MAX_RESULTS_SHOWN
     if shown and any(r is not None for r in results):
@@ -53,6 +66,20 @@ def describe_run(label: str, run: Run, findings: list[Finding]) -> str:
     return "".join(parts)
 
 
+def describe_verdicts(verdicts: list[Verdict]) -> str:
+    """The "What to notice" lines this run's measurement judged, as HTML."""
+    if not verdicts:
+        return ""
+    items = []
+    for verdict in verdicts:
+        mark = {True: "✔", False: "⚠", None: "?"}[verdict.shown]
+        caption = html.escape(verdict.text)
+        if verdict.shown is False:
+            caption = f"<s>{caption}</s>"
+        items.append(f"<li>{mark} {caption}<br><i>{html.escape(verdict.sentence())}</i></li>")
+    return "<p><b>What to notice — this time</b></p><ul>" + "".join(items) + "</ul>"
+
+
 class LessonPanel(QWidget):
     """Lists lessons; shows the chosen one and, once run, what its runs did."""
 
@@ -64,6 +91,7 @@ class LessonPanel(QWidget):
     def __init__(self, lessons: tuple[Lesson, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lessons = lessons
+        self.verdicts: list[Verdict] = []
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -114,9 +142,16 @@ class LessonPanel(QWidget):
         self.stop_button.setEnabled(running)
         self.status.setText(message)
 
-    def show_results(self, entries: list[tuple[str, Run, list[Finding]]]) -> None:
-        """Show each run of the lesson so far: (label, run, findings)."""
-        self.results.setHtml("".join(describe_run(*entry) for entry in entries))
+    def show_results(
+        self,
+        entries: list[tuple[PointSummary, list[Finding]]],
+        verdicts: list[Verdict] | None = None,
+    ) -> None:
+        """Show each experiment of the lesson so far, then what the measurement said of
+        the lesson's claims (once it is over)."""
+        self.verdicts = list(verdicts or [])
+        body = describe_verdicts(self.verdicts)
+        self.results.setHtml(body + "".join(describe_point(*entry) for entry in entries))
 
     def _on_list_row_changed(self, _row: int) -> None:
         lesson = self.lesson

@@ -18,8 +18,18 @@ LIVE_SHARE = 0.05  # ...and live updates may take at most this share of the time
 FIELDS = (
     ("wall_s", "Wall time", "From the run's start to its end (or now)"),
     ("cpu_s", "CPU time", "CPU seconds used by the experiment's processes"),
-    ("sequential_s", "Sequential estimate", "Sum of task durations: one worker doing it all"),
-    ("speedup", "Speedup", "Sequential estimate ÷ wall time"),
+    (
+        "sequential_s",
+        "Sequential estimate",
+        "One worker doing it all: the finished tasks' own CPU time (CPU work), their "
+        "waits (io), else their durations",
+    ),
+    (
+        "speedup",
+        "Speedup",
+        "Sequential baseline ÷ wall time: a measured one-worker run where a lesson or "
+        "sweep has one, else the sequential estimate (marked estimated)",
+    ),
     ("efficiency", "Efficiency", "Speedup ÷ parallel workers"),
     ("startup_mean_s", "Start-up (mean)", "Worker start requested → worker ready"),
     ("startup_max_s", "Start-up (max)", "The slowest worker's start-up"),
@@ -169,6 +179,10 @@ class MetricsPanel(QWidget):
         self._cost = time.monotonic() - now
         for name, _label, _tip in FIELDS:
             self.values[name].setText(format_value(name, metric(metrics, name)))
+        if metrics.speedup is not None:  # a single run has only its own estimate
+            self.values["speedup"].setText(
+                format_value("speedup", metrics.speedup) + " (estimated)"
+            )
         rows = []
         for number, lane in enumerate(metrics.lanes):
             if lane.role == "main" and lane.tasks == 0:

@@ -1,4 +1,5 @@
-"""The sweep chart: speedup (ideal line, measured points, Amdahl fit) and efficiency."""
+"""The sweep chart: speedup (ideal line, measured medians with min–max whiskers, Amdahl
+fit) and efficiency."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from coreography.gui import theme
-from coreography.model.metrics import compute_metrics
 from coreography.model.run import Run
 from coreography.model.scaling import AmdahlFit, ScalingPoint, fit_series, scaling_series
+from coreography.model.series import summarize
 
 FIT_SAMPLES = 200
 
@@ -33,7 +34,8 @@ class SweepChart(QWidget):
         self.field = "workers"
         self.series: list[ScalingPoint] = []
         self.fit: AmdahlFit | None = None
-        self.values: list[tuple[int, float, float | None]] = []  # (value, wall, efficiency)
+        #: (value, median wall, lowest wall, highest wall, median efficiency %, repeats)
+        self.values: list[tuple[int, float, float, float, float, int]] = []
         self.heading = QLabel("No sweep yet: Run → Sweep workers, or the Scaling lesson.")
         self.heading.setWordWrap(True)
         self.fit_label = QLabel()
@@ -59,8 +61,10 @@ class SweepChart(QWidget):
             symbolSize=9,
             symbolPen=_pen(theme.BLUE),
             symbolBrush=theme.BLUE,
-            name="measured",
+            name="measured (median)",
         )
+        self.whiskers = pg.ErrorBarItem(beam=0.18, pen=_pen(theme.BLUE))
+        self.speedup_plot.addItem(self.whiskers)
         self.cores_line = pg.InfiniteLine(
             angle=90,
             pen=_pen(theme.VERMILLION, dashed=True),
@@ -95,7 +99,8 @@ class SweepChart(QWidget):
     def set_points(
         self, field: str, points: list[tuple[int, Run]], cores: int, status: str = ""
     ) -> None:
-        """Draw the finished runs of a sweep over ``field``: (value, run) pairs."""
+        """Draw the finished runs of a sweep over ``field``: (value, run) pairs, repeats
+        as several pairs of one value (drawn as their median with a min–max whisker)."""
         if field != self.field:
             self._set_axes(field)
         self.heading.setText(status or f"{len(points)} points measured")
@@ -123,7 +128,14 @@ class SweepChart(QWidget):
         top = max(float(xs.max()) if len(xs) else 1.0, 2.0)
         self.ideal.setData([1.0, top], [1.0, top])
         self.measured.setData(xs, ys)
+        lows = np.array([p.low if p.low is not None else p.speedup for p in self.series])
+        highs = np.array([p.high if p.high is not None else p.speedup for p in self.series])
+        self._whisk(xs, ys, lows, highs)
         self.efficiency.setData(xs, np.array([p.efficiency * 100 for p in self.series]))
+        estimated = any(p.estimated for p in self.series)
+        self.speedup_plot.setLabel(
+            "left", "speedup × (estimated)" if estimated else "speedup × vs one worker"
+        )
         self.cores_line.setPos(cores)
         self.cores_line.setVisible(cores < top)
         self.cores_line.label.setText(f"{cores} cores")  # a hidden label skips its updates
@@ -133,7 +145,7 @@ class SweepChart(QWidget):
         else:
             curve = np.linspace(1.0, top, FIT_SAMPLES)
             self.fitted.setData(curve, self.fit.speedup(curve))
-            self.fit_label.setText(self._describe_fit(self.fit, cores))
+            self.fit_label.setText(self._describe_fit(self.fit, self.series))
         self._tick(range(1, int(top) + 1))
         self.speedup_plot.setXRange(0.5, top + 0.5, padding=0.0)
         self.speedup_plot.setYRange(0.0, top * 1.05, padding=0.0)
@@ -148,26 +160,60 @@ class SweepChart(QWidget):
             plot.getAxis("bottom").setTicks(ticks)
 
     @staticmethod
-    def _describe_fit(fit: AmdahlFit, cores: int) -> str:
-        limit = "∞" if fit.max_speedup == float("inf") else f"{fit.max_speedup:.1f}×"
-        return (
-            f"Fitted serial fraction s = {fit.serial_fraction:.1%}: by Amdahl's law no number "
-            f"of workers can beat {limit} (this machine has {cores} cores; "
-            f"fit error {fit.rms_error:.2f})."
+    def _describe_fit(fit: AmdahlFit, series: list[ScalingPoint]) -> str:
+        """The fit's own headline (its figure is the drawn curve's), and how it was made."""
+        repeats = max((p.repeats for p in series), default=1)
+        how = f" Points: median of {repeats} runs, whiskers min–max." if repeats > 1 else ""
+        if any(p.estimated for p in series):
+            how += " No one-worker run: speedups are against the sequential estimate."
+        return fit.headline() + how
+
+    def _whisk(self, xs, ys, lows, highs) -> None:
+        if len(xs) == 0:
+            self.whiskers.setData(x=np.zeros(0), y=np.zeros(0), top=np.zeros(0), bottom=np.zeros(0))
+            self.whiskers.setVisible(False)
+            return
+        self.whiskers.setVisible(True)
+        self.whiskers.setData(
+            x=np.asarray(xs, float),
+            y=np.asarray(ys, float),
+            top=np.maximum(np.asarray(highs, float) - ys, 0.0),
+            bottom=np.maximum(ys - np.asarray(lows, float), 0.0),
         )
 
     def _draw_other(self, points: list[tuple[int, Run]]) -> None:
         self.series, self.fit = [], None
-        self.fit_label.setText("")
+        summaries = summarize([(str(value), run) for value, run in sorted(points, key=_first)])
         rows = []
-        for value, run in sorted(points, key=lambda p: p[0]):
-            metrics = compute_metrics(run)
-            efficiency = metrics.efficiency * 100 if metrics.efficiency is not None else np.nan
-            rows.append((value, metrics.wall_s, efficiency))
+        for point in summaries:
+            if point.wall is None:
+                continue
+            efficiency = point.efficiency.median * 100 if point.efficiency else np.nan
+            value = int(point.label)
+            rows.append(
+                (
+                    value,
+                    point.wall.median,
+                    point.wall.low,
+                    point.wall.high,
+                    efficiency,
+                    point.wall.count,
+                )
+            )
         self.values = rows
+        repeats = max((r[5] for r in rows), default=1)
+        self.fit_label.setText(
+            f"Wall time: median of {repeats} runs, whiskers min–max." if repeats > 1 else ""
+        )
         xs = np.array([r[0] for r in rows], dtype=float)
-        self.measured.setData(xs, np.array([r[1] for r in rows], dtype=float))
-        self.efficiency.setData(xs, np.array([r[2] for r in rows], dtype=float))
+        ys = np.array([r[1] for r in rows], dtype=float)
+        self.measured.setData(xs, ys)
+        self._whisk(xs, ys, np.array([r[2] for r in rows]), np.array([r[3] for r in rows]))
+        self.efficiency.setData(xs, np.array([r[4] for r in rows], dtype=float))
         self._tick(int(x) for x in xs)
         self.speedup_plot.enableAutoRange()
         self.efficiency_plot.setYRange(0.0, 110.0, padding=0.0)
+
+
+def _first(pair: tuple[int, Run]) -> int:
+    return pair[0]

@@ -1,0 +1,141 @@
+"""A series of runs (a lesson's experiments, a sweep's points), each point repeated: the
+median and the range of its figures, every speedup against the series' one baseline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coreography.model.experiment import Experiment
+from coreography.model.metrics import RunMetrics, compute_metrics
+from coreography.model.repeats import DEFAULT_REPEATS, MAX_REPEATS, repeat_runs
+from coreography.model.run import FINISHED, Run
+from coreography.model.speedup import (
+    Baseline,
+    Speedup,
+    own_baseline,
+    series_baselines,
+    speedup_against,
+    work_key,
+)
+
+__all__ = [
+    "DEFAULT_REPEATS",
+    "MAX_REPEATS",
+    "PointSummary",
+    "Spread",
+    "repeat_runs",
+    "run_speedup",
+    "summarize",
+]
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The median of a point's repeats and their range."""
+
+    median: float
+    low: float
+    high: float
+    count: int
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread | None:
+        """None when there is nothing to summarise."""
+        data = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+        if data.size == 0:
+            return None
+        return cls(float(np.median(data)), float(data.min()), float(data.max()), int(data.size))
+
+    def text(self, fmt: Callable[[float], str]) -> str:
+        """``1.52× (1.40–1.61)``; a single value or no spread prints the value alone."""
+        shown = fmt(self.median)
+        if self.count < 2 or fmt(self.low) == fmt(self.high):
+            return shown
+        return f"{shown} ({fmt(self.low)}–{fmt(self.high)})"
+
+
+@dataclass(frozen=True)
+class PointSummary:
+    """One point of a series: its finished repeats and their figures."""
+
+    label: str
+    experiment: Experiment
+    runs: tuple[Run, ...]  # every repeat, in order, whatever its end
+    metrics: tuple[RunMetrics, ...]  # of each run
+    wall: Spread | None  # of the finished repeats
+    speedup: Spread | None
+    efficiency: Spread | None
+    baseline: Baseline | None
+    others_share: float | None  # the largest of the repeats
+    machine_busy: bool  # any repeat
+
+    @property
+    def finished(self) -> tuple[Run, ...]:
+        return tuple(r for r in self.runs if r.state == FINISHED)
+
+    @property
+    def representative(self) -> Run:
+        """The repeat to draw: the finished one whose wall time is nearest the median."""
+        pairs = [(r, m) for r, m in zip(self.runs, self.metrics, strict=True)]
+        done = [(r, m) for r, m in pairs if r.state == FINISHED] or pairs
+        if self.wall is None:
+            return done[-1][0]
+        return min(done, key=lambda p: abs(p[1].wall_s - self.wall.median))[0]
+
+    @property
+    def estimated(self) -> bool:
+        return self.baseline is None or self.baseline.estimated
+
+
+def summarize(entries: Sequence[tuple[str, Run]]) -> list[PointSummary]:
+    """Group a series' runs by label (repeats share one) and summarise each point.
+
+    Parameters
+    ----------
+    entries
+        ``(label, run)`` in the order run.
+
+    Returns
+    -------
+    list of PointSummary
+        In order of each label's first run. Speedup and efficiency of every finished run
+        are against its work's baseline in this series (:func:`series_baselines`).
+    """
+    computed = [(label, run, compute_metrics(run)) for label, run in entries]
+    finished = [(r.experiment, m) for _l, r, m in computed if r.state == FINISHED]
+    baselines = series_baselines(finished)
+    order: dict[str, list[tuple[Run, RunMetrics]]] = {}
+    for label, run, metrics in computed:
+        order.setdefault(label, []).append((run, metrics))
+    points = []
+    for label, members in order.items():
+        experiment = members[0][0].experiment
+        baseline = baselines.get(work_key(experiment))
+        done = [(r, m) for r, m in members if r.state == FINISHED]
+        speedups = [speedup_against(m.wall_s, m.parallel_workers, baseline) for _r, m in done]
+        shares = [m.others_share for _r, m in members if m.others_share is not None]
+        points.append(
+            PointSummary(
+                label=label,
+                experiment=experiment,
+                runs=tuple(r for r, _m in members),
+                metrics=tuple(m for _r, m in members),
+                wall=Spread.of([m.wall_s for _r, m in done]),
+                speedup=Spread.of([s.value for s in speedups]),
+                efficiency=Spread.of([s.efficiency for s in speedups]),
+                baseline=baseline,
+                others_share=max(shares) if shares else None,
+                machine_busy=any(m.machine_busy for _r, m in members),
+            )
+        )
+    return points
+
+
+def run_speedup(run: Run, baseline: Baseline | None = None) -> Speedup:
+    """One run's speedup: against ``baseline`` (its series'), else its own estimate."""
+    metrics = compute_metrics(run)
+    base = baseline if baseline is not None else own_baseline(run, metrics.sequential_s)
+    return speedup_against(metrics.wall_s, metrics.parallel_workers, base)
