@@ -57,6 +57,7 @@ def test_running_the_squares_lesson_shows_its_result_and_keeps_the_run(qtbot, hi
 
 def test_a_two_experiment_lesson_runs_both_and_compares_them(qtbot, history, tmp_path):
     win = open_window(qtbot, history)
+    win.teaching.repeats = 1
     win.teaching.show_lessons("threads-vs-processes-cpu")
     qtbot.mouseClick(win.teaching.lesson_panel.run_button, _left())
     wait_series(qtbot, win)
@@ -76,3 +77,48 @@ def _left():
     from PySide6.QtCore import Qt
 
     return Qt.MouseButton.LeftButton
+
+
+def test_a_three_experiment_lesson_compares_all_three_with_ranges(qtbot, history, tmp_path):
+    win = open_window(qtbot, history)
+    win.teaching.repeats = 2
+    win.teaching.show_lessons("chunksize")
+    qtbot.mouseClick(win.teaching.lesson_panel.run_button, _left())
+    wait_series(qtbot, win)
+
+    series = win.teaching.series
+    assert len(series.points) == 6 and all(p.run.state == "finished" for p in series.points)
+    view = win.teaching.compare_view
+    assert win.teaching.tabs.currentWidget() is view
+    assert view.table.columnCount() == 3 and len(view.runs) == 3
+    assert [t.isVisible() for t in view.timelines[:3]] == [True, True, True]
+    assert [p.label for p in view.points] == ["chunksize 1", "chunksize auto", "chunksize 1000"]
+    for column in range(3):
+        assert view.value(column, "repeats") == "2 of 2"
+        assert view.value(column, "baseline") == "sequential estimate (estimated)"
+        assert view.value(column, "speedup").endswith("(estimated)")
+    # One baseline for all three: their speedups differ exactly as their wall times do.
+    first, second = view.points[0], view.points[1]
+    assert first.baseline == second.baseline
+    ratio = first.speedup.median / second.speedup.median
+    assert ratio == pytest.approx(second.wall.median / first.wall.median, rel=1e-9)
+    text = win.teaching.lesson_panel.results.toPlainText()
+    assert "(median, min–max)" in text
+    screenshot(win, "compare-three.png", tmp_path)
+    win.close()
+
+
+def test_a_lesson_judges_its_claims_against_the_measurement(qtbot, history):
+    win = open_window(qtbot, history)
+    win.teaching.repeats = 1
+    win.teaching.show_lessons("threads-vs-processes-io")
+    qtbot.mouseClick(win.teaching.lesson_panel.run_button, _left())
+    wait_series(qtbot, win)
+    panel = win.teaching.lesson_panel
+    (verdict,) = panel.verdicts
+    assert verdict.caption == 1 and verdict.shown is not None
+    text = panel.results.toPlainText()
+    assert "What to notice — this time" in text
+    assert ("Shown this time" in text) == verdict.shown
+    assert ("Not shown this time" in text) == (not verdict.shown)
+    win.close()

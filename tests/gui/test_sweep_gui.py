@@ -19,6 +19,7 @@ BASE = Experiment(model="pool-map", workers=1, tasks=4, workload="cpu", size=20.
 def win(qtbot, tmp_path):
     with History(tmp_path / "history.sqlite3") as history:
         window = open_window(qtbot, history)
+        window.teaching.repeats = 1  # one run per point; repeats have tests of their own
         yield window
         window.close()
 
@@ -62,6 +63,32 @@ def test_stop_midway_keeps_the_measured_points(qtbot, win):
     assert list(xs) == [1.0, 2.0]
     assert chart.fit is not None
     assert "stopped: 2 of 3 points" in chart.heading.text()
+
+
+def test_repeats_draw_medians_with_whiskers_and_the_fit_they_headline(qtbot, win, tmp_path):
+    win.teaching.repeats = 2
+    series = win.teaching.run_sweep("workers", [1, 2, 3], BASE)
+    wait_series(qtbot, win)
+    chart = win.teaching.sweep_chart
+    assert len(series.points) == 6 and series.repeats == 2
+    assert [p.repeat for p in series.points] == [1, 1, 1, 2, 2, 2]  # round by round
+    assert len(win.teaching.history) == 6
+    xs, ys = chart.measured.getData()
+    assert list(xs) == [1.0, 2.0, 3.0]  # one mark per point: the median of its runs
+    for point, y in zip(chart.series, ys, strict=True):
+        assert point.repeats == 2 and point.low <= y <= point.high
+    # The whiskers span each point's min-max.
+    opts = chart.whiskers.opts
+    assert list(opts["x"]) == [1.0, 2.0, 3.0]
+    lows = [p.speedup - p.low for p in chart.series]
+    highs = [p.high - p.speedup for p in chart.series]
+    assert list(opts["bottom"]) == pytest.approx(lows) and list(opts["top"]) == pytest.approx(highs)
+    # The headline's figure is the drawn curve's plateau.
+    _fit_x, fit_y = chart.fitted.getData()
+    assert f"levels off at {fit_y.max():.2f}×" in chart.fit_label.text()
+    assert "median of 2 runs" in chart.fit_label.text()
+    assert "3 of 3 points measured, 6 of 6 runs finished" in chart.heading.text()
+    screenshot(win, "sweep-chart-repeats.png", tmp_path)
 
 
 def test_the_scaling_lesson_runs_its_sweep_into_the_chart(qtbot, win):

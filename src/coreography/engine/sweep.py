@@ -124,6 +124,13 @@ class Sweep:
     def current_label(self) -> str | None:
         return self.labels[self._next - 1] if self.current is not None else None
 
+    @property
+    def current_repeat(self) -> int:
+        """Which run of its point the current run is (1..repeats; 0 when none runs)."""
+        if self.current is None:
+            return 0
+        return (self._next - 1) // max(self.points_planned, 1) + 1
+
     # -- driving -------------------------------------------------------------------------
     def step(self, budget: int = 5000) -> bool:
         """Poll the current run; when it is over, keep it and start the next.

@@ -89,6 +89,10 @@ class RunSeries(QObject):
         return self.sweep.current_label or ""
 
     @property
+    def current_repeat(self) -> int:
+        return self.sweep.current_repeat
+
+    @property
     def repeats(self) -> int:
         return self.sweep.repeats
 

@@ -149,7 +149,11 @@ class SeriesMixin:
             field = self.series_kind
             points = [(getattr(p.experiment, field), p.run) for p in series.finished_points()]
             ended = "stopped" if series.stopped else "done"
-            status = f"Sweep over {field} {ended}: {len(points)} of {series.total} points measured"
+            measured = len({value for value, _run in points})
+            planned = series.sweep.points_planned
+            status = f"Sweep over {field} {ended}: {measured} of {planned} points measured"
+            if series.repeats > 1:
+                status += f", {len(points)} of {series.total} runs finished"
             self.sweep_chart.set_points(field, points, self.cores, status)
         elif len(summary) >= 2:
             self.compare_view.set_points(summary)  # every experiment of the lesson

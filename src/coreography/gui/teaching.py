@@ -241,6 +241,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         if self.series is not None and self.series.current is run:
             prefix = self.lesson.title if self.series_kind == "lesson" and self.lesson else "Sweep"
             title = f"{prefix}: {self.series.current_label}"
+            if self.series.repeats > 1:
+                title += f" (run {self.series.current_repeat} of {self.series.repeats})"
         findings = diagnose(run)
         self.findings.set_findings(title or "The last run", findings)
         if self.history is not None:

@@ -137,19 +137,15 @@ def scaling_series(
     series = []
     for workers in sorted(by_workers):
         walls = by_workers[workers]
-        speedups = [speedup_against(wall, workers, baseline).value for wall in walls]
-        values = np.asarray(speedups, dtype=float)
-        median = float(np.median(values))
+        # The speedup of the median wall time (an even count too), its range from the
+        # slowest and the fastest run: as model.series does for every other view.
+        wall = float(np.median(walls))
+        median, low, high = (
+            speedup_against(w, workers, baseline).value for w in (wall, max(walls), min(walls))
+        )
         series.append(
             ScalingPoint(
-                workers,
-                float(np.median(walls)),
-                median,
-                median / workers,
-                float(values.min()),
-                float(values.max()),
-                len(walls),
-                baseline.estimated,
+                workers, wall, median, median / workers, low, high, len(walls), baseline.estimated
             )
         )
     return series

@@ -115,7 +115,8 @@ def summarize(entries: Sequence[tuple[str, Run]]) -> list[PointSummary]:
         experiment = members[0][0].experiment
         baseline = baselines.get(work_key(experiment))
         done = [(r, m) for r, m in members if r.state == FINISHED]
-        speedups = [speedup_against(m.wall_s, m.parallel_workers, baseline) for _r, m in done]
+        wall = Spread.of([m.wall_s for _r, m in done])
+        speedup, efficiency = _derived(wall, experiment.parallel_workers, baseline)
         shares = [m.others_share for _r, m in members if m.others_share is not None]
         points.append(
             PointSummary(
@@ -123,15 +124,33 @@ def summarize(entries: Sequence[tuple[str, Run]]) -> list[PointSummary]:
                 experiment=experiment,
                 runs=tuple(r for r, _m in members),
                 metrics=tuple(m for _r, m in members),
-                wall=Spread.of([m.wall_s for _r, m in done]),
-                speedup=Spread.of([s.value for s in speedups]),
-                efficiency=Spread.of([s.efficiency for s in speedups]),
+                wall=wall,
+                speedup=speedup,
+                efficiency=efficiency,
                 baseline=baseline,
                 others_share=max(shares) if shares else None,
                 machine_busy=any(m.machine_busy for _r, m in members),
             )
         )
     return points
+
+
+def _derived(
+    wall: Spread | None, parallel: int, baseline: Baseline | None
+) -> tuple[Spread | None, Spread | None]:
+    """Speedup and efficiency of a point from its wall times: the speedup *of the median
+    wall time* (for an even count too), so that two points' speedups differ exactly as
+    their median wall times do; the range from the slowest and fastest run."""
+    if wall is None:
+        return None, None
+    middle, fast, slow = (
+        speedup_against(w, parallel, baseline) for w in (wall.median, wall.low, wall.high)
+    )
+    if middle.value is None:
+        return None, None
+    speedup = Spread(middle.value, slow.value, fast.value, wall.count)
+    efficiency = Spread(middle.efficiency, slow.efficiency, fast.efficiency, wall.count)
+    return speedup, efficiency
 
 
 def run_speedup(run: Run, baseline: Baseline | None = None) -> Speedup:
