@@ -34,6 +34,21 @@ def run_lesson(lesson_id: str) -> dict[str, Run]:
     return {p.label: p.run for p in points}
 
 
+def quiet_or_skip(*runs: Run) -> None:
+    """A real run's speed says something only when the machine was quiet: skip otherwise.
+
+    Every run here is short, on a machine (CI: two cores) that other programs may load;
+    the run's own interference measurement decides, not a guess.
+    """
+    for run in runs:
+        metrics = compute_metrics(run)
+        if metrics.machine_busy:
+            share = f"{metrics.others_share:.0%}" if metrics.others_share is not None else "?"
+            pytest.skip(f"other programs used {share} of the machine during the run")
+        if metrics.others_share is None:
+            pytest.skip("the run's interference was not measured (too few samples)")
+
+
 def worker_pids(run: Run) -> set[int]:
     return {run.lanes[int(lane)].pid for lane in run.task_lane if lane >= 0}
 
@@ -88,15 +103,17 @@ def test_lesson_threads_vs_processes_cpu():
 
 def test_lesson_threads_vs_processes_io():
     threads, processes = run_lesson("threads-vs-processes-io").values()
-    for run in (threads, processes):
-        metrics = compute_metrics(run)
-        # Sleeping tasks overlap: clearly sooner than one after another.
-        assert metrics.speedup is not None and metrics.speedup > 1.2
     assert worker_pids(threads) == {threads.driver_pid}
     assert len(worker_pids(processes)) >= 2
     # Memory: the pool's workers are processes with their own RSS.
     rss_pids = set(processes.proc_samples.view()["pid"].tolist())
     assert processes.driver_pid in rss_pids
+    # Sleeping tasks overlap: clearly sooner than one after another (a speed: only
+    # when the machine was quiet).
+    quiet_or_skip(threads, processes)
+    for run in (threads, processes):
+        metrics = compute_metrics(run)
+        assert metrics.speedup is not None and metrics.speedup > 1.2
 
 
 def test_lesson_scaling_amdahl():
@@ -136,8 +153,9 @@ def test_lesson_load_imbalance():
     for label, run in run_lesson("load-imbalance").items():
         assert run.experiment.distribution == "straggler"
         straggler = int(np.argmax(run.experiment.task_sizes()))
-        durations = run.task_end - run.task_start
-        assert int(np.argmax(durations)) == straggler, label
+        # The CPU each task used, not its duration: other programs can stretch a short
+        # task's wall time, not the work it does.
+        assert int(np.argmax(run.task_cpu)) == straggler, label
 
 
 def test_lesson_start_methods():
@@ -149,5 +167,7 @@ def test_lesson_start_methods():
         startups[label] = compute_metrics(run).startup_mean_s
     assert all(value is not None for value in startups.values())
     if "fork" in startups and "spawn" in startups:
-        # A fresh interpreter that imports the program again costs more than a copy.
+        # A fresh interpreter that imports the program again costs more than a copy
+        # (a speed: only when the machine was quiet).
+        quiet_or_skip(runs["fork"], runs["spawn"])
         assert startups["spawn"] > startups["fork"]

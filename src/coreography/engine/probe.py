@@ -50,6 +50,12 @@ SLOT_FIELDS = 3
 _QT_MODULES = frozenset({"PySide6", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "shiboken6"})
 
 _now = time.perf_counter_ns
+_cpu = time.thread_time_ns
+#: Workloads whose tasks report the CPU they used (the sequential estimate's measure of
+#: their work, model/speedup.py). About 1 us per reading, so not for the tiny tasks
+#: (square, print-number, hello) whose hot path stays lean, nor for your own code (it
+#: may wait rather than compute: its estimate is its duration).
+CPU_MEASURED = frozenset({"cpu", "nogil", "primes"})
 
 
 @dataclass
@@ -89,6 +95,7 @@ class Probe:
         self.slot = self._take_slot()
         self.task_fn = None
         self.load_error = ""
+        self.measure_cpu = spec.workload in CPU_MEASURED
         if spec.workload == "custom" and spec.code:
             try:
                 self.task_fn = load_task(spec.code)
@@ -222,7 +229,9 @@ class Probe:
         shared, slot = self.spec.shared, self.slot
         events = self.events
         t = _now()
-        events.append((Kind.TASK_STARTED, 0, lane, task_id, t, 0.0, 0))
+        events.append(
+            (Kind.TASK_STARTED, 0, lane, task_id, t, 0.0, _cpu() if self.measure_cpu else 0)
+        )
         self.produced += 1
         if slot >= 0:
             shared[slot * SLOT_FIELDS] = self.produced
@@ -248,9 +257,10 @@ class Probe:
             self.flush()
             local.task = -1
             raise
+        used = _cpu() if self.measure_cpu else 0
         value, flags = _numeric(result)
         t = _now()
-        events.append((Kind.TASK_FINISHED, flags, lane, task_id, t, value, 0))
+        events.append((Kind.TASK_FINISHED, flags, lane, task_id, t, value, used))
         self.produced += 1
         if slot >= 0:
             shared[slot * SLOT_FIELDS] = self.produced
