@@ -31,11 +31,10 @@ def _check_comparison(view, runs) -> None:
         assert timeline.index.bars == run.n_tasks
         metrics = compute_metrics(run)
         for name, _label, _tip in FIELDS:
-            shown = format_value(name, metric(metrics, name))
-            if name == "speedup" and metrics.speedup is not None:
-                shown += " (estimated)"  # different work: each against its own estimate
-            assert view.value(column, name) == shown
+            assert view.value(column, name) == format_value(name, metric(metrics, name))
         assert view.value(column, "repeats") == "1 of 1"
+        # Different work: each run against its own estimate, said in the row's header.
+        assert view.value(column, "baseline") == "sequential estimate (estimated)"
 
 
 def test_compare_two_runs_from_the_history(qtbot, tmp_path):

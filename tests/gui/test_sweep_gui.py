@@ -88,6 +88,14 @@ def test_repeats_draw_medians_with_whiskers_and_the_fit_they_headline(qtbot, win
     assert f"levels off at {fit_y.max():.2f}×" in chart.fit_label.text()
     assert "median of 2 runs" in chart.fit_label.text()
     assert "3 of 3 points measured, 6 of 6 runs finished" in chart.heading.text()
+    # The metrics panel shows the last run's speedup against the same measured baseline.
+    last = chart.series[-1]
+    shown = win.metrics.values["speedup"].text()
+    assert shown.endswith("vs one-worker run")
+    wall = win.metrics.metrics.wall_s
+    baseline = series.summary()[0].baseline.seconds
+    assert shown.startswith(f"{baseline / wall:.2f}×")
+    assert last.low <= baseline / wall <= last.high
     screenshot(win, "sweep-chart-repeats.png", tmp_path)
 
 

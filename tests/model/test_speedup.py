@@ -104,7 +104,7 @@ def test_repeats_give_median_and_range_and_consistent_speedups():
     assert two.speedup.median == pytest.approx(0.041 / 0.025)
     assert (two.speedup.low, two.speedup.high) == pytest.approx((0.041 / 0.030, 0.041 / 0.022))
     assert two.representative is entries[5][1]  # the run nearest the median (25 ms)
-    assert two.speedup.text(lambda v: f"{v:.2f}×") == "1.64× (1.37×–1.86×)"
+    assert two.speedup.text(lambda v: f"{v:.2f}×") == "1.64× (1.37–1.86)"
     # The same figure as one run's own speedup against that baseline.
     assert run_speedup(entries[5][1], two.baseline).value == pytest.approx(two.speedup.median)
 

@@ -10,6 +10,7 @@ from coreography.lessons.registry import Lesson
 from coreography.model.diagnosis import diagnose
 from coreography.model.experiment import Experiment, ExperimentError
 from coreography.model.series import DEFAULT_REPEATS
+from coreography.model.speedup import work_key
 
 CHUNKSIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 #: Offered in Run → Repeats per point.
@@ -100,6 +101,7 @@ class SeriesMixin:
             self.sweep_chart.set_points(kind, [], self.cores, f"Sweeping {kind}: starting…")
             self.show_tab(self.sweep_chart)
         self.lesson_panel.show_results([], [])
+        self.window.metrics.set_baseline(None)
         self._set_series_running(True, series)
         series.begin()
         return series
@@ -123,7 +125,15 @@ class SeriesMixin:
         if self._sweep_chart is not None or (running and self.series_kind != "lesson"):
             self.sweep_chart.set_running(running and self.series_kind != "lesson")
 
+    def _share_baseline(self, series: RunSeries) -> None:
+        """The metrics panel measures the series' runs against its measured baseline."""
+        measured = [p for p in series.summary() if p.baseline and not p.baseline.estimated]
+        if measured:
+            point = measured[0]
+            self.window.metrics.set_baseline(work_key(point.experiment), point.baseline)
+
     def _on_series_progressed(self, series: RunSeries) -> None:
+        self._share_baseline(series)
         if self.lesson is not None:
             self._show_lesson_results(series, verdicts=False)
         if self.series_kind != "lesson":

@@ -234,6 +234,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
 
     def _on_presenter_run_started(self, run: Run) -> None:
         self.code_editor.set_running(not run.is_over)
+        if self.series is None or self.series.current is not run:
+            self.window.metrics.set_baseline(None)  # a run alone: its own estimate
 
     def _on_presenter_run_ended(self, run: Run) -> None:
         self.code_editor.set_running(False)

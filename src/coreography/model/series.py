@@ -3,6 +3,7 @@ median and the range of its figures, every speedup against the series' one basel
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ __all__ = [
     "summarize",
 ]
 
+#: The unit after a number ("ms", " %", "×").
+_UNIT = re.compile(r"[\d.,]+(\D*)$")
+
 
 @dataclass(frozen=True)
 class Spread:
@@ -50,11 +54,17 @@ class Spread:
         return cls(float(np.median(data)), float(data.min()), float(data.max()), int(data.size))
 
     def text(self, fmt: Callable[[float], str]) -> str:
-        """``1.52× (1.40–1.61)``; a single value or no spread prints the value alone."""
+        """``1.52× (1.40–1.61)``, ``41.4 ms (40.3–48.0)``: the range without the unit when
+        it is the median's; a single value or no spread prints the value alone."""
         shown = fmt(self.median)
-        if self.count < 2 or fmt(self.low) == fmt(self.high):
+        low, high = fmt(self.low), fmt(self.high)
+        if self.count < 2 or low == high:
             return shown
-        return f"{shown} ({fmt(self.low)}–{fmt(self.high)})"
+        unit = _UNIT.search(shown)
+        suffix = unit.group(1) if unit else ""
+        if suffix and low.endswith(suffix) and high.endswith(suffix):
+            low, high = low.removesuffix(suffix), high.removesuffix(suffix)
+        return f"{shown} ({low}–{high})"
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class CompareView(QWidget):
         self.stack_layout.setContentsMargins(0, 0, 0, 0)
         for _ in range(2):
             self._add_timeline()
-        split = QSplitter(Qt.Orientation.Horizontal)
+        self.split = split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.stack)
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
@@ -111,6 +111,14 @@ class CompareView(QWidget):
             )
         )
         self.table.setColumnCount(len(points))
+        estimated = any(point.estimated for point in points)
+        speedup_row = self.row_names.index("speedup")
+        self.table.verticalHeaderItem(speedup_row).setText(
+            "Speedup (estimated)" if estimated else "Speedup"
+        )
+        total = sum(self.split.sizes()) or self.width()
+        share = 0.4 + 0.05 * (len(points) - 2) if repeated else 0.3 + 0.05 * (len(points) - 2)
+        self.split.setSizes([int(total * (1 - share)), int(total * share)])
         extent = 0.0
         for column, point in enumerate(points):
             title, timeline = self.titles[column], self.timelines[column]
@@ -141,8 +149,7 @@ class CompareView(QWidget):
         if name == "speedup":
             if point.speedup is None:
                 return "—"
-            text = point.speedup.text(lambda v: format_value("speedup", v))
-            return text + (" (estimated)" if point.estimated else "")
+            return point.speedup.text(lambda v: format_value("speedup", v))
         if name == "efficiency":
             if point.efficiency is None:
                 return "—"

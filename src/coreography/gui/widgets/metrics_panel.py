@@ -128,6 +128,7 @@ class MetricsPanel(QWidget):
         super().__init__(parent)
         self.run: Run | None = None
         self.metrics = None
+        self.baseline: tuple | None = None  # (work key, Baseline) of the current series
         self.values: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -151,6 +152,26 @@ class MetricsPanel(QWidget):
         self._computed_at = 0.0
         self._cost = 0.0
         self._version = -1
+
+    def set_baseline(self, key: tuple | None, baseline=None) -> None:
+        """Runs of this work (``model.speedup.work_key``) are measured against
+        ``baseline`` (their series' measured one); None: each run against its estimate."""
+        self.baseline = (key, baseline) if key is not None and baseline is not None else None
+        self._version = -1
+        self.refresh(force=True)
+
+    def _show_speedup(self, run: Run, metrics) -> None:
+        from coreography.model.speedup import speedup_against, work_key
+
+        if self.baseline is not None and self.baseline[0] == work_key(run.experiment):
+            result = speedup_against(metrics.wall_s, metrics.parallel_workers, self.baseline[1])
+            speedup, efficiency = result.value, result.efficiency
+            against = f" vs {result.baseline.source}" if not result.estimated else " (estimated)"
+        else:  # a run alone has only its own estimate
+            speedup, efficiency, against = metrics.speedup, metrics.efficiency, " (estimated)"
+        text = format_value("speedup", speedup)
+        self.values["speedup"].setText(text + (against if speedup is not None else ""))
+        self.values["efficiency"].setText(format_value("efficiency", efficiency))
 
     def set_run(self, run: Run | None) -> None:
         self.run = run
@@ -179,10 +200,7 @@ class MetricsPanel(QWidget):
         self._cost = time.monotonic() - now
         for name, _label, _tip in FIELDS:
             self.values[name].setText(format_value(name, metric(metrics, name)))
-        if metrics.speedup is not None:  # a single run has only its own estimate
-            self.values["speedup"].setText(
-                format_value("speedup", metrics.speedup) + " (estimated)"
-            )
+        self._show_speedup(run, metrics)
         rows = []
         for number, lane in enumerate(metrics.lanes):
             if lane.role == "main" and lane.tasks == 0:
