@@ -34,7 +34,7 @@ def _check_comparison(view, runs) -> None:
             assert view.value(column, name) == format_value(name, metric(metrics, name))
         assert view.value(column, "repeats") == "1 of 1"
         # Different work: each run against its own estimate, said in the row's header.
-        assert view.value(column, "baseline") == "sequential estimate (estimated)"
+        assert view.value(column, "baseline") == "estimate"
 
 
 def test_compare_two_runs_from_the_history(qtbot, tmp_path):

@@ -95,7 +95,7 @@ def test_a_three_experiment_lesson_compares_all_three_with_ranges(qtbot, history
     assert [p.label for p in view.points] == ["chunksize 1", "chunksize auto", "chunksize 1000"]
     for column in range(3):
         assert view.value(column, "repeats") == "2 of 2"
-        assert view.value(column, "baseline") == "sequential estimate (estimated)"
+        assert view.value(column, "baseline") == "estimate"
         assert "(estimated)" not in view.value(column, "speedup")  # said once, in its row
     speedup_row = view.row_names.index("speedup")
     assert view.table.verticalHeaderItem(speedup_row).text() == "Speedup (estimated)"

@@ -7,7 +7,7 @@ against the one baseline of the runs compared (:mod:`coreography.model.series`).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -28,7 +28,12 @@ MAX_COLUMNS = 4
 #: Rows below the metrics panel's own: how the figures were made.
 EXTRA_ROWS = (
     ("repeats", "Repeats", "Finished runs of this point (figures: median, and min–max)"),
-    ("baseline", "Speedup against", "The one baseline every speedup here is divided from"),
+    (
+        "baseline",
+        "Speedup against",
+        "The one baseline every speedup here is divided from: a measured one-lane run of "
+        "the same work, else the sequential estimate (the tasks' own measured work)",
+    ),
     ("others", "Other programs", "The largest share of the machine other programs used"),
 )
 _SPREAD_FIELDS = ("wall_s", "cpu_s", "sequential_s", "startup_mean_s", "startup_max_s", "idle_s")
@@ -59,8 +64,9 @@ class CompareView(QWidget):
         for row, (_name, _label, tip) in enumerate(rows):
             self.table.verticalHeaderItem(row).setToolTip(tip)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(True)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)  # a figure and its range on one line, never cut
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumWidth(300)
         self.stack = QWidget()
@@ -116,9 +122,6 @@ class CompareView(QWidget):
         self.table.verticalHeaderItem(speedup_row).setText(
             "Speedup (estimated)" if estimated else "Speedup"
         )
-        total = sum(self.split.sizes()) or self.width()
-        share = 0.4 + 0.05 * (len(points) - 2) if repeated else 0.3 + 0.05 * (len(points) - 2)
-        self.split.setSizes([int(total * (1 - share)), int(total * share)])
         extent = 0.0
         for column, point in enumerate(points):
             title, timeline = self.titles[column], self.timelines[column]
@@ -132,7 +135,8 @@ class CompareView(QWidget):
             header.setToolTip(point.label)
             self.table.setHorizontalHeaderItem(column, header)
             for row, name in enumerate(self.row_names):
-                item = QTableWidgetItem(self._text(point, name))
+                # The range under its median: narrow columns, three or four side by side.
+                item = QTableWidgetItem(self._text(point, name).replace(" (", "\n(", 1))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         for title, timeline in zip(
@@ -141,6 +145,33 @@ class CompareView(QWidget):
             title.hide()
             timeline.hide()
         self.timelines[0].plot.setXRange(-extent * 0.01, extent * 1.02, padding=0.0)
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """Give the table the width its figures need (up to 60 %), the timelines the rest."""
+        total = sum(self.split.sizes())
+        if total <= 0:
+            return
+        self.table.resizeColumnsToContents()
+        columns = self.table.horizontalHeader()
+        natural = sum(
+            max(self.table.sizeHintForColumn(c), columns.sectionSizeHint(c)) + 6
+            for c in range(self.table.columnCount())
+        )
+        needed = (
+            self.table.verticalHeader().sizeHint().width()
+            + max(natural, columns.length())
+            + self.table.verticalScrollBar().sizeHint().width()
+            + self.table.frameWidth() * 2
+            + 8
+        )
+        width = min(needed, int(total * 0.6))
+        self.split.setSizes([total - width, width])
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.points:  # once the splitter has its new size
+            QTimer.singleShot(0, self, self._fit_table)
 
     @staticmethod
     def _text(point: PointSummary, name: str) -> str:
@@ -157,11 +188,15 @@ class CompareView(QWidget):
         if name == "repeats":
             return f"{len(done)} of {len(point.runs)}"
         if name == "baseline":
-            return point.baseline.describe().removeprefix("vs ") if point.baseline else "—"
+            if point.baseline is None:
+                return "—"
+            if point.baseline.estimated:
+                return "estimate"
+            return f"{point.baseline.source}, median of {point.baseline.runs}"
         if name == "others":
             if point.others_share is None:
                 return "not measured"
-            return f"{point.others_share:.0%}" + (": busy machine" if point.machine_busy else "")
+            return f"{point.others_share:.0%}" + (" (busy)" if point.machine_busy else "")
         if name in _SPREAD_FIELDS:
             spread = Spread.of([v for m in shown if (v := metric(m, name)) is not None])
             return "—" if spread is None else spread.text(lambda v: format_value(name, v))
@@ -175,4 +210,4 @@ class CompareView(QWidget):
     def value(self, column: int, name: str) -> str:
         """The text shown for row ``name`` of column ``column`` (0 = A)."""
         item = self.table.item(self.row_names.index(name), column)
-        return item.text() if item is not None else ""
+        return item.text().replace("\n", " ") if item is not None else ""

@@ -166,7 +166,10 @@ class MetricsPanel(QWidget):
         if self.baseline is not None and self.baseline[0] == work_key(run.experiment):
             result = speedup_against(metrics.wall_s, metrics.parallel_workers, self.baseline[1])
             speedup, efficiency = result.value, result.efficiency
-            against = f" vs {result.baseline.source}" if not result.estimated else " (estimated)"
+            short = {"one-worker run": "1 worker", "sequential run": "sequential"}
+            source = result.baseline.source
+            against = f" vs {short.get(source, source)}" if not result.estimated else " (estimated)"
+            self.values["speedup"].setToolTip(result.baseline.describe())
         else:  # a run alone has only its own estimate
             speedup, efficiency, against = metrics.speedup, metrics.efficiency, " (estimated)"
         text = format_value("speedup", speedup)
