@@ -23,12 +23,13 @@ import psutil
 
 from coreography.engine.calibration import as_recorded, cached
 from coreography.engine.driver import describe_exit, driver_main
-from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
+from coreography.engine.probe import ProbeSpec
 from coreography.engine.process_tree import SIGKILL as _SIGKILL
 from coreography.engine.process_tree import descendants as _descendants
 from coreography.engine.process_tree import end_tree as _end_tree
 from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
+from coreography.model.accounting import Accounting
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
 
@@ -103,7 +104,7 @@ class RunController:
         model = experiment.execution_model
         one_each = model.lane_per_task and model.uses_processes
         slots = (experiment.tasks if one_each else experiment.workers * 4) + 8
-        self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
+        self._shared = ctx.RawArray("q", Accounting.words_for(slots))
         # Cached per machine and interpreter: "cpu:200ms" is the same work in every run.
         # Not cached yet: the driver measures (and caches) it, away from the window.
         record = cached() if experiment.workload in TIMED_WORKLOADS else None
@@ -278,13 +279,7 @@ class RunController:
         return procs
 
     def _produced(self) -> dict[int, int]:
-        shared = self._shared
-        produced: dict[int, int] = {}
-        for slot in range(len(shared) // SLOT_FIELDS):
-            pid = int(shared[slot * SLOT_FIELDS + 1])
-            if pid:
-                produced[pid] = produced.get(pid, 0) + int(shared[slot * SLOT_FIELDS])
-        return produced
+        return Accounting(self._shared).produced()
 
     # -- stopping ----------------------------------------------------------------
     def stop(self, wait: bool = False) -> None:

@@ -23,11 +23,12 @@ from typing import Any
 
 from coreography.engine import backends
 from coreography.engine import probe as probe_mod
-from coreography.engine.probe import SLOT_FIELDS, ProbeSpec, describe_exception
+from coreography.engine.probe import ProbeSpec, describe_exception
 from coreography.engine.process_tree import kill_descendants as _kill_descendants
 from coreography.engine.process_tree import kill_own_group as _kill_own_group
 from coreography.engine.worker_watch import created as _created
 from coreography.engine.worker_watch import on_created as _on_created
+from coreography.model.accounting import Accounting
 from coreography.model.events import Kind, clip_text
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 
@@ -177,11 +178,7 @@ class Driver:
         return process.exitcode
 
     def _task_of(self, pid: int) -> int:
-        shared = self.spec.shared
-        for slot in range(len(shared) // SLOT_FIELDS):
-            if shared[slot * SLOT_FIELDS + 1] == pid:
-                return int(shared[slot * SLOT_FIELDS + 2])
-        return -1
+        return Accounting(self.spec.shared).task_of(pid)
 
     # -- running --------------------------------------------------------------------------------
     def run(self) -> None:

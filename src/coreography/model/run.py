@@ -19,17 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from coreography.model.events import (
-    HEADER,
-    MAGIC,
-    PROTOCOL_VERSION,
-    RECORD_FIELDS,
-    FrameType,
-    Kind,
-)
+from coreography.model import wire
+from coreography.model.events import FrameType, Kind
 from coreography.model.experiment import Experiment
 
-RECORD_DTYPE = np.dtype(RECORD_FIELDS)
+RECORD_DTYPE = wire.record_dtype()
 
 # Task states (Run.task_status).
 PENDING, RUNNING, DONE, FAILED, INTERRUPTED = 0, 1, 2, 3, 4
@@ -286,21 +280,19 @@ class Run:
         pids: list[np.ndarray] = []
         texts: list[tuple[int, list]] = []
         for frame in frames:
-            if len(frame) < HEADER.size:
+            head = wire.read_header(frame)
+            if head is None:
                 self.bad_frames += 1
                 continue
-            magic, version, frame_type, pid, sent = HEADER.unpack_from(frame)
-            if magic != MAGIC or version != PROTOCOL_VERSION:
-                self.bad_frames += 1
-                continue
-            if frame_type == FrameType.BINARY:
-                records = np.frombuffer(frame, RECORD_DTYPE, offset=HEADER.size)
+            pid = head.pid
+            if head.frame_type == FrameType.BINARY:
+                records = wire.read_records(frame)
                 binary.append(records)
                 pids.append(np.full(len(records), pid, np.int32))
                 count = len(records)
-            elif frame_type == FrameType.TEXT:
+            elif head.frame_type == FrameType.TEXT:
                 try:
-                    items = json.loads(frame[HEADER.size :])
+                    items = wire.read_texts(frame)
                 except ValueError:
                     self.bad_frames += 1
                     continue
@@ -310,7 +302,7 @@ class Run:
                 self.bad_frames += 1
                 continue
             self.received[pid] = self.received.get(pid, 0) + count
-            self.reported_sent[pid] = sent
+            self.reported_sent[pid] = head.sent
         if binary:
             records = np.concatenate(binary)
             newest = int(records["t"].max()) if len(records) else NO_TIME

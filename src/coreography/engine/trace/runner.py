@@ -28,7 +28,7 @@ import psutil
 
 from coreography.engine.controller import enlarge_pipe, read_frames
 from coreography.engine.sampler import SamplerThread
-from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS
+from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS, trace_accounting
 from coreography.model.run import FINISHED, RUN_FAILED, STOPPED
 from coreography.model.trace_run import TraceRun, describe_exit
 
@@ -264,12 +264,7 @@ class TraceController:
 
     def _produced(self) -> dict[int, int]:
         words = self._words
-        produced: dict[int, int] = {}
-        for slot in range(1, min(int(words[0]) + 1, len(words) // SLOT_WORDS)):
-            pid = int(words[slot * SLOT_WORDS + 1])
-            if pid:
-                produced[pid] = produced.get(pid, 0) + int(words[slot * SLOT_WORDS])
-        return produced
+        return trace_accounting(words).produced(slots=int(words[0]) + 1)
 
 
 def _give_terminal(fd: int | None, group: int) -> int | None:
