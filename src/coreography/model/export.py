@@ -16,7 +16,8 @@ import numpy as np
 from coreography.model.events import Kind
 from coreography.model.files import write_atomic
 from coreography.model.recording import RecordingError
-from coreography.model.run import DONE, NO_TIME, STATUS_NAMES, Lane, Run
+from coreography.model.run import DONE, NO_TIME, Lane, Run
+from coreography.model.states import task_state_name
 
 CSV_COLUMNS = (
     "task",
@@ -69,7 +70,7 @@ def chrome_trace(run: Run) -> dict[str, Any]:
         strict=True,
     ):
         lane = run.lanes[lane_index]
-        args: dict[str, Any] = {"task": task, "status": STATUS_NAMES.get(status, "?")}
+        args: dict[str, Any] = {"task": task, "status": task_state_name(status)}
         if results[task] is not None:
             args["result"] = _plain(results[task])
         if task in run.task_errors:
@@ -189,7 +190,7 @@ def export_csv(run: Run, path: str | os.PathLike[str]) -> None:
                 task,
                 lane.label if lane else "",
                 lane.pid if lane else "",
-                STATUS_NAMES.get(status, "?"),
+                task_state_name(status),
                 seconds(submitted),
                 seconds(start),
                 seconds(end),

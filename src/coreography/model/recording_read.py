@@ -35,6 +35,7 @@ from coreography.model.run import (
     Run,
     TextLine,
 )
+from coreography.model.states import RunState
 
 FORMAT = "coreography-recording"
 VERSION = 1
@@ -112,8 +113,9 @@ def run_from_dict(data: Any) -> Run:
         return t0 + integer(value, where, -t0, MAX_NS - t0)
 
     info = _section(data, "run")
-    run.state = info.get("state")
-    expect(run.state in RUN_STATES, f"run.state: {run.state!r:.40} is not one of {RUN_STATES}")
+    state = info.get("state")
+    expect(state in RUN_STATES, f"run.state: {state!r:.40} is not one of {RUN_STATES}")
+    run.state = RunState(state)
     run.message = text(info.get("message"), "run.message")
     run.result_text = text(info.get("result_text"), "run.result_text")
     run.run_started_ns = abs_time(info.get("run_started"), "run.run_started")

@@ -26,6 +26,7 @@ from typing import Any
 
 import psutil
 
+from coreography.engine import process_tree
 from coreography.engine.controller import enlarge_pipe, read_frames
 from coreography.engine.sampler import SamplerThread
 from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS, trace_accounting
@@ -105,7 +106,7 @@ class TraceController:
         run.set_driver(self.process.pid)
         self._terminal = _give_terminal(terminal, self.process.pid)
         if self._terminal is not None:  # it may have read the terminal a moment too early
-            self._signal_group(signal.SIGCONT)
+            process_tree.signal_group(self.process.pid, signal.SIGCONT)
         self._watchdog = subprocess.Popen(
             [sys.executable, "-m", "coreography.engine.trace.watchdog", str(self.process.pid)],
             stdin=subprocess.PIPE,
@@ -165,7 +166,7 @@ class TraceController:
     def interrupt(self) -> None:
         """Ctrl-C: what the terminal would send the program's processes."""
         if self.process is not None:
-            self._signal_group(signal.SIGINT)
+            process_tree.signal_group(self.process.pid, signal.SIGINT)
 
     def stop(self) -> None:
         """End the program and every process it started, then finish the run."""
@@ -180,24 +181,15 @@ class TraceController:
         self.stop()
 
     def _end_everything(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            self._signal_group(sig)
-            for proc in self._tree():
-                try:
-                    proc.send_signal(sig)
-                except psutil.Error:
-                    pass
+        for sig in (signal.SIGTERM, process_tree.SIGKILL):
+            # The program leads a process group of its own (see start()).
+            process_tree.signal_group(self.process.pid, sig)  # type: ignore[union-attr]
+            process_tree.send(self._tree(), sig)
             deadline = time.monotonic() + STOP_GRACE
             while time.monotonic() < deadline and (self._alive() or self.process.poll() is None):
                 time.sleep(0.01)
             if not self._alive() and self.process.poll() is not None:
                 return
-
-    def _signal_group(self, sig: int) -> None:
-        try:
-            os.killpg(self.process.pid, sig)  # type: ignore[union-attr]
-        except OSError:
-            pass
 
     # -- the process tree ---------------------------------------------------------------------
     def _remember_tree(self) -> None:
