@@ -28,6 +28,7 @@ from coreography.engine.process_tree import kill_descendants as _kill_descendant
 from coreography.engine.process_tree import kill_own_group as _kill_own_group
 from coreography.engine.worker_watch import created as _created
 from coreography.engine.worker_watch import on_created as _on_created
+from coreography.engine.workloads import Calibration
 from coreography.model.accounting import Accounting
 from coreography.model.events import Kind, clip_text
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
@@ -36,7 +37,7 @@ WATCH_PERIOD = 0.02  # seconds between looks at the workers
 FORKSERVER_READ_DELAY = 0.25  # see Driver._exit_code
 
 
-def _measured_calibration():
+def _measured_calibration() -> Calibration:
     """None cached yet: measure here (not in the app's window thread) and cache it."""
     from coreography.engine.calibration import load_or_measure
 
@@ -168,14 +169,17 @@ class Driver:
         popen = getattr(process, "_popen", None)
         if popen is None:
             return None
+        code: int | None
         if popen.returncode is not None or self.experiment.start_method != "forkserver":
-            return process.exitcode
+            code = process.exitcode
+            return code
         if not multiprocessing.connection.wait([popen.sentinel], 0):
             return None
         ready = self._ready_since.setdefault(pid, time.monotonic())
         if time.monotonic() - ready < FORKSERVER_READ_DELAY:
             return None
-        return process.exitcode
+        code = process.exitcode
+        return code
 
     def _task_of(self, pid: int) -> int:
         return Accounting(self.spec.shared).task_of(pid)

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,8 +67,8 @@ class Probe:
     def __init__(self, spec: ProbeSpec) -> None:
         self.spec = spec
         self.pid = os.getpid()
-        self.events: list[tuple] = []
-        self.texts: list[tuple] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.texts: list[tuple[Any, ...]] = []
         self.sent = 0
         self.produced = 0
         self.last_flush = _now()
@@ -81,7 +82,7 @@ class Probe:
         # Word offsets of this process's counters, kept for the hot path.
         self._produced_at = self.slot * SLOT_FIELDS + accounting.PRODUCED
         self._task_at = self.slot * SLOT_FIELDS + accounting.TASK
-        self.task_fn = None
+        self.task_fn: Callable[[Any], Any] | None = None
         self.load_error = ""
         if spec.workload == "custom" and spec.code:
             try:
@@ -362,15 +363,15 @@ def process_main(spec: ProbeSpec, task_id: int, arg: Any) -> None:
     shutdown()
 
 
-def _raise_load_error(exc: BaseException):
-    def failing(arg):
+def _raise_load_error(exc: BaseException) -> Callable[[Any], Any]:
+    def failing(arg: Any) -> Any:
         raise RuntimeError(f"your code could not be loaded: {type(exc).__name__}: {exc}")
 
     return failing
 
 
-def _result_must_pickle(function):
-    def checked(arg):
+def _result_must_pickle(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def checked(arg: Any) -> Any:
         result = function(arg)
         try:
             pickle.dumps(result)

@@ -8,6 +8,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -171,7 +172,7 @@ def export_csv(run: Run, path: str | os.PathLike[str]) -> None:
     def seconds(t: int) -> str:
         return "" if t == NO_TIME else f"{(t - t0) / 1e9:.6f}"
 
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         yield CSV_COLUMNS
         columns = (
             run.task_lane.tolist(),

@@ -288,7 +288,7 @@ class Run:
         """Take a batch of raw frames and samples; notify listeners once."""
         binary: list[np.ndarray] = []
         pids: list[np.ndarray] = []
-        texts: list[tuple[int, list]] = []
+        texts: list[tuple[int, list[Any]]] = []
         for frame in frames:
             head = wire.read_header(frame)
             if head is None:
@@ -387,7 +387,7 @@ class Run:
             in_lane = order[lane_index[order] == index]
             self.lanes[int(index)].tasks.extend(tasks[in_lane])
 
-    def _apply_rare(self, row: tuple, pid: int) -> None:
+    def _apply_rare(self, row: tuple[Any, ...], pid: int) -> None:
         kind, flags, thread, task, t, value, aux = row
         if kind == Kind.RUN_STARTED:
             self.run_started_ns = t
@@ -424,15 +424,15 @@ class Run:
             lane.cpu_seconds = value
             lane.qt_loaded = bool(flags & 1)
         elif kind == Kind.WORKER_EXITED:
-            lane = self.lane(aux, 0)
-            if lane is not None:
-                lane.exited_ns = t
-                lane.exit_code = int(value)
+            exited = self.lane(aux, 0)
+            if exited is not None:
+                exited.exited_ns = t
+                exited.exit_code = int(value)
         elif kind == Kind.TASKS_SUBMITTED:
             first, count = max(task, 0), int(value)
             self.task_submitted[first : min(first + count, self.n_tasks)] = t
 
-    def _apply_texts(self, pid: int, items: list) -> None:
+    def _apply_texts(self, pid: int, items: list[Any]) -> None:
         for item in items:
             if not isinstance(item, list) or len(item) != 6:
                 self.bad_frames += 1

@@ -55,7 +55,7 @@ def short(value: Any) -> str:
         return f"<{kind.__name__}>"
 
 
-def label(fn: Any, args: tuple, kwargs: dict | None = None) -> str:
+def label(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> str:
     """``name(arg, …)``, at most :data:`LABEL_LIMIT` characters."""
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
     if not isinstance(name, str):
@@ -81,8 +81,8 @@ class TraceProbe:
     def _reset(self) -> None:
         """Start afresh as the current process (also in a forked child)."""
         self.pid = os.getpid()
-        self.events: list[tuple] = []
-        self.texts: list[tuple] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.texts: list[tuple[Any, ...]] = []
         self.sent = 0
         self.produced = 0
         self.last_flush = _now()
@@ -149,7 +149,7 @@ class TraceProbe:
         self._count(1)
         self._maybe_flush()
 
-    def info(self, lane: int, data: dict) -> None:
+    def info(self, lane: int, data: dict[str, Any]) -> None:
         self.text(_INFO, lane, -1, json.dumps(data))
 
     def started_child(self, t: int, pid: int, name: str, kind: str) -> None:
@@ -219,7 +219,13 @@ class TraceProbe:
         self.flush()
 
     # -- tasks ----------------------------------------------------------------------------
-    def call(self, fn: Any, args: tuple, kwargs: dict | None = None, announce: bool = False) -> Any:
+    def call(
+        self,
+        fn: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+        announce: bool = False,
+    ) -> Any:
         """Run ``fn(*args, **kwargs)`` as one task, a bar named by :func:`label`;
         ``announce`` sends its start at once (a whole Process.run: it may never end)."""
         # The hot path: appends inline, one shared-memory write, no calls to emit().
@@ -277,7 +283,7 @@ class OutputTee:
         self._partial = ""
 
     def write(self, text: str) -> int:
-        written = self._stream.write(text)
+        written: int = self._stream.write(text)
         if "\n" not in text:
             self._partial += text
             return written
@@ -331,7 +337,7 @@ def install_from_environment(settings: str) -> None:
     hooks.install(_probe, config)
 
 
-def reinstall_after_fork(config: dict) -> None:
+def reinstall_after_fork(config: dict[str, Any]) -> None:
     """In a forked child: report as a process of its own (or as the first one, when
     forked by the fork server, which has no probe)."""
     global _probe

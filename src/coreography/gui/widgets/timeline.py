@@ -57,7 +57,7 @@ class TimelineView(QWidget):
         self.lane_axis.setWidth(150)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.item.setAcceptHoverEvents(True)
-        self.item.hoverEvent = self._on_item_hover  # type: ignore[method-assign]
+        self.item.hoverEvent = self._on_item_hover
 
         self.follow = QCheckBox("Follow")
         self.follow.setChecked(True)
