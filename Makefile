@@ -20,6 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # mypy: strict on model/ and engine/, the GUI on the exemption list in pyproject.toml.
 typecheck: $(STAMP)

@@ -28,7 +28,8 @@ from coreography.engine.calibration import load_or_measure
 from coreography.engine.controller import enlarge_pipe, read_frames
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.engine.workloads import run_workload
-from coreography.model.events import HEADER, MAGIC, PROTOCOL_VERSION, RECORD, FrameType, Kind
+from coreography.model import wire
+from coreography.model.events import Kind
 from coreography.model.experiment import Experiment
 from coreography.model.run import Run
 
@@ -145,17 +146,11 @@ def overhead_in_worker(task_ms: float, tasks: int, pairs: int) -> tuple[float, f
 
 
 def _frames(events: int) -> list[bytes]:
-    per_frame = (4092 - HEADER.size) // RECORD.size
-    frames, sent, task = [], 0, 0
-    while sent < events:
-        records = []
-        for _ in range(min(per_frame, events - sent) // 2):
-            records.append(RECORD.pack(Kind.TASK_STARTED, 0, 0, task, 1000 + task, 0.0, 5))
-            records.append(RECORD.pack(Kind.TASK_FINISHED, 0, 0, task, 2000 + task, 1.0, 9))
-            task += 1
-        sent += len(records)
-        header = HEADER.pack(MAGIC, PROTOCOL_VERSION, FrameType.BINARY, 4242, sent)
-        frames.append(header + b"".join(records))
+    records = []
+    for task in range(events // 2):
+        records.append((Kind.TASK_STARTED, 0, 0, task, 1000 + task, 0.0, 5))
+        records.append((Kind.TASK_FINISHED, 0, 0, task, 2000 + task, 1.0, 9))
+    frames, _sent = wire.encode_frames(4242, 0, records, [])
     return frames
 
 

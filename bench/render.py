@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QApplication
 
 from coreography.gui import theme
 from coreography.gui.widgets.timeline import TimelineView
-from coreography.model.events import HEADER, MAGIC, PROTOCOL_VERSION, FrameType, Kind
+from coreography.model import wire
+from coreography.model.events import Kind
 from coreography.model.experiment import Experiment
 from coreography.model.run import RECORD_DTYPE, Run
 
@@ -44,8 +45,7 @@ def task_frames(first: int, count: int, t0: int) -> list[bytes]:
         rows["task"][0::2] = rows["task"][1::2] = mine
         rows["t"][0::2] = start[lane == w]
         rows["t"][1::2] = start[lane == w] + TASK_NS
-        header = HEADER.pack(MAGIC, PROTOCOL_VERSION, FrameType.BINARY, 2000 + w, 0)
-        frames.append(header + rows.tobytes())
+        frames.append(wire.records_frame(2000 + w, 0, rows))
     return frames
 
 

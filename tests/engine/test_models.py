@@ -16,9 +16,10 @@ SQUARES = [i * i for i in range(10)]
 
 
 def _expected_worker_lanes(model: str, workers: int, tasks: int) -> int:
-    if model == "sequential":
+    record = models.get(model)
+    if record.lanes == "inline":
         return 0
-    if model in ("processes", "threads"):
+    if record.lane_per_task:
         return tasks
     return workers
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 
 from coreography.engine import probe as probe_mod
 from coreography.engine.probe import ProbeSpec
-from coreography.model.events import HEADER, MAX_FRAME, RECORD, FrameType, Kind
+from coreography.model import wire
+from coreography.model.events import MAX_FRAME, FrameType, Kind
 
 
 def _collect(texts, events=0):
@@ -36,18 +36,19 @@ def test_every_frame_fits_one_pipe_write_and_nothing_is_dropped():
     assert frames and all(len(frame) <= MAX_FRAME for frame in frames)
     records = texts_seen = 0
     for frame in frames:
-        _magic, _version, frame_type, _pid, _sent = HEADER.unpack_from(frame)
-        if frame_type == FrameType.BINARY:
-            records += (len(frame) - HEADER.size) // RECORD.size
+        head = wire.read_header(frame)
+        assert head is not None
+        if head.frame_type == FrameType.BINARY:
+            records += len(wire.read_records(frame))
         else:
-            texts_seen += len(json.loads(frame[HEADER.size :]))
+            texts_seen += len(wire.read_texts(frame))
     assert records == 1000 + 1  # the tasks, and the goodbye
     assert texts_seen == len(texts)
 
 
 def test_long_text_keeps_its_beginning_and_its_end():
     frames = _collect(["BEGIN" + "-" * 20_000 + "END"])
-    text_frames = [f for f in frames if HEADER.unpack_from(f)[2] == FrameType.TEXT]
-    (item,) = json.loads(text_frames[0][HEADER.size :])
+    text_frames = [f for f in frames if wire.read_header(f).frame_type == FrameType.TEXT]
+    (item,) = wire.read_texts(text_frames[0])
     assert item[5].startswith("BEGIN") and item[5].endswith("END")
     assert "…" in item[5]

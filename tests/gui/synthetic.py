@@ -7,21 +7,20 @@ import time
 
 import numpy as np
 
-from coreography.model.events import HEADER, MAGIC, PROTOCOL_VERSION, FrameType, Kind
+from coreography.model import wire
+from coreography.model.events import Kind
 from coreography.model.experiment import Experiment
 from coreography.model.run import RECORD_DTYPE, Run
 
 
 def binary_frame(pid: int, rows: list[tuple]) -> bytes:
     """rows: (kind, flags, lane, task, t, value, aux)."""
-    records = np.array(rows, dtype=RECORD_DTYPE)
-    return HEADER.pack(MAGIC, PROTOCOL_VERSION, FrameType.BINARY, pid, 0) + records.tobytes()
+    return wire.records_frame(pid, 0, np.array(rows, dtype=RECORD_DTYPE))
 
 
 def text_frame(pid: int, items: list[list]) -> bytes:
     """items: [kind, lane, task, t, value, text]."""
-    body = json.dumps(items).encode()
-    return HEADER.pack(MAGIC, PROTOCOL_VERSION, FrameType.TEXT, pid, 0) + body
+    return wire.text_frame(pid, 0, items)
 
 
 def make_run(

@@ -84,8 +84,12 @@ def test_lesson_caption_is_shown_large_only_with_a_lesson(qtbot, window):
 def test_slow_motion_sets_the_next_runs_speed(qtbot, window):
     window.experiment_panel.workload.setCurrentText("io")
     bar = window.desktop.playback
-    bar.speed.setCurrentIndex(2)
-    bar.speed.activated.emit(2)
+    assert bar.speed.currentIndex() == 0 and window.experiment_panel.experiment().speed == 1.0
+    # The user's choice, from the keyboard: two steps down the closed list (×1, ×5, ×20).
+    bar.speed.setFocus()
+    qtbot.keyClick(bar.speed, Qt.Key.Key_Down)
+    assert window.experiment_panel.experiment().speed == 5.0
+    qtbot.keyClick(bar.speed, Qt.Key.Key_Down)
     assert window.experiment_panel.experiment().speed == 20.0
     window.experiment_panel.speed.setValue(5.0)
     assert bar.speed.currentData() == 5.0

@@ -6,15 +6,8 @@ import json
 
 import numpy as np
 
-from coreography.model.events import (
-    HEADER,
-    MAGIC,
-    PROTOCOL_VERSION,
-    RECORD,
-    RECORDS_PER_FRAME,
-    FrameType,
-    Kind,
-)
+from coreography.model import wire
+from coreography.model.events import RECORDS_PER_FRAME, Kind
 from coreography.model.experiment import Experiment
 from coreography.model.run import FINISHED, RECORD_DTYPE, Run, Sample
 
@@ -47,28 +40,18 @@ class FakeProcess:
         self.texts.append((int(kind), lane, task, t, 0.0, text))
 
     def frames(self) -> list[bytes]:
-        """Everything buffered, as the frames Probe.flush would send."""
-        frames = []
-        for start in range(0, len(self.events), RECORDS_PER_FRAME):
-            chunk = self.events[start : start + RECORDS_PER_FRAME]
-            self.sent += len(chunk)
-            body = b"".join(RECORD.pack(*record) for record in chunk)
-            frames.append(header(self.pid, FrameType.BINARY, self.sent) + body)
-        for start in range(0, len(self.texts), 32):
-            chunk = self.texts[start : start + 32]
-            self.sent += len(chunk)
-            frames.append(text_frame(self.pid, chunk, self.sent))
+        """Everything buffered, as the frames Probe.flush sends (the same codec)."""
+        frames, self.sent = wire.encode_frames(self.pid, self.sent, self.events, self.texts)
         self.events, self.texts = [], []
         return frames
 
 
 def header(pid: int, frame_type: int, sent: int) -> bytes:
-    return HEADER.pack(MAGIC, PROTOCOL_VERSION, frame_type, pid, sent)
+    return wire.header(frame_type, pid, sent)
 
 
 def text_frame(pid: int, items: list, sent: int) -> bytes:
-    body = json.dumps(items, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    return header(pid, FrameType.TEXT, sent) + body
+    return wire.text_frame(pid, sent, items)
 
 
 def experiment(**changes) -> Experiment:
@@ -142,9 +125,7 @@ def big_run(n: int, workers: int = 4, task_ns: int = MS) -> Run:
     exp = experiment(tasks=n, workers=workers, size=task_ns / MS)
     run = Run(exp, cores=2, t0=t0)
     run.set_driver(DRIVER)
-    frames = [
-        header(DRIVER, FrameType.BINARY, 1) + RECORD.pack(Kind.RUN_STARTED, 0, 0, -1, t0 + MS, n, 0)
-    ]
+    frames = [wire.binary_frame(DRIVER, 1, [(Kind.RUN_STARTED, 0, 0, -1, t0 + MS, n, 0)])]
     tasks = np.arange(n)
     slot = tasks // workers
     for w in range(workers):
@@ -161,7 +142,7 @@ def big_run(n: int, workers: int = 4, task_ns: int = MS) -> Run:
         rec[-1] = (Kind.WORKER_DONE, 0, 0, -1, end, 0.5 * len(mine) * task_ns / 1e9, 3000 + w)
         for i in range(0, len(rec), RECORDS_PER_FRAME):
             chunk = rec[i : i + RECORDS_PER_FRAME]
-            frames.append(header(3000 + w, FrameType.BINARY, i + len(chunk)) + chunk.tobytes())
+            frames.append(wire.records_frame(3000 + w, i + len(chunk), chunk))
     run.apply(frames)
     end = t0 + 10 * MS + int(slot[-1] + 1) * task_ns
     status = json.dumps({"state": FINISHED, "message": "", "result": ""})

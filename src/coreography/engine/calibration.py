@@ -15,8 +15,10 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 from platformdirs import user_cache_dir
@@ -105,7 +107,7 @@ def machine_load(window_s: float = LOAD_WINDOW_S) -> float:
     return 0.0 if total <= 0 else max(0.0, min(100.0, 100.0 * (1 - idle / total)))
 
 
-def _rate(work, amount: int) -> float:
+def _rate(work: Callable[[int], Any], amount: int) -> float:
     """Work per millisecond of this thread's CPU time: time the thread spent preempted by
     other programs does not count against the machine's speed."""
     start = time.thread_time_ns()
@@ -196,7 +198,7 @@ def cached() -> CalibrationRecord | None:
     return _read(cache_path(), cache_key())
 
 
-def as_recorded(record: CalibrationRecord) -> dict:
+def as_recorded(record: CalibrationRecord) -> dict[str, Any]:
     """What a recording keeps of the calibration a run used."""
     return {
         "loops_per_ms": record.loops_per_ms,

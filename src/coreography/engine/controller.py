@@ -23,12 +23,13 @@ import psutil
 
 from coreography.engine.calibration import as_recorded, cached
 from coreography.engine.driver import describe_exit, driver_main
-from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
+from coreography.engine.probe import ProbeSpec
 from coreography.engine.process_tree import SIGKILL as _SIGKILL
 from coreography.engine.process_tree import descendants as _descendants
 from coreography.engine.process_tree import end_tree as _end_tree
 from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
+from coreography.model.accounting import Accounting
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
 
@@ -103,7 +104,7 @@ class RunController:
         model = experiment.execution_model
         one_each = model.lane_per_task and model.uses_processes
         slots = (experiment.tasks if one_each else experiment.workers * 4) + 8
-        self._shared = ctx.RawArray("q", slots * SLOT_FIELDS)
+        self._shared = ctx.RawArray("q", Accounting.words_for(slots))
         # Cached per machine and interpreter: "cpu:200ms" is the same work in every run.
         # Not cached yet: the driver measures (and caches) it, away from the window.
         record = cached() if experiment.workload in TIMED_WORKLOADS else None
@@ -127,6 +128,8 @@ class RunController:
             name="coreography-driver",
         )
         driver.start()
+        driver_pid = driver.pid
+        assert driver_pid is not None  # a started process has one
         writer.close()  # from now on, end of file means every writer has gone
         self.run, self._driver = run, driver
         self._spec = spec  # its named semaphore must outlive the driver's start-up
@@ -137,7 +140,7 @@ class RunController:
         self._stopping = []
         self._lag_s = None
         self._driver_gone_at = None
-        run.set_driver(driver.pid)
+        run.set_driver(driver_pid)
         self._reader_thread = threading.Thread(
             target=read_frames,
             args=(reader, self._frames, self._eof),
@@ -145,7 +148,7 @@ class RunController:
             daemon=True,
         )
         self._reader_thread.start()
-        self._sampler = SamplerThread(driver.pid, self.sample_hz)
+        self._sampler = SamplerThread(driver_pid, self.sample_hz)
         return run
 
     # -- each tick ---------------------------------------------------------------------------------
@@ -157,7 +160,7 @@ class RunController:
         run = self.run
         if run is None or self._driver is None:
             return False
-        frames = []
+        frames: list[bytes] = []
         while self._frames and len(frames) < budget:
             frames.append(self._frames.popleft())
         samples = self._sampler.take() if self._sampler else []
@@ -165,8 +168,9 @@ class RunController:
         if changed:
             newest = run.latest_event_ns
             run.apply(frames, samples)
-            if run.latest_event_ns != newest:  # how old the newest event was on arrival
-                self._lag_s = max(0.0, (time.perf_counter_ns() - run.latest_event_ns) / 1e9)
+            latest = run.latest_event_ns
+            if latest is not None and latest != newest:  # how old the newest was on arrival
+                self._lag_s = max(0.0, (time.perf_counter_ns() - latest) / 1e9)
         if not self._frames and self._check_end():
             changed = True
         return changed
@@ -208,7 +212,8 @@ class RunController:
         driver.join(LINGER)
         _end_tree(driver, self._known_processes(), STOP_GRACE)
         driver.join(5)
-        self._reader_thread.join(5)
+        if self._reader_thread is not None:
+            self._reader_thread.join(5)
         # Frames that arrived between the last drain and the end of file.
         leftovers = list(self._frames)
         self._frames.clear()
@@ -263,10 +268,11 @@ class RunController:
     def _known_processes(self) -> list[psutil.Process]:
         """Every process this run is known to have had (lanes, samples, accounting),
         still alive and born after the run began (not a stranger that reused a pid)."""
-        run = self.run
+        run, driver = self.run, self._driver
+        assert run is not None and driver is not None
         pids = {lane.pid for lane in run.lanes} | set(self._produced())
         pids |= {int(pid) for pid in set(run.proc_samples.view()["pid"].tolist())}
-        pids.discard(self._driver.pid)
+        pids.discard(driver.pid)
         procs = []
         for pid in pids:
             try:
@@ -278,13 +284,7 @@ class RunController:
         return procs
 
     def _produced(self) -> dict[int, int]:
-        shared = self._shared
-        produced: dict[int, int] = {}
-        for slot in range(len(shared) // SLOT_FIELDS):
-            pid = int(shared[slot * SLOT_FIELDS + 1])
-            if pid:
-                produced[pid] = produced.get(pid, 0) + int(shared[slot * SLOT_FIELDS])
-        return produced
+        return Accounting(self._shared).produced()
 
     # -- stopping ----------------------------------------------------------------
     def stop(self, wait: bool = False) -> None:

@@ -23,11 +23,13 @@ from typing import Any
 
 from coreography.engine import backends
 from coreography.engine import probe as probe_mod
-from coreography.engine.probe import SLOT_FIELDS, ProbeSpec, describe_exception
+from coreography.engine.probe import ProbeSpec, describe_exception
 from coreography.engine.process_tree import kill_descendants as _kill_descendants
 from coreography.engine.process_tree import kill_own_group as _kill_own_group
 from coreography.engine.worker_watch import created as _created
 from coreography.engine.worker_watch import on_created as _on_created
+from coreography.engine.workloads import Calibration
+from coreography.model.accounting import Accounting
 from coreography.model.events import Kind, clip_text
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 
@@ -35,7 +37,7 @@ WATCH_PERIOD = 0.02  # seconds between looks at the workers
 FORKSERVER_READ_DELAY = 0.25  # see Driver._exit_code
 
 
-def _measured_calibration():
+def _measured_calibration() -> Calibration:
     """None cached yet: measure here (not in the app's window thread) and cache it."""
     from coreography.engine.calibration import load_or_measure
 
@@ -167,21 +169,20 @@ class Driver:
         popen = getattr(process, "_popen", None)
         if popen is None:
             return None
+        code: int | None
         if popen.returncode is not None or self.experiment.start_method != "forkserver":
-            return process.exitcode
+            code = process.exitcode
+            return code
         if not multiprocessing.connection.wait([popen.sentinel], 0):
             return None
         ready = self._ready_since.setdefault(pid, time.monotonic())
         if time.monotonic() - ready < FORKSERVER_READ_DELAY:
             return None
-        return process.exitcode
+        code = process.exitcode
+        return code
 
     def _task_of(self, pid: int) -> int:
-        shared = self.spec.shared
-        for slot in range(len(shared) // SLOT_FIELDS):
-            if shared[slot * SLOT_FIELDS + 1] == pid:
-                return int(shared[slot * SLOT_FIELDS + 2])
-        return -1
+        return Accounting(self.spec.shared).task_of(pid)
 
     # -- running --------------------------------------------------------------------------------
     def run(self) -> None:

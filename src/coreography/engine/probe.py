@@ -19,21 +19,13 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from coreography.engine.workloads import Calibration, run_workload
-from coreography.model.events import (
-    HEADER,
-    MAGIC,
-    MAX_FRAME,
-    PROTOCOL_VERSION,
-    RECORD,
-    RECORDS_PER_FRAME,
-    FrameType,
-    Kind,
-    clip_text,
-)
+from coreography.model import accounting, wire
+from coreography.model.events import RECORDS_PER_FRAME, Kind, clip_text
 from coreography.model.user_code import load_task
 
 FLUSH_NS = 10_000_000  # 10 ms
@@ -44,8 +36,8 @@ FLUSH_NS = 10_000_000  # 10 ms
 FLUSHER_PERIOD_S = 0.05
 #: Flags of TASK_FINISHED: how to read ``value``.
 VALUE_NUMBER, VALUE_NONE, VALUE_IN_TEXT = 0, 1, 2
-#: Layout of the shared accounting array: per slot (events produced, pid, current task).
-SLOT_FIELDS = 3
+#: Words per slot of the shared accounting array (see :mod:`coreography.model.accounting`).
+SLOT_FIELDS = accounting.RUN_WIDTH
 
 _QT_MODULES = frozenset({"PySide6", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "shiboken6"})
 
@@ -67,7 +59,7 @@ class ProbeSpec:
     calibration: Calibration | None
     fault_kind: str = "none"
     fault_task: int = -1
-    shared: Any = None  # RawArray('q', slots * SLOT_FIELDS)
+    shared: Any = None  # RawArray('q', Accounting.words_for(slots)): see model.accounting
     next_slot: Any = None  # Value('i') handing out slots
     write_lock: Any = None  # needed where pipe writes are not atomic (not Linux)
     echo: bool = False  # also write captured lines to the real stdout
@@ -81,8 +73,8 @@ class Probe:
     def __init__(self, spec: ProbeSpec) -> None:
         self.spec = spec
         self.pid = os.getpid()
-        self.events: list[tuple] = []
-        self.texts: list[tuple] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.texts: list[tuple[Any, ...]] = []
         self.sent = 0
         self.produced = 0
         self.last_flush = _now()
@@ -93,7 +85,10 @@ class Probe:
         self._main = threading.main_thread()
         self.broken = False
         self.slot = self._take_slot()
-        self.task_fn = None
+        # Word offsets of this process's counters, kept for the hot path.
+        self._produced_at = self.slot * SLOT_FIELDS + accounting.PRODUCED
+        self._task_at = self.slot * SLOT_FIELDS + accounting.TASK
+        self.task_fn: Callable[[Any], Any] | None = None
         self.load_error = ""
         self.measure_cpu = spec.workload in CPU_MEASURED
         if spec.workload == "custom" and spec.code:
@@ -121,16 +116,14 @@ class Probe:
             with spec.next_slot.get_lock():
                 slot = spec.next_slot.value
                 spec.next_slot.value += 1
-        if (slot + 1) * SLOT_FIELDS > len(spec.shared):
+        if not accounting.Accounting(spec.shared).claim(slot, self.pid):
             return -1
-        spec.shared[slot * SLOT_FIELDS + 1] = self.pid
-        spec.shared[slot * SLOT_FIELDS + 2] = -1
         return slot
 
     def _count(self, n: int = 1) -> None:
         self.produced += n
         if self.slot >= 0:
-            self.spec.shared[self.slot * SLOT_FIELDS] = self.produced
+            self.spec.shared[self._produced_at] = self.produced
 
     # -- lanes (threads) ----------------------------------------------------------------
     def lane(self) -> int:
@@ -170,21 +163,9 @@ class Probe:
             del self.events[:n_events]
             texts = self.texts[:n_texts]
             del self.texts[:n_texts]
-            frames = []
-            for start in range(0, len(events), RECORDS_PER_FRAME):
-                chunk = events[start : start + RECORDS_PER_FRAME]
-                self.sent += len(chunk)
-                body = b"".join([RECORD.pack(*record) for record in chunk])
-                frames.append(self._header(FrameType.BINARY) + body)
-            for frame_texts in _text_frames(texts):
-                self.sent += len(frame_texts)
-                body = _encode_texts(frame_texts)
-                frames.append(self._header(FrameType.TEXT) + body)
+            frames, self.sent = wire.encode_frames(self.pid, self.sent, events, texts)
             self.last_flush = _now()
             self._send(frames)
-
-    def _header(self, frame_type: int) -> bytes:
-        return HEADER.pack(MAGIC, PROTOCOL_VERSION, frame_type, self.pid, self.sent)
 
     def _send(self, frames: list[bytes]) -> None:
         lock = self.spec.write_lock
@@ -234,9 +215,9 @@ class Probe:
         )
         self.produced += 1
         if slot >= 0:
-            shared[slot * SLOT_FIELDS] = self.produced
+            shared[self._produced_at] = self.produced
             if lane == 0:
-                shared[slot * SLOT_FIELDS + 2] = task_id
+                shared[self._task_at] = task_id
         if len(events) >= RECORDS_PER_FRAME or t - self.last_flush >= FLUSH_NS:
             self.flush()
         try:
@@ -263,9 +244,9 @@ class Probe:
         events.append((Kind.TASK_FINISHED, flags, lane, task_id, t, value, used))
         self.produced += 1
         if slot >= 0:
-            shared[slot * SLOT_FIELDS] = self.produced
+            shared[self._produced_at] = self.produced
             if lane == 0:
-                shared[slot * SLOT_FIELDS + 2] = -1
+                shared[self._task_at] = -1
         if flags == VALUE_IN_TEXT:
             self.text(Kind.RESULT, lane, task_id, _safe_repr(result))
         local.task = -1
@@ -392,15 +373,15 @@ def process_main(spec: ProbeSpec, task_id: int, arg: Any) -> None:
     shutdown()
 
 
-def _raise_load_error(exc: BaseException):
-    def failing(arg):
+def _raise_load_error(exc: BaseException) -> Callable[[Any], Any]:
+    def failing(arg: Any) -> Any:
         raise RuntimeError(f"your code could not be loaded: {type(exc).__name__}: {exc}")
 
     return failing
 
 
-def _result_must_pickle(function):
-    def checked(arg):
+def _result_must_pickle(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def checked(arg: Any) -> Any:
         result = function(arg)
         try:
             pickle.dumps(result)
@@ -437,30 +418,3 @@ def _safe_repr(value: Any) -> str:
         return clip_text(repr(value), 500)
     except Exception as exc:  # a user's __repr__ may fail
         return f"<unprintable {type(value).__name__}: {exc}>"
-
-
-def _encode_texts(texts: list[tuple]) -> bytes:
-    import json
-
-    return json.dumps(texts, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-
-
-def _text_frames(texts: list[tuple]):
-    """Split text events into groups whose JSON fits one frame, shortening any that
-    cannot fit even alone."""
-    room = MAX_FRAME - HEADER.size
-    group: list[tuple] = []
-    size = 2
-    for item in texts:
-        item_size = len(_encode_texts([item]))
-        while item_size > room:
-            text = item[5]
-            item = (*item[:5], clip_text(text, max(64, len(text) * 2 // 3)))
-            item_size = len(_encode_texts([item]))
-        if group and size + item_size + 1 > room:
-            yield group
-            group, size = [], 2
-        group.append(item)
-        size += item_size + 1
-    if group:
-        yield group

@@ -19,6 +19,7 @@ import os
 import threading
 import time
 from collections import deque
+from typing import Any
 
 import psutil
 
@@ -31,18 +32,18 @@ HAS_CPU_NUM = hasattr(psutil.Process, "cpu_num")
 DEBT_SAMPLES = 3
 
 
-def _busy_idle(times) -> tuple[float, float]:
+def _busy_idle(times: Any) -> tuple[float, float]:
     """Busy and total seconds of one ``cpu_times`` row; guest time is inside user time."""
     total = sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
     idle = times.idle + getattr(times, "iowait", 0.0)
     return total - idle, total
 
 
-def _own(times) -> float:
-    return times.user + times.system
+def _own(times: Any) -> float:
+    return float(times.user + times.system)
 
 
-def _reaped(times) -> float:
+def _reaped(times: Any) -> float:
     return getattr(times, "children_user", 0.0) + getattr(times, "children_system", 0.0)
 
 

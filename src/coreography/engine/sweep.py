@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from coreography.engine.controller import RunController
 from coreography.model.experiment import Experiment
@@ -92,7 +93,7 @@ class Sweep:
         self._closed = False
 
     @classmethod
-    def over(cls, base: Experiment, field: str, values: Iterable[int], **options) -> Sweep:
+    def over(cls, base: Experiment, field: str, values: Iterable[int], **options: Any) -> Sweep:
         """A sweep of ``base`` with ``field`` set to each of ``values`` (e.g. workers)."""
         values = list(values)
         experiments = [base.replace(**{field: value}) for value in values]

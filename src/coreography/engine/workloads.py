@@ -12,6 +12,7 @@ import hashlib
 import os
 import time
 from dataclasses import dataclass
+from typing import Any
 
 _BLOCK = bytes(range(256)) * 256  # 64 KiB: hashlib releases the GIL on buffers this big
 
@@ -54,7 +55,7 @@ def count_primes(n: int) -> int:
     return count
 
 
-def run_workload(kind: str, arg, calibration: Calibration | None):
+def run_workload(kind: str, arg: Any, calibration: Calibration | None) -> Any:
     """Do one task of ``kind`` with ``arg``; return its result."""
     if kind == "cpu":
         loops = int(arg * (calibration.loops_per_ms if calibration else 5000.0))

@@ -8,6 +8,7 @@ import io
 import json
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -16,7 +17,8 @@ import numpy as np
 from coreography.model.events import Kind
 from coreography.model.files import write_atomic
 from coreography.model.recording import RecordingError
-from coreography.model.run import DONE, NO_TIME, STATUS_NAMES, Lane, Run
+from coreography.model.run import DONE, NO_TIME, Lane, Run
+from coreography.model.states import task_state_name
 
 CSV_COLUMNS = (
     "task",
@@ -69,7 +71,7 @@ def chrome_trace(run: Run) -> dict[str, Any]:
         strict=True,
     ):
         lane = run.lanes[lane_index]
-        args: dict[str, Any] = {"task": task, "status": STATUS_NAMES.get(status, "?")}
+        args: dict[str, Any] = {"task": task, "status": task_state_name(status)}
         if results[task] is not None:
             args["result"] = _plain(results[task])
         if task in run.task_errors:
@@ -170,7 +172,7 @@ def export_csv(run: Run, path: str | os.PathLike[str]) -> None:
     def seconds(t: int) -> str:
         return "" if t == NO_TIME else f"{(t - t0) / 1e9:.6f}"
 
-    def rows():
+    def rows() -> Iterator[tuple[Any, ...]]:
         yield CSV_COLUMNS
         columns = (
             run.task_lane.tolist(),
@@ -189,7 +191,7 @@ def export_csv(run: Run, path: str | os.PathLike[str]) -> None:
                 task,
                 lane.label if lane else "",
                 lane.pid if lane else "",
-                STATUS_NAMES.get(status, "?"),
+                task_state_name(status),
                 seconds(submitted),
                 seconds(start),
                 seconds(end),

@@ -7,12 +7,23 @@ import os
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 #: What a damaged database raises (plus :class:`DamagedHistory`, for rows of wrong types).
 DAMAGE = (sqlite3.DatabaseError,)
 _NUMBER = (int, float)
 # id, created, title, model, workers, tasks, state, wall_s, speedup
-_ROW_TYPES = (int, _NUMBER, str, str, int, int, str, _NUMBER, (*_NUMBER, type(None)))
+_ROW_TYPES: tuple[type | tuple[type, ...], ...] = (
+    int,
+    _NUMBER,
+    str,
+    str,
+    int,
+    int,
+    str,
+    _NUMBER,
+    (*_NUMBER, type(None)),
+)
 _RECORDING = 9  # index of the recording in a salvaged row
 
 
@@ -37,7 +48,7 @@ def check(db: sqlite3.Connection, columns: str) -> None:
             raise DamagedHistory(f"run {row[0]!r:.20} has values of the wrong types")
 
 
-def row_is_sound(row: tuple) -> bool:
+def row_is_sound(row: tuple[Any, ...]) -> bool:
     """True if a summary row (``id`` to ``speedup``) holds what the schema promises."""
     return len(row) >= 9 and all(
         isinstance(value, kind) and type(value) is not bool
@@ -45,7 +56,7 @@ def row_is_sound(row: tuple) -> bool:
     )
 
 
-def salvage(path: Path) -> list[tuple]:
+def salvage(path: Path) -> list[tuple[Any, ...]]:
     """Every run that can still be read whole from a damaged database, oldest first.
 
     Rows are read one by one, so a garbled page loses only the runs stored on it.

@@ -117,7 +117,7 @@ def compute_metrics(run: Run) -> RunMetrics:
         life_start = _first_known(
             lane.ready_ns, int(first_start[i]) if counts[i] else NO_TIME, start
         )
-        life_end = _first_known(lane.done_ns, lane.exited_ns, run.end_ns, now)
+        life_end = _first_known(lane.end_ns(), run.end_ns, now)
         life = max(life_end - life_start, 0) / 1e9
         startup = None
         if lane.role != "main" and NO_TIME not in (lane.requested_ns, lane.ready_ns):

@@ -169,7 +169,7 @@ def save_run(run: Run, path: str | os.PathLike[str]) -> None:
         raise RecordingError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
-def _table(mapping: dict[int, str]) -> dict[str, list]:
+def _table(mapping: dict[int, str]) -> dict[str, list[Any]]:
     tasks = sorted(mapping)
     return {"task": tasks, "text": [mapping[task] for task in tasks]}
 
@@ -198,10 +198,10 @@ def _cpu_samples(run: Run, t0: int) -> dict[str, Any]:
     return samples
 
 
-def _nullable(values: np.ndarray, t0: int | None = None) -> list:
+def _nullable(values: np.ndarray, t0: int | None = None) -> list[Any]:
     """``values`` as a list, with None for NO_TIME (ints) or NaN (floats)."""
     missing = np.isnan(values) if values.dtype.kind == "f" else values == NO_TIME
-    out = (values - t0 if t0 is not None else values).tolist()
+    out: list[Any] = (values - t0 if t0 is not None else values).tolist()
     for i in np.flatnonzero(missing).tolist():
         out[i] = None
     return out

@@ -41,12 +41,12 @@ def integer(value: Any, where: str, low: int, high: int) -> int:
     """A JSON whole number in ``low..high`` (booleans are not numbers)."""
     expect(type(value) is int, f"{where}: expected a whole number, got {_show(value)}")
     expect(low <= value <= high, f"{where}: {_show(value)} is out of range {low:,} to {high:,}")
-    return value
+    return int(value)
 
 
 def flag(value: Any, where: str) -> bool:
     expect(type(value) is bool, f"{where}: expected true or false, got {_show(value)}")
-    return value
+    return bool(value)
 
 
 def number(value: Any, where: str, low: float, high: float) -> float:
@@ -62,7 +62,7 @@ def number(value: Any, where: str, low: float, high: float) -> float:
 
 def text(value: Any, where: str) -> str:
     expect(isinstance(value, str), f"{where}: expected text, got {_show(value)}")
-    return value
+    return str(value)
 
 
 def text_list(values: Any, where: str, count: int, exact: bool = False) -> list[str]:
@@ -75,7 +75,8 @@ def text_list(values: Any, where: str, count: int, exact: bool = False) -> list[
     if set(map(type, values)) - {str}:
         index = next(i for i, v in enumerate(values) if type(v) is not str)
         fail(f"{where}[{index}]: expected text, got {_show(values[index])}")
-    return values
+    texts: list[str] = values  # checked above: a list of str
+    return texts
 
 
 def _column(values: Any, where: str, n: int, allowed: set[type], what: str) -> np.ndarray:

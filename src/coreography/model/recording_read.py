@@ -25,7 +25,6 @@ from coreography.model.recording_checks import (
     time_column,
 )
 from coreography.model.run import (
-    END_STATES,
     NO_TIME,
     RUN_RUNNING,
     STARTING,
@@ -35,6 +34,7 @@ from coreography.model.run import (
     Run,
     TextLine,
 )
+from coreography.model.states import END_STATES, RunState
 
 FORMAT = "coreography-recording"
 VERSION = 1
@@ -112,8 +112,9 @@ def run_from_dict(data: Any) -> Run:
         return t0 + integer(value, where, -t0, MAX_NS - t0)
 
     info = _section(data, "run")
-    run.state = info.get("state")
-    expect(run.state in RUN_STATES, f"run.state: {run.state!r:.40} is not one of {RUN_STATES}")
+    state = info.get("state")
+    expect(state in RUN_STATES, f"run.state: {state!r:.40} is not one of {RUN_STATES}")
+    run.state = RunState(str(state))
     run.message = text(info.get("message"), "run.message")
     run.result_text = text(info.get("result_text"), "run.result_text")
     run.run_started_ns = abs_time(info.get("run_started"), "run.run_started")
@@ -185,7 +186,8 @@ def run_from_dict(data: Any) -> Run:
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     value = data.get(name)
     expect(isinstance(value, dict), f"{name}: expected an object, got {_kind(value)}")
-    return value
+    section: dict[str, Any] = value or {}  # a dict: checked above
+    return section
 
 
 def _kind(value: Any) -> str:
@@ -203,6 +205,7 @@ def _lane(item: Any, index: int, abs_time: Any) -> Lane:
     expect(role in ROLES, f"{where}.role: {role!r:.40} is not one of {ROLES}")
     exit_code = item.get("exit_code")
     cpu = item.get("cpu_seconds")
+    requested, ready, done, exited = (abs_time(item.get(n), f"{where}.{n}") for n in TIME_FIELDS)
     lane = Lane(
         index,
         integer(item.get("pid"), f"{where}.pid", *PID),
@@ -210,7 +213,10 @@ def _lane(item: Any, index: int, abs_time: Any) -> Lane:
         role,
         text(item.get("label"), f"{where}.label"),
         integer(item.get("number"), f"{where}.number", 0, MAX_ROWS),
-        *(abs_time(item.get(name), f"{where}.{name}") for name in TIME_FIELDS),
+        requested,
+        ready,
+        done,
+        exited,
         exit_code=None
         if exit_code is None
         else integer(exit_code, f"{where}.exit_code", -(2**31), 2**32),
@@ -264,7 +270,7 @@ def _texts(run: Run, value: dict[str, Any], abs_time: Any) -> None:
 def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     cpu = _section(data, "cpu_samples")
     width = max(cores, 1)
-    rows = cpu.get("percore")
+    rows: Any = cpu.get("percore")  # a list: checked next
     expect(isinstance(rows, list), "cpu_samples.percore: expected a list of rows")
     expect(
         len(rows) <= MAX_CPU_SAMPLES,

@@ -19,36 +19,29 @@ from typing import Any
 
 import numpy as np
 
-from coreography.model.events import (
-    HEADER,
-    MAGIC,
-    PROTOCOL_VERSION,
-    RECORD_FIELDS,
-    FrameType,
-    Kind,
-)
+from coreography.model import wire
+from coreography.model.events import FrameType, Kind
 from coreography.model.experiment import Experiment
+from coreography.model.states import END_STATES, RunState, TaskState, run_state
 
-RECORD_DTYPE = np.dtype(RECORD_FIELDS)
+RECORD_DTYPE = wire.record_dtype()
 
-# Task states (Run.task_status).
-PENDING, RUNNING, DONE, FAILED, INTERRUPTED = 0, 1, 2, 3, 4
-STATUS_NAMES = {
-    PENDING: "pending",
-    RUNNING: "running",
-    DONE: "done",
-    FAILED: "failed",
-    INTERRUPTED: "interrupted",
-}
-# Run states.
-STARTING, RUN_RUNNING, FINISHED, RUN_FAILED, STOPPED = (
-    "starting",
-    "running",
-    "finished",
-    "failed",
-    "stopped",
+# Task states (Run.task_status) and run states: see model/states.py.
+PENDING, RUNNING, DONE, FAILED, INTERRUPTED = (
+    TaskState.PENDING,
+    TaskState.RUNNING,
+    TaskState.DONE,
+    TaskState.FAILED,
+    TaskState.INTERRUPTED,
 )
-END_STATES = frozenset({FINISHED, RUN_FAILED, STOPPED})
+STATUS_NAMES = {state.value: state.label for state in TaskState}
+STARTING, RUN_RUNNING, FINISHED, RUN_FAILED, STOPPED = (
+    RunState.STARTING,
+    RunState.RUNNING,
+    RunState.FINISHED,
+    RunState.FAILED,
+    RunState.STOPPED,
+)
 NO_TIME = -1
 
 
@@ -104,6 +97,17 @@ class Lane:
     def task_ids(self) -> np.ndarray:
         """Ids of the tasks this lane ran, in the order they started."""
         return self.tasks.view()
+
+    def end_ns(self) -> int:
+        """When this lane's life ended, NO_TIME while it lives (as far as is known).
+
+        Its goodbye first: the process's own last event, on the shared clock. Else the
+        driver seeing it exit (a worker that died without a goodbye), which comes a poll
+        period late. Metrics, the timeline and summaries all end a lane here.
+        """
+        if self.done_ns != NO_TIME:
+            return self.done_ns
+        return self.exited_ns
 
 
 @dataclass
@@ -222,21 +226,21 @@ class Run:
     def worker_lanes(self) -> list[Lane]:
         return [lane for lane in self.lanes if lane.role != "main"]
 
+    def result(self, task: int) -> Any:
+        """Task ``task``'s result: its text if it was not a number, else the number (an
+        int where it is whole), None while it has none (not done, or it returned None)."""
+        if task in self.task_text:
+            return self.task_text[task]
+        value = float(self.task_value[task])
+        if self.task_status[task] != DONE or math.isnan(value):
+            return None
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
+
     def results(self) -> list[Any]:
         """Each task's result in task order (None where there is none yet)."""
-        out: list[Any] = []
-        for task in range(self.n_tasks):
-            if task in self.task_text:
-                out.append(self.task_text[task])
-                continue
-            value = self.task_value[task]
-            if self.task_status[task] != DONE or math.isnan(value):
-                out.append(None)
-            elif value.is_integer() and abs(value) < 2**53:
-                out.append(int(value))
-            else:
-                out.append(float(value))
-        return out
+        return [self.result(task) for task in range(self.n_tasks)]
 
     def stdout_lines(self) -> list[str]:
         return [line.text for line in self.texts if line.kind == Kind.STDOUT]
@@ -284,23 +288,21 @@ class Run:
         """Take a batch of raw frames and samples; notify listeners once."""
         binary: list[np.ndarray] = []
         pids: list[np.ndarray] = []
-        texts: list[tuple[int, list]] = []
+        texts: list[tuple[int, list[Any]]] = []
         for frame in frames:
-            if len(frame) < HEADER.size:
+            head = wire.read_header(frame)
+            if head is None:
                 self.bad_frames += 1
                 continue
-            magic, version, frame_type, pid, sent = HEADER.unpack_from(frame)
-            if magic != MAGIC or version != PROTOCOL_VERSION:
-                self.bad_frames += 1
-                continue
-            if frame_type == FrameType.BINARY:
-                records = np.frombuffer(frame, RECORD_DTYPE, offset=HEADER.size)
+            pid = head.pid
+            if head.frame_type == FrameType.BINARY:
+                records = wire.read_records(frame)
                 binary.append(records)
                 pids.append(np.full(len(records), pid, np.int32))
                 count = len(records)
-            elif frame_type == FrameType.TEXT:
+            elif head.frame_type == FrameType.TEXT:
                 try:
-                    items = json.loads(frame[HEADER.size :])
+                    items = wire.read_texts(frame)
                 except ValueError:
                     self.bad_frames += 1
                     continue
@@ -310,7 +312,7 @@ class Run:
                 self.bad_frames += 1
                 continue
             self.received[pid] = self.received.get(pid, 0) + count
-            self.reported_sent[pid] = sent
+            self.reported_sent[pid] = head.sent
         if binary:
             records = np.concatenate(binary)
             newest = int(records["t"].max()) if len(records) else NO_TIME
@@ -385,7 +387,7 @@ class Run:
             in_lane = order[lane_index[order] == index]
             self.lanes[int(index)].tasks.extend(tasks[in_lane])
 
-    def _apply_rare(self, row: tuple, pid: int) -> None:
+    def _apply_rare(self, row: tuple[Any, ...], pid: int) -> None:
         kind, flags, thread, task, t, value, aux = row
         if kind == Kind.RUN_STARTED:
             self.run_started_ns = t
@@ -422,15 +424,15 @@ class Run:
             lane.cpu_seconds = value
             lane.qt_loaded = bool(flags & 1)
         elif kind == Kind.WORKER_EXITED:
-            lane = self.lane(aux, 0)
-            if lane is not None:
-                lane.exited_ns = t
-                lane.exit_code = int(value)
+            exited = self.lane(aux, 0)
+            if exited is not None:
+                exited.exited_ns = t
+                exited.exit_code = int(value)
         elif kind == Kind.TASKS_SUBMITTED:
             first, count = max(task, 0), int(value)
             self.task_submitted[first : min(first + count, self.n_tasks)] = t
 
-    def _apply_texts(self, pid: int, items: list) -> None:
+    def _apply_texts(self, pid: int, items: list[Any]) -> None:
         for item in items:
             if not isinstance(item, list) or len(item) != 6:
                 self.bad_frames += 1
@@ -462,7 +464,7 @@ class Run:
             status = json.loads(text)
         except ValueError:
             status = {"state": RUN_FAILED, "message": text}
-        state = status.get("state", RUN_FAILED)
+        state = run_state(status.get("state", RUN_FAILED))
         self.state = state if state in END_STATES else RUN_FAILED
         message = str(status.get("message", ""))
         pid = status.get("pid")
@@ -511,7 +513,7 @@ class Run:
         (a Stop, or a driver that died); tasks still running become *interrupted*.
         """
         if self.state not in END_STATES:
-            self.state = state
+            self.state = run_state(state) or RUN_FAILED
             self.message = message
         self.end_ns = end_ns
         if produced is not None:

@@ -9,6 +9,7 @@ its columns. Lanes are named as the program named them (``Process-1``,
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 
@@ -51,7 +52,7 @@ class TraceRun(Run):
         self._requested: dict[int, int] = {}  # child pid -> when its parent started it
         self._names: dict[tuple[int, int], str] = {}
         self.lane_kind: dict[int, str] = {}  # pid -> process, pool, executor, subprocess…
-        self.unjoined: list[dict] = []
+        self.unjoined: list[dict[str, Any]] = []
         self.main_done_ns = NO_TIME
         self.exit_code: int | None = None
         self.main_errors: list[str] = []
@@ -77,7 +78,9 @@ class TraceRun(Run):
         self._capacity = capacity
         self.n_tasks = n
 
-    def finish(self, state, message, end_ns, produced=None) -> None:  # type: ignore[override]
+    def finish(
+        self, state: str, message: str, end_ns: int, produced: dict[int, int] | None = None
+    ) -> None:
         for name, _fill in _COLUMNS:  # trim to the tasks seen
             setattr(self, name, getattr(self, name)[: self.n_tasks].copy())
         self._capacity = self.n_tasks
@@ -113,7 +116,7 @@ class TraceRun(Run):
             self._grow(len(self._ids))
         super()._apply_records(rec, pid)
 
-    def _apply_rare(self, row: tuple, pid: int) -> None:
+    def _apply_rare(self, row: tuple[Any, ...], pid: int) -> None:
         kind, _flags, thread, _task, t, value, aux = row
         if kind == Kind.WORKERS_REQUESTED:
             self._requested[aux] = t
@@ -138,7 +141,7 @@ class TraceRun(Run):
                     if int(self.task_lane[task]) in mine:
                         self._fail(task, t, cause)
 
-    def _apply_texts(self, pid: int, items: list) -> None:
+    def _apply_texts(self, pid: int, items: list[Any]) -> None:
         rest = []
         for item in items:
             if not isinstance(item, list) or len(item) != 6:

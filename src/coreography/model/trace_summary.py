@@ -20,7 +20,7 @@ def busy_shares(run: Run) -> list[tuple[str, int, float, float | None]]:
         end = np.where(end == NO_TIME, end_of_run, end)
         busy = float(np.sum(np.maximum(end - start, 0))) / 1e9
         born = lane.ready_ns if lane.ready_ns != NO_TIME else int(start.min())
-        gone = next((t for t in (lane.exited_ns, lane.done_ns) if t != NO_TIME), end_of_run)
+        gone = lane.end_ns() if lane.end_ns() != NO_TIME else end_of_run
         life = (gone - born) / 1e9
         rows.append((lane.label, len(tasks), busy, min(busy / life, 1.0) if life > 0 else None))
     return rows

@@ -10,7 +10,9 @@ top-level ``def``, no lambda, no nested function.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 FILENAME = "your_code.py"
 ENTRY = "task"
@@ -44,7 +46,7 @@ def check_code(source: str) -> CodeProblem | None:
         compile(tree, FILENAME, "exec")
     except SyntaxError as exc:
         return CodeProblem(exc.lineno or 0, _explain_syntax(exc))
-    top_level = {}
+    top_level: dict[str, ast.stmt] = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name == ENTRY:
             top_level[ENTRY] = node
@@ -83,18 +85,20 @@ def check_code(source: str) -> CodeProblem | None:
     return None
 
 
-def load_task(source: str):
+def load_task(source: str) -> Callable[[Any], Any]:
     """Run ``source`` as a module and return its ``task`` function (in a worker)."""
-    namespace: dict = {"__name__": "your_code", "__file__": FILENAME}
+    namespace: dict[str, Any] = {"__name__": "your_code", "__file__": FILENAME}
     exec(compile(source, FILENAME, "exec"), namespace)  # the user's own code, on purpose
-    return namespace[ENTRY]
+    task: Callable[[Any], Any] = namespace[ENTRY]
+    return task
 
 
-def _find_nested(tree: ast.AST) -> ast.AST | None:
+def _find_nested(tree: ast.AST) -> ast.stmt | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             for inner in ast.walk(node):
-                if inner is not node and getattr(inner, "name", None) == ENTRY:
+                named = getattr(inner, "name", None) == ENTRY
+                if named and isinstance(inner, ast.stmt) and inner is not node:
                     return inner
     return None
 

@@ -18,7 +18,7 @@ def _run_on_pool(
     items: Items,
     submit: Callable[[Any, Items, Any], list[Any]],
     submitted_at_once: bool = True,
-) -> Any:
+) -> list[Any]:
     """Start a watched pool, let ``submit(pool, items, chunksize)`` hand out the tasks and
     collect their results, then close the pool (terminate it on any failure)."""
     exp = driver.experiment

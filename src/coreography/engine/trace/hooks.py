@@ -15,16 +15,17 @@ import importlib.machinery
 import os
 import sys
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from coreography.engine.trace import tracer
 from coreography.model.events import Kind
 
-_config: dict = {}
+_config: dict[str, Any] = {}
 _now = tracer._now
 
 
-def install(probe: tracer.TraceProbe | None, config: dict) -> None:
+def install(probe: tracer.TraceProbe | None, config: dict[str, Any]) -> None:
     """Patch what is imported already and whatever is imported later."""
     _config.update(config)
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
@@ -60,11 +61,11 @@ def _patch_exit() -> None:
     task that called it, above all)."""
     real_exit = os._exit
 
-    def _exit(code: int) -> None:
+    def _exit(status: int) -> NoReturn:
         probe = _probe()
         if probe is not None:
             probe.flush(blocking=False)
-        real_exit(code)
+        real_exit(status)
 
     os._exit = _exit
 
@@ -101,7 +102,8 @@ def _apply(name: str, module: Any) -> None:
 def _patch_process(module: Any) -> None:
     base = module.BaseProcess
     _PLAIN_RUNS.add(base.run)
-    start, bootstrap, join = base.start, base._bootstrap, base.join
+    start, join = base.start, base.join
+    bootstrap: Callable[..., int] = base._bootstrap  # returns the exit code
 
     def traced_start(self: Any) -> None:
         # start() forgets the target once the child is made: classify before.
@@ -174,7 +176,7 @@ class _Named:
         self._run()
 
 
-_PLAIN_RUNS: set = set()
+_PLAIN_RUNS: set[Any] = set()
 
 
 def _worker_kind(target: Any) -> str:
@@ -190,7 +192,7 @@ def _worker_kind(target: Any) -> str:
 def _patch_popen(module: Any) -> None:
     """A child's exit status, as its parent reads it: the one place a kill is seen."""
     popen = module.Popen
-    poll = popen.poll
+    poll: Callable[..., int | None] = popen.poll
 
     def traced_poll(self: Any, *args: Any, **kwargs: Any) -> int | None:
         try:
@@ -267,7 +269,7 @@ def _traced_call(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise
 
 
-def mapstar(fn_and_chunk: tuple) -> list:
+def mapstar(fn_and_chunk: tuple[Any, ...]) -> list[Any]:
     fn, chunk = fn_and_chunk
     call = _probe().call  # type: ignore[union-attr]
     results = []
@@ -280,7 +282,7 @@ def mapstar(fn_and_chunk: tuple) -> list:
     return results
 
 
-def starmapstar(fn_and_chunk: tuple) -> list:
+def starmapstar(fn_and_chunk: tuple[Any, ...]) -> list[Any]:
     fn, chunk = fn_and_chunk
     call = _probe().call  # type: ignore[union-attr]
     results = []
@@ -333,7 +335,7 @@ class _ExecutorCalls:
         return getattr(self._queue, name)
 
 
-def _process_chunk(fn: Any, chunk: Any) -> list:
+def _process_chunk(fn: Any, chunk: Any) -> list[Any]:
     call = _probe().call  # type: ignore[union-attr]
     results = []
     try:
@@ -360,14 +362,15 @@ def _patch_threading(module: Any) -> None:
     def traced_bootstrap_inner(self: Any) -> None:
         probe = _probe()
         kind = _thread_kind(self) if probe is not None else "internal"
-        if kind == "internal":
-            return bootstrap_inner(self)
-        probe.new_thread_lane(self)  # type: ignore[union-attr]
+        if probe is None or kind == "internal":
+            bootstrap_inner(self)
+            return
+        probe.new_thread_lane(self)
         if kind == "pool":
             self._args = (_PoolTasks(self._args[0]), *self._args[1:])
         elif kind == "thread":
-            self.run = _as_task(probe, self)  # type: ignore[arg-type]
-        return bootstrap_inner(self)
+            self.run = _as_task(probe, self)
+        bootstrap_inner(self)
 
     thread._bootstrap_inner = traced_bootstrap_inner
 

@@ -26,9 +26,10 @@ from typing import Any
 
 import psutil
 
+from coreography.engine import process_tree
 from coreography.engine.controller import enlarge_pipe, read_frames
 from coreography.engine.sampler import SamplerThread
-from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS
+from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS, trace_accounting
 from coreography.model.run import FINISHED, RUN_FAILED, STOPPED
 from coreography.model.trace_run import TraceRun, describe_exit
 
@@ -45,8 +46,8 @@ class TraceController:
     def __init__(self, sample_hz: float = 10.0) -> None:
         self.sample_hz = sample_hz
         self.run: TraceRun | None = None
-        self.process: subprocess.Popen | None = None
-        self._watchdog: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._watchdog: subprocess.Popen[bytes] | None = None
         self._frames: deque[bytes] = deque()
         self._eof = threading.Event()
         self._reader: threading.Thread | None = None
@@ -105,7 +106,7 @@ class TraceController:
         run.set_driver(self.process.pid)
         self._terminal = _give_terminal(terminal, self.process.pid)
         if self._terminal is not None:  # it may have read the terminal a moment too early
-            self._signal_group(signal.SIGCONT)
+            process_tree.signal_group(self.process.pid, signal.SIGCONT)
         self._watchdog = subprocess.Popen(
             [sys.executable, "-m", "coreography.engine.trace.watchdog", str(self.process.pid)],
             stdin=subprocess.PIPE,
@@ -131,7 +132,7 @@ class TraceController:
         run, process = self.run, self.process
         if run is None or process is None:
             return False
-        frames = []
+        frames: list[bytes] = []
         while self._frames and len(frames) < budget:
             frames.append(self._frames.popleft())
         samples = self._sampler.take() if self._sampler else []
@@ -165,7 +166,7 @@ class TraceController:
     def interrupt(self) -> None:
         """Ctrl-C: what the terminal would send the program's processes."""
         if self.process is not None:
-            self._signal_group(signal.SIGINT)
+            process_tree.signal_group(self.process.pid, signal.SIGINT)
 
     def stop(self) -> None:
         """End the program and every process it started, then finish the run."""
@@ -180,31 +181,25 @@ class TraceController:
         self.stop()
 
     def _end_everything(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            self._signal_group(sig)
-            for proc in self._tree():
-                try:
-                    proc.send_signal(sig)
-                except psutil.Error:
-                    pass
+        process = self.process
+        assert process is not None
+        for sig in (signal.SIGTERM, process_tree.SIGKILL):
+            # The program leads a process group of its own (see start()).
+            process_tree.signal_group(process.pid, sig)
+            process_tree.send(self._tree(), sig)
             deadline = time.monotonic() + STOP_GRACE
-            while time.monotonic() < deadline and (self._alive() or self.process.poll() is None):
+            while time.monotonic() < deadline and (self._alive() or process.poll() is None):
                 time.sleep(0.01)
-            if not self._alive() and self.process.poll() is not None:
+            if not self._alive() and process.poll() is not None:
                 return
-
-    def _signal_group(self, sig: int) -> None:
-        try:
-            os.killpg(self.process.pid, sig)  # type: ignore[union-attr]
-        except OSError:
-            pass
 
     # -- the process tree ---------------------------------------------------------------------
     def _remember_tree(self) -> None:
         """Every process of the program seen so far, so that one whose parent has gone
         (it is then no one's descendant) can still be ended."""
+        assert self.process is not None
         try:
-            root = psutil.Process(self.process.pid)  # type: ignore[union-attr]
+            root = psutil.Process(self.process.pid)
             for proc in [root, *root.children(recursive=True)]:
                 self._known.setdefault(proc.pid, proc)
         except psutil.Error:
@@ -212,21 +207,24 @@ class TraceController:
 
     def _tree(self) -> list[psutil.Process]:
         self._remember_tree()
-        return [p for pid, p in self._known.items() if pid != self.process.pid and _alive(p)]
+        main = self.process.pid if self.process is not None else None
+        return [p for pid, p in self._known.items() if pid != main and _alive(p)]
 
     def _alive(self) -> bool:
         """Is any process of the program left (besides its main process)?"""
         if self._tree():
             return True
+        assert self.process is not None
         try:  # also one no one knew about, still in the program's group
-            os.killpg(self.process.pid, 0)  # type: ignore[union-attr]
+            os.killpg(self.process.pid, 0)
         except OSError:
             return False
-        return self.process.poll() is not None  # type: ignore[union-attr]
+        return self.process.poll() is not None
 
     # -- the end ---------------------------------------------------------------------------------
     def _finish(self) -> None:
         run, process = self.run, self.process
+        assert run is not None and process is not None and self._reader is not None
         if process.poll() is None or self._alive():
             self._end_everything()
         process.wait()
@@ -264,12 +262,7 @@ class TraceController:
 
     def _produced(self) -> dict[int, int]:
         words = self._words
-        produced: dict[int, int] = {}
-        for slot in range(1, min(int(words[0]) + 1, len(words) // SLOT_WORDS)):
-            pid = int(words[slot * SLOT_WORDS + 1])
-            if pid:
-                produced[pid] = produced.get(pid, 0) + int(words[slot * SLOT_WORDS])
-        return produced
+        return trace_accounting(words).produced(slots=int(words[0]) + 1)
 
 
 def _give_terminal(fd: int | None, group: int) -> int | None:

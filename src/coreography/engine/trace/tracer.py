@@ -12,7 +12,6 @@ import atexit
 import fcntl
 import itertools
 import json
-import json.encoder
 import mmap
 import os
 import reprlib
@@ -23,22 +22,14 @@ import time
 import traceback
 from typing import Any
 
-from coreography.model.events import (
-    HEADER,
-    MAGIC,
-    MAX_FRAME,
-    PROTOCOL_VERSION,
-    RECORD,
-    RECORDS_PER_FRAME,
-    FrameType,
-    Kind,
-    clip_text,
-)
+from coreography.model import accounting, wire
+from coreography.model.events import RECORDS_PER_FRAME, Kind, clip_text
 
 FLUSH_NS = 10_000_000
 FLUSHER_PERIOD_S = 0.05
-#: Accounting file layout: int64 words; word 0 hands out slots, then (produced, pid) each.
-SLOT_WORDS = 2
+#: Accounting file layout (see :mod:`coreography.model.accounting`): int64 words; word 0
+#: hands out slots, then (produced, pid) each from slot 1 on.
+SLOT_WORDS = accounting.TRACE_WIDTH
 ACCOUNTING_SLOTS = 4096
 LENGTH = struct.Struct("!i")  # multiprocessing.Connection's length prefix
 LABEL_LIMIT = 80
@@ -46,7 +37,6 @@ _now = time.perf_counter_ns
 _QT_MODULES = frozenset({"PySide6", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "shiboken6"})
 _STARTED, _FINISHED = int(Kind.TASK_STARTED), int(Kind.TASK_FINISHED)
 _LABEL, _INFO = int(Kind.TASK_LABEL), int(Kind.LANE_INFO)
-_quote = json.encoder.encode_basestring_ascii
 _short_repr = reprlib.Repr()
 _short_repr.maxstring = 30
 _short_repr.maxother = 30
@@ -65,7 +55,7 @@ def short(value: Any) -> str:
         return f"<{kind.__name__}>"
 
 
-def label(fn: Any, args: tuple, kwargs: dict | None = None) -> str:
+def label(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> str:
     """``name(arg, …)``, at most :data:`LABEL_LIMIT` characters."""
     name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None)
     if not isinstance(name, str):
@@ -91,8 +81,8 @@ class TraceProbe:
     def _reset(self) -> None:
         """Start afresh as the current process (also in a forked child)."""
         self.pid = os.getpid()
-        self.events: list[tuple] = []
-        self.texts: list[tuple] = []
+        self.events: list[tuple[Any, ...]] = []
+        self.texts: list[tuple[Any, ...]] = []
         self.sent = 0
         self.produced = 0
         self.last_flush = _now()
@@ -104,6 +94,7 @@ class TraceProbe:
         self._ids = itertools.count()
         self._flusher: threading.Thread | None = None
         self._words, self.slot = self._take_slot()
+        self._produced_at = self.slot * SLOT_WORDS + accounting.PRODUCED  # for the hot path
 
     # -- accounting ---------------------------------------------------------------------
     def _take_slot(self) -> tuple[Any, int]:
@@ -118,15 +109,14 @@ class TraceProbe:
                     fcntl.flock(file, fcntl.LOCK_UN)
         except (OSError, ValueError):
             return None, -1
-        if (slot + 1) * SLOT_WORDS > len(words):
+        if not trace_accounting(words).claim(slot, self.pid):
             return None, -1
-        words[slot * SLOT_WORDS + 1] = self.pid
         return words, slot
 
     def _count(self, n: int) -> None:
         self.produced += n
         if self._words is not None:
-            self._words[self.slot * SLOT_WORDS] = self.produced
+            self._words[self._produced_at] = self.produced
 
     # -- lanes ----------------------------------------------------------------------------
     def lane(self) -> int:
@@ -159,7 +149,7 @@ class TraceProbe:
         self._count(1)
         self._maybe_flush()
 
-    def info(self, lane: int, data: dict) -> None:
+    def info(self, lane: int, data: dict[str, Any]) -> None:
         self.text(_INFO, lane, -1, json.dumps(data))
 
     def started_child(self, t: int, pid: int, name: str, kind: str) -> None:
@@ -189,15 +179,7 @@ class TraceProbe:
             del self.events[:n_events]
             texts = self.texts[:n_texts]
             del self.texts[:n_texts]
-            frames = []
-            for start in range(0, len(events), RECORDS_PER_FRAME):
-                chunk = events[start : start + RECORDS_PER_FRAME]
-                self.sent += len(chunk)
-                body = b"".join([RECORD.pack(*record) for record in chunk])
-                frames.append(self._header(FrameType.BINARY) + body)
-            for count, body in _text_frames(texts):
-                self.sent += count
-                frames.append(self._header(FrameType.TEXT) + body)
+            frames, self.sent = wire.encode_frames(self.pid, self.sent, events, texts)
             self.last_flush = _now()
             try:
                 for frame in frames:
@@ -206,9 +188,6 @@ class TraceProbe:
                 self.broken = True
         finally:
             self._flush_lock.release()
-
-    def _header(self, frame_type: int) -> bytes:
-        return HEADER.pack(MAGIC, PROTOCOL_VERSION, frame_type, self.pid, self.sent)
 
     def _start_flusher(self) -> None:
         """Tasks flush every 10 ms themselves; this thread shows a long task at once.
@@ -240,7 +219,13 @@ class TraceProbe:
         self.flush()
 
     # -- tasks ----------------------------------------------------------------------------
-    def call(self, fn: Any, args: tuple, kwargs: dict | None = None, announce: bool = False) -> Any:
+    def call(
+        self,
+        fn: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any] | None = None,
+        announce: bool = False,
+    ) -> Any:
         """Run ``fn(*args, **kwargs)`` as one task, a bar named by :func:`label`;
         ``announce`` sends its start at once (a whole Process.run: it may never end)."""
         # The hot path: appends inline, one shared-memory write, no calls to emit().
@@ -257,7 +242,7 @@ class TraceProbe:
         self.texts.append((_LABEL, lane, task, t, 0.0, label(fn, args, kwargs)))
         self.produced += 2
         if self._words is not None:
-            self._words[self.slot * SLOT_WORDS] = self.produced
+            self._words[self._produced_at] = self.produced
         if announce or len(self.texts) >= 64 or t - self.last_flush >= FLUSH_NS:
             self.flush()
         try:
@@ -279,7 +264,7 @@ class TraceProbe:
         self.events.append((_FINISHED, 1, lane, task, t, float("nan"), 0))
         self.produced += 1
         if self._words is not None:
-            self._words[self.slot * SLOT_WORDS] = self.produced
+            self._words[self._produced_at] = self.produced
         if len(self.events) >= RECORDS_PER_FRAME or t - self.last_flush >= FLUSH_NS:
             self.flush()
 
@@ -298,7 +283,7 @@ class OutputTee:
         self._partial = ""
 
     def write(self, text: str) -> int:
-        written = self._stream.write(text)
+        written: int = self._stream.write(text)
         if "\n" not in text:
             self._partial += text
             return written
@@ -352,7 +337,7 @@ def install_from_environment(settings: str) -> None:
     hooks.install(_probe, config)
 
 
-def reinstall_after_fork(config: dict) -> None:
+def reinstall_after_fork(config: dict[str, Any]) -> None:
     """In a forked child: report as a process of its own (or as the first one, when
     forked by the fork server, which has no probe)."""
     global _probe
@@ -393,30 +378,6 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}\n{''.join(lines)}"
 
 
-def _encode_text(item: tuple) -> str:
-    """One text event as JSON, cheaply: numbers as they are, the text through the C
-    string encoder (the general encoder costs a task several times more)."""
-    kind, lane, task, t, value, text = item
-    value = value if value == value and abs(value) != float("inf") else 0.0
-    return f"[{kind},{lane},{task},{t},{value!r},{_quote(text)}]"
-
-
-def _text_frames(texts: list[tuple]):
-    """Group text events into frames that fit (each encoded once), shortening any that
-    is too long alone."""
-    room = MAX_FRAME - HEADER.size - 2
-    group: list[str] = []
-    size = 0
-    for item in texts:
-        piece = _encode_text(item)
-        while len(piece) > room:
-            text = item[5]
-            item = (*item[:5], clip_text(text, max(64, len(text) * 2 // 3)))
-            piece = _encode_text(item)
-        if group and size + len(piece) + 1 > room:
-            yield len(group), ("[" + ",".join(group) + "]").encode("ascii")
-            group, size = [], 0
-        group.append(piece)
-        size += len(piece) + 1
-    if group:
-        yield len(group), ("[" + ",".join(group) + "]").encode("ascii")
+def trace_accounting(words: Any) -> accounting.Accounting:
+    """The accounting file's words as slots (slot 0 is the slot counter)."""
+    return accounting.Accounting(words, width=SLOT_WORDS, first=1)

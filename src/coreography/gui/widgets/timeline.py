@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import TimelineItem
-from coreography.model.run import NO_TIME, STATUS_NAMES, Run
+from coreography.model.run import NO_TIME, Run
+from coreography.model.states import task_state_name
 
 FOLLOW_MIN_WINDOW_S = 1.0
 FOLLOW_GROW_S = 20.0  # runs younger than this are followed whole, then the view slides
@@ -56,7 +57,7 @@ class TimelineView(QWidget):
         self.lane_axis.setWidth(150)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.item.setAcceptHoverEvents(True)
-        self.item.hoverEvent = self._on_item_hover  # type: ignore[method-assign]
+        self.item.hoverEvent = self._on_item_hover
 
         self.follow = QCheckBox("Follow")
         self.follow.setChecked(True)
@@ -172,7 +173,7 @@ class TimelineView(QWidget):
         if run is None:
             return ""
         lane = run.lanes[int(run.task_lane[task])] if run.task_lane[task] >= 0 else None
-        status = STATUS_NAMES.get(int(run.task_status[task]), "?")
+        status = task_state_name(run.task_status[task])
         lines = [f"Task {task} · {status}", f"argument: {self.index.task_arg(task)!r}"]
         if lane is not None:
             lines.append(lane.label)
@@ -189,7 +190,7 @@ class TimelineView(QWidget):
         if task in run.task_errors:
             lines.append("error: " + run.task_errors[task].strip().splitlines()[0][:200])
         else:
-            result = _one_result(run, task)
+            result = run.result(task)
             if result is not None:
                 lines.append(f"result: {result!r}"[:200])
         return "\n".join(lines)
@@ -221,12 +222,3 @@ class TimelineView(QWidget):
                     "from start requested to the worker's first instruction"
                 )
         return lane.label
-
-
-def _one_result(run: Run, task: int) -> object:
-    if task in run.task_text:
-        return run.task_text[task]
-    value = float(run.task_value[task])
-    if value != value:
-        return None
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value

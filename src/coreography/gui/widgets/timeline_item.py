@@ -203,11 +203,7 @@ class TimelineItem(pg.GraphicsObject):
         if info.role == "main":  # the driver's life: the experiment's main, start to end
             ready_ns = run.run_started_ns
         if ready_ns != NO_TIME:
-            ends = (
-                info.exited_ns,
-                info.done_ns,
-                run.run_finished_ns if info.role == "main" else NO_TIME,
-            )
+            ends = (info.end_ns(), run.run_finished_ns if info.role == "main" else NO_TIME)
             end_ns = next(
                 (t for t in ends if t != NO_TIME), run.end_ns if run.end_ns != NO_TIME else None
             )

@@ -4,7 +4,7 @@ import os
 import sys
 
 
-def _install_probe():
+def _install_probe() -> None:
     settings = os.environ.get("COREOGRAPHY_TRACE")
     if not settings:
         return
@@ -20,13 +20,14 @@ def _install_probe():
 
         tracer.install_from_environment(settings)
     except Exception as exc:  # tracing must never stop the program itself
-        sys.__stderr__.write(f"coreography: tracing is off in PID {os.getpid()}: {exc!r}\n")
+        if sys.__stderr__ is not None:  # None in a program started without one
+            sys.__stderr__.write(f"coreography: tracing is off in PID {os.getpid()}: {exc!r}\n")
     finally:
         if added and package_root in sys.path:
             sys.path.remove(package_root)
 
 
-def _chain_to_next_sitecustomize():
+def _chain_to_next_sitecustomize() -> None:
     """Run the sitecustomize this one shadows, as Python would have."""
     import importlib.machinery
     import importlib.util
