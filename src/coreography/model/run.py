@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from coreography.model.events import (
     Kind,
 )
 from coreography.model.experiment import Experiment
+from coreography.model.failure import TASK_RAISED, WORKER_DIED, Failure, user_line
 
 RECORD_DTYPE = np.dtype(RECORD_FIELDS)
 
@@ -156,6 +157,8 @@ class Run:
         self.logs: list[str] = []
         self.state = STARTING
         self.message = ""
+        #: Why the run failed, as fields (None: it did not, or an older recording).
+        self.failure: Failure | None = None
         self.result_text = ""
         self.run_started_ns = NO_TIME  # the driver began (the experiment's main)
         self.run_finished_ns = NO_TIME
@@ -358,7 +361,8 @@ class Run:
             self.task_status[tasks] = DONE
             self.task_value[tasks] = np.where(rows["flags"] == 0, rows["value"], np.nan)
             began = self.task_cpu[tasks]
-            self.task_cpu[tasks] = np.where(began != NO_TIME, rows["aux"] - began, NO_TIME)
+            measured = (began != NO_TIME) & (rows["aux"] > 0)  # the probe read its CPU clock
+            self.task_cpu[tasks] = np.where(measured, np.maximum(rows["aux"] - began, 0), NO_TIME)
             self.n_done += int(np.count_nonzero(~was_done))
         rare = ~(started | finished)
         if rare.any():
@@ -426,6 +430,8 @@ class Run:
             if lane is not None:
                 lane.exited_ns = t
                 lane.exit_code = int(value)
+                if self.failure is not None and self.failure.pid == aux:
+                    self._mark_worker_death(self.failure, t)
         elif kind == Kind.TASKS_SUBMITTED:
             first, count = max(task, 0), int(value)
             self.task_submitted[first : min(first + count, self.n_tasks)] = t
@@ -461,26 +467,54 @@ class Run:
         try:
             status = json.loads(text)
         except ValueError:
+            status = None
+        if not isinstance(status, dict):
             status = {"state": RUN_FAILED, "message": text}
         state = status.get("state", RUN_FAILED)
         self.state = state if state in END_STATES else RUN_FAILED
-        message = str(status.get("message", ""))
-        pid = status.get("pid")
-        task = status.get("task")
-        if isinstance(task, int) and task in self.task_errors and "raised" in message:
-            # The task's own exception says more than the experiment's reaction to it.
-            first_line = self.task_errors[task].split("\n", 1)[0]
-            message = f"task {task} raised {first_line} (in worker process PID {pid})"
-        thread = status.get("lane", 0)
-        lane = (
-            self.lane(pid, thread if isinstance(thread, int) else 0)
-            if isinstance(pid, int) and pid
-            else None
-        )
-        if lane is not None:  # name the worker as the timeline does
-            message = message.replace(f"worker process PID {pid}", lane.label)
-        self.message = message
+        self.message = str(status.get("message", ""))
         self.result_text = str(status.get("result", ""))
+        failure = Failure.from_dict(status.get("failure"))
+        if failure is None:
+            return
+        error = self.task_errors.get(failure.task, "") if failure.task >= 0 else ""
+        if failure.kind == TASK_RAISED and error:
+            # The task's own exception says more than the experiment's reaction to it.
+            failure = replace(
+                failure,
+                error=error.split("\n", 1)[0],
+                user_line=user_line(error) or failure.user_line,
+            )
+        self.failure = failure
+        self.message = self.describe_failure()
+        if failure.kind == WORKER_DIED:
+            lane = self.lane(failure.pid, 0)
+            died = lane.exited_ns if lane is not None else NO_TIME
+            if died == NO_TIME:
+                died = failure.died_ns or self.run_finished_ns
+            self._mark_worker_death(failure, died)
+
+    def describe_failure(self) -> str:
+        """The failure's sentence, naming the worker as the timeline does ('' if none)."""
+        failure = self.failure
+        if failure is None:
+            return ""
+        lane = self.lane(failure.pid, failure.lane) if failure.pid else None
+        return failure.describe(lane.label if lane is not None else "")
+
+    def _mark_worker_death(self, failure: Failure, died_ns: int) -> None:
+        """The task whose worker died failed, and its bar ends at that death."""
+        task = failure.task
+        if failure.kind != WORKER_DIED or not 0 <= task < self.n_tasks or died_ns == NO_TIME:
+            return
+        if self.task_status[task] == DONE:  # it had returned: the worker died afterwards
+            return
+        if self.task_status[task] != FAILED:
+            self.n_failed += 1
+        self.task_status[task] = FAILED
+        start = int(self.task_start[task])
+        self.task_end[task] = max(died_ns, start) if start != NO_TIME else died_ns
+        self.task_errors.setdefault(task, self.describe_failure())
 
     def _apply_samples(self, samples: list[Sample]) -> None:
         width = self.cpu_percore.view().shape[1] if len(self.cpu_percore) else max(self.cores, 1)
