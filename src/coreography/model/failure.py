@@ -85,7 +85,8 @@ class Failure:
         where = f" at line {self.user_line} of your code" if self.user_line else ""
         if self.kind == WORKER_DIED:
             during = f" while running task {self.task}" if self.task >= 0 else ""
-            return f"{who} {self.cause}{during}"
+            verb = "was " if self.signal else ""
+            return f"{who} {verb}{self.cause}{during}"
         if self.kind == TASK_RAISED:
             task = f"task {self.task}" if self.task >= 0 else "a task"
             return f"{task} raised {self.error}{where} (in {who})"

@@ -26,9 +26,10 @@ from coreography.model.events import (
     RECORD_FIELDS,
     FrameType,
     Kind,
+    clip_text,
 )
 from coreography.model.experiment import Experiment
-from coreography.model.failure import TASK_RAISED, WORKER_DIED, Failure, user_line
+from coreography.model.failure import TASK_RAISED, WORKER_DIED, Failure, signal_name, user_line
 
 RECORD_DTYPE = np.dtype(RECORD_FIELDS)
 
@@ -240,6 +241,20 @@ class Run:
             else:
                 out.append(float(value))
         return out
+
+    def result_summary(self, limit: int = 500) -> str:
+        """The program's result as every view states it ('' before a finished run).
+
+        What the experiment's program would have in hand: its ``results`` list, or, for
+        a model whose program keeps none (a ``Process`` discards its target's return
+        value), why there is none. The CLI and the window print this same text.
+        """
+        if self.state != FINISHED:
+            return ""
+        code = self.experiment.execution_model.code(self.experiment, "task")
+        if not code.prints_results:
+            return code.no_results
+        return clip_text(self.result_text or repr(self.results()), limit)
 
     def stdout_lines(self) -> list[str]:
         return [line.text for line in self.texts if line.kind == Kind.STDOUT]
@@ -563,5 +578,8 @@ class Run:
         for pid, count in sorted(lost.items()):
             lane = self.lane(pid)
             name = lane.label if lane else f"PID {pid}"
+            if lane is not None and lane.exit_code is not None and lane.exit_code < 0:
+                # Its last batch was still in the process when the signal ended it.
+                name += f", ended by {signal_name(-lane.exit_code)} before sending them"
             parts.append(f"{count} from {name}")
-        return f"{sum(lost.values())} events lost ({', '.join(parts)})"
+        return f"{sum(lost.values())} events lost ({'; '.join(parts)})"

@@ -20,9 +20,6 @@ from coreography.lessons.registry import Lesson
 from coreography.model.diagnosis import Finding
 from coreography.model.run import Run
 
-#: Results up to this many items are printed in full (the squares lesson's list).
-MAX_RESULTS_SHOWN = 20
-
 
 def describe_run(label: str, run: Run, findings: list[Finding]) -> str:
     """One run of a lesson as HTML: its label, how it ended, its result and findings."""
@@ -36,10 +33,9 @@ def describe_run(label: str, run: Run, findings: list[Finding]) -> str:
     if metrics.speedup is not None:
         parts.append(f", speedup {metrics.speedup:.2f}×")
     parts.append("</p>")
-    results = run.results()
-    shown = run.state == "finished" and 0 < len(results) <= MAX_RESULTS_SHOWN
-    if shown and any(r is not None for r in results):
-        parts.append(f"<p>Result: <code>{html.escape(repr(results))}</code></p>")
+    result = run.result_summary()  # the same words the command line prints
+    if result:
+        parts.append(f"<p>Result: <code>{html.escape(result)}</code></p>")
     lines = run.stdout_lines()
     if lines:
         shown = "<br>".join(html.escape(line) for line in lines[:6])
