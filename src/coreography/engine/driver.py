@@ -42,6 +42,10 @@ from coreography.model.failure import (
 )
 
 WATCH_PERIOD = 0.02  # seconds between looks at the workers
+#: Before a failure ends the others, they get this long to send what they have buffered
+#: (each probe's flusher looks every FLUSHER_PERIOD_S): a task another worker had just
+#: started then shows as interrupted, instead of as never started.
+LAST_WORDS_S = probe_mod.FLUSHER_PERIOD_S + 0.03
 FORKSERVER_READ_DELAY = 0.25  # see Driver._exit_code
 
 
@@ -80,6 +84,7 @@ class Driver:
         self._excused: set[int] = set()  # pids whose exit during shutdown was logged
         self._ready_since: dict[int, float] = {}  # forkserver: when a child's status was due
         self._died_ns: dict[int, int] = {}  # pid -> when the watcher first saw it gone
+        self._reported = threading.Event()  # the end's status has been sent
 
     # -- the end, exactly once --------------------------------------------------------------
     def end(
@@ -94,9 +99,10 @@ class Driver:
         the status, whose ``failure`` carries the cause as fields (pid, lane, task,
         exit code or error) for the app to word."""
         with self._end_lock:
-            if self._ended:
-                return False
-            self._ended = True
+            ended, self._ended = self._ended, True
+        if ended:  # another thread is reporting the end: let it finish before going on
+            self._reported.wait(5)
+            return False
         self._done.set()
         for pid, process in list(self._processes.items()):
             code = process.exitcode
@@ -111,10 +117,12 @@ class Driver:
             if isinstance(stream, probe_mod.LineCapture):
                 stream.flush()
         self.probe.close()
+        self._reported.set()
         return True
 
     def fail_and_exit(self, failure: Failure) -> None:
         """A worker died: report it, end every other process, leave at once."""
+        time.sleep(LAST_WORDS_S)
         if self.end("failed", failure.describe(), failure=failure):
             _kill_descendants()
             _kill_own_group()
