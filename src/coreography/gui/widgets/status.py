@@ -132,9 +132,7 @@ class RunStatus(QWidget):
             self.machine.setToolTip(found.statement() if found is not None else "")
             style = ""
         else:
-            self.machine.setText(
-                f"⚠ other programs: {found.others:.0%} of the machine · speedup unreliable"
-            )
+            self.machine.setText(f"⚠ other programs {found.others:.0%} · speedup unreliable")
             self.machine.setToolTip(found.statement())
             style = f"color: {theme.FAILED_COLOR}"
         if self.machine.styleSheet() != style:
