@@ -414,8 +414,8 @@ def _run_lesson(args: argparse.Namespace) -> int:
         print(f"\n== {point.label}{repeat} ==")
         if args.show_output:
             print("\n".join(point.run.stdout_lines()))
-        if point.run.result_text:
-            print(f"Result: {point.run.result_text}")
+        if point.run.result_summary():  # the same words the window shows
+            print(f"Result: {point.run.result_summary()}")
         print(format_table(metrics, run_speedup(point.run, baselines.get(point.label))))
         if point.run.state != "finished":
             print(f"Run {point.run.state}: {point.run.message}")

@@ -115,7 +115,10 @@ def test_lost_events_are_reported_by_worker():
     run.finish(FINISHED, "", run.end_ns, produced={DRIVER: 7, 2001: 12, 2002: 13})
     assert run.events_lost() == 3
     assert run.lost_by_pid() == {2002: 3}
-    assert run.describe_loss() == "3 events lost (3 from Worker 2 · PID 2002)"
+    # Worker 2 was killed (exit -9): its last batch died with it, and the sentence says so.
+    assert run.describe_loss() == (
+        "3 events lost (3 from Worker 2 · PID 2002, ended by SIGKILL before sending them)"
+    )
 
 
 def test_unknown_loss_is_said_so():

@@ -30,10 +30,24 @@ from coreography.engine.worker_watch import created as _created
 from coreography.engine.worker_watch import on_created as _on_created
 from coreography.engine.workloads import Calibration
 from coreography.model.accounting import Accounting
-from coreography.model.events import Kind, clip_text
+from coreography.model.events import HEADER, MAX_FRAME, MAX_TEXT, Kind, clip_text
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
+from coreography.model.failure import (
+    EXPERIMENT_RAISED,
+    LOAD_ERROR,
+    TASK_RAISED,
+    WORKER_DIED,
+    Failure,
+    describe_exit,
+    signal_name,
+    user_line,
+)
 
 WATCH_PERIOD = 0.02  # seconds between looks at the workers
+#: Before a failure ends the others, they get this long to send what they have buffered
+#: (each probe's flusher looks every FLUSHER_PERIOD_S): a task another worker had just
+#: started then shows as interrupted, instead of as never started.
+LAST_WORDS_S = probe_mod.FLUSHER_PERIOD_S + 0.03
 FORKSERVER_READ_DELAY = 0.25  # see Driver._exit_code
 
 
@@ -44,18 +58,11 @@ def _measured_calibration() -> Calibration:
     return load_or_measure().calibration()
 
 
-def signal_name(code: int) -> str:
-    try:
-        return signal.Signals(code).name
-    except ValueError:
-        return f"signal {code}"
-
-
-def describe_exit(code: int) -> str:
-    """``exit code 3`` or ``killed by signal 9 (SIGKILL)``."""
-    if code < 0:
-        return f"killed by signal {-code} ({signal_name(-code)})"
-    return f"exited with code {code}"
+__all__ = ["Driver", "describe_exit", "driver_main", "signal_name"]
+#: The end-of-run status must reach the app whole (one text event of valid JSON): an
+#: exception's first line is clipped to this many characters (its traceback travels with
+#: the task), and every text shortened further if the status would still not fit.
+STATUS_TEXT_LIMIT = 600
 
 
 class Driver:
@@ -78,29 +85,47 @@ class Driver:
         self._collected = False  # every result is in; only the shutdown is left
         self._excused: set[int] = set()  # pids whose exit during shutdown was logged
         self._ready_since: dict[int, float] = {}  # forkserver: when a child's status was due
+        self._died_ns: dict[int, int] = {}  # pid -> when the watcher first saw it gone
+        self._reported = threading.Event()  # the end's status has been sent
 
     # -- the end, exactly once --------------------------------------------------------------
-    def end(self, state: str, message: str, result: str = "", **extra: Any) -> bool:
+    def end(
+        self,
+        state: str,
+        message: str,
+        result: str = "",
+        failure: Failure | None = None,
+        **extra: Any,
+    ) -> bool:
+        """Report the run's end once: every worker's exit (at the time it was seen), then
+        the status, whose ``failure`` carries the cause as fields (pid, lane, task,
+        exit code or error) for the app to word."""
         with self._end_lock:
-            if self._ended:
-                return False
-            self._ended = True
+            ended, self._ended = self._ended, True
+        if ended:  # another thread is reporting the end: let it finish before going on
+            self._reported.wait(5)
+            return False
         self._done.set()
         for pid, process in list(self._processes.items()):
             code = process.exitcode
             if code is not None:
-                self.probe.emit(Kind.WORKER_EXITED, 0, -1, float(code), pid)
-        status = {"state": state, "message": message, "result": result, **extra}
-        self.probe.text(Kind.RUN_FINISHED, 0, -1, json.dumps(status))
+                died = self._died_ns.get(pid)
+                self.probe.emit(Kind.WORKER_EXITED, 0, -1, float(code), pid, t=died)
+        fields: dict[str, Any] = {"state": state, "message": message, "result": result, **extra}
+        if failure is not None:
+            fields["failure"] = {**failure.to_dict(), "died_ns": failure.died_ns}
+        self.probe.text(Kind.RUN_FINISHED, 0, -1, _status_json(fields))
         for stream in (sys.stdout, sys.stderr):
             if isinstance(stream, probe_mod.LineCapture):
                 stream.flush()
         self.probe.close()
+        self._reported.set()
         return True
 
-    def fail_and_exit(self, message: str, **extra: Any) -> None:
+    def fail_and_exit(self, failure: Failure) -> None:
         """A worker died: report it, end every other process, leave at once."""
-        if self.end("failed", message, **extra):
+        time.sleep(LAST_WORDS_S)
+        if self.end("failed", failure.describe(), failure=failure):
             _kill_descendants()
             _kill_own_group()
             os._exit(0)
@@ -117,17 +142,17 @@ class Driver:
             if death is None:
                 continue
             if not self._collected:
-                self.fail_and_exit(**death)
+                self.fail_and_exit(death)
                 return
             self._excuse(death)
 
-    def _excuse(self, death: dict[str, Any]) -> None:
+    def _excuse(self, death: Failure) -> None:
         """Every result had arrived; the pool was only shutting down. The run is
         complete, so say what happened instead of failing it."""
-        self._excused.add(death["pid"])
-        self.probe.text(Kind.LOG, 0, -1, f"after every result had arrived, {death['message']}")
+        self._excused.add(death.pid)
+        self.probe.text(Kind.LOG, 0, -1, f"after every result had arrived, {death.describe()}")
 
-    def _find_death(self) -> dict[str, Any] | None:
+    def _find_death(self) -> Failure | None:
         """The first worker that ended abnormally, described, or None."""
         try:
             current = list(self._worker_source() or []) if self._worker_source else []
@@ -149,14 +174,13 @@ class Driver:
             return None
         # A pool that notices a death terminates the others: name the first cause.
         pid, code = min(deaths, key=lambda death: death[1] == -signal.SIGTERM)
-        task = self._task_of(pid)
-        where = f" while running task {task}" if task >= 0 else ""
-        return {
-            "message": f"worker process PID {pid} {describe_exit(code)}{where}",
-            "pid": pid,
-            "task": task,
-            "exit_code": code,
-        }
+        return Failure(
+            WORKER_DIED,
+            pid=pid,
+            task=self._task_of(pid),
+            exit_code=code,
+            died_ns=self._died_ns.get(pid),
+        )
 
     def _exit_code(self, pid: int, process: Any) -> int | None:
         """A worker's exit code, read without racing its pool.
@@ -172,9 +196,13 @@ class Driver:
         code: int | None
         if popen.returncode is not None or self.experiment.start_method != "forkserver":
             code = process.exitcode
+            if code is not None:
+                self._died_ns.setdefault(pid, time.perf_counter_ns())
             return code
         if not multiprocessing.connection.wait([popen.sentinel], 0):
             return None
+        # The process is gone now (its sentinel says so), even if its status is read later.
+        self._died_ns.setdefault(pid, time.perf_counter_ns())
         ready = self._ready_since.setdefault(pid, time.monotonic())
         if time.monotonic() - ready < FORKSERVER_READ_DELAY:
             return None
@@ -191,7 +219,8 @@ class Driver:
         probe.emit(Kind.RUN_STARTED, 0, -1, float(exp.tasks))
         if probe.load_error:
             first = probe.load_error.split("\n", 1)[0]
-            self.end("failed", f"your code could not be loaded: {first}", error=probe.load_error)
+            failure = Failure(LOAD_ERROR, error=first, user_line=user_line(probe.load_error))
+            self.end("failed", failure.describe(), failure=failure, error=probe.load_error)
             return
         # The app passes the machine's cached calibration: the same work in every run.
         calibration = None
@@ -220,19 +249,13 @@ class Driver:
                 time.sleep(WATCH_PERIOD)
                 death = self._find_death()
             if death is not None:
-                self.fail_and_exit(**death)
-            self.end(
-                "failed",
-                _failure_message(exc),
-                error=describe_exception(exc),
-                task=getattr(exc, "coreography_task", -1),
-                lane=getattr(exc, "coreography_lane", 0),
-                pid=getattr(exc, "coreography_pid", 0),
-            )
+                self.fail_and_exit(death)
+            failure = _exception_failure(exc)
+            self.end("failed", failure.describe(), failure=failure, error=describe_exception(exc))
             return
         while (death := self._find_death()) is not None:  # exits seen only after the join
             if not self._collected:  # e.g. a one-task Process that died: a real failure
-                self.fail_and_exit(**death)
+                self.fail_and_exit(death)
             self._excuse(death)
         self.end("finished", "finished", result=clip_text(repr(results), 2000))
 
@@ -254,13 +277,46 @@ class Driver:
         self._terminating = True
 
 
-def _failure_message(exc: BaseException) -> str:
+def _status_json(fields: dict[str, Any]) -> str:
+    """The status as JSON short enough to travel as one text event unclipped (clipping
+    JSON would break it): long texts are shortened until it fits."""
+    limit = STATUS_TEXT_LIMIT * 2
+
+    def clipped(value: Any) -> Any:
+        if isinstance(value, str):
+            return clip_text(value, limit)
+        if isinstance(value, dict):
+            return {key: clipped(item) for key, item in value.items()}
+        return value
+
+    def too_long(text: str) -> bool:  # as the text event, and as the frame carries it
+        room = MAX_FRAME - HEADER.size - 100
+        return len(text) > MAX_TEXT - 16 or len(json.dumps(text)) > room
+
+    text = json.dumps(fields)
+    while too_long(text) and limit > 16:
+        limit //= 2
+        text = json.dumps(clipped(fields))
+    return text
+
+
+def _exception_failure(exc: BaseException) -> Failure:
+    """The cause of a run whose experiment raised: a task's exception (the probe marked
+    it with its task, process and thread) or the experiment's own."""
     task = getattr(exc, "coreography_task", None)
-    pid = getattr(exc, "coreography_pid", None)
-    text = f"{type(exc).__name__}: {exc}"
-    if task is None:
-        return f"the experiment raised {text}"
-    return f"task {task} raised {text} (in worker process PID {pid})"
+    error = clip_text(f"{type(exc).__name__}: {exc}".split("\n", 1)[0], STATUS_TEXT_LIMIT)
+    line = user_line(describe_exception(exc))
+    if not isinstance(task, int):
+        return Failure(EXPERIMENT_RAISED, error=error, user_line=line)
+    pid, lane = getattr(exc, "coreography_pid", 0), getattr(exc, "coreography_lane", 0)
+    return Failure(
+        TASK_RAISED,
+        pid=pid if isinstance(pid, int) else 0,
+        lane=lane if isinstance(lane, int) else 0,
+        task=task,
+        error=error,
+        user_line=line,
+    )
 
 
 def _watch_parent() -> None:

@@ -43,11 +43,13 @@ _QT_MODULES = frozenset({"PySide6", "PyQt5", "PyQt6", "PySide2", "pyqtgraph", "s
 
 _now = time.perf_counter_ns
 _cpu = time.thread_time_ns
-#: Workloads whose tasks report the CPU they used (the sequential estimate's measure of
-#: their work, model/speedup.py). About 1 us per reading, so not for the tiny tasks
-#: (square, print-number, hello) whose hot path stays lean, nor for your own code (it
-#: may wait rather than compute: its estimate is its duration).
+#: Workloads whose tasks always report the CPU they used (the sequential estimate's
+#: measure of their work, model/speedup.py).
 CPU_MEASURED = frozenset({"cpu", "nogil", "primes"})
+#: Any other task's CPU time is measured (two reads of the thread's CPU clock, ~0.3-0.6 µs
+#: each) when the thread's previous task took at least this long: there it costs under
+#: 0.1 %, while a stream of microsecond tasks keeps the probe's lean hot path.
+CPU_FROM_NS = 1_000_000
 
 
 @dataclass
@@ -140,9 +142,17 @@ class Probe:
 
     # -- emitting -----------------------------------------------------------------------
     def emit(
-        self, kind: int, lane: int, task: int, value: float = 0.0, aux: int = 0, flags: int = 0
+        self,
+        kind: int,
+        lane: int,
+        task: int,
+        value: float = 0.0,
+        aux: int = 0,
+        flags: int = 0,
+        t: int | None = None,
     ) -> None:
-        self.events.append((kind, flags, lane, task, _now(), value, aux))
+        """Buffer one event; ``t`` when it happened, if not now (a death seen earlier)."""
+        self.events.append((kind, flags, lane, task, _now() if t is None else t, value, aux))
         self._count()
         if len(self.events) >= RECORDS_PER_FRAME or _now() - self.last_flush >= FLUSH_NS:
             self.flush()
@@ -209,10 +219,10 @@ class Probe:
         local.task = task_id
         shared, slot = self.spec.shared, self.slot
         events = self.events
+        measure = self.measure_cpu or getattr(local, "measure_cpu", True)
+        cpu = _cpu() if measure else 0
         t = _now()
-        events.append(
-            (Kind.TASK_STARTED, 0, lane, task_id, t, 0.0, _cpu() if self.measure_cpu else 0)
-        )
+        events.append((Kind.TASK_STARTED, 0, lane, task_id, t, 0.0, cpu))
         self.produced += 1
         if slot >= 0:
             shared[self._produced_at] = self.produced
@@ -238,10 +248,11 @@ class Probe:
             self.flush()
             local.task = -1
             raise
-        used = _cpu() if self.measure_cpu else 0
+        used = _cpu() if measure else 0
         value, flags = _numeric(result)
-        t = _now()
+        began, t = t, _now()
         events.append((Kind.TASK_FINISHED, flags, lane, task_id, t, value, used))
+        local.measure_cpu = t - began >= CPU_FROM_NS
         self.produced += 1
         if slot >= 0:
             shared[self._produced_at] = self.produced

@@ -8,13 +8,14 @@ from PySide6.QtGui import QColor, QPainter, QPolygon
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.timeline_item import mark_style  # drawn as the lanes draw it
 
 ITEMS = (
     ("task", "Task #n (alternating shades; lane color = worker)"),
     ("running", "Running (open, growing edge)"),
     ("startup", "Worker start-up (hatched)"),
-    ("failed", "Failed task (✕, cross-hatched)"),
-    ("interrupted", "Interrupted (dotted)"),
+    ("failed", "Failed task: it raised, or its worker died (✕, cross-hatched, vermillion)"),
+    ("interrupted", "Interrupted: the run's end cut it short (‖, lined, dashed outline)"),
     ("print", "print() (tick above the bar)"),
 )
 SHORT = {
@@ -22,7 +23,7 @@ SHORT = {
     "running": "running",
     "startup": "start-up",
     "failed": "✕ failed",
-    "interrupted": "interrupted",
+    "interrupted": "‖ interrupted",
     "print": "print()",
 }
 
@@ -98,12 +99,10 @@ class TimelineLegend(QWidget):
             painter.setBrush(theme.pattern_brush(theme.STARTUP_COLOR, Qt.BrushStyle.BDiagPattern))
             painter.drawRect(box.adjusted(0, 0, -1, -1))
         elif key in ("failed", "interrupted"):
-            style = (
-                Qt.BrushStyle.DiagCrossPattern if key == "failed" else Qt.BrushStyle.Dense5Pattern
-            )
+            pen, brush, _prefix = mark_style(key)
             painter.fillRect(box, QColor(theme.BACKGROUND))
-            painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
-            painter.setBrush(theme.pattern_brush(theme.FAILED_COLOR, style))
+            painter.setPen(pen)
+            painter.setBrush(brush)
             painter.drawRect(box.adjusted(1, 1, -1, -1))
         elif key == "print":
             painter.fillRect(box.adjusted(0, box.height() // 2, 0, 0), base)

@@ -239,6 +239,16 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
 
     def _on_presenter_run_ended(self, run: Run) -> None:
         self.code_editor.set_running(False)
+        failure = run.failure
+        if (
+            failure is not None
+            and failure.user_line
+            and run.experiment.code == self.code_editor.code()
+        ):
+            task = f" in task {failure.task}" if failure.task >= 0 else ""
+            self.code_editor.show_run_error(
+                failure.user_line, f"{failure.error} (the last run raised it here{task})"
+            )
         title = run.experiment.title
         if self.series is not None and self.series.current is run:
             prefix = self.lesson.title if self.series_kind == "lesson" and self.lesson else "Sweep"

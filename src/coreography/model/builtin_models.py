@@ -56,6 +56,7 @@ def _processes(exp: Experiment, fn: str) -> Code:
             "    process.join()",
         ),
         prints_results=False,
+        no_results="none: a Process throws away what its target returns",
     )
 
 

@@ -63,15 +63,20 @@ _FUNCTIONS = {
 }
 
 
-def generate(experiment: Experiment, loops_per_ms: int = DEFAULT_LOOPS_PER_MS) -> str:
+def generate(
+    experiment: Experiment, loops_per_ms: float | None = None, blocks_per_ms: float | None = None
+) -> str:
     """Return a runnable program that does what ``experiment`` does, without Coreography.
 
     Parameters
     ----------
     experiment
         A validated experiment.
-    loops_per_ms
-        Loop iterations that make a millisecond of the ``cpu`` workload on the machine.
+    loops_per_ms, blocks_per_ms
+        How much ``cpu`` / ``nogil`` work makes a millisecond on this machine: the
+        calibration the runs use (``engine.calibration``), so that the program's
+        "100 ms" tasks are 100 ms here too. None: not calibrated yet; a default is
+        written, and the program says so.
 
     Returns
     -------
@@ -85,11 +90,13 @@ def generate(experiment: Experiment, loops_per_ms: int = DEFAULT_LOOPS_PER_MS) -
     imports = _imports(exp, code)
     lines = [docstring_literal(_docstring(exp)), "", *imports, ""]
     if exp.workload == "cpu":
-        lines += [f"LOOPS_PER_MS = {int(loops_per_ms)}  # loop iterations per millisecond", ""]
+        loops, note = _constant(loops_per_ms, DEFAULT_LOOPS_PER_MS)
+        lines += [f"LOOPS_PER_MS = {int(loops)}  # loop iterations per millisecond, {note}", ""]
     if exp.workload == "nogil":
+        blocks, note = _constant(blocks_per_ms, DEFAULT_BLOCKS_PER_MS)
         lines += [
             "BLOCK = bytes(range(256)) * 256  # 64 KiB",
-            f"BLOCKS_PER_MS = {DEFAULT_BLOCKS_PER_MS}",
+            f"BLOCKS_PER_MS = {round(float(blocks), 3)!r}  # 64 KiB blocks per millisecond, {note}",
             "",
         ]
     lines += ["", function.rstrip(), "", ""]
@@ -105,6 +112,13 @@ def generate(experiment: Experiment, loops_per_ms: int = DEFAULT_LOOPS_PER_MS) -
         body.append("print(results)")
     lines += [textwrap.indent(line, "    ") for line in body]
     return "\n".join(lines) + "\n"
+
+
+def _constant(measured: float | None, default: float) -> tuple[float, str]:
+    """A work constant and where it comes from (written next to it in the program)."""
+    if measured is not None and measured > 0:
+        return measured, "as measured on this machine"
+    return default, "a guess: run `coreography calibrate` for this machine's figure"
 
 
 def docstring_literal(text: str) -> str:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coreography.model.failure import LOAD_ERROR, TASK_RAISED, WORKER_DIED
 from coreography.model.interference import measure_interference
 from coreography.model.metrics import RunMetrics, compute_metrics
-from coreography.model.run import DONE, NO_TIME, Run
+from coreography.model.run import DONE, FAILED, NO_TIME, PENDING, RUN_FAILED, STOPPED, Run
 
 #: Workloads that hold the GIL while they work.
 GIL_WORKLOADS = frozenset({"cpu", "primes"})
@@ -54,8 +55,51 @@ def diagnose(run: Run, metrics: RunMetrics | None = None) -> list[Finding]:
     list of Finding
     """
     metrics = metrics or compute_metrics(run)
-    checks = (_busy_machine, _gil, _oversubscribed, _dispatch_overhead, _imbalance, _startup)
+    checks = [_failure, _busy_machine]
+    # A run cut short by a failure or a Stop did only part of its work: what its figures
+    # would say about balance or overhead is not about the experiment.
+    if run.state not in (RUN_FAILED, STOPPED):
+        checks += [_gil, _oversubscribed, _dispatch_overhead, _imbalance, _startup]
     return [finding for check in checks if (finding := check(run, metrics)) is not None]
+
+
+def _failure(run: Run, metrics: RunMetrics) -> Finding | None:
+    """First of all: the run failed, and why (which worker, which task, what cause)."""
+    failure = run.failure
+    failed = np.flatnonzero(run.task_status == FAILED)
+    if failure is None and not len(failed):
+        return None
+    if failure is not None:
+        text = run.describe_failure()
+        text = text[:1].upper() + text[1:] + "."
+    else:  # tasks failed without a reported cause (an older recording, a traced program)
+        task = int(failed[0])
+        first = run.task_errors.get(task, "").split("\n", 1)[0] or "failed"
+        text = f"Task {task} failed: {first}."
+    if failure is not None and failure.kind == WORKER_DIED:
+        deliberate = run.experiment.fault
+        if deliberate.kind in ("kill", "segv", "exit") and deliberate.task == failure.task:
+            text += f" That was the deliberate fault (--fault {deliberate.kind}:{deliberate.task})."
+        text += (
+            " A process that dies takes its task with it: no exception reaches the main "
+            "process, so the run had to notice the death and end."
+        )
+    elif failure is not None and failure.kind in (TASK_RAISED, LOAD_ERROR):
+        text += " The exception travelled back to the main process, which stopped the run."
+    named = failure is None or (failure.task >= 0 and run.task_status[failure.task] == FAILED)
+    others = metrics.tasks_failed - int(named)
+    parts = []
+    if others > 0:
+        parts.append(f"{others} other task{'s' if others != 1 else ''} failed too")
+    if metrics.tasks_interrupted:
+        n = metrics.tasks_interrupted
+        parts.append(f"{n} running task{'s were' if n != 1 else ' was'} interrupted")
+    unstarted = int(np.count_nonzero(run.task_status == PENDING))
+    if unstarted and run.is_over:
+        parts.append(f"{unstarted} never started")
+    if parts:
+        text += " " + "; ".join(parts).capitalize() + "."
+    return Finding("failure", "warning", text)
 
 
 def _busy_machine(run: Run, metrics: RunMetrics) -> Finding | None:

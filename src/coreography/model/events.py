@@ -60,8 +60,10 @@ class Kind(enum.IntEnum):
     WORKER_DONE = 4  #: worker, last thing; value = its CPU seconds
     WORKER_EXITED = 5  #: driver; aux = pid, value = exit code (negative: signal)
     TASKS_SUBMITTED = 6  #: driver; task = first id, value = how many
-    TASK_STARTED = 7  #: worker; aux = 0 (reserved)
-    #: worker; value = numeric result (NaN if in text); flags: 0 number, 1 None, 2 in text
+    TASK_STARTED = 7  #: worker; aux = the thread's CPU clock (ns), 0 if not read
+    #: worker; value = numeric result (NaN if in text); flags: 0 number, 1 None, 2 in text;
+    #: aux = the thread's CPU clock (ns), 0 if not read (the probe reads it for tasks whose
+    #: thread's previous task took at least 1 ms)
     TASK_FINISHED = 8
     TASK_FAILED = 9  #: worker; text event: "Type: message\n traceback"
     STDOUT = 10  #: worker; text event: one printed line

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coreography.model.interference import measure_interference
-from coreography.model.run import DONE, FAILED, NO_TIME, Run
+from coreography.model.run import DONE, FAILED, INTERRUPTED, NO_TIME, Run
 from coreography.model.speedup import (
     CPU_WORKLOADS,
     ESTIMATED,
@@ -43,7 +43,7 @@ class RunMetrics:
 
     state: str
     wall_s: float
-    cpu_s: float
+    cpu_s: float | None  # None: nothing measured it (yet)
     sequential_s: float
     speedup: float | None
     efficiency: float | None
@@ -63,6 +63,10 @@ class RunMetrics:
     others_share: float | None = None
     machine_busy: bool = False
     app_share: float | None = None
+    #: Tasks a run's end cut short (a Stop, or another worker's failure).
+    tasks_interrupted: int = 0
+    #: Why speedup/efficiency are missing, when they are ('' otherwise).
+    speedup_note: str = ""
 
 
 def compute_metrics(run: Run) -> RunMetrics:
@@ -142,13 +146,12 @@ def compute_metrics(run: Run) -> RunMetrics:
                 else (float(lane_cpu[i]) if cpu_measured[i] else None),
             )
         )
-    # A process's own CPU figure (its goodbye) covers all of its threads and its start-up;
-    # the psutil samples are rates, not totals, so the fallback is what its tasks used.
-    cpu_s = sum(process_cpu.get(pid, used) for pid, used in task_cpu_by_pid.items())
+    cpu_s = _total_cpu(run, process_cpu, task_cpu_by_pid, bool(np.count_nonzero(cpu_known)))
 
     parallel = run.experiment.parallel_workers
     estimated = _speedup_against(wall_s, parallel, own_baseline(run, sequential_s))
     speedup, efficiency = estimated.value, estimated.efficiency
+    speedup_note = estimated.note
     expected = sum(run.produced.values()) if run.produced is not None else None
     interference = measure_interference(run)
     return RunMetrics(
@@ -163,6 +166,8 @@ def compute_metrics(run: Run) -> RunMetrics:
         startup_max_s=max(startups) if startups else None,
         tasks_done=int(np.count_nonzero(done)),
         tasks_failed=int(np.count_nonzero(status == FAILED)),
+        tasks_interrupted=int(np.count_nonzero(status == INTERRUPTED)),
+        speedup_note=speedup_note,
         tasks_total=run.n_tasks,
         events_received=run.events_received(),
         events_expected=expected,
@@ -180,6 +185,47 @@ def own_baseline_of(metrics: RunMetrics) -> Baseline | None:
     if metrics.sequential_s <= 0:
         return None
     return Baseline(metrics.sequential_s, ESTIMATED, "sequential estimate")
+
+
+def _total_cpu(
+    run: Run, goodbyes: dict[int, float], from_tasks: dict[int, float], tasks_known: bool
+) -> float | None:
+    """CPU seconds of the experiment's processes, from the best source each has.
+
+    A process's own figure (its goodbye) covers all of its threads and its start-up. A
+    process that has not said goodbye (still running, or killed) is charged what the
+    sampler saw it use; failing that, what its tasks used. None when nothing measured
+    any of it (a run that has not started, or an older recording without samples).
+    """
+    sampled = _sampled_cpu(run)
+    pids = set(from_tasks) | set(goodbyes)
+    if not pids and not sampled:
+        return None
+    total, known = 0.0, tasks_known or bool(goodbyes)
+    for pid in pids | set(sampled):
+        if pid in goodbyes:
+            total += goodbyes[pid]
+        elif pid in sampled:
+            total += max(sampled[pid], from_tasks.get(pid, 0.0))
+            known = True
+        else:
+            total += from_tasks.get(pid, 0.0)
+    return total if known else None
+
+
+def _sampled_cpu(run: Run) -> dict[int, float]:
+    """CPU seconds per process integrated from the sampler's readings (each is a rate
+    over the time since that process's previous reading; its first is meaningless)."""
+    samples = run.proc_samples.view()
+    if len(samples) < 2:
+        return {}
+    order = np.lexsort((samples["t"], samples["pid"]))
+    pid, t, cpu = samples["pid"][order], samples["t"][order], samples["cpu"][order]
+    same = pid[1:] == pid[:-1]
+    used = np.where(same, cpu[1:].astype(np.float64) / 100.0 * np.diff(t) / 1e9, 0.0)
+    pids = np.unique(pid)
+    totals = np.bincount(np.searchsorted(pids, pid[1:]), weights=used, minlength=len(pids))
+    return dict(zip(pids.tolist(), totals.tolist(), strict=True))
 
 
 def _first_known(*times: int) -> int:
@@ -218,7 +264,9 @@ def format_table(metrics: RunMetrics, speedup: Speedup | None = None) -> str:
         ("Sequential estimate", _seconds(m.sequential_s)),
         (
             "Speedup",
-            "—" if speedup.value is None else f"{speedup.value:.2f}× {against}{unreliable}",
+            (speedup.note or "—")
+            if speedup.value is None
+            else f"{speedup.value:.2f}× {against}{unreliable}",
         ),
         (
             "Efficiency",
@@ -233,7 +281,7 @@ def format_table(metrics: RunMetrics, speedup: Speedup | None = None) -> str:
             if m.startup_mean_s is None
             else f"mean {_ms(m.startup_mean_s)}, max {_ms(m.startup_max_s)} over {started} lanes",
         ),
-        ("Tasks", f"{m.tasks_done:,} done, {m.tasks_failed:,} failed, of {m.tasks_total:,}"),
+        ("Tasks", _tasks(m)),
         ("Events", f"{events}; {m.lost}"),
     ]
     width = max(len(name) for name, _ in rows)
@@ -259,6 +307,11 @@ def format_table(metrics: RunMetrics, speedup: Speedup | None = None) -> str:
         ]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
+
+
+def _tasks(m: RunMetrics) -> str:
+    interrupted = f"{m.tasks_interrupted:,} interrupted, " if m.tasks_interrupted else ""
+    return f"{m.tasks_done:,} done, {m.tasks_failed:,} failed, {interrupted}of {m.tasks_total:,}"
 
 
 def _others(m: RunMetrics) -> str:

@@ -26,6 +26,8 @@ class Code:
     body: tuple[str, ...] = ()
     #: Whether the body leaves a ``results`` list worth printing.
     prints_results: bool = True
+    #: Where it does not: why the program has no results (said instead of a result).
+    no_results: str = ""
 
 
 @dataclass(frozen=True)

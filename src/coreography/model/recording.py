@@ -101,6 +101,8 @@ def run_to_dict(run: Run) -> dict[str, Any]:
             "n_done": run.n_done,
             "n_failed": run.n_failed,
             "n_started": run.n_started,
+            # why it failed, as fields (optional: older recordings have no such key)
+            "failure": run.failure.to_dict() if run.failure is not None else None,
         },
         "lanes": lanes,
         "tasks": {

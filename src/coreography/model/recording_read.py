@@ -10,6 +10,8 @@ from typing import Any
 import numpy as np
 
 from coreography.model.events import Kind
+from coreography.model.failure import KINDS as FAILURE_KINDS
+from coreography.model.failure import Failure
 from coreography.model.recording_checks import (
     MAX_NS,
     check_experiment,
@@ -125,6 +127,7 @@ def run_from_dict(data: Any) -> Run:
     run.bad_frames = integer(info.get("bad_frames"), "run.bad_frames", *COUNT)
     for name in ("n_done", "n_failed", "n_started"):
         setattr(run, name, integer(info.get(name), f"run.{name}", 0, n))
+    run.failure = _failure(info.get("failure"), n)
 
     lanes = data.get("lanes")
     expect(isinstance(lanes, list), "lanes: expected a list")
@@ -181,6 +184,30 @@ def run_from_dict(data: Any) -> Run:
     )
     _hosts[run] = host_info
     return run
+
+
+def _failure(value: Any, n: int) -> Failure | None:
+    """``run.failure``: null (no failure, or an older recording) or its fields."""
+    if value is None:
+        return None
+    where = "run.failure"
+    expect(isinstance(value, dict), f"{where}: expected an object or null")
+    kind = value.get("kind")
+    expect(
+        kind in FAILURE_KINDS, f"{where}.kind: {kind!r:.40} is not one of {sorted(FAILURE_KINDS)}"
+    )
+    exit_code, line = value.get("exit_code"), value.get("user_line")
+    return Failure(
+        kind=kind,
+        pid=integer(value.get("pid"), f"{where}.pid", *PID),
+        lane=integer(value.get("lane"), f"{where}.lane", 0, 65_535),
+        task=integer(value.get("task"), f"{where}.task", -1, n - 1),
+        exit_code=None
+        if exit_code is None
+        else integer(exit_code, f"{where}.exit_code", -(2**31), 2**32),
+        error=text(value.get("error"), f"{where}.error"),
+        user_line=None if line is None else integer(line, f"{where}.user_line", 1, 2**31),
+    )
 
 
 def _section(data: dict[str, Any], name: str) -> dict[str, Any]:

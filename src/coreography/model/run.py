@@ -14,14 +14,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from coreography.model import wire
-from coreography.model.events import FrameType, Kind
+from coreography.model.events import FrameType, Kind, clip_text
 from coreography.model.experiment import Experiment
+from coreography.model.failure import TASK_RAISED, WORKER_DIED, Failure, signal_name, user_line
 from coreography.model.states import END_STATES, RunState, TaskState, run_state
 
 RECORD_DTYPE = wire.record_dtype()
@@ -160,6 +161,8 @@ class Run:
         self.logs: list[str] = []
         self.state = STARTING
         self.message = ""
+        #: Why the run failed, as fields (None: it did not, or an older recording).
+        self.failure: Failure | None = None
         self.result_text = ""
         self.run_started_ns = NO_TIME  # the driver began (the experiment's main)
         self.run_finished_ns = NO_TIME
@@ -241,6 +244,20 @@ class Run:
     def results(self) -> list[Any]:
         """Each task's result in task order (None where there is none yet)."""
         return [self.result(task) for task in range(self.n_tasks)]
+
+    def result_summary(self, limit: int = 500) -> str:
+        """The program's result as every view states it ('' before a finished run).
+
+        What the experiment's program would have in hand: its ``results`` list, or, for
+        a model whose program keeps none (a ``Process`` discards its target's return
+        value), why there is none. The CLI and the window print this same text.
+        """
+        if self.state != FINISHED:
+            return ""
+        code = self.experiment.execution_model.code(self.experiment, "task")
+        if not code.prints_results:
+            return code.no_results
+        return clip_text(self.result_text or repr(self.results()), limit)
 
     def stdout_lines(self) -> list[str]:
         return [line.text for line in self.texts if line.kind == Kind.STDOUT]
@@ -360,7 +377,8 @@ class Run:
             self.task_status[tasks] = DONE
             self.task_value[tasks] = np.where(rows["flags"] == 0, rows["value"], np.nan)
             began = self.task_cpu[tasks]
-            self.task_cpu[tasks] = np.where(began != NO_TIME, rows["aux"] - began, NO_TIME)
+            measured = (began != NO_TIME) & (rows["aux"] > 0)  # the probe read its CPU clock
+            self.task_cpu[tasks] = np.where(measured, np.maximum(rows["aux"] - began, 0), NO_TIME)
             self.n_done += int(np.count_nonzero(~was_done))
         rare = ~(started | finished)
         if rare.any():
@@ -424,10 +442,12 @@ class Run:
             lane.cpu_seconds = value
             lane.qt_loaded = bool(flags & 1)
         elif kind == Kind.WORKER_EXITED:
-            exited = self.lane(aux, 0)
-            if exited is not None:
-                exited.exited_ns = t
-                exited.exit_code = int(value)
+            lane = self.lane(aux, 0)
+            if lane is not None:
+                lane.exited_ns = t
+                lane.exit_code = int(value)
+                if self.failure is not None and self.failure.pid == aux:
+                    self._mark_worker_death(self.failure, t)
         elif kind == Kind.TASKS_SUBMITTED:
             first, count = max(task, 0), int(value)
             self.task_submitted[first : min(first + count, self.n_tasks)] = t
@@ -463,26 +483,54 @@ class Run:
         try:
             status = json.loads(text)
         except ValueError:
+            status = None
+        if not isinstance(status, dict):
             status = {"state": RUN_FAILED, "message": text}
         state = run_state(status.get("state", RUN_FAILED))
         self.state = state if state in END_STATES else RUN_FAILED
-        message = str(status.get("message", ""))
-        pid = status.get("pid")
-        task = status.get("task")
-        if isinstance(task, int) and task in self.task_errors and "raised" in message:
-            # The task's own exception says more than the experiment's reaction to it.
-            first_line = self.task_errors[task].split("\n", 1)[0]
-            message = f"task {task} raised {first_line} (in worker process PID {pid})"
-        thread = status.get("lane", 0)
-        lane = (
-            self.lane(pid, thread if isinstance(thread, int) else 0)
-            if isinstance(pid, int) and pid
-            else None
-        )
-        if lane is not None:  # name the worker as the timeline does
-            message = message.replace(f"worker process PID {pid}", lane.label)
-        self.message = message
+        self.message = str(status.get("message", ""))
         self.result_text = str(status.get("result", ""))
+        failure = Failure.from_dict(status.get("failure"))
+        if failure is None:
+            return
+        error = self.task_errors.get(failure.task, "") if failure.task >= 0 else ""
+        if failure.kind == TASK_RAISED and error:
+            # The task's own exception says more than the experiment's reaction to it.
+            failure = replace(
+                failure,
+                error=error.split("\n", 1)[0],
+                user_line=user_line(error) or failure.user_line,
+            )
+        self.failure = failure
+        self.message = self.describe_failure()
+        if failure.kind == WORKER_DIED:
+            lane = self.lane(failure.pid, 0)
+            died = lane.exited_ns if lane is not None else NO_TIME
+            if died == NO_TIME:
+                died = failure.died_ns or self.run_finished_ns
+            self._mark_worker_death(failure, died)
+
+    def describe_failure(self) -> str:
+        """The failure's sentence, naming the worker as the timeline does ('' if none)."""
+        failure = self.failure
+        if failure is None:
+            return ""
+        lane = self.lane(failure.pid, failure.lane) if failure.pid else None
+        return failure.describe(lane.label if lane is not None else "")
+
+    def _mark_worker_death(self, failure: Failure, died_ns: int) -> None:
+        """The task whose worker died failed, and its bar ends at that death."""
+        task = failure.task
+        if failure.kind != WORKER_DIED or not 0 <= task < self.n_tasks or died_ns == NO_TIME:
+            return
+        if self.task_status[task] == DONE:  # it had returned: the worker died afterwards
+            return
+        if self.task_status[task] != FAILED:
+            self.n_failed += 1
+        self.task_status[task] = FAILED
+        start = int(self.task_start[task])
+        self.task_end[task] = max(died_ns, start) if start != NO_TIME else died_ns
+        self.task_errors.setdefault(task, self.describe_failure())
 
     def _apply_samples(self, samples: list[Sample]) -> None:
         width = self.cpu_percore.view().shape[1] if len(self.cpu_percore) else max(self.cores, 1)
@@ -531,5 +579,8 @@ class Run:
         for pid, count in sorted(lost.items()):
             lane = self.lane(pid)
             name = lane.label if lane else f"PID {pid}"
+            if lane is not None and lane.exit_code is not None and lane.exit_code < 0:
+                # Its last batch was still in the process when the signal ended it.
+                name += f", ended by {signal_name(-lane.exit_code)} before sending them"
             parts.append(f"{count} from {name}")
-        return f"{sum(lost.values())} events lost ({', '.join(parts)})"
+        return f"{sum(lost.values())} events lost ({'; '.join(parts)})"

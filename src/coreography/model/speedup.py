@@ -34,6 +34,10 @@ MEASURED, ESTIMATED = "measured", "estimated"
 WAITING_WORKLOADS = frozenset({"io"})
 #: Workloads whose one-worker cost is the CPU they burn.
 CPU_WORKLOADS = frozenset({"cpu", "nogil", "primes", "square", "print-number", "hello"})
+#: Less estimated work than this (s, one worker alone) makes no measurable speedup: a
+#: run's fixed costs (starting workers, handing out tasks: tens of ms) dwarf it, and the
+#: quotient would read "0.00×", which says nothing about parallelism.
+MIN_MEASURABLE_WORK_S = 0.005
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class Speedup:
     value: float | None
     efficiency: float | None
     baseline: Baseline | None
+    #: Why there is no value, when there is none for a reason worth saying ('' otherwise).
+    note: str = ""
 
     @property
     def estimated(self) -> bool:
@@ -128,6 +134,14 @@ def speedup_against(wall_s: float, parallel: int, baseline: Baseline | None) -> 
     workers that could run at once, clipped to 0..100 % (noise says no more than 100 %)."""
     if baseline is None or wall_s <= 0 or baseline.seconds <= 0:
         return Speedup(None, None, baseline)
+    if baseline.estimated and baseline.seconds < MIN_MEASURABLE_WORK_S:
+        return Speedup(
+            None,
+            None,
+            baseline,
+            f"not measurable: the tasks' own work ({baseline.seconds * 1e3:.2f} ms) is far "
+            f"smaller than the run's fixed costs (wall time {wall_s * 1e3:.1f} ms)",
+        )
     value = baseline.seconds / wall_s
     efficiency = min(max(value / max(parallel, 1), 0.0), 1.0)
     return Speedup(value, efficiency, baseline)

@@ -153,6 +153,23 @@ class CodeEditor(QWidget):
         self.open_button.setEnabled(not running)
         self._update_run_button()
 
+    def show_run_error(self, line: int, message: str) -> None:
+        """A run of this code raised at ``line``: mark that line and say what happened
+        (until the code is edited again)."""
+        self.status.setText(f"Line {line}: {message}")
+        self.status.setStyleSheet(f"color: {theme.FAILED_COLOR}")
+        block = self.editor.document().findBlockByNumber(line - 1)
+        if block.isValid():
+            self.editor.setExtraSelections([self._line_mark(block)])
+
+    @staticmethod
+    def _line_mark(block) -> QTextEdit.ExtraSelection:
+        selection = QTextEdit.ExtraSelection()
+        selection.format.setBackground(QColor(PROBLEM_BACKGROUND))
+        selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        selection.cursor = QTextCursor(block)
+        return selection
+
     def _update_run_button(self) -> None:
         self.run_button.setEnabled(self.problem is None and not self._running)
 
@@ -169,9 +186,5 @@ class CodeEditor(QWidget):
             self.status.setStyleSheet(f"color: {theme.FAILED_COLOR}")
             block = self.editor.document().findBlockByNumber(self.problem.line - 1)
             if self.problem.line and block.isValid():
-                selection = QTextEdit.ExtraSelection()
-                selection.format.setBackground(QColor(PROBLEM_BACKGROUND))
-                selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-                selection.cursor = QTextCursor(block)
-                selections.append(selection)
+                selections.append(self._line_mark(block))
         self.editor.setExtraSelections(selections)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from coreography.engine.calibration import cached
 from coreography.gui.widgets.python_highlighter import PythonHighlighter
-from coreography.model.codegen import DEFAULT_LOOPS_PER_MS, generate
+from coreography.model.codegen import generate
 from coreography.model.experiment import Experiment, ExperimentError
 
 
@@ -72,7 +72,7 @@ class CodeView(QWidget):
     def set_experiment(self, experiment: Experiment) -> None:
         """Show the program for ``experiment`` (or why there is none)."""
         try:
-            source = generate(experiment.validate(), _loops_per_ms())  # the runs' own count
+            source = generate(experiment.validate(), *_work_constants())  # the runs' own
         except ExperimentError as error:
             self.experiment = None
             source = f"# This experiment cannot run yet:\n# {error}\n"
@@ -94,8 +94,9 @@ class CodeView(QWidget):
         QGuiApplication.clipboard().setText(self.source())
 
 
-def _loops_per_ms() -> int:
-    """The cached count the runs use; never measured here (that would freeze the window
-    for a second): before the first timed run has calibrated this machine, the default."""
+def _work_constants() -> tuple[float | None, float | None]:
+    """The cached calibration the runs use (loops and blocks per ms); never measured here
+    (that would freeze the window for a second): before the first timed run has
+    calibrated this machine, none, and the program says it uses a guess."""
     record = cached()
-    return int(record.loops_per_ms) if record is not None else DEFAULT_LOOPS_PER_MS
+    return (record.loops_per_ms, record.blocks_per_ms) if record is not None else (None, None)

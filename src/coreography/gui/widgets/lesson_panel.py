@@ -21,9 +21,6 @@ from coreography.lessons.registry import Lesson
 from coreography.model.diagnosis import Finding
 from coreography.model.series import PointSummary
 
-#: Results up to this many items are printed in full (the squares lesson's list).
-MAX_RESULTS_SHOWN = 20
-
 
 def describe_point(point: PointSummary, findings: list[Finding]) -> str:
     """One experiment of a lesson as HTML: its label, how its runs ended (median and range
@@ -49,10 +46,9 @@ def describe_point(point: PointSummary, findings: list[Finding]) -> str:
             f"<p><i>Other programs used up to {point.others_share:.0%} of the machine: "
             "these figures are not reliable.</i></p>"
         )
-    results = run.results()
-    shown = run.state == "finished" and 0 < len(results) <= MAX_RESULTS_SHOWN
-    if shown and any(r is not None for r in results):
-        parts.append(f"<p>Result: <code>{html.escape(repr(results))}</code></p>")
+    result = run.result_summary()  # the same words the command line prints
+    if result:
+        parts.append(f"<p>Result: <code>{html.escape(result)}</code></p>")
     lines = run.stdout_lines()
     if lines:
         shown = "<br>".join(html.escape(line) for line in lines[:6])

@@ -17,7 +17,12 @@ LIVE_SHARE = 0.05  # ...and live updates may take at most this share of the time
 #: (field of RunMetrics, label, tooltip)
 FIELDS = (
     ("wall_s", "Wall time", "From the run's start to its end (or now)"),
-    ("cpu_s", "CPU time", "CPU seconds used by the experiment's processes"),
+    (
+        "cpu_s",
+        "CPU time",
+        "CPU seconds used by the experiment's processes: each one's own figure when it "
+        "ended, what the sampler saw it use while it runs (— while nothing measured it)",
+    ),
     (
         "sequential_s",
         "Sequential estimate",
@@ -38,7 +43,15 @@ FIELDS = (
     ("tasks_failed", "Tasks failed", "Tasks that raised or whose worker died"),
     ("events_received", "Events received", "Events the app received from the experiment"),
     ("events_lost", "Events lost", "Events produced but never received (— while unknown)"),
+    (
+        "others_share",
+        "Other programs",
+        "Share of the whole machine that programs outside the experiment used during the "
+        "run (— if not measured); above 15 % speedup and efficiency are not reliable",
+    ),
 )
+#: Figures that other programs' CPU use makes unreliable.
+TIMING_FIELDS = ("speedup", "efficiency")
 
 
 def format_value(name: str, value: object) -> str:
@@ -52,7 +65,7 @@ def format_value(name: str, value: object) -> str:
         return f"{seconds * 1000:.1f} ms" if abs(seconds) < 1 else f"{seconds:.3f} s"
     if name == "speedup":
         return f"{float(value):.2f}×"  # type: ignore[arg-type]
-    if name == "efficiency":
+    if name in ("efficiency", "others_share"):
         return f"{float(value) * 100:.0f} %"  # type: ignore[arg-type]
     return f"{int(value):,}"  # type: ignore[call-overload]
 
@@ -121,6 +134,21 @@ class UtilizationBars(QWidget):
             )
 
 
+def _restyle(label: QLabel, style: str) -> None:
+    if label.styleSheet() != style:  # restyling is not free; most refreshes change nothing
+        label.setStyleSheet(style)
+
+
+def busy_text(metrics) -> str:
+    """The warning for a run that shared the machine ('' when it did not)."""
+    if not metrics.machine_busy or metrics.others_share is None:
+        return ""
+    return (
+        f"⚠ Other programs used {metrics.others_share:.0%} of the machine during this run: "
+        "speedup and efficiency are not reliable."
+    )
+
+
 class MetricsPanel(QWidget):
     """Shows :func:`compute_metrics` of the run: live a few times a second, final at the end."""
 
@@ -140,10 +168,16 @@ class MetricsPanel(QWidget):
             title.setToolTip(tip)
             form.addRow(title, value)
             self.values[name] = value
+        #: Said when other programs used a noticeable share of the machine during the run.
+        self.busy_note = QLabel()
+        self.busy_note.setWordWrap(True)
+        self.busy_note.setObjectName("busy_machine_note")
+        self.busy_note.hide()
         self.bars = UtilizationBars()
         self.note = QLabel("Per-worker utilization (busy ÷ alive)")
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.busy_note)
         layout.addLayout(form)
         layout.addSpacing(6)
         layout.addWidget(self.note)
@@ -176,6 +210,29 @@ class MetricsPanel(QWidget):
         self.values["speedup"].setText(text + (against if speedup is not None else ""))
         self.values["efficiency"].setText(format_value("efficiency", efficiency))
 
+    def _show_reliability(self, metrics) -> None:
+        """Mark speedup and efficiency unreliable on a busy machine, and say why a
+        speedup is missing when it cannot be measured."""
+        warning = busy_text(metrics)
+        self.busy_note.setText(warning)
+        style = f"color: {theme.FAILED_COLOR}" if warning else ""
+        _restyle(self.busy_note, style)
+        self.busy_note.setVisible(bool(warning))
+        tips = dict((name, tip) for name, _label, tip in FIELDS)
+        for name in (*TIMING_FIELDS, "others_share"):
+            label = self.values[name]
+            text, tip = label.text(), tips[name]
+            if warning:
+                if name in TIMING_FIELDS and metric(metrics, name) is not None:
+                    text += " (unreliable)"
+                tip = f"{warning}\n\n{tip}"
+            elif name in TIMING_FIELDS and metrics.speedup_note:
+                text = "not measurable"
+                tip = f"{metrics.speedup_note}\n\n{tip}"
+            label.setText(text)
+            label.setToolTip(tip)
+            _restyle(label, style)
+
     def set_run(self, run: Run | None) -> None:
         self.run = run
         self.metrics = None
@@ -184,6 +241,7 @@ class MetricsPanel(QWidget):
         if run is None:
             for value in self.values.values():
                 value.setText("—")
+            self.busy_note.hide()
             self.bars.set_rows([])
         self.refresh(force=True)
 
@@ -204,6 +262,7 @@ class MetricsPanel(QWidget):
         for name, _label, _tip in FIELDS:
             self.values[name].setText(format_value(name, metric(metrics, name)))
         self._show_speedup(run, metrics)
+        self._show_reliability(metrics)
         rows = []
         for number, lane in enumerate(metrics.lanes):
             if lane.role == "main" and lane.tasks == 0:

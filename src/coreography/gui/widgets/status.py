@@ -7,9 +7,12 @@ import time
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
 from coreography.gui import theme
+from coreography.model.interference import measure_interference
 from coreography.model.run import NO_TIME, Run
 
 PROGRESS_INTERVAL_S = 0.25
+#: How often the status bar looks at other programs' share while a run is live.
+MACHINE_INTERVAL_S = 1.0
 
 
 class RunStatus(QWidget):
@@ -25,6 +28,11 @@ class RunStatus(QWidget):
         self.elapsed = QLabel()
         self.rate = QLabel()
         self.lost = QLabel()
+        #: Other programs' share of the machine, when noticeable (a run's figures suffer).
+        self.machine = QLabel()
+        self.machine.setObjectName("machine_busy")
+        self._machine_at = 0.0
+        self._machine_version = -1
         self.lag = QLabel()
         self.lag.setToolTip(
             "Lag: age of the newest event received. Backlog: frames received but not yet "
@@ -37,20 +45,30 @@ class RunStatus(QWidget):
         self.progress.setFormat("%p %")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        for label in (self.state, self.message, self.elapsed, self.rate, self.lost, self.lag):
+        for label in (
+            self.state,
+            self.message,
+            self.elapsed,
+            self.rate,
+            self.lost,
+            self.machine,
+            self.lag,
+        ):
             layout.addWidget(label)
         layout.setStretch(1, 1)
 
     def show_idle(self) -> None:
         self._set_state("idle")
         self.message.setText("Choose an experiment and press Run (Space).")
-        for label in (self.elapsed, self.rate, self.lost, self.lag):
+        for label in (self.elapsed, self.rate, self.lost, self.machine, self.lag):
             label.setText("")
+        self.machine.setToolTip("")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
 
     def set_run(self, run: Run) -> None:
         self.run = run
+        self._machine_at, self._machine_version = 0.0, -1
         self.progress.setRange(0, max(run.n_tasks, 1))
         self.progress.setValue(0)
         self.refresh(None)
@@ -92,11 +110,33 @@ class RunStatus(QWidget):
         style = f"color: {theme.FAILED_COLOR}" if lost else ""
         if self.lost.styleSheet() != style:  # restyling is not free; most ticks change nothing
             self.lost.setStyleSheet(style)
+        self._refresh_machine(run)
         # QProgressBar repaints synchronously on every new value: a few times a second.
         now = time.monotonic()
         if run.is_over or now - self._progress_at >= PROGRESS_INTERVAL_S:
             self._progress_at = now
             self.progress.setValue(run.n_done + run.n_failed)
+
+    def _refresh_machine(self, run: Run) -> None:
+        """Say when other programs used a noticeable share of the machine: live about
+        once a second, and for the whole run once it is over."""
+        now = time.monotonic()
+        if run.version == self._machine_version:
+            return
+        if not run.is_over and now - self._machine_at < MACHINE_INTERVAL_S:
+            return
+        self._machine_at, self._machine_version = now, run.version
+        found = measure_interference(run)
+        if found is None or not found.busy:
+            self.machine.setText("")
+            self.machine.setToolTip(found.statement() if found is not None else "")
+            style = ""
+        else:
+            self.machine.setText(f"⚠ other programs {found.others:.0%} · speedup unreliable")
+            self.machine.setToolTip(found.statement())
+            style = f"color: {theme.FAILED_COLOR}"
+        if self.machine.styleSheet() != style:
+            self.machine.setStyleSheet(style)
 
     def _set_state(self, state: str) -> None:
         color = theme.STATE_COLORS.get(state, theme.FOREGROUND)

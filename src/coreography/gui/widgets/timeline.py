@@ -185,6 +185,8 @@ class TimelineView(QWidget):
                 lines.append(
                     f"{begin:.4f} s → {run.seconds(int(end)):.4f} s ({(end - start) / 1e6:.3f} ms)"
                 )
+            elif status == "interrupted":
+                lines.append(f"started at {begin:.4f} s, cut short when the run ended")
             else:
                 lines.append(f"started at {begin:.4f} s, not finished")
         if task in run.task_errors:

@@ -111,6 +111,20 @@ class LaneBars:
         run_ends.extend(new_ends)
 
 
+def _interrupted_at(run: Run, lane: int) -> int:
+    """When a task the run's end cut short stopped: its process's exit if the run saw
+    it, else the experiment's end, else when the app saw the run over."""
+    info = run.lanes[lane] if 0 <= lane < len(run.lanes) else None
+    exited = NO_TIME
+    if info is not None:
+        process = run.lane(info.pid, 0)  # a thread's process ends it
+        exited = process.exited_ns if process is not None else NO_TIME
+    for t in (exited, run.run_finished_ns, run.end_ns):
+        if t != NO_TIME:
+            return t
+    return run.last_time()
+
+
 class TimelineIndex:
     """What the timeline paints, in seconds since the run's start, updated incrementally.
 
@@ -190,7 +204,7 @@ class TimelineIndex:
                     bars.failed.append(position)
                 changed = True
             elif status == INTERRUPTED:
-                last = run.end_ns if run.end_ns != NO_TIME else run.last_time()
+                last = _interrupted_at(run, int(run.task_lane[task]))
                 bars.set_end(position, max((last - run.t0) / 1e9, bars.starts.view()[position]))
                 bars.interrupted.append(position)
                 changed = True

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPolygon
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
 
 from coreography.gui import theme
 from coreography.gui.widgets.timeline_index import TimelineIndex, busy_columns, level_for
@@ -23,6 +23,31 @@ MARKER_PX = 5
 
 #: Pixel coordinates are clamped to this: deep zoom would overflow Qt's 32-bit QRect.
 CLAMP_PX = 1_000_000
+#: Label prefixes of tasks a run did not complete: shape tells them apart, not only color.
+FAILED_PREFIX = "✕ #"
+INTERRUPTED_PREFIX = "‖ #"
+
+
+def mark_style(kind: str) -> tuple[QPen, QBrush, str]:
+    """(outline, fill, label prefix) of a ``"failed"`` or ``"interrupted"`` task.
+
+    Failed (it raised, or its worker died): vermillion, cross-hatched, a solid 2 px
+    outline, ``✕``. Interrupted (the run's end cut it short): the text color, sparse
+    horizontal lines, a dashed outline, ``‖`` (as in pause), so the two differ in
+    pattern, outline and label as well as in color.
+    """
+    if kind == "failed":
+        pen = theme.thin_pen(theme.FAILED_COLOR, 2)
+        return (
+            pen,
+            theme.pattern_brush(theme.FAILED_COLOR, Qt.BrushStyle.DiagCrossPattern),
+            FAILED_PREFIX,
+        )
+    color = QColor(theme.FOREGROUND)
+    pen = theme.thin_pen(color, 1)
+    pen.setStyle(Qt.PenStyle.DashLine)
+    color.setAlpha(150)
+    return pen, theme.pattern_brush(color, Qt.BrushStyle.HorPattern), INTERRUPTED_PREFIX
 
 
 def _px(seconds: float, sx: float, dx: float) -> int:
@@ -56,6 +81,8 @@ class TimelineItem(pg.GraphicsObject):
         self._colors: list[tuple[QColor, QColor, QColor, QColor]] = []
         self._font_metrics: QFontMetrics | None = None
         self.last_paint_rects = 0  # for tests and benchmarks
+        #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
+        self.last_marks: dict[str, int] = {}
         self.paints = 0
 
     # -- geometry ---------------------------------------------------------------------
@@ -116,6 +143,7 @@ class TimelineItem(pg.GraphicsObject):
         first = max(math.floor(min(y0, y1)), 0)
         last = min(math.ceil(max(y0, y1)), len(self.index.lanes))
         self._paint_grid(painter, x0, x1, sx, dx, view)
+        self.last_marks = {}
         rects = 0
         for lane in range(first, last):
             top_a, top_b = lane * sy + dy, (lane + 1) * sy + dy
@@ -304,11 +332,8 @@ class TimelineItem(pg.GraphicsObject):
                     ]
                 )
             )
-        # Failed: cross-hatched vermillion; interrupted (killed or stopped mid-task): dotted.
-        for positions, style in (
-            (bars.failed, Qt.BrushStyle.DiagCrossPattern),
-            (bars.interrupted, Qt.BrushStyle.Dense5Pattern),
-        ):
+        # Interrupted first, failed on top: a failure is the more important mark.
+        for positions, kind in ((bars.interrupted, "interrupted"), (bars.failed, "failed")):
             if not positions:
                 continue
             pos = np.asarray(positions, np.int64)
@@ -327,14 +352,16 @@ class TimelineItem(pg.GraphicsObject):
             ]
             if not rects:
                 continue
+            pen, brush, prefix = mark_style(kind)
             painter.setBrush(QColor(theme.BACKGROUND))
             painter.drawRects(rects)
-            painter.setBrush(theme.pattern_brush(theme.FAILED_COLOR, style))
-            painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
+            painter.setBrush(brush)
+            painter.setPen(pen)
             painter.drawRects(rects)
+            self.last_marks[kind] = self.last_marks.get(kind, 0) + len(rects)
             ids = bars.ids.view()[pos]
             self._paint_labels(
-                painter, left, width, ids, top, height, QColor(theme.FOREGROUND), "✕ #"
+                painter, left, width, ids, top, height, QColor(theme.FOREGROUND), prefix
             )
             painter.setPen(theme.no_pen())
 
