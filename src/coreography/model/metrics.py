@@ -114,6 +114,7 @@ def compute_metrics(run: Run) -> RunMetrics:
     np.minimum.at(first_start, lanes_idx, run.task_start[in_lane])
 
     lanes, startups = [], []
+    sampled = _sampled_cpu(run)  # a process's CPU as the sampler saw it (no goodbye yet)
     process_cpu: dict[int, float] = {}
     task_cpu_by_pid: dict[int, float] = {}
     for lane in run.lanes:
@@ -141,12 +142,14 @@ def compute_metrics(run: Run) -> RunMetrics:
                 idle_s=max(life - float(busy[i]), 0.0),
                 utilization=min(float(busy[i]) / life, 1.0) if life > 0 else None,
                 startup_s=startup,
-                cpu_s=own_cpu
-                if own_cpu is not None
-                else (float(lane_cpu[i]) if cpu_measured[i] else None),
+                cpu_s=_lane_cpu(
+                    own_cpu,
+                    float(lane_cpu[i]) if cpu_measured[i] else None,
+                    sampled.get(lane.pid) if lane.thread == 0 else None,
+                ),
             )
         )
-    cpu_s = _total_cpu(run, process_cpu, task_cpu_by_pid, bool(np.count_nonzero(cpu_known)))
+    cpu_s = _total_cpu(sampled, process_cpu, task_cpu_by_pid, bool(np.count_nonzero(cpu_known)))
 
     parallel = run.experiment.parallel_workers
     estimated = _speedup_against(wall_s, parallel, own_baseline(run, sequential_s))
@@ -187,8 +190,17 @@ def own_baseline_of(metrics: RunMetrics) -> Baseline | None:
     return Baseline(metrics.sequential_s, ESTIMATED, "sequential estimate")
 
 
+def _lane_cpu(own: float | None, tasks: float | None, sampled: float | None) -> float | None:
+    """A lane's CPU: its process's goodbye figure, else what its tasks used, else (a
+    process's main thread) what the sampler saw the process use."""
+    return next((value for value in (own, tasks, sampled) if value is not None), None)
+
+
 def _total_cpu(
-    run: Run, goodbyes: dict[int, float], from_tasks: dict[int, float], tasks_known: bool
+    sampled: dict[int, float],
+    goodbyes: dict[int, float],
+    from_tasks: dict[int, float],
+    tasks_known: bool,
 ) -> float | None:
     """CPU seconds of the experiment's processes, from the best source each has.
 
@@ -197,7 +209,6 @@ def _total_cpu(
     sampler saw it use; failing that, what its tasks used. None when nothing measured
     any of it (a run that has not started, or an older recording without samples).
     """
-    sampled = _sampled_cpu(run)
     pids = set(from_tasks) | set(goodbyes)
     if not pids and not sampled:
         return None
