@@ -46,6 +46,14 @@ def test_processes_beating_threads_is_shown():
     points = lesson_points({THREADS: [80, 82, 81], PROCESSES: [40, 42, 41]})
     third = {v.caption: v for v in judge(lesson, points, cores=2)}[3]
     assert third.shown is True and third.sentence().startswith("Shown this time")
+    assert "not reliable" not in third.sentence()
+    # Shown on a busy machine: said, with the warning.
+    busy = [dataclasses.replace(p, machine_busy=True, others_share=0.4) for p in points]
+    third = {v.caption: v for v in judge(lesson, busy, cores=2)}[3]
+    assert (
+        third.shown is True
+        and "40% of the machine: the figures are not reliable" in third.sentence()
+    )
 
 
 def test_overlapping_repeats_are_named_as_the_reason():

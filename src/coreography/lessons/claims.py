@@ -26,8 +26,14 @@ class Verdict:
     shown: bool | None  # None: this run could not tell (a run missing or failed)
     measured: str  # the figures that decided, in plain words
     reason: str = ""  # when not shown: the likely reason
+    busy_share: float | None = None  # other programs' largest share, when the machine was busy
 
     def sentence(self) -> str:
+        if self.shown and self.busy_share is not None:
+            return (
+                f"Shown this time: {self.measured} (but other programs used up to "
+                f"{self.busy_share:.0%} of the machine: the figures are not reliable)."
+            )
         if self.shown:
             return f"Shown this time: {self.measured}."
         if self.shown is None:
@@ -61,7 +67,17 @@ def judge(lesson: Lesson, points: Sequence[PointSummary], cores: int) -> list[Ve
         measured = "; ".join(r[1] for r in results)
         involved = [p for check in checks for p in _involved(check, points)]
         reason = _reason(involved, results, cores) if shown is False else ""
-        verdicts.append(Verdict(caption, lesson.captions[caption - 1], shown, measured, reason))
+        busy = [p.others_share for p in involved if p.machine_busy and p.others_share is not None]
+        verdicts.append(
+            Verdict(
+                caption,
+                lesson.captions[caption - 1],
+                shown,
+                measured,
+                reason,
+                max(busy) if busy else None,
+            )
+        )
     return verdicts
 
 
