@@ -442,10 +442,10 @@ class Run:
             lane.cpu_seconds = value
             lane.qt_loaded = bool(flags & 1)
         elif kind == Kind.WORKER_EXITED:
-            lane = self.lane(aux, 0)
-            if lane is not None:
-                lane.exited_ns = t
-                lane.exit_code = int(value)
+            exited = self.lane(aux, 0)
+            if exited is not None:
+                exited.exited_ns = t
+                exited.exit_code = int(value)
                 if self.failure is not None and self.failure.pid == aux:
                     self._mark_worker_death(self.failure, t)
         elif kind == Kind.TASKS_SUBMITTED:
