@@ -16,6 +16,7 @@ from coreography.model.speedup import (
     Speedup,
     own_baseline,
     sequential_estimate,
+    unmeasurable,
 )
 from coreography.model.speedup import speedup_against as _speedup_against
 
@@ -152,9 +153,12 @@ def compute_metrics(run: Run) -> RunMetrics:
     cpu_s = _total_cpu(sampled, process_cpu, task_cpu_by_pid, bool(np.count_nonzero(cpu_known)))
 
     parallel = run.experiment.parallel_workers
-    estimated = _speedup_against(wall_s, parallel, own_baseline(run, sequential_s))
+    baseline = own_baseline(run, sequential_s)
+    estimated = _speedup_against(wall_s, parallel, baseline)
     speedup, efficiency = estimated.value, estimated.efficiency
-    speedup_note = estimated.note
+    speedup_note = unmeasurable(wall_s, baseline)
+    if speedup_note:
+        speedup = efficiency = None
     expected = sum(run.produced.values()) if run.produced is not None else None
     interference = measure_interference(run)
     return RunMetrics(
@@ -267,6 +271,8 @@ def format_table(metrics: RunMetrics, speedup: Speedup | None = None) -> str:
     unreliable = " (unreliable: busy machine)" if m.machine_busy else ""
     if speedup is None:
         speedup = _speedup_against(m.wall_s, m.parallel_workers, own_baseline_of(m))
+    if m.speedup_note and (speedup.baseline is None or speedup.baseline.estimated):
+        speedup = Speedup(None, None, speedup.baseline, m.speedup_note)
     against = speedup.baseline.describe() if speedup.baseline is not None else ""
     rows = [
         ("State", m.state),

@@ -123,6 +123,19 @@ def _nominal_ms(experiment: Experiment) -> np.ndarray:
     return np.asarray(experiment.task_sizes(), dtype=np.float64)
 
 
+def unmeasurable(wall_s: float, baseline: Baseline | None) -> str:
+    """Why a run alone has no speedup worth showing ('' when it has): an estimated work
+    below MIN_MEASURABLE_WORK_S. A series' measured baseline compares like with like."""
+    if baseline is None or not baseline.estimated or baseline.seconds <= 0:
+        return ""
+    if baseline.seconds >= MIN_MEASURABLE_WORK_S or wall_s <= 0:
+        return ""
+    return (
+        f"not measurable: the tasks' own work ({baseline.seconds * 1e3:.2f} ms) is far "
+        f"smaller than the run's fixed costs (wall time {wall_s * 1e3:.1f} ms)"
+    )
+
+
 def own_baseline(run: Run, estimate_s: float | None = None) -> Baseline | None:
     """The run's own estimated baseline (None when nothing finished)."""
     seconds = sequential_estimate(run) if estimate_s is None else estimate_s
@@ -134,14 +147,6 @@ def speedup_against(wall_s: float, parallel: int, baseline: Baseline | None) -> 
     workers that could run at once, clipped to 0..100 % (noise says no more than 100 %)."""
     if baseline is None or wall_s <= 0 or baseline.seconds <= 0:
         return Speedup(None, None, baseline)
-    if baseline.estimated and baseline.seconds < MIN_MEASURABLE_WORK_S:
-        return Speedup(
-            None,
-            None,
-            baseline,
-            f"not measurable: the tasks' own work ({baseline.seconds * 1e3:.2f} ms) is far "
-            f"smaller than the run's fixed costs (wall time {wall_s * 1e3:.1f} ms)",
-        )
     value = baseline.seconds / wall_s
     efficiency = min(max(value / max(parallel, 1), 0.0), 1.0)
     return Speedup(value, efficiency, baseline)

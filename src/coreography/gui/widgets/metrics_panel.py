@@ -197,13 +197,14 @@ class MetricsPanel(QWidget):
     def _show_speedup(self, run: Run, metrics) -> None:
         from coreography.model.speedup import speedup_against, work_key
 
+        self._speedup_tip = ""
         if self.baseline is not None and self.baseline[0] == work_key(run.experiment):
             result = speedup_against(metrics.wall_s, metrics.parallel_workers, self.baseline[1])
             speedup, efficiency = result.value, result.efficiency
             short = {"one-worker run": "1 worker", "sequential run": "sequential"}
             source = result.baseline.source
             against = f" vs {short.get(source, source)}" if not result.estimated else " (estimated)"
-            self.values["speedup"].setToolTip(result.baseline.describe())
+            self._speedup_tip = result.baseline.describe()
         else:  # a run alone has only its own estimate
             speedup, efficiency, against = metrics.speedup, metrics.efficiency, " (estimated)"
         text = format_value("speedup", speedup)
@@ -222,6 +223,8 @@ class MetricsPanel(QWidget):
         for name in (*TIMING_FIELDS, "others_share"):
             label = self.values[name]
             text, tip = label.text(), tips[name]
+            if name == "speedup" and getattr(self, "_speedup_tip", ""):
+                tip = self._speedup_tip  # the series' measured baseline, in full
             if warning:
                 if name in TIMING_FIELDS and metric(metrics, name) is not None:
                     text += " (unreliable)"
