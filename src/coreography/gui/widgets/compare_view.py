@@ -177,6 +177,14 @@ class CompareView(QWidget):
     def _text(point: PointSummary, name: str) -> str:
         done = [m for r, m in zip(point.runs, point.metrics, strict=True) if r.state == "finished"]
         shown = done or list(point.metrics)
+        tiny = (
+            name in ("speedup", "efficiency")
+            and (point.baseline is None or point.baseline.estimated)
+            and bool(shown)
+            and all(m.speedup_note for m in shown)
+        )
+        if tiny:  # too little work for a speedup: the runs' fixed costs dwarf it
+            return "—"
         if name == "speedup":
             if point.speedup is None:
                 return "—"
