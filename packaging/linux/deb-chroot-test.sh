@@ -17,10 +17,12 @@ root=$out/chroot
 if [ "$(id -u)" -ne 0 ]; then echo "deb-chroot-test: needs root (chroot, mounts)" >&2; exit 1; fi
 
 mkdir -p "$cache/archives/partial"
-if [ ! -s "$tarball" ]; then
+if [ ! -f "$tarball" ] || [ ! -s "$tarball" ]; then
   start=$(date +%s)
-  mmdebstrap --quiet --variant=apt "$suite" "$tarball.part" "$mirror"
-  mv "$tarball.part" "$tarball"
+  rm -rf "$tarball" "$cache/$suite.part.tar.zst"
+  # mmdebstrap picks its output format from the name's ending: keep .tar.zst last.
+  mmdebstrap --quiet --variant=apt --format=tar "$suite" "$cache/$suite.part.tar.zst" "$mirror"
+  mv "$cache/$suite.part.tar.zst" "$tarball"
   echo "deb-chroot-test: built $tarball in $(( $(date +%s) - start )) s"
 fi
 rm -rf "$root"; mkdir -p "$root"
