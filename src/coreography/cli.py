@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coreography import __version__
-from coreography.cli_series import describe_points, describe_verdicts, repeats_option, sweep_main
+from coreography.cli_series import (
+    describe_points,
+    describe_verdicts,
+    drive,
+    repeats_option,
+    sweep_main,
+)
 from coreography.model import models
 from coreography.model.experiment import (
     DISTRIBUTIONS,
@@ -397,15 +403,7 @@ def _run_lesson(args: argparse.Namespace) -> int:
         controller=RunController(sample_hz=args.sample_hz),
         repeats=args.repeats if lesson.repeatable else 1,
     )
-    try:
-        while sweep.step(budget=100_000):
-            progress.update(sweep.current)
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        sweep.stop()
-    finally:
-        sweep.stop()
-        sweep.controller.shutdown()
+    drive(sweep, progress)
     summary = sweep.summary()
     baselines = {p.label: p.baseline for p in summary}
     for point in sweep.points:

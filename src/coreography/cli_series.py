@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from coreography.model.repeats import DEFAULT_REPEATS, MAX_REPEATS
 
 if TYPE_CHECKING:
+    from coreography.cli import _Progress
+    from coreography.engine.sweep import Sweep
     from coreography.model.series import PointSummary
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -128,16 +130,7 @@ def run_series(runs, repeats: int, args, field: str | None = None, cores: int = 
         controller=RunController(sample_hz=args.sample_hz),
         repeats=repeats,
     )
-    progress = _Progress(enabled=not args.quiet)
-    try:
-        while sweep.step(budget=100_000):
-            progress.update(sweep.current)
-            time.sleep(0.05)
-    except KeyboardInterrupt:
-        sweep.stop()
-    finally:
-        sweep.stop()
-        sweep.controller.shutdown()
+    drive(sweep, _Progress(enabled=not args.quiet))
     summary = sweep.summary()
     print(describe_points(summary))
     if field == "workers":
@@ -166,3 +159,17 @@ def describe_verdicts(lesson, summary: Sequence[PointSummary], cores: int) -> st
     for verdict in verdicts:
         lines.append(f"  - {verdict.text}\n    {verdict.sentence()}")
     return "\n".join(lines)
+
+
+def drive(sweep: Sweep, progress: _Progress) -> None:
+    """Run ``sweep`` to its end (Ctrl-C stops it), showing progress; its controller is
+    shut down afterwards, whatever happened."""
+    try:
+        while sweep.step(budget=100_000):
+            progress.update(sweep.current)
+            time.sleep(0.05)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sweep.stop()
+        sweep.controller.shutdown()

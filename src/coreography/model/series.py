@@ -19,6 +19,7 @@ from coreography.model.speedup import (
     own_baseline,
     series_baselines,
     speedup_against,
+    unmeasurable,
     work_key,
 )
 
@@ -151,8 +152,8 @@ def _derived(
     """Speedup and efficiency of a point from its wall times: the speedup *of the median
     wall time* (for an even count too), so that two points' speedups differ exactly as
     their median wall times do; the range from the slowest and fastest run."""
-    if wall is None:
-        return None, None
+    if wall is None or unmeasurable(wall.median, baseline):
+        return None, None  # too little work: the runs' fixed costs are all a quotient shows
     middle, fast, slow = (
         speedup_against(w, parallel, baseline) for w in (wall.median, wall.low, wall.high)
     )

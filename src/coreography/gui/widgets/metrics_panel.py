@@ -52,6 +52,7 @@ FIELDS = (
 )
 #: Figures that other programs' CPU use makes unreliable.
 TIMING_FIELDS = ("speedup", "efficiency")
+_TIPS = {name: tip for name, _label, tip in FIELDS}
 
 
 def format_value(name: str, value: object) -> str:
@@ -186,6 +187,7 @@ class MetricsPanel(QWidget):
         self._computed_at = 0.0
         self._cost = 0.0
         self._version = -1
+        self._speedup_tip = ""  # the measured baseline's description, when one applies
 
     def set_baseline(self, key: tuple | None, baseline=None) -> None:
         """Runs of this work (``model.speedup.work_key``) are measured against
@@ -219,11 +221,10 @@ class MetricsPanel(QWidget):
         style = f"color: {theme.FAILED_COLOR}" if warning else ""
         _restyle(self.busy_note, style)
         self.busy_note.setVisible(bool(warning))
-        tips = dict((name, tip) for name, _label, tip in FIELDS)
         for name in (*TIMING_FIELDS, "others_share"):
             label = self.values[name]
-            text, tip = label.text(), tips[name]
-            if name == "speedup" and getattr(self, "_speedup_tip", ""):
+            text, tip = label.text(), _TIPS[name]
+            if name == "speedup" and self._speedup_tip:
                 tip = self._speedup_tip  # the series' measured baseline, in full
             if warning:
                 if name in TIMING_FIELDS and metric(metrics, name) is not None:
