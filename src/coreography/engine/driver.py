@@ -35,6 +35,7 @@ from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.failure import (
     EXPERIMENT_RAISED,
     LOAD_ERROR,
+    TASK_EXITED,
     TASK_RAISED,
     WORKER_DIED,
     Failure,
@@ -170,6 +171,8 @@ class Driver:
                 continue
             if code not in (None, 0):
                 deaths.append((pid, code))
+            elif code == 0 and not self._collected and self._task_of(pid) >= 0:
+                deaths.append((pid, code))  # a clean exit in the middle of a task: os._exit(0)
         if not deaths:
             return None
         # A pool that notices a death terminates the others: name the first cause.
@@ -309,8 +312,13 @@ def _exception_failure(exc: BaseException) -> Failure:
     if not isinstance(task, int):
         return Failure(EXPERIMENT_RAISED, error=error, user_line=line)
     pid, lane = getattr(exc, "coreography_pid", 0), getattr(exc, "coreography_lane", 0)
+    kind = TASK_RAISED
+    if isinstance(exc, probe_mod.TaskExit):
+        kind, error = TASK_EXITED, clip_text(str(exc), STATUS_TEXT_LIMIT)
+    elif isinstance(exc, probe_mod.TaskInterrupted):
+        error = clip_text(str(exc).split("\n", 1)[0], STATUS_TEXT_LIMIT)
     return Failure(
-        TASK_RAISED,
+        kind,
         pid=pid if isinstance(pid, int) else 0,
         lane=lane if isinstance(lane, int) else 0,
         task=task,

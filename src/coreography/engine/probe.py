@@ -14,6 +14,7 @@ import ctypes
 import itertools
 import os
 import pickle
+import re
 import signal
 import sys
 import threading
@@ -26,6 +27,7 @@ from typing import Any
 from coreography.engine.workloads import Calibration, run_workload
 from coreography.model import accounting, wire
 from coreography.model.events import RECORDS_PER_FRAME, Kind, clip_text
+from coreography.model.failure import EXIT_PREFIX, exit_call
 from coreography.model.user_code import load_task
 
 FLUSH_NS = 10_000_000  # 10 ms
@@ -238,16 +240,13 @@ class Probe:
             else:
                 result = run_workload(self.spec.workload, arg, self.spec.calibration)
         except BaseException as exc:
-            try:  # travels with the exception (in its __dict__) back to the driver
-                exc.coreography_task = task_id  # type: ignore[attr-defined]
-                exc.coreography_pid = self.pid  # type: ignore[attr-defined]
-                exc.coreography_lane = lane  # type: ignore[attr-defined]
-            except AttributeError:
-                pass
-            self.text(Kind.TASK_FAILED, lane, task_id, describe_exception(exc))
-            self.flush()
-            local.task = -1
-            raise
+            self._task_failed(task_id, lane, exc)
+            if isinstance(exc, Exception):
+                raise
+            # SystemExit, KeyboardInterrupt: a pool worker would end without reporting
+            # the task, and its pool would wait for it forever; as an Exception it
+            # travels back to the main process like any error.
+            raise _as_exception(exc, task_id, self.pid, lane) from None
         used = _cpu() if measure else 0
         value, flags = _numeric(result)
         began, t = t, _now()
@@ -264,6 +263,24 @@ class Probe:
         if len(events) >= RECORDS_PER_FRAME or t - self.last_flush >= FLUSH_NS:
             self.flush()
         return result
+
+    def _task_failed(self, task_id: int, lane: int, exc: BaseException) -> None:
+        """Report the task's exception (``value`` 1: it called sys.exit()) and mark it with
+        the task, process and thread, which travel with it back to the driver."""
+        try:  # in the exception's __dict__, pickled with it
+            exc.coreography_task = task_id  # type: ignore[attr-defined]
+            exc.coreography_pid = self.pid  # type: ignore[attr-defined]
+            exc.coreography_lane = lane  # type: ignore[attr-defined]
+        except AttributeError:
+            pass
+        exited = isinstance(exc, SystemExit)
+        first = f"{EXIT_PREFIX}{exit_call(exc.code)}" if isinstance(exc, SystemExit) else None
+        text = describe_exception(exc, first)
+        self.text(Kind.TASK_FAILED, lane, task_id, text, float(exited))
+        self.flush()
+        self._local.task = -1
+        if self.slot >= 0 and lane == 0:
+            self.spec.shared[self._task_at] = -1  # no longer running it
 
     def current_task(self) -> int:
         return getattr(self._local, "task", -1)
@@ -391,25 +408,66 @@ def _raise_load_error(exc: BaseException) -> Callable[[Any], Any]:
     return failing
 
 
+class TaskExit(Exception):
+    """A task called sys.exit(): ``str()`` is the call (``sys.exit(2)``)."""
+
+
+class TaskInterrupted(Exception):
+    """A task raised another BaseException (KeyboardInterrupt, …): ``Type: message``."""
+
+
+def _as_exception(exc: BaseException, task_id: int, pid: int, lane: int) -> Exception:
+    """An Exception standing for ``exc``, marked like it, that pickles and unpickles."""
+    if isinstance(exc, SystemExit):
+        out: Exception = TaskExit(exit_call(exc.code))
+    else:
+        out = TaskInterrupted(f"{type(exc).__name__}: {exc}")
+    out.coreography_task = task_id  # type: ignore[attr-defined]
+    out.coreography_pid = pid  # type: ignore[attr-defined]
+    out.coreography_lane = lane  # type: ignore[attr-defined]
+    return out
+
+
+#: Results of these exact types always pickle and unpickle: no check needed.
+_PLAIN = frozenset({int, float, str, bool, bytes, type(None)})
+#: Pickle opcodes that name a global (a class, a function) or an extension code: only a
+#: pickle holding one can fail to load. The bytes may also occur inside data; that only
+#: costs a load to be sure.
+_NAMES_A_GLOBAL = re.compile(b"[\x82-\x84\x93]")
+
+
 def _result_must_pickle(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def checked(arg: Any) -> Any:
         result = function(arg)
+        if type(result) in _PLAIN:
+            return result
         try:
-            pickle.dumps(result)
+            data = pickle.dumps(result)
         except Exception as exc:
             raise TypeError(
                 f"task returned a {type(result).__name__}, which cannot be sent back to the "
                 f"main process ({exc}); return plain data such as numbers, text, lists or dicts"
             ) from None
+        if _NAMES_A_GLOBAL.search(data):
+            # A result that pickles but fails to unpickle would kill the pool's result
+            # handler in the main process, and the pool would wait forever.
+            try:
+                pickle.loads(data)
+            except Exception as exc:
+                raise TypeError(
+                    f"task returned a {type(result).__name__}, which pickles but cannot be "
+                    f"unpickled in the main process ({type(exc).__name__}: {exc}); return "
+                    "plain data such as numbers, text, lists or dicts"
+                ) from None
         return result
 
     return checked
 
 
-def describe_exception(exc: BaseException) -> str:
-    """``Type: message`` then the traceback, as the user would read it."""
+def describe_exception(exc: BaseException, first: str | None = None) -> str:
+    """``Type: message`` (or ``first``) then the traceback, as the user would read it."""
     lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
-    return f"{type(exc).__name__}: {exc}\n{''.join(lines)}"
+    return f"{first or f'{type(exc).__name__}: {exc}'}\n{''.join(lines)}"
 
 
 def _numeric(result: Any) -> tuple[float, int]:

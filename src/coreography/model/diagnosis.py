@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from coreography.model.failure import LOAD_ERROR, TASK_RAISED, WORKER_DIED
+from coreography.model.failure import LOAD_ERROR, TASK_EXITED, TASK_RAISED, WORKER_DIED
 from coreography.model.interference import measure_interference
 from coreography.model.metrics import RunMetrics, compute_metrics
 from coreography.model.run import DONE, FAILED, NO_TIME, PENDING, RUN_FAILED, STOPPED, Run
@@ -86,6 +86,11 @@ def _failure(run: Run, metrics: RunMetrics) -> Finding | None:
         )
     elif failure is not None and failure.kind in (TASK_RAISED, LOAD_ERROR):
         text += " The exception travelled back to the main process, which stopped the run."
+    elif failure is not None and failure.kind == TASK_EXITED:
+        text += (
+            " sys.exit() raises SystemExit, which a Pool worker does not report: the worker "
+            "would end and the pool wait forever for the task. Raise an exception instead."
+        )
     named = failure is None or (failure.task >= 0 and run.task_status[failure.task] == FAILED)
     others = metrics.tasks_failed - int(named)
     parts = []

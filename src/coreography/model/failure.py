@@ -17,9 +17,16 @@ from coreography.model.user_code import FILENAME
 #: What ended the run.
 WORKER_DIED = "worker-died"  # a worker process was killed, crashed or exited mid-task
 TASK_RAISED = "task-raised"  # a task raised an exception
+TASK_EXITED = "task-exited"  # a task called sys.exit() (SystemExit, which Pool never reports)
 EXPERIMENT_RAISED = "experiment-raised"  # the experiment's main raised outside any task
 LOAD_ERROR = "load-error"  # the user's code could not be loaded
-KINDS = frozenset({WORKER_DIED, TASK_RAISED, EXPERIMENT_RAISED, LOAD_ERROR})
+RESULT_UNREADABLE = "result-unreadable"  # a task's result could not be unpickled
+KINDS = frozenset(
+    {WORKER_DIED, TASK_RAISED, TASK_EXITED, RESULT_UNREADABLE, EXPERIMENT_RAISED, LOAD_ERROR}
+)
+#: The first line of a task's error text when the task called sys.exit(): the prefix,
+#: then the call as written by :func:`exit_call` (``SystemExit: sys.exit(2)``).
+EXIT_PREFIX = "SystemExit: "
 
 _USER_FRAME = re.compile(rf'File "{re.escape(FILENAME)}", line (\d+)')
 
@@ -37,6 +44,18 @@ def describe_exit(code: int) -> str:
     if code < 0:
         return f"killed by signal {-code} ({signal_name(-code)})"
     return f"exited with code {code}"
+
+
+def exit_call(code: object) -> str:
+    """``sys.exit()``, ``sys.exit(2)`` or ``sys.exit('bye')``: the call that raised a
+    SystemExit carrying ``code``, as the user would have written it."""
+    if code is None:
+        return "sys.exit()"
+    try:
+        text = repr(code)
+    except Exception:
+        text = f"<{type(code).__name__}>"
+    return f"sys.exit({text[:80]})"
 
 
 def user_line(traceback_text: str) -> int | None:
@@ -87,9 +106,15 @@ class Failure:
             during = f" while running task {self.task}" if self.task >= 0 else ""
             verb = "was " if self.signal else ""
             return f"{who} {verb}{self.cause}{during}"
+        task = f"task {self.task}" if self.task >= 0 else "a task"
         if self.kind == TASK_RAISED:
-            task = f"task {self.task}" if self.task >= 0 else "a task"
             return f"{task} raised {self.error}{where} (in {who})"
+        if self.kind == TASK_EXITED:
+            return (
+                f"{task} called {self.error or 'sys.exit()'}{where}{',' if where else ''} in {who}"
+            )
+        if self.kind == RESULT_UNREADABLE:
+            return f"the result of {task} could not be unpickled: {self.error} (sent by {who})"
         if self.kind == LOAD_ERROR:
             return f"your code could not be loaded: {self.error}{where}"
         return f"the experiment raised {self.error}{where}"

@@ -22,7 +22,15 @@ import numpy as np
 from coreography.model import wire
 from coreography.model.events import FrameType, Kind, clip_text
 from coreography.model.experiment import Experiment
-from coreography.model.failure import TASK_RAISED, WORKER_DIED, Failure, signal_name, user_line
+from coreography.model.failure import (
+    EXIT_PREFIX,
+    TASK_EXITED,
+    TASK_RAISED,
+    WORKER_DIED,
+    Failure,
+    signal_name,
+    user_line,
+)
 from coreography.model.states import END_STATES, RunState, TaskState, run_state
 
 RECORD_DTYPE = wire.record_dtype()
@@ -163,6 +171,7 @@ class Run:
         self.message = ""
         #: Why the run failed, as fields (None: it did not, or an older recording).
         self.failure: Failure | None = None
+        self._exited_tasks: set[int] = set()  # tasks that called sys.exit()
         self.result_text = ""
         self.run_started_ns = NO_TIME  # the driver began (the experiment's main)
         self.run_finished_ns = NO_TIME
@@ -469,6 +478,8 @@ class Run:
                     self.task_status[task] = FAILED
                     self.task_end[task] = t
                     self.task_errors[task] = text
+                    if _value == 1:  # the task called sys.exit()
+                        self._exited_tasks.add(task)
                 self.texts.append(TextLine(t, lane, task, kind, text))
             elif kind == Kind.RESULT:
                 if 0 <= task < self.n_tasks:
@@ -494,11 +505,15 @@ class Run:
         if failure is None:
             return
         error = self.task_errors.get(failure.task, "") if failure.task >= 0 else ""
-        if failure.kind == TASK_RAISED and error:
-            # The task's own exception says more than the experiment's reaction to it.
+        if failure.kind in (TASK_RAISED, TASK_EXITED) and error:
+            # The task's own exception says more than the experiment's reaction to it
+            # (one Process per task: the driver saw only an exit code).
+            first = error.split("\n", 1)[0]
+            exited = failure.task in self._exited_tasks and first.startswith(EXIT_PREFIX)
             failure = replace(
                 failure,
-                error=error.split("\n", 1)[0],
+                kind=TASK_EXITED if exited else TASK_RAISED,
+                error=first.removeprefix(EXIT_PREFIX) if exited else first,
                 user_line=user_line(error) or failure.user_line,
             )
         self.failure = failure
