@@ -68,7 +68,7 @@ def test_run_of_a_crashing_experiment_fails_with_the_cause(tmp_path):
         "--quiet",
     )
     assert result.returncode == 1
-    assert "killed by signal 9 (SIGKILL) while running task 3" in result.stdout
+    assert "killed by signal 9 (SIGKILL) while running task 3" in result.stderr  # an error
 
 
 @pytest.mark.parametrize(

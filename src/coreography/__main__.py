@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
         from coreography.cli import main as cli_main
 
         return cli_main(args)
+    if args and not _names_a_file(args[0]):
+        return _unknown_command(args[0])
     problem = _no_display()
     if problem:
         print(f"coreography: the window cannot open: {problem}", file=sys.stderr)
@@ -45,6 +47,32 @@ def main(argv: list[str] | None = None) -> int:
         print(f"coreography: the window cannot open: {exc}", file=sys.stderr)
         return 1
     return gui_main(args)
+
+
+#: What a recording's name ends with: such a word opens in the window even if missing
+#: (the window then says why it cannot be read).
+RECORDING_ENDINGS = (".json", ".gz")
+EXIT_USAGE = 2
+
+
+def _names_a_file(word: str) -> bool:
+    """Whether ``word`` is for the window (an option, a recording) rather than a command."""
+    return word.startswith("-") or word.endswith(RECORDING_ENDINGS) or os.path.exists(word)
+
+
+def _unknown_command(word: str) -> int:
+    import difflib
+
+    commands = sorted(c for c in CLI_COMMANDS if not c.startswith("-"))
+    close = difflib.get_close_matches(word, commands, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    print(
+        f"usage: coreography [FILE.coreo.json] | coreography COMMAND ...\n"
+        f"coreography: error: unknown command {word!r}{hint}; commands: "
+        f"{', '.join(commands)} (coreography --help)",
+        file=sys.stderr,
+    )
+    return EXIT_USAGE
 
 
 def _no_display() -> str:

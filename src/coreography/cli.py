@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
+import signal
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from coreography import __version__
-from coreography.cli_series import (
-    describe_points,
-    describe_verdicts,
-    drive,
-    repeats_option,
-    sweep_main,
-)
+from coreography.cli_progress import Progress, printable
+from coreography.cli_series import lesson_main, repeats_option, sweep_main
 from coreography.model import models
 from coreography.model.experiment import (
     DISTRIBUTIONS,
@@ -34,6 +28,22 @@ from coreography.model.experiment import (
 from coreography.model.repeats import DEFAULT_REPEATS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+DEFAULT_WORKERS = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
+
+class UsageError(ValueError):
+    """What the command line asked for cannot be done as asked (exit code 2)."""
+
+
+class CodeNotTrusted(UsageError):
+    """An experiment file carries task code, and ``--trust-code`` was not given."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"{path} contains code from someone else (its own task function); it was not "
+            "run. Read it first; to run it, add --trust-code"
+        )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers",
         type=int,
-        default=2,
+        default=None,  # 2; None tells that the option was not given
         metavar="N",
         help=f"worker processes or threads, {lo} to {hi} (default: 2)",
     )
@@ -163,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print every line the tasks printed, after the run",
     )
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     run.add_argument(
         "--code",
         type=Path,
@@ -179,10 +189,17 @@ def build_parser() -> argparse.ArgumentParser:
         "experiment options above are then ignored",
     )
     run.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="run the task code an --experiment file carries (refused without this: "
+        "code from a file runs with your permissions, so read it first)",
+    )
+    run.add_argument(
         "--lesson",
         metavar="ID",
         help="run a lesson's experiments instead (ids: coreography lessons); the "
-        "experiment options above are then ignored",
+        "experiment options above are then ignored; --out FILE writes one recording per "
+        "run (FILE, or FILE-1, FILE-2 … when the lesson has several runs)",
     )
     repeats_option(run, DEFAULT_REPEATS)  # a lesson that compares runs repeats each one
 
@@ -219,18 +236,29 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def experiment_from_args(args: argparse.Namespace) -> Experiment:
+    """The experiment the options describe (or the ``--experiment`` file holds).
+
+    Raises
+    ------
+    CodeNotTrusted
+        The file carries task code and ``--trust-code`` was not given.
+    """
     if getattr(args, "experiment", None) is not None:
         from coreography.model.experiment_file import load_experiment
 
-        return load_experiment(args.experiment)
+        experiment = load_experiment(args.experiment)
+        if experiment.code.strip() and not getattr(args, "trust_code", False):
+            raise CodeNotTrusted(args.experiment)
+        return experiment
     workload, size = parse_task(args.task)
     code = ""
     if getattr(args, "code", None) is not None:
         workload, code = "custom", args.code.read_text(encoding="utf-8")
+    _note_unused_workers(args)
     return Experiment(
         code=code,
         model=args.model,
-        workers=args.workers,
+        workers=DEFAULT_WORKERS if args.workers is None else args.workers,
         tasks=args.tasks,
         workload=workload,
         size=size,
@@ -243,8 +271,36 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
     ).validate()
 
 
+def _note_unused_workers(args: argparse.Namespace) -> None:
+    """Say so when ``--workers`` was given to a model that starts one lane per task."""
+    record = models.find(args.model)
+    if record is None or record.uses_workers or args.workers is None:
+        return
+    per_task = f"one {record.lanes} per task" if record.lane_per_task else "no workers"
+    pooled = {"thread": "thread-pool", "process": "pool-map"}.get(record.lanes)
+    hint = f"; --model {pooled} uses {args.workers} workers" if pooled else ""
+    print(
+        f"coreography: note: --workers {args.workers} is not used by {args.model!r}, which "
+        f"starts {per_task}{hint}",
+        file=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit code: 0 done, 1 the run failed or did not
+    finish, 2 a usage error (bad option, bad file), 130 interrupted by Ctrl-C."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before or after a run (a run itself stops cleanly)
+        print("coreography: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader left (``| head``): stop quietly, as cat does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return EXIT_FAILED
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["trace"]:  # the program's own arguments are not ours to parse
         from coreography.cli_trace import main as trace_main
 
@@ -252,14 +308,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv[:1] == ["sweep"]:  # run's options, and a field and its values
         try:
             return sweep_main(argv[1:])
-        except ExperimentError as exc:
+        except ValueError as exc:  # ExperimentError, UsageError, a bad experiment file
             print(f"coreography: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except OSError as exc:
+            print(f"coreography: error: {_os_error(exc)}", file=sys.stderr)
             return EXIT_USAGE
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "run" and args.lesson is not None:
-            return _run_lesson(args)
+            return lesson_main(args)
         if args.command == "run":
             return _run(args)
         if args.command == "lessons":
@@ -276,14 +335,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:  # RecordingError and friends: one line, no traceback
         print(f"coreography: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # the reader left (``| head``): stop quietly, as cat does
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
-        return EXIT_FAILED
+    except BrokenPipeError:
+        raise
     except OSError as exc:
-        print(f"coreography: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"coreography: error: {_os_error(exc)}", file=sys.stderr)
         return EXIT_USAGE
-    parser.print_help()
+    parser.print_help(sys.stderr)
     return EXIT_USAGE
+
+
+def _os_error(exc: OSError) -> str:
+    return f"{exc.filename or ''}: {exc.strerror or exc}" if exc.filename else str(exc)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -295,34 +357,55 @@ def _run(args: argparse.Namespace) -> int:
     if args.out is not None and not args.out.parent.exists():
         raise OSError(2, "no such folder", str(args.out.parent))
     controller = RunController(sample_hz=args.sample_hz)
-    progress = _Progress(enabled=not args.quiet)
+    progress = Progress(enabled=not args.quiet)
     run = controller.start(experiment)
+    ended_by = ""  # why the CLI stopped the run, if it did
     try:
         finished = controller.wait(timeout=args.timeout or None, on_tick=progress.update)
         if not finished:
-            controller.stop()
-            controller.wait(timeout=10)
+            ended_by = f"timed out after {args.timeout:g} s"
     except KeyboardInterrupt:
-        controller.stop()
-        controller.wait(timeout=10)
+        ended_by = "interrupted (Ctrl-C)"
     finally:
-        controller.shutdown()
+        with no_interrupts():  # the run's processes end whatever the user presses now
+            if ended_by:
+                controller.stop()
+                controller.wait(timeout=10)
+            controller.shutdown()
+    if ended_by and run.state == "stopped":
+        run.message = ended_by  # not "stopped by the user": say who stopped it and why
     progress.update(run, final=True)
     if args.show_output:
         for line in run.stdout_lines():
-            print(line)
-    print(format_table(compute_metrics(run)))
+            print(printable(line))
+    print(printable(format_table(compute_metrics(run))))
     if run.calibration and run.calibration.get("busy"):
         print("Note: task sizes were calibrated while the machine was busy; run")
         print("`coreography calibrate` at a quiet moment for work sizes true to this machine.")
-    if run.state != "finished":
-        print(f"Run {run.state}: {run.message}")
     if run.logs:
-        print("\n".join(run.logs))
+        print(printable("\n".join(run.logs)))
     if args.out is not None:
         save_run(run, args.out)
         print(f"recording written to {args.out}")
+    if run.state != "finished":
+        print(printable(f"Run {run.state}: {run.message}"), file=sys.stderr)
+    if ended_by.startswith("interrupted"):
+        return EXIT_INTERRUPTED
     return EXIT_OK if run.state == "finished" else EXIT_FAILED
+
+
+class no_interrupts:
+    """Ctrl-C is ignored inside (the cleanup after a Ctrl-C must not be cut short)."""
+
+    def __enter__(self) -> None:
+        try:
+            self._previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: nothing to hold back
+            self._previous = None
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -358,16 +441,6 @@ def _calibrate() -> int:
     return EXIT_OK
 
 
-#: Characters a terminal would act on rather than show: C0/C1 controls (ESC starts colour,
-#: title and cursor sequences) and the bidirectional overrides; newline and tab are kept.
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(text: str) -> str:
-    """``text`` safe for a terminal: every control character shown as ``\\xNN``/``\\uNNNN``."""
-    return _UNPRINTABLE.sub(lambda m: ascii(m.group())[1:-1], text)
-
-
 def _list_lessons() -> int:
     from coreography.lessons.registry import all_lessons
 
@@ -376,91 +449,3 @@ def _list_lessons() -> int:
     for lesson in lessons:
         print(f"{lesson.number:>2}  {lesson.id:<{width}}  {lesson.title}")
     return EXIT_OK
-
-
-def _run_lesson(args: argparse.Namespace) -> int:
-    """Run every experiment of a lesson (a sweep's points too) and explain each run."""
-    from coreography.engine.controller import RunController
-    from coreography.engine.sweep import Sweep
-    from coreography.lessons.registry import get_lesson
-    from coreography.model.diagnosis import diagnose
-    from coreography.model.metrics import compute_metrics, format_table
-    from coreography.model.scaling import fit_series, scaling_series
-    from coreography.model.series import run_speedup
-
-    try:
-        lesson = get_lesson(args.lesson)
-    except KeyError as exc:
-        print(f"coreography: error: --lesson: {exc.args[0]}", file=sys.stderr)
-        return EXIT_USAGE
-    runs = lesson.experiments()
-    print(f"Lesson {lesson.number}: {lesson.title}\n\n{lesson.explanation}\n\nWhat to notice:")
-    print("\n".join(f"  - {caption}" for caption in lesson.captions))
-    progress = _Progress(enabled=not args.quiet)
-    sweep = Sweep(
-        [r.experiment for r in runs],
-        [r.label for r in runs],
-        controller=RunController(sample_hz=args.sample_hz),
-        repeats=args.repeats if lesson.repeatable else 1,
-    )
-    drive(sweep, progress)
-    summary = sweep.summary()
-    baselines = {p.label: p.baseline for p in summary}
-    for point in sweep.points:
-        metrics = compute_metrics(point.run)
-        repeat = f", run {point.repeat} of {sweep.repeats}" if sweep.repeats > 1 else ""
-        print(f"\n== {point.label}{repeat} ==")
-        if args.show_output:
-            print("\n".join(point.run.stdout_lines()))
-        if point.run.result_summary():  # the same words the window shows
-            print(f"Result: {point.run.result_summary()}")
-        print(format_table(metrics, run_speedup(point.run, baselines.get(point.label))))
-        if point.run.state != "finished":
-            print(f"Run {point.run.state}: {point.run.message}")
-        for finding in diagnose(point.run, metrics):
-            print(f"* {finding.text}")
-    if lesson.sweep is not None:
-        field = lesson.sweep.field
-        pairs = [(getattr(p.experiment, field), p.run) for p in sweep.finished_points()]
-        series = scaling_series(pairs)
-        cores = sweep.points[0].run.cores if sweep.points else None
-        fit = fit_series(series, cores) if field == "workers" else None
-        if fit is not None:
-            print(f"\nAmdahl fit: {fit.headline()}")
-    cores = sweep.points[0].run.cores if sweep.points else 1
-    print(f"\n{describe_points(summary)}")
-    verdicts = describe_verdicts(lesson, summary, cores)
-    if verdicts:
-        print(f"\n{verdicts}")
-    print(f"\nQuestion for the class: {lesson.question}")
-    finished = all(p.finished for p in sweep.points) and len(sweep.points) == sweep.total
-    return EXIT_OK if finished else EXIT_FAILED
-
-
-class _Progress:
-    """A one-line progress bar on stderr, redrawn at most 10 times a second."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self._last = 0.0
-
-    def update(self, run, final: bool = False) -> None:
-        if not self.enabled or run is None:
-            return
-        now = time.monotonic()
-        if not final and now - self._last < 0.1:
-            return
-        self._last = now
-        total = max(run.n_tasks, 1)
-        done = run.n_done + run.n_failed
-        width = 30
-        filled = int(width * done / total)
-        elapsed = (
-            (time.perf_counter_ns() - run.t0) / 1e9
-            if not run.is_over
-            else ((run.end_ns - run.t0) / 1e9)
-        )
-        bar = "█" * filled + "·" * (width - filled)
-        line = f"\r{bar} {done:>{len(str(total))}}/{total} tasks  {elapsed:6.2f} s  {run.state:<9}"
-        sys.stderr.write(line + ("\n" if final else ""))
-        sys.stderr.flush()

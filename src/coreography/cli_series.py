@@ -7,16 +7,17 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from coreography.model.repeats import DEFAULT_REPEATS, MAX_REPEATS
 
 if TYPE_CHECKING:
-    from coreography.cli import _Progress
+    from coreography.cli_progress import Progress
     from coreography.engine.sweep import Sweep
     from coreography.model.series import PointSummary
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def repeats_option(parser: argparse.ArgumentParser, default: int) -> None:
@@ -120,7 +121,7 @@ def sweep_main(argv: Sequence[str]) -> int:
 
 def run_series(runs, repeats: int, args, field: str | None = None, cores: int = 1) -> int:
     """Run ``(label, experiment)`` pairs ``repeats`` times over and print the points."""
-    from coreography.cli import _Progress
+    from coreography.cli_progress import Progress
     from coreography.engine.controller import RunController
     from coreography.engine.sweep import Sweep
 
@@ -130,12 +131,23 @@ def run_series(runs, repeats: int, args, field: str | None = None, cores: int = 
         controller=RunController(sample_hz=args.sample_hz),
         repeats=repeats,
     )
-    drive(sweep, _Progress(enabled=not args.quiet))
+    interrupted = drive(sweep, Progress(enabled=not args.quiet))
     summary = sweep.summary()
     print(describe_points(summary))
     if field == "workers":
         print(describe_fit(sweep, cores))
+    return series_exit_code(sweep, interrupted)
+
+
+def series_exit_code(sweep: Sweep, interrupted: bool) -> int:
+    """130 after a Ctrl-C, 0 when every run of ``sweep`` finished, else 1 (said on stderr)."""
+    if interrupted:
+        print("coreography: interrupted: the runs so far are shown", file=sys.stderr)
+        return EXIT_INTERRUPTED
     finished = all(p.finished for p in sweep.points) and len(sweep.points) == sweep.total
+    if not finished:
+        done = sum(1 for p in sweep.points if p.finished)
+        print(f"coreography: {done} of {sweep.total} runs finished", file=sys.stderr)
     return EXIT_OK if finished else EXIT_FAILED
 
 
@@ -161,15 +173,110 @@ def describe_verdicts(lesson, summary: Sequence[PointSummary], cores: int) -> st
     return "\n".join(lines)
 
 
-def drive(sweep: Sweep, progress: _Progress) -> None:
+def drive(sweep: Sweep, progress: Progress) -> bool:
     """Run ``sweep`` to its end (Ctrl-C stops it), showing progress; its controller is
-    shut down afterwards, whatever happened."""
+    shut down afterwards, whatever happened. Returns True if Ctrl-C stopped it."""
+    from coreography.cli import no_interrupts
+
+    interrupted = False
     try:
         while sweep.step(budget=100_000):
             progress.update(sweep.current)
             time.sleep(0.05)
     except KeyboardInterrupt:
-        pass
+        interrupted = True
     finally:
-        sweep.stop()
-        sweep.controller.shutdown()
+        with no_interrupts():  # the runs' processes end whatever the user presses now
+            sweep.stop()
+            sweep.controller.shutdown()
+        progress.end_line()
+    return interrupted
+
+
+def lesson_main(args: argparse.Namespace) -> int:
+    """Run every experiment of a lesson (a sweep's points too) and explain each run."""
+    from coreography.cli_progress import Progress, printable
+    from coreography.engine.controller import RunController
+    from coreography.engine.sweep import Sweep
+    from coreography.lessons.registry import get_lesson
+    from coreography.model.diagnosis import diagnose
+    from coreography.model.metrics import compute_metrics, format_table
+    from coreography.model.scaling import fit_series, scaling_series
+    from coreography.model.series import run_speedup
+
+    try:
+        lesson = get_lesson(args.lesson)
+    except KeyError as exc:
+        print(f"coreography: error: --lesson: {exc.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.out is not None and not args.out.parent.exists():
+        raise OSError(2, "no such folder", str(args.out.parent))
+    runs = lesson.experiments()
+    print(f"Lesson {lesson.number}: {lesson.title}\n\n{lesson.explanation}\n\nWhat to notice:")
+    print("\n".join(f"  - {caption}" for caption in lesson.captions))
+    progress = Progress(enabled=not args.quiet)
+    sweep = Sweep(
+        [r.experiment for r in runs],
+        [r.label for r in runs],
+        controller=RunController(sample_hz=args.sample_hz),
+        repeats=args.repeats if lesson.repeatable else 1,
+    )
+    interrupted = drive(sweep, progress)
+    summary = sweep.summary()
+    baselines = {p.label: p.baseline for p in summary}
+    for point in sweep.points:
+        metrics = compute_metrics(point.run)
+        repeat = f", run {point.repeat} of {sweep.repeats}" if sweep.repeats > 1 else ""
+        print(f"\n== {point.label}{repeat} ==")
+        if args.show_output:
+            print("\n".join(point.run.stdout_lines()))
+        if point.run.result_summary():  # the same words the window shows
+            print(f"Result: {point.run.result_summary()}")
+        print(format_table(metrics, run_speedup(point.run, baselines.get(point.label))))
+        if point.run.state != "finished":
+            text = f"{point.label}{repeat}: Run {point.run.state}: {point.run.message}"
+            print(printable(text), file=sys.stderr)
+        for finding in diagnose(point.run, metrics):
+            print(f"* {finding.text}")
+    if lesson.sweep is not None:
+        field = lesson.sweep.field
+        pairs = [(getattr(p.experiment, field), p.run) for p in sweep.finished_points()]
+        series = scaling_series(pairs)
+        cores = sweep.points[0].run.cores if sweep.points else None
+        fit = fit_series(series, cores) if field == "workers" else None
+        if fit is not None:
+            print(f"\nAmdahl fit: {fit.headline()}")
+    cores = sweep.points[0].run.cores if sweep.points else 1
+    print(f"\n{describe_points(summary)}")
+    verdicts = describe_verdicts(lesson, summary, cores)
+    if verdicts:
+        print(f"\n{verdicts}")
+    print(f"\nQuestion for the class: {lesson.question}")
+    if args.out is not None:
+        _write_recordings(sweep, args.out)
+    return series_exit_code(sweep, interrupted)
+
+
+def _write_recordings(sweep, out: Path) -> None:
+    """Each run of ``sweep`` as a recording: ``out`` itself for a single run, else
+    ``out`` numbered (``name-1.coreo.json``, ``name-2.coreo.json`` …); says which is which."""
+    from coreography.model.recording import save_run
+
+    points = sweep.points
+    if not points:
+        print("no recording written: no run took place", file=sys.stderr)
+        return
+    for index, point in enumerate(points, 1):
+        path = out if len(points) == 1 else numbered(out, index)
+        save_run(point.run, path)
+        repeat = f", run {point.repeat} of {sweep.repeats}" if sweep.repeats > 1 else ""
+        print(f"recording written to {path} ({point.label}{repeat})")
+
+
+def numbered(path: Path, index: int) -> Path:
+    """``path`` with ``-index`` before its recording ending (``.coreo.json``, ``.gz`` …)."""
+    name = path.name
+    for ending in (".coreo.json.gz", ".coreo.json", ".json.gz", ".json", ".gz"):
+        if name.endswith(ending) and len(name) > len(ending):
+            return path.with_name(f"{name[: -len(ending)]}-{index}{ending}")
+    return path.with_name(f"{name}-{index}")

@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timeout", type=float, default=0, metavar="SECONDS", help="end the program after this"
     )
-    parser.add_argument("--quiet", action="store_true", help="no summary, only the program")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary, only the program")
     parser.add_argument(
         "--sample-hz", type=float, default=10.0, metavar="HZ", help="psutil samples per second"
     )
