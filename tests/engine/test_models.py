@@ -19,9 +19,7 @@ def _expected_worker_lanes(model: str, workers: int, tasks: int) -> int:
     record = models.get(model)
     if record.lanes == "inline":
         return 0
-    if record.lane_per_task:
-        return tasks
-    return workers
+    return record.parallel_workers(workers, tasks)
 
 
 def test_the_registry_holds_every_shipped_model_with_its_backend():
@@ -36,6 +34,10 @@ def test_the_registry_holds_every_shipped_model_with_its_backend():
         "pool-apply-async",
         "pool-starmap",
         "process-pool",
+        "queue-workers",
+        "pipe-pair",
+        "lock-counter",
+        "race-counter",
     ]
     for name in models.choices():
         assert backends.backend_for(name).run is not None
@@ -54,12 +56,11 @@ def test_model_runs_squares_correctly(model, start_method):
         model=model, workers=workers, tasks=10, workload="square", start_method=start_method
     )
     assert run.state == FINISHED, run.message
-    if model != "processes":  # a Process returns nothing; its tasks still report results
-        assert run.results() == SQUARES
+    assert run.results() == SQUARES  # each task's result, whatever the program keeps
     assert [int(v) for v in run.task_value] == SQUARES
     if model == "pool-imap-unordered":
         assert sorted(eval(run.result_text)) == SQUARES
-    elif model != "processes":
+    elif models.get(model).code(run.experiment, "task").prints_results:
         assert run.result_text == repr(SQUARES)
 
     # One span per task, every task done once, each on a known lane.

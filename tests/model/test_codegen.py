@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from coreography.model import models
+from coreography.model.builtin_models import INCREMENTS_PER_TASK
 from coreography.model.codegen import generate
 from coreography.model.experiment import Experiment
 from tests.engine.helpers import run_experiment
@@ -30,8 +31,12 @@ def run_program(source: str, tmp_path) -> list[str]:
     return done.stdout.strip().splitlines()
 
 
+def _keeps_results(model: str) -> bool:
+    return models.get(model).code(Experiment(model=model), "task").prints_results
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("model", [m for m in models.choices() if m != "processes"])
+@pytest.mark.parametrize("model", [m for m in models.choices() if _keeps_results(m)])
 def test_generated_program_gives_the_engines_results(model, tmp_path):
     experiment = Experiment(
         model=model, workers=3, tasks=10, workload="square", start_method="spawn"
@@ -48,6 +53,16 @@ def test_generated_program_gives_the_engines_results(model, tmp_path):
         assert sorted(generated) == sorted(engine)
     else:
         assert generated == engine == [i * i for i in range(10)]
+
+
+@pytest.mark.slow
+def test_generated_lock_counter_prints_the_engines_total(tmp_path):
+    experiment = Experiment(model="lock-counter", tasks=6, workload="square", start_method="spawn")
+    lines = run_program(generate(experiment), tmp_path)
+    total = INCREMENTS_PER_TASK * 6
+    assert f"counter.value = {total} of {total}" in lines
+    run, _ = run_experiment(model="lock-counter", tasks=6, workload="square", start_method="spawn")
+    assert run.stdout_lines() == [f"counter.value = {total}"]
 
 
 @pytest.mark.slow

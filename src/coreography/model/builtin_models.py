@@ -11,6 +11,8 @@ if TYPE_CHECKING:
     from coreography.model.experiment import Experiment
 
 BACKENDS = "coreography.engine.backends"
+#: How many times each lock-counter (and race-counter) task adds one to the shared counter.
+INCREMENTS_PER_TASK = 2000
 
 
 def _sequential(exp: Experiment, fn: str) -> Code:
@@ -203,5 +205,132 @@ register(
         _traced_program,
         uses_workers=False,
         choosable=False,
+    )
+)
+
+
+# -- models built on communication (engine/backends/communication.py) -------------------------
+def _queue_workers(exp: Experiment, fn: str) -> Code:
+    return Code(
+        imports=("from multiprocessing import Process, Queue",),
+        functions=(
+            "def worker(tasks, results):",
+            "    while (item := tasks.get()) is not None:  # None: no more work",
+            "        i, x = item",
+            f"        results.put((i, {fn}(x)))",
+        ),
+        body=(
+            "tasks, done = Queue(), Queue()",
+            f"workers = [Process(target=worker, args=(tasks, done)) for _ in range({exp.workers})]",
+            "for process in workers:",
+            "    process.start()",
+            "for item in enumerate(args):",
+            "    tasks.put(item)",
+            "for _ in workers:",
+            "    tasks.put(None)  # one sentinel per worker",
+            "results = [None] * len(args)",
+            "for _ in args:",
+            "    i, result = done.get()",
+            "    results[i] = result",
+            "for process in workers:",
+            "    process.join()",
+        ),
+    )
+
+
+def _pipe_pair(exp: Experiment, fn: str) -> Code:
+    return Code(
+        imports=("from multiprocessing import Pipe, Process",),
+        functions=(
+            "def partner(end):",
+            "    while (x := end.recv()) is not None:",
+            f"        end.send({fn}(x))",
+        ),
+        body=(
+            "mine, theirs = Pipe()",
+            "process = Process(target=partner, args=(theirs,))",
+            "process.start()",
+            "results = []",
+            "for x in args:  # ping: a task over, pong: its result back",
+            "    mine.send(x)",
+            "    results.append(mine.recv())",
+            "mine.send(None)",
+            "process.join()",
+        ),
+    )
+
+
+def _counter(locked: bool) -> Callable[[Experiment, str], Code]:
+    add = (
+        ("            with lock:", "                counter.value += 1")
+        if locked
+        else ("            counter.value += 1  # read, add, write: not atomic",)
+    )
+
+    def code(exp: Experiment, fn: str) -> Code:
+        workers = min(exp.workers, exp.tasks)
+        return Code(
+            imports=("from multiprocessing import Lock, Process, Value",),
+            functions=(
+                "def count(share, counter, lock):",
+                "    for x in share:",
+                f"        {fn}(x)",
+                f"        for _ in range({INCREMENTS_PER_TASK}):",
+                *add,
+            ),
+            body=(
+                "counter = Value('q', 0)",
+                "lock = Lock()" if locked else "lock = None  # no lock: updates get lost",
+                f"shares = [args[n::{workers}] for n in range({workers})]",
+                "workers = [Process(target=count, args=(s, counter, lock)) for s in shares]",
+                "for process in workers:",
+                "    process.start()",
+                "for process in workers:",
+                "    process.join()",
+                f"print('counter.value =', counter.value, 'of', len(args) * {INCREMENTS_PER_TASK})",
+            ),
+            prints_results=False,
+            no_results="none: the program prints counter.value",
+        )
+
+    return code
+
+
+register(
+    ExecutionModel(
+        "queue-workers",
+        "Worker processes taking tasks from a multiprocessing.Queue, results on another",
+        "process",
+        f"{BACKENDS}.communication",
+        _queue_workers,
+    )
+)
+register(
+    ExecutionModel(
+        "pipe-pair",
+        "Ping-pong over a multiprocessing.Pipe with one worker process",
+        "process",
+        f"{BACKENDS}.communication",
+        _pipe_pair,
+        uses_workers=False,
+        fixed_workers=1,
+    )
+)
+register(
+    ExecutionModel(
+        "lock-counter",
+        "Processes adding to a shared Value, each addition under a Lock",
+        "process",
+        f"{BACKENDS}.communication",
+        _counter(locked=True),
+    )
+)
+register(
+    ExecutionModel(
+        "race-counter",
+        "The lock-counter program without its Lock: updates get lost",
+        "process",
+        f"{BACKENDS}.communication",
+        _counter(locked=False),
     )
 )

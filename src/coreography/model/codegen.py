@@ -100,6 +100,8 @@ def generate(
             "",
         ]
     lines += ["", function.rstrip(), "", ""]
+    if code.functions:
+        lines += [*code.functions, "", ""]
     lines += _arguments(exp)
     lines += ["", "", 'if __name__ == "__main__":']
     body = []

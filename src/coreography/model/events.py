@@ -74,6 +74,27 @@ class Kind(enum.IntEnum):
     STDERR = 16  #: worker; text event: one line written to sys.stderr (warnings, tracebacks)
     TASK_LABEL = 17  #: traced program; text event: what the task called, ``name(args)``
     LANE_INFO = 18  #: traced program; text event: JSON about a process or thread
+    #: A message put on a queue or sent on a pipe: task = the channel, aux = the message's
+    #: id (unique in the run), value = its size in bytes (pickled).
+    MESSAGE_SENT = 19
+    #: The same message taken off by ``get()``/``recv()``: task, aux, value as when sent.
+    MESSAGE_RECEIVED = 20
+    #: A wait inside ``get()``, ``recv()`` or ``acquire()``: t = when it began, aux = when
+    #: it ended (ns), task = the channel, flags = what was waited for (see WAIT_ON).
+    WAIT = 21
+    #: driver; text event: JSON ``{"id", "name", "kind"}`` naming a channel (queue, pipe, lock)
+    CHANNEL_INFO = 22
+
+
+#: Kinds of the communication events (a compact range: the run model takes them vectorised).
+COMMUNICATION = frozenset({Kind.MESSAGE_SENT, Kind.MESSAGE_RECEIVED, Kind.WAIT})
+#: WAIT's flags: what the wait was for, as the timeline says it.
+WAIT_QUEUE, WAIT_PIPE, WAIT_LOCK = 1, 2, 3
+WAIT_ON = {
+    WAIT_QUEUE: "waiting for the queue",
+    WAIT_PIPE: "waiting for the pipe",
+    WAIT_LOCK: "waiting for the lock",
+}
 
 
 def clip_text(text: str, limit: int = MAX_TEXT) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 
 from coreography.model.events import Kind
 from coreography.model.files import write_atomic
+from coreography.model.messages_trace import message_events
 from coreography.model.recording import RecordingError
 from coreography.model.run import DONE, NO_TIME, Lane, Run
 from coreography.model.states import task_state_name
@@ -127,6 +128,10 @@ def chrome_trace(run: Run) -> dict[str, Any]:
                         "args": {"busy": round(value, 2)},
                     }
                 )
+    if run.messages:
+        queues_pid = max(seen_pids, default=0) + 2
+        events.append(_meta("process_name", queues_pid, 0, {"name": "Queues and pipes"}))
+        events += message_events(run, tids, queues_pid)
     return {
         "traceEvents": events,
         "displayTimeUnit": "ms",

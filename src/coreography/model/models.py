@@ -22,6 +22,9 @@ class Code:
     modules: frozenset[str] = frozenset()
     #: Further import lines (``from multiprocessing import Pool``).
     imports: tuple[str, ...] = ()
+    #: Top-level functions the body starts processes with (a spawned child imports the
+    #: program, so a Process target cannot live inside ``__main__``), unindented.
+    functions: tuple[str, ...] = ()
     #: The body of ``if __name__ == "__main__":`` that makes ``results`` (unindented).
     body: tuple[str, ...] = ()
     #: Whether the body leaves a ``results`` list worth printing.
@@ -52,6 +55,8 @@ class ExecutionModel:
     lane_per_task: bool = False
     #: At most this many tasks (a model starting one lane per task gets out of hand).
     max_tasks: int | None = None
+    #: Always this many worker processes, whatever the workers option (a pipe's pair).
+    fixed_workers: int | None = None
     #: Offered for new runs (panel, ``run --model``); a traced program's model is not:
     #: its recordings name it, the program decides what runs.
     choosable: bool = True
@@ -76,6 +81,8 @@ class ExecutionModel:
             return 1
         if self.lane_per_task:
             return tasks
+        if self.fixed_workers is not None:
+            return min(self.fixed_workers, tasks)
         return min(workers, tasks)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from coreography.model.files import read_regular, write_atomic
+from coreography.model.messages_recording import messages_to_dict
 from coreography.model.recording_checks import RecordingError
 from coreography.model.recording_read import (
     FORMAT,
@@ -118,6 +119,8 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "task_errors": _table(run.task_errors),
         # traced programs only: left out otherwise, so a built-in run saves back as it was
         **({"task_labels": _table(run.task_labels)} if run.task_labels else {}),
+        # queues, pipes and locks: left out when the run has none (older recordings neither)
+        **({"messages": messages_to_dict(run.messages, t0)} if run.messages else {}),
         "requests_by_task": [[task, t - t0] for task, t in sorted(run.requests_by_task.items())],
         "texts": {
             "t": [line.t - t0 for line in texts],

@@ -12,6 +12,7 @@ import numpy as np
 from coreography.model.events import Kind
 from coreography.model.failure import KINDS as FAILURE_KINDS
 from coreography.model.failure import Failure
+from coreography.model.messages_recording import messages_from_dict
 from coreography.model.recording_checks import (
     MAX_NS,
     check_experiment,
@@ -163,6 +164,7 @@ def run_from_dict(data: Any) -> Run:
             data.get("requests_by_task"), "requests_by_task", (0, n - 1), (-t0, MAX_NS - t0), n
         )
     }
+    run.messages = messages_from_dict(data.get("messages"), t0, len(lanes))
     _texts(run, _section(data, "texts"), abs_time)
     run.logs = text_list(data.get("logs"), "logs", MAX_TEXTS)
     _samples(run, data, cores)

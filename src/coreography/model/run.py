@@ -31,6 +31,7 @@ from coreography.model.failure import (
     signal_name,
     user_line,
 )
+from coreography.model.messages import Messages
 from coreography.model.states import END_STATES, RunState, TaskState, run_state
 
 RECORD_DTYPE = wire.record_dtype()
@@ -164,6 +165,8 @@ class Run:
         #: What each task called, ``name(args)`` (traced programs; empty otherwise).
         self.task_labels: dict[int, str] = {}
         self.lanes: list[Lane] = []
+        #: Messages through queues and pipes, and waits in get/recv/acquire (model/messages.py).
+        self.messages = Messages()
         self._lane_of: dict[tuple[int, int], int] = {}
         self.texts: list[TextLine] = []
         self.logs: list[str] = []
@@ -389,20 +392,33 @@ class Run:
             measured = (began != NO_TIME) & (rows["aux"] > 0)  # the probe read its CPU clock
             self.task_cpu[tasks] = np.where(measured, np.maximum(rows["aux"] - began, 0), NO_TIME)
             self.n_done += int(np.count_nonzero(~was_done))
-        rare = ~(started | finished)
+        talk = (kind >= Kind.MESSAGE_SENT) & (kind <= Kind.WAIT)
+        if talk.any():
+            rows = rec[talk]
+            lanes = self._lane_indices(pid[talk], rows["lane"])
+            self.messages.add_records(rows, lanes, Kind.MESSAGE_SENT, Kind.WAIT)
+            self.latest_event_ns = max(
+                self.latest_event_ns or NO_TIME,
+                int(rows["aux"][rows["kind"] == Kind.WAIT].max(initial=NO_TIME)),
+            )
+        rare = ~(started | finished | talk)
         if rare.any():
             for row, row_pid in zip(rec[rare].tolist(), pid[rare].tolist(), strict=True):
                 self._apply_rare(row, row_pid)
+
+    def _lane_indices(self, pids: np.ndarray, threads: np.ndarray) -> np.ndarray:
+        """The lane index of each (pid, thread) pair, making lanes as needed."""
+        keys = pids.astype(np.int64) << 16 | threads.astype(np.int64)
+        unique, inverse = np.unique(keys, return_inverse=True)
+        table = np.array([self._lane_for(int(k >> 16), int(k & 0xFFFF)) for k in unique], np.int32)
+        indices: np.ndarray = table[inverse.reshape(-1)]
+        return indices
 
     def _apply_starts(self, rows: np.ndarray, pids: np.ndarray) -> None:
         tasks = rows["task"]
         valid = (tasks >= 0) & (tasks < self.n_tasks)
         rows, pids, tasks = rows[valid], pids[valid], tasks[valid]
-        keys = pids.astype(np.int64) << 16 | rows["lane"].astype(np.int64)
-        unique, inverse = np.unique(keys, return_inverse=True)
-        lane_index = np.array(
-            [self._lane_for(int(k >> 16), int(k & 0xFFFF)) for k in unique], np.int32
-        )[inverse]
+        lane_index = self._lane_indices(pids, rows["lane"])
         fresh = self.task_status[tasks] == PENDING
         self.task_lane[tasks] = lane_index
         self.task_start[tasks] = rows["t"]
@@ -486,6 +502,8 @@ class Run:
                     self.task_text[task] = text
             elif kind == Kind.LOG:
                 self.logs.append(text)
+            elif kind == Kind.CHANNEL_INFO:
+                self.messages.name_channel(text)
             elif kind == Kind.RUN_FINISHED:
                 self.run_finished_ns = t
                 self._apply_status(text)

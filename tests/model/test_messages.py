@@ -1,0 +1,85 @@
+"""Messages and waits through the real codec into the run model, recordings and traces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from coreography.model.events import WAIT_QUEUE, Kind
+from coreography.model.export import chrome_trace
+from coreography.model.messages import NO_TIME
+from coreography.model.recording import RecordingError, run_from_dict, run_to_dict
+from coreography.model.run import Run
+
+from .fakes import DRIVER, MS, FakeProcess, experiment, full_run
+
+WORKER = 2001
+
+
+def _talking_run() -> Run:
+    """The main process puts 3 messages on queue 1; the worker takes two of them (the
+    second after waiting 2 ms) and answers the first on queue 2."""
+    t0 = 1_000 * MS
+    run = Run(experiment(model="queue-workers"), cores=2, t0=t0)
+    run.set_driver(DRIVER)
+    main, worker = FakeProcess(DRIVER), FakeProcess(WORKER)
+    main.text(Kind.CHANNEL_INFO, t0, json.dumps({"id": 1, "name": "tasks", "kind": "queue"}))
+    worker.emit(Kind.WORKER_READY, t0 + MS, aux=WORKER)
+    for n in range(3):
+        main.emit(Kind.MESSAGE_SENT, t0 + (2 + n) * MS, task=1, value=35.0, aux=DRIVER << 32 | n)
+    worker.emit(Kind.MESSAGE_RECEIVED, t0 + 3 * MS, task=1, value=35.0, aux=DRIVER << 32 | 0)
+    worker.emit(Kind.MESSAGE_SENT, t0 + 4 * MS, task=2, value=20.0, aux=WORKER << 32 | 1)
+    worker.emit(Kind.WAIT, t0 + 5 * MS, task=1, aux=t0 + 7 * MS, flags=WAIT_QUEUE)
+    worker.emit(Kind.MESSAGE_RECEIVED, t0 + 7 * MS, task=1, value=35.0, aux=DRIVER << 32 | 2)
+    main.emit(Kind.MESSAGE_RECEIVED, t0 + 8 * MS, task=2, value=20.0, aux=WORKER << 32 | 1)
+    # Frames of different processes arrive in any order: the worker's first.
+    run.apply(worker.frames() + main.frames())
+    return run
+
+
+def test_messages_are_matched_from_put_to_get_by_id():
+    run = _talking_run()
+    messages = run.messages
+    arrows = messages.arrows()
+    main, worker = run.lane(DRIVER).index, run.lane(WORKER).index
+    assert arrows["from_lane"].tolist() == [main, main, worker, main]
+    assert arrows["to_lane"].tolist() == [worker, -1, main, worker]
+    assert arrows["received"][1] == NO_TIME
+    assert arrows["size"].tolist() == [35, 35, 20, 35]
+    assert messages.channel_name(1) == "tasks" and messages.channel_name(2) == "channel 2"
+    _t, depth = messages.depth(1)
+    assert depth.tolist() == [1, 2, 1, 2, 1]  # puts at 2, 3, 4 ms; gets at 3, 7 ms
+    assert depth[-1] == 1  # one message put and never taken
+    (wait,) = messages.waits().tolist()
+    assert wait == (worker, run.t0 + 5 * MS, run.t0 + 7 * MS, WAIT_QUEUE, 1)
+    assert messages.waits_by_channel() == {1: (1, 2 * MS)}
+
+
+def test_a_recording_keeps_messages_and_leaves_them_out_when_there_are_none():
+    run = _talking_run()
+    data = json.loads(json.dumps(run_to_dict(run)))
+    again = run_from_dict(data)
+    assert np.array_equal(again.messages.arrows(), run.messages.arrows())
+    assert np.array_equal(again.messages.waits(), run.messages.waits())
+    assert again.messages.channels == run.messages.channels
+    assert "messages" not in run_to_dict(full_run())
+    data["messages"]["sent"]["lane"][0] = 99
+    with pytest.raises(RecordingError, match=r"messages\.sent\.lane\[0\]"):
+        run_from_dict(data)
+
+
+def test_the_chrome_trace_joins_each_taken_message_with_a_flow():
+    run = _talking_run()
+    events = chrome_trace(run)["traceEvents"]
+    flows = [e for e in events if e.get("ph") in ("s", "f")]
+    assert len(flows) == 2 * 3  # three messages were taken; the fourth has no arrow
+    by_id: dict[int, list[str]] = {}
+    for event in flows:
+        by_id.setdefault(event["id"], []).append(event["ph"])
+    assert all(sorted(phases) == ["f", "s"] for phases in by_id.values())
+    (wait,) = [e for e in events if e.get("cat") == "wait"]
+    assert wait["name"] == "waiting for the queue" and wait["dur"] == 2000.0
+    depth = [e["args"]["messages"] for e in events if e.get("name") == "tasks depth"]
+    assert depth[-1] == 1
