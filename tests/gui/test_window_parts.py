@@ -35,8 +35,9 @@ def test_docks_and_menus_have_stable_object_names(qtbot, window):
 
 def test_file_has_one_export_submenu_and_ends_with_quit_help_is_last(qtbot, window):
     file_actions = [a for a in window.menu(MenuId.FILE).actions() if not a.isSeparator()]
-    exports = [a for a in file_actions if a.menu() is not None]
-    assert [_text(a) for a in exports] == ["Export"]
+    submenus = [a for a in file_actions if a.menu() is not None]
+    assert [_text(a) for a in submenus] == ["Open Recent", "Export"]
+    exports = submenus[1:]
     export_entries = [_text(a) for a in exports[0].menu().actions() if not a.isSeparator()]
     # The window's own exports and the desktop's pictures share the one submenu.
     assert "CSV of tasks…" in export_entries and "Current view as SVG…" in export_entries

@@ -19,6 +19,7 @@ from coreography.gui.legend import TimelineLegend
 from coreography.gui.look import apply_look
 from coreography.gui.playback import PlaybackBar, ViewFreezer
 from coreography.gui.presentation import CaptionLabel, Presentation
+from coreography.gui.scripts import ScriptTools
 from coreography.gui.settings import Settings
 from coreography.gui.window import AppWindow
 
@@ -75,6 +76,8 @@ class Desktop(QObject):
         self.finished = False
         self._wrap_central()
         self.actions = add_menus(self)
+        # your own script, recent files, drag and drop
+        self.scripts = ScriptTools(window)
         window.setWindowIcon(app_icon())
         window.resize(default_size(window).boundedTo(window.size()))
         self._connect()
@@ -92,6 +95,7 @@ class Desktop(QObject):
         for action in window.findChildren(QAction):
             if action.shortcuts() and action not in window.actions():
                 window.addAction(action)
+        self.scripts.finish()
         name_controls(window)
         self.apply_look()
 
@@ -129,6 +133,7 @@ class Desktop(QObject):
         """Restore what ``settings`` remember, and save there from now on."""
         self.finish()
         self.settings = settings
+        self.scripts.recent.attach(settings.store)
         self.theme_choice = settings.theme
         self.presentation.scale = settings.zoom
         geometry, state = settings.window_geometry(), settings.window_state()

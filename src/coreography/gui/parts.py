@@ -39,6 +39,7 @@ class MenuId(StrEnum):
 
     FILE = "menu_file"
     EXPORT = "menu_export"
+    RECENT = "menu_recent"
     RUN = "menu_run"
     VIEW = "menu_view"
     LESSONS = "menu_lessons"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -32,6 +32,20 @@ class Controller(Protocol):
     def shutdown(self) -> None: ...
 
 
+class PlugInController(Protocol):
+    """A controller of another kind of run (e.g. a traced script): started with its own
+    request, then polled, stopped and shut down as the experiments' controller is."""
+
+    @property
+    def run(self) -> Run | None: ...
+    @property
+    def running(self) -> bool: ...
+    def start(self, request: Any) -> Run: ...
+    def poll(self, budget: int = ...) -> bool: ...
+    def stop(self) -> None: ...
+    def shutdown(self) -> None: ...
+
+
 class Presenter(QObject):
     """Owns the controller and the timer; views connect to its signals and read the run.
 
@@ -50,7 +64,8 @@ class Presenter(QObject):
 
     def __init__(self, controller: Controller | None = None, parent: QObject | None = None):
         super().__init__(parent)
-        self._controller = controller
+        self._default: Controller | None = controller  # experiments
+        self._controller: PlugInController | None = controller  # the shown run's
         self.run: Run | None = None
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
@@ -67,12 +82,15 @@ class Presenter(QObject):
 
     @property
     def controller(self) -> Controller:
-        if self._controller is None:
+        """The controller of experiments (made on first use)."""
+        if self._default is None:
             # Imported on first use: the window paints before the engine is loaded.
             from coreography.engine.controller import RunController
 
-            self._controller = RunController(sample_hz=10.0)
-        return self._controller
+            self._default = RunController(sample_hz=10.0)
+        if self._controller is None:
+            self._controller = self._default
+        return self._default
 
     @property
     def live(self) -> bool:
@@ -98,9 +116,16 @@ class Presenter(QObject):
 
     def start(self, experiment: Experiment) -> Run:
         """Start ``experiment``; raises ExperimentError for a bad configuration."""
+        return self.start_with(self.controller, experiment)
+
+    def start_with(self, controller: PlugInController, request: Any) -> Run:
+        """Start ``request`` on ``controller`` (the experiments' one, or a plug-in's such
+        as a traced script's); ticks, Stop and shutdown go to it while its run is shown.
+        Raises what ``controller.start`` raises."""
         if self.live:
             raise RuntimeError("a run is already in progress")
-        run = self.controller.start(experiment)
+        run = controller.start(request)
+        self._controller = controller
         self.run = run
         was_paused, self.paused = self.paused, False  # a new run is shown live
         self._ended = False
@@ -133,6 +158,8 @@ class Presenter(QObject):
         """End any live run and every process it has (window close)."""
         self.timer.stop()
         self.gc.stop()
+        if self._default is not None and self._default is not self._controller:
+            self._default.shutdown()
         if self._controller is not None:
             was_live = self.live
             self._controller.shutdown()
@@ -164,7 +191,7 @@ class Presenter(QObject):
                 self._ended = True
                 self.sig_run_ended.emit(run)
 
-    def _poll(self, controller: Controller) -> None:
+    def _poll(self, controller: PlugInController) -> None:
         waiting = int(getattr(controller, "backlog", 0))
         start = time.perf_counter()
         controller.poll(budget=self.budget)

@@ -20,6 +20,7 @@ from coreography.gui.widgets.experiment_panel import ExperimentPanel
 from coreography.gui.widgets.metrics_panel import MetricsPanel
 from coreography.gui.widgets.status import RunStatus
 from coreography.gui.widgets.timeline import TimelineView
+from coreography.model import models
 from coreography.model.experiment import Experiment, ExperimentError
 from coreography.model.run import Run
 
@@ -209,7 +210,9 @@ class AppWindow(RunFilesMixin, QMainWindow):
 
     def show_finished_run(self, run: Run) -> None:
         """Show a run that is over (a recording or a stored run) in every view."""
-        self.experiment_panel.set_experiment(run.experiment)
+        record = models.find(run.experiment.model)
+        if record is None or record.choosable:  # a traced program's has no settings here
+            self.experiment_panel.set_experiment(run.experiment)
         self.presenter.show_run(run)
         self._on_presenter_run_ended(run)
 

@@ -17,6 +17,8 @@ from coreography.model.events import Kind
 from coreography.model.experiment import TRACE_MODEL, Experiment
 from coreography.model.run import FAILED, NO_TIME, RUNNING, Run
 
+START_METHODS = ("fork", "spawn", "forkserver")
+
 _COLUMNS = (
     ("task_lane", -1),
     ("task_start", NO_TIME),
@@ -56,6 +58,8 @@ class TraceRun(Run):
         self.main_done_ns = NO_TIME
         self.exit_code: int | None = None
         self.main_errors: list[str] = []
+        #: How the program's first child process was started (None before one was).
+        self.start_method_seen: str | None = None
 
     # -- task ids ---------------------------------------------------------------------------
     def _global(self, pid: int, local: int) -> int:
@@ -180,6 +184,11 @@ class TraceRun(Run):
             self._rename(pid, thread)
         elif event == "process":
             self._lane_for(pid, 0)
+            how = info.get("how")
+            if how in START_METHODS and self.start_method_seen is None:
+                # The program chose it; the experiment says what its processes used.
+                self.start_method_seen = str(how)
+                self.experiment = self.experiment.replace(start_method=str(how))
             if info.get("how") == "main":
                 self._names[(pid, 0)] = "Main"
                 self._rename(pid, 0)

@@ -70,12 +70,14 @@ class TraceController:
         cwd: str | None = None,
         python: str = sys.executable,
         terminal: int | None = None,
+        stdin: int | None = None,
     ) -> TraceRun:
         """Start ``python ARGV…`` (``["script.py", …]`` or ``["-m", "pkg.mod", …]``).
 
         ``terminal``: a file descriptor of the controlling terminal to hand to the
         program while it runs (it can then read it, and Ctrl-C reaches it directly, as
-        when it runs alone); given back at the end.
+        when it runs alone); given back at the end. ``stdin``: what the program reads
+        instead of this process's stdin (e.g. ``subprocess.DEVNULL`` from a window).
         """
         if self.running:
             raise RuntimeError("a run is already in progress; stop it first")
@@ -102,7 +104,9 @@ class TraceController:
         )
         run = TraceRun(argv, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
         run.experiment = run.experiment.replace(code=_script_source(argv, cwd))
-        self.process = subprocess.Popen([python, *argv], cwd=cwd, env=env, process_group=0)
+        self.process = subprocess.Popen(
+            [python, *argv], cwd=cwd, env=env, stdin=stdin, process_group=0
+        )
         run.set_driver(self.process.pid)
         self._terminal = _give_terminal(terminal, self.process.pid)
         if self._terminal is not None:  # it may have read the terminal a moment too early

@@ -298,6 +298,13 @@ class OutputTee:
                 probe.flush(blocking=False)  # often the last words before a crash
         return written
 
+    def flush(self) -> None:
+        """``print(..., flush=True)``: the lines reach the app now too, not only the stream."""
+        self._stream.flush()
+        probe = self._probe
+        if probe.pid == os.getpid() and not probe.closed:
+            probe.flush(blocking=False)
+
     def finish_line(self) -> None:
         if self._partial and self._probe.pid == os.getpid():
             self._probe.text(self._kind, self._probe.lane(), -1, self._partial)
