@@ -37,6 +37,7 @@ class CodeMixin:
         self.window.experiment_panel.set_experiment(experiment)
         if experiment.workload == "custom":
             self.code_editor.set_code(experiment.code)
+        self.window.receive_code_from_file(experiment, str(path))
         return experiment
 
     def save_experiment(self, path: str | Path) -> bool:

@@ -144,6 +144,7 @@ class Desktop(QObject):
         experiment = settings.last_experiment()
         if experiment is not None:
             self.window.experiment_panel.set_experiment(experiment)
+            self.window.code_from_file = settings.code_from_file
         if settings.set_aside is not None:
             message = f"The settings were damaged and start afresh; a copy: {settings.set_aside}"
             self.window.statusBar().showMessage(message, 60_000)
@@ -159,6 +160,7 @@ class Desktop(QObject):
         settings.zoom = self.presentation.scale
         settings.save_window(self.window.saveGeometry(), self.window.saveState())
         settings.save_experiment(self.window.experiment_panel.experiment())
+        settings.code_from_file = self.window.code_from_file
         settings.sync()
 
     def reset_layout(self) -> None:

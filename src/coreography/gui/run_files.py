@@ -27,6 +27,7 @@ class RunFilesMixin:
             return None
         self.show_finished_run(run)
         self.sig_recording_opened.emit(run, str(path))
+        self.receive_code_from_file(run.experiment, str(path))
         return run
 
     def save_recording(self, path: str | Path) -> bool:

@@ -72,6 +72,9 @@ class SeriesMixin:
     ) -> RunSeries | None:
         """Run ``base`` (default: the panel's experiment) once per value of ``field``."""
         base = base or self.window.experiment_panel.experiment()
+        if self.window.needs_review(base):  # someone else's code: seen and agreed first
+            self.window.review_code(base, lambda agreed: self.run_sweep(field, values, agreed))
+            return None
         runs = [(f"{field} = {v}", base.replace(**{field: v})) for v in values]
         try:
             for _label, experiment in runs:

@@ -113,6 +113,16 @@ class Settings:
     def save_experiment(self, experiment: Experiment) -> None:
         self.store.setValue("experiment/last", json.dumps(experiment.to_dict()))
 
+    @property
+    def code_from_file(self) -> str:
+        """Where the last experiment's task code came from while it still awaited the
+        user's review ("" when it is the user's own): it stays someone else's."""
+        return str(self.store.value("experiment/code_from", "") or "")
+
+    @code_from_file.setter
+    def code_from_file(self, source: str) -> None:
+        self.store.setValue("experiment/code_from", source)
+
     def last_experiment(self) -> Experiment | None:
         """The experiment shown when the app last closed (None if absent or invalid)."""
         text = self.store.value("experiment/last")

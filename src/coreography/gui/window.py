@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea, QWidget
 
 from coreography.gui.actions import add_action
+from coreography.gui.code_trust import CodeTrustMixin
 from coreography.gui.parts import DockId, MenuId, RunView
 from coreography.gui.presenter import Controller, Presenter
 from coreography.gui.run_files import RunFilesMixin
@@ -31,7 +32,7 @@ OPEN = QKeySequence.StandardKey.Open
 SAVE = QKeySequence.StandardKey.Save
 
 
-class AppWindow(RunFilesMixin, QMainWindow):
+class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
     """Experiment panel left, timeline in the middle, metrics right, graphs and console below."""
 
     sig_file_written = Signal(object, str)
@@ -190,8 +191,12 @@ class AppWindow(RunFilesMixin, QMainWindow):
         return self.start_experiment(experiment)
 
     def start_experiment(self, experiment: Experiment) -> Run | None:
-        """Start ``experiment`` (nothing if a run is live); errors are shown, not raised."""
+        """Start ``experiment`` (nothing if a run is live); errors are shown, not raised.
+        Code from a file that the user has not agreed to run is shown instead."""
         if self.presenter.live:
+            return None
+        if self.needs_review(experiment):
+            self.review_code(experiment)
             return None
         try:
             return self.presenter.start(experiment)
