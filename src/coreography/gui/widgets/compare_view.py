@@ -36,7 +36,15 @@ EXTRA_ROWS = (
     ),
     ("others", "Other programs", "The largest share of the machine other programs used"),
 )
-_SPREAD_FIELDS = ("wall_s", "cpu_s", "sequential_s", "startup_mean_s", "startup_max_s", "idle_s")
+_SPREAD_FIELDS = (
+    "wall_s",
+    "cpu_s",
+    "sequential_s",
+    "startup_mean_s",
+    "startup_max_s",
+    "idle_s",
+    "others_share",
+)
 
 
 def letter(column: int) -> str:

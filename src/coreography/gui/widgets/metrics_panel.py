@@ -226,13 +226,14 @@ class MetricsPanel(QWidget):
             text, tip = label.text(), _TIPS[name]
             if name == "speedup" and self._speedup_tip:
                 tip = self._speedup_tip  # the series' measured baseline, in full
-            if warning:
-                if name in TIMING_FIELDS and metric(metrics, name) is not None:
-                    text += " (unreliable)"
-                tip = f"{warning}\n\n{tip}"
-            elif name in TIMING_FIELDS and metrics.speedup_note:
+            # Too little work has no speedup on any machine: say that first, busy or not.
+            if name in TIMING_FIELDS and metrics.speedup_note:
                 text = "not measurable"
                 tip = f"{metrics.speedup_note}\n\n{tip}"
+            elif warning and name in TIMING_FIELDS and metric(metrics, name) is not None:
+                text += " (unreliable)"
+            if warning:
+                tip = f"{warning}\n\n{tip}"
             label.setText(text)
             label.setToolTip(tip)
             _restyle(label, style)
