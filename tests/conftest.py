@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 
@@ -11,6 +12,11 @@ os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
 # Windows started by the suite never hand over to a window the user has open (one window
 # per user), nor to each other across test sessions.
 os.environ.setdefault("COREOGRAPHY_INSTANCE_NAME", f"coreography-tests-{os.getpid()}")
+# The suite's windows log to a folder of their own, never into the user's log.
+os.environ.setdefault(
+    "COREOGRAPHY_LOG_DIR",
+    os.path.join(tempfile.gettempdir(), f"coreography-test-logs-{os.getpid()}"),
+)
 
 import psutil
 import pytest

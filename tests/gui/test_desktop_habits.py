@@ -144,6 +144,10 @@ def test_the_log_file_gets_messages_and_uncaught_exceptions(tmp_path, monkeypatc
 
     monkeypatch.setenv("COREOGRAPHY_LOG_DIR", str(tmp_path))
     root = logging.getLogger("coreography")
+    # A window started earlier in the suite may have set up the log already.
+    earlier = [h for h in root.handlers if getattr(h, "coreography_file", False)]
+    for handler in earlier:
+        root.removeHandler(handler)
     before = list(root.handlers)
     monkeypatch.setattr(sys, "excepthook", lambda *a: None)
     try:
@@ -164,6 +168,8 @@ def test_the_log_file_gets_messages_and_uncaught_exceptions(tmp_path, monkeypatc
             if handler not in before:
                 root.removeHandler(handler)
                 handler.close()
+        for handler in earlier:
+            root.addHandler(handler)
 
 
 def test_about_shows_every_license(qtbot):
