@@ -198,6 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("summary", help="print the summary table of a recording")
     show.add_argument("recording", type=Path)
+    show.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (schema coreography-summary/1) instead of the table",
+    )
 
     commands.add_parser("lessons", help="list the guided lessons (id and title)")
     commands.add_parser(
@@ -312,6 +317,7 @@ def _run(args: argparse.Namespace) -> int:
         for line in run.stdout_lines():
             print(line)
     print(format_table(compute_metrics(run)))
+    _print_states(run)
     if run.calibration and run.calibration.get("busy"):
         print("Note: task sizes were calibrated while the machine was busy; run")
         print("`coreography calibrate` at a quiet moment for work sizes true to this machine.")
@@ -345,8 +351,25 @@ def _summary(args: argparse.Namespace) -> int:
     from coreography.model.metrics import compute_metrics, format_table
     from coreography.model.recording import load_run
 
-    print(printable(format_table(compute_metrics(load_run(args.recording)))))
+    run = load_run(args.recording)
+    if args.json:
+        import json
+
+        from coreography.model.summary_json import summary_dict
+
+        print(json.dumps(summary_dict(run), ensure_ascii=False, allow_nan=False))
+        return EXIT_OK
+    print(printable(format_table(compute_metrics(run))))
+    _print_states(run)
     return EXIT_OK
+
+
+def _print_states(run) -> None:
+    from coreography.model.summary_json import state_table
+
+    table = state_table(run)
+    if table:
+        print(f"\n{printable(table)}")
 
 
 def _calibrate() -> int:
