@@ -110,3 +110,33 @@ def test_chrome_trace_draws_states_on_a_track_beside_the_thread():
     assert slices[1]["dur"] == pytest.approx(4000.0)
     names = [e["args"]["name"] for e in events if e.get("name") == "thread_name"]
     assert sum(n.endswith(" · state") for n in names) == 1
+
+
+def test_findings_name_the_gil_and_the_wait_for_a_core():
+    from coreography.model.diagnosis import diagnose
+    from coreography.model.experiment import Experiment
+    from coreography.model.run import Run
+
+    def with_rows(model: str, state_of_rest: ThreadState) -> Run:
+        base = thread_run()
+        run = Run(
+            Experiment(model=model, workers=2, tasks=4, workload="cpu", size=10.0), cores=2, t0=0
+        )
+        run.__dict__.update({k: v for k, v in base.__dict__.items() if k != "experiment"})
+        rows = []
+        for lane in (1, 2):
+            tasks = run.lanes[lane].task_ids()
+            start, end = int(run.task_start[tasks].min()), int(run.task_end[tasks].max())
+            cut = start + (end - start) // 5
+            rows += [(lane, start, cut, ON), (lane, cut, end, state_of_rest)]
+        run.apply([], [], rows)
+        return run
+
+    gil = {f.id: f.text for f in diagnose(with_rows("thread-pool", LOCK))}
+    assert gil["gil-states"].startswith(
+        "Each of the 2 threads was on a CPU 20% of its task time; the rest it waited for the GIL"
+    )
+    processes = with_rows("pool-map", WAIT)
+    processes.lanes[1].role = processes.lanes[2].role = "worker"
+    cores = {f.id: f.text for f in diagnose(processes)}
+    assert cores["core-waits"].startswith("2 workers on 2 cores: each waited for a free core 80%")
