@@ -59,3 +59,32 @@ def test_no_states_no_strip_and_no_legend(qtbot, window):
     window.timeline.grab()
     assert window.timeline.states.last_rects == {}
     assert not window.timeline.state_legend.isVisible()
+
+
+def test_the_cores_view_names_the_process_of_a_slice(qtbot):
+    import time as _time
+
+    from coreography.gui.widgets.cores_view import CoresView
+    from coreography.model.run import Sample
+
+    run = make_run(workers=2, tasks=4)
+    now = _time.perf_counter_ns()
+    run.apply(
+        [],
+        [
+            Sample(
+                now - 200_000_000 + k * 100_000_000,
+                [90.0, 80.0],
+                [(2000, 95.0, 1, 1), (2001, 90.0, 0, 1)],
+            )
+            for k in range(3)
+        ],
+    )
+    view = CoresView()
+    qtbot.addWidget(view)
+    view.set_run(run)
+    assert "Worker 1 · PID 2000" in view.note.text() and "Worker 2 · PID 2001" in view.note.text()
+    x = float(run.seconds(now - 100_000_000))
+    assert "Worker 1 · PID 2000: 95 %" in view.describe_at(x, 1.5)
+    assert "Worker 2" not in view.describe_at(x, 1.5)
+    assert "Worker 2 · PID 2001: 90 %" in view.describe_at(x, 0.5)
