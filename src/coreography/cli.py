@@ -152,6 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="psutil samples per second, 0.5 to 50 (default: 10)",
     )
     run.add_argument(
+        "--state-hz",
+        type=float,
+        default=50.0,
+        metavar="HZ",
+        help="thread-state readings per second from the kernel, 1 to 200, 0 for none (default: 50)",
+    )
+    run.add_argument(
         "--timeout",
         type=float,
         default=0,
@@ -299,7 +306,7 @@ def _run(args: argparse.Namespace) -> int:
     experiment = experiment_from_args(args)
     if args.out is not None and not args.out.parent.exists():
         raise OSError(2, "no such folder", str(args.out.parent))
-    controller = RunController(sample_hz=args.sample_hz)
+    controller = RunController(sample_hz=args.sample_hz, state_hz=args.state_hz)
     progress = _Progress(enabled=not args.quiet)
     run = controller.start(experiment)
     try:

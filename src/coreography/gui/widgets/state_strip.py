@@ -30,7 +30,7 @@ STRIP_TOP, STRIP_BOTTOM = 0.62, 0.86
 STYLES = {
     ThreadState.ON_CPU: (theme.BLUISH_GREEN, Qt.BrushStyle.SolidPattern),
     ThreadState.WAITING_FOR_CORE: (theme.ORANGE, Qt.BrushStyle.BDiagPattern),
-    ThreadState.BLOCKED_LOCK: (theme.VERMILLION, Qt.BrushStyle.DiagCrossPattern),
+    ThreadState.BLOCKED_LOCK: (theme.REDDISH_PURPLE, Qt.BrushStyle.CrossPattern),
     ThreadState.BLOCKED_IO: (theme.SKY_BLUE, Qt.BrushStyle.HorPattern),
     ThreadState.OFF_CPU: ("#9A9A9A", Qt.BrushStyle.Dense5Pattern),
 }
