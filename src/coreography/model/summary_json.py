@@ -84,10 +84,16 @@ def state_table(run: Run) -> str:
         if mine.task_sampled_s <= 0:
             continue
         seconds = [mine.in_tasks[s] for s in STATE_KEYS if s != ThreadState.OFF_CPU][:4]
-        rows.append((lane.label, *(f"{v:.3f} s" for v in seconds), f"{mine.task_sampled_s:.3f} s"))
+        unknown = f"{mine.in_tasks[ThreadState.OFF_CPU]:.3f} s"
+        sampled = f"{mine.task_sampled_s:.3f} s"
+        rows.append((lane.label, *(f"{v:.3f} s" for v in seconds), unknown, sampled))
     if len(rows) == 1:
         return ""
-    widths = [max(len(row[c]) for row in rows) for c in range(len(head))]
+    if all(row[-2] == "0.000 s" for row in rows[1:]):  # no time of unknown reason: no column
+        rows = [head] + [(*row[:-2], row[-1]) for row in rows[1:]]
+    else:
+        rows[0] = (*head[:-1], "Unknown", head[-1])
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     lines = [
         "  ".join(
             [row[0].ljust(widths[0])]
