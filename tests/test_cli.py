@@ -49,7 +49,7 @@ def test_run_prints_summary_writes_recording_and_exports(tmp_path):
     result = coreography("export", str(out), "--chrome", str(trace), "--csv", str(table))
     assert result.returncode == 0, result.stderr
     events = json.loads(trace.read_text())["traceEvents"]
-    assert sum(1 for e in events if e.get("ph") == "X") == 40
+    assert sum(1 for e in events if e.get("ph") == "X" and e.get("cat") == "task") == 40
     assert len(table.read_text().strip().splitlines()) == 41
 
 

@@ -162,6 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="psutil samples per second, 0.5 to 50 (default: 10)",
     )
     run.add_argument(
+        "--state-hz",
+        type=float,
+        default=50.0,
+        metavar="HZ",
+        help="thread-state readings per second from the kernel, 1 to 200, 0 for none (default: 50)",
+    )
+    run.add_argument(
         "--timeout",
         type=float,
         default=0,
@@ -215,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = commands.add_parser("summary", help="print the summary table of a recording")
     show.add_argument("recording", type=Path)
+    show.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (schema coreography-summary/1) instead of the table",
+    )
 
     commands.add_parser("lessons", help="list the guided lessons (id and title)")
     commands.add_parser(
@@ -356,7 +368,7 @@ def _run(args: argparse.Namespace) -> int:
     experiment = experiment_from_args(args)
     if args.out is not None and not args.out.parent.exists():
         raise OSError(2, "no such folder", str(args.out.parent))
-    controller = RunController(sample_hz=args.sample_hz)
+    controller = RunController(sample_hz=args.sample_hz, state_hz=args.state_hz)
     progress = Progress(enabled=not args.quiet)
     run = controller.start(experiment)
     ended_by = ""  # why the CLI stopped the run, if it did
@@ -379,6 +391,7 @@ def _run(args: argparse.Namespace) -> int:
         for line in run.stdout_lines():
             print(printable(line))
     print(printable(format_table(compute_metrics(run))))
+    _print_states(run)
     if run.calibration and run.calibration.get("busy"):
         print("Note: task sizes were calibrated while the machine was busy; run")
         print("`coreography calibrate` at a quiet moment for work sizes true to this machine.")
@@ -428,8 +441,25 @@ def _summary(args: argparse.Namespace) -> int:
     from coreography.model.metrics import compute_metrics, format_table
     from coreography.model.recording import load_run
 
-    print(printable(format_table(compute_metrics(load_run(args.recording)))))
+    run = load_run(args.recording)
+    if args.json:
+        import json
+
+        from coreography.model.summary_json import summary_dict
+
+        print(json.dumps(summary_dict(run), ensure_ascii=False, allow_nan=False))
+        return EXIT_OK
+    print(printable(format_table(compute_metrics(run))))
+    _print_states(run)
     return EXIT_OK
+
+
+def _print_states(run) -> None:
+    from coreography.model.summary_json import state_table
+
+    table = state_table(run)
+    if table:
+        print(f"\n{printable(table)}")
 
 
 def _calibrate() -> int:

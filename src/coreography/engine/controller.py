@@ -29,6 +29,8 @@ from coreography.engine.process_tree import descendants as _descendants
 from coreography.engine.process_tree import end_tree as _end_tree
 from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
+from coreography.engine.thread_states import DEFAULT_HZ as STATE_HZ
+from coreography.engine.thread_states import StateSamplerThread
 from coreography.model.accounting import Accounting
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
@@ -62,11 +64,17 @@ class RunController:
         How often psutil is read while a run is going (0.5 to 50).
     echo
         Also write the experiment's printed lines to this process's stdout.
+    state_hz
+        How often each lane's thread state is read from the kernel (0: not at all).
     """
 
-    def __init__(self, sample_hz: float = 10.0, echo: bool = False) -> None:
+    def __init__(
+        self, sample_hz: float = 10.0, echo: bool = False, state_hz: float = STATE_HZ
+    ) -> None:
         self.sample_hz = sample_hz
         self.echo = echo
+        self.state_hz = state_hz
+        self._states: StateSamplerThread | None = None
         self.run: Run | None = None
         self._driver: Any = None
         self._reader_thread: threading.Thread | None = None
@@ -149,6 +157,10 @@ class RunController:
         )
         self._reader_thread.start()
         self._sampler = SamplerThread(driver_pid, self.sample_hz)
+        if self.state_hz > 0:
+            self._states = StateSamplerThread(self.state_hz)
+            run.thread_states.source = self._states.source
+            self._states.watch(run.lanes)
         return run
 
     # -- each tick ---------------------------------------------------------------------------------
@@ -164,10 +176,13 @@ class RunController:
         while self._frames and len(frames) < budget:
             frames.append(self._frames.popleft())
         samples = self._sampler.take() if self._sampler else []
-        changed = bool(frames or samples)
+        states = self._states.take() if self._states else []
+        changed = bool(frames or samples or states)
         if changed:
             newest = run.latest_event_ns
-            run.apply(frames, samples)
+            run.apply(frames, samples, states)
+            if self._states is not None:
+                self._states.watch(run.lanes)
             latest = run.latest_event_ns
             if latest is not None and latest != newest:  # how old the newest was on arrival
                 self._lag_s = max(0.0, (time.perf_counter_ns() - latest) / 1e9)
@@ -222,6 +237,10 @@ class RunController:
         if self._sampler is not None:
             self._sampler.stop()
             self._sampler = None
+        if self._states is not None:
+            self._states.stop()
+            run.apply([], [], self._states.take())
+            self._states = None
         code = driver.exitcode
         last_words = self._read_log()
         if self._stop_requested:

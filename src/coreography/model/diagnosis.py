@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from coreography.model import state_findings
 from coreography.model.failure import LOAD_ERROR, TASK_EXITED, TASK_RAISED, WORKER_DIED
 from coreography.model.interference import measure_interference
 from coreography.model.metrics import RunMetrics, compute_metrics
@@ -60,6 +61,7 @@ def diagnose(run: Run, metrics: RunMetrics | None = None) -> list[Finding]:
     # would say about balance or overhead is not about the experiment.
     if run.state not in (RUN_FAILED, STOPPED):
         checks += [_gil, _oversubscribed, _dispatch_overhead, _imbalance, _startup]
+        checks += [state_findings.gil_turns, state_findings.core_waits]
     return [finding for check in checks if (finding := check(run, metrics)) is not None]
 
 

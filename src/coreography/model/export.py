@@ -20,6 +20,7 @@ from coreography.model.messages_trace import message_events
 from coreography.model.recording import RecordingError
 from coreography.model.run import DONE, NO_TIME, Lane, Run
 from coreography.model.states import task_state_name
+from coreography.model.thread_states import lock_is_gil, state_label
 
 CSV_COLUMNS = (
     "task",
@@ -108,6 +109,8 @@ def chrome_trace(run: Run) -> dict[str, Any]:
                 "args": {"text": line.text, "task": line.task},
             }
         )
+
+    events.extend(_state_slices(run, tids))
 
     if len(run.cpu_t):
         cpu_pid = max(seen_pids, default=0) + 1  # a track of its own, not any lane's process
@@ -223,6 +226,48 @@ def _write(path: Path, write: Any, binary: bool) -> None:
         write_atomic(path, write_to)
     except OSError as exc:
         raise RecordingError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+#: Track ids of the state tracks: one per lane, beside its thread's task track.
+STATE_TID_BASE = 2_000_000_000
+
+
+def _state_slices(run: Run, tids: list[int]) -> list[dict[str, Any]]:
+    """Each lane's thread states as slices on a track of their own beside its thread."""
+    rows = run.thread_states.view()
+    if not len(rows):
+        return []
+    gil = lock_is_gil(run.experiment)
+    out: list[dict[str, Any]] = []
+    named: set[int] = set()
+    for lane_index, start, end, state in zip(
+        rows["lane"].tolist(),
+        rows["start"].tolist(),
+        rows["end"].tolist(),
+        rows["state"].tolist(),
+        strict=True,
+    ):
+        if not 0 <= lane_index < len(run.lanes):
+            continue
+        lane = run.lanes[lane_index]
+        tid = STATE_TID_BASE + lane_index
+        if lane_index not in named:
+            named.add(lane_index)
+            out.append(_meta("thread_name", lane.pid, tid, {"name": f"{lane.label} · state"}))
+            out.append(_meta("thread_sort_index", lane.pid, tid, {"sort_index": lane.index}))
+        out.append(
+            {
+                "name": state_label(state, gil),
+                "cat": "thread_state",
+                "ph": "X",
+                "pid": lane.pid,
+                "tid": tid,
+                "ts": (start - run.t0) / 1e3,
+                "dur": max(end - start, 0) / 1e3,
+                "args": {"thread": tids[lane_index]},
+            }
+        )
+    return out
 
 
 def _meta(name: str, pid: int, tid: int, args: dict[str, Any]) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from coreography.model.speedup import (
     unmeasurable,
 )
 from coreography.model.speedup import speedup_against as _speedup_against
+from coreography.model.thread_states import ThreadState, lane_states
 
 __all__ = ["CPU_WORKLOADS", "LaneMetrics", "RunMetrics", "compute_metrics", "format_table"]
 
@@ -36,6 +37,8 @@ class LaneMetrics:
     utilization: float | None  # busy / life, None when the lane has no life yet
     startup_s: float | None  # start requested -> ready
     cpu_s: float | None
+    #: Share of its sampled task time the lane was on a CPU (None: no thread states).
+    on_cpu_share: float | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,7 @@ def compute_metrics(run: Run) -> RunMetrics:
             )
         )
     cpu_s = _total_cpu(sampled, process_cpu, task_cpu_by_pid, bool(np.count_nonzero(cpu_known)))
+    lanes = _with_states(run, lanes)
 
     parallel = run.experiment.parallel_workers
     baseline = own_baseline(run, sequential_s)
@@ -185,6 +189,25 @@ def compute_metrics(run: Run) -> RunMetrics:
         machine_busy=interference.busy if interference else False,
         app_share=interference.app if interference else None,
     )
+
+
+def _with_states(run: Run, lanes: list[LaneMetrics]) -> list[LaneMetrics]:
+    """With sampled thread states, a lane's utilization is its time on a CPU over its
+    life (not "a task was open"), and its on-CPU share of the task time is known."""
+    states = lane_states(run)
+    if states is None:
+        return lanes
+    out = []
+    for lane, mine in zip(lanes, states, strict=True):
+        share = mine.share(ThreadState.ON_CPU)
+        if share is None:
+            out.append(lane)
+            continue
+        life = lane.busy_s + lane.idle_s
+        on_cpu = share * lane.busy_s
+        utilization = min(on_cpu / life, 1.0) if life > 0 else lane.utilization
+        out.append(replace(lane, on_cpu_share=share, utilization=utilization))
+    return out
 
 
 def own_baseline_of(metrics: RunMetrics) -> Baseline | None:
@@ -303,7 +326,7 @@ def format_table(metrics: RunMetrics, speedup: Speedup | None = None) -> str:
     ]
     width = max(len(name) for name, _ in rows)
     lines = [f"{name:<{width}}  {value}" for name, value in rows]
-    head = ("Lane", "Tasks", "Busy", "Idle", "Util", "Start-up", "CPU")
+    head: tuple[str, ...] = ("Lane", "Tasks", "Busy", "Idle", "Util", "Start-up", "CPU")
     table = [head] + [
         (
             lane.label,
@@ -316,6 +339,12 @@ def format_table(metrics: RunMetrics, speedup: Speedup | None = None) -> str:
         )
         for lane in m.lanes
     ]
+    if any(lane.on_cpu_share is not None for lane in m.lanes):
+        table = [(*table[0], "On CPU")] + [
+            (*row, "—" if lane.on_cpu_share is None else f"{lane.on_cpu_share:.0%}")
+            for row, lane in zip(table[1:], m.lanes, strict=True)
+        ]
+        head = table[0]
     widths = [max(len(row[c]) for row in table) for c in range(len(head))]
     lines.append("")
     for row in table:

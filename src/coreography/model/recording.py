@@ -82,6 +82,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
     ]
     texts = run.texts
     procs = run.proc_samples.view()
+    states = run.thread_states.view()
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -138,6 +139,20 @@ def run_to_dict(run: Run) -> dict[str, Any]:
             "core": procs["core"].tolist(),
             "rss": procs["rss"].tolist(),
         },
+        # sampled thread states (optional: left out when none, as older readers expect)
+        **(
+            {
+                "thread_states": {
+                    "source": run.thread_states.source,
+                    "lane": states["lane"].tolist(),
+                    "start": (states["start"] - t0).tolist(),
+                    "end": (states["end"] - t0).tolist(),
+                    "state": states["state"].tolist(),
+                }
+            }
+            if len(states)
+            else {}
+        ),
         "accounting": {
             "received": _pairs(run.received),
             "reported_sent": _pairs(run.reported_sent),

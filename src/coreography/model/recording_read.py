@@ -38,6 +38,7 @@ from coreography.model.run import (
     TextLine,
 )
 from coreography.model.states import END_STATES, RunState
+from coreography.model.thread_states import N_STATES, SOURCES
 
 FORMAT = "coreography-recording"
 VERSION = 1
@@ -168,6 +169,7 @@ def run_from_dict(data: Any) -> Run:
     _texts(run, _section(data, "texts"), abs_time)
     run.logs = text_list(data.get("logs"), "logs", MAX_TEXTS)
     _samples(run, data, cores)
+    _thread_states(run, data.get("thread_states"))
     run.calibration = _calibration(data.get("calibration"))
     accounting = _section(data, "accounting")
     run.received = dict(
@@ -366,6 +368,27 @@ def _experiment_samples(run: Run, cpu: dict[str, Any], count: int, width: int) -
         array = GrowArray(np.float32, capacity=max(count, 1))
         array.extend(column)
         setattr(run, attr, array)
+
+
+def _thread_states(run: Run, value: Any) -> None:
+    """Sampled thread states (optional: absent in older recordings and unsampled runs)."""
+    if value is None:
+        return
+    expect(isinstance(value, dict), "thread_states: expected an object or null")
+    source = value.get("source", "")
+    expect(source in SOURCES, f"thread_states.source: {source!r:.40} is not one of {SOURCES}")
+    lanes = value.get("lane")
+    count = len(lanes) if isinstance(lanes, list) else 0
+    expect(count <= MAX_PROC_SAMPLES, f"thread_states: {count:,} rows is more than allowed")
+    lane = int_column(lanes, "thread_states.lane", count, 0, max(len(run.lanes) - 1, 0))
+    start = time_column(value.get("start"), "thread_states.start", count, run.t0, nullable=False)
+    end = time_column(value.get("end"), "thread_states.end", count, run.t0, nullable=False)
+    state = int_column(value.get("state"), "thread_states.state", count, 0, N_STATES - 1)
+    expect(bool(np.all(end >= start)), "thread_states: a row ends before it starts")
+    run.thread_states.source = source
+    run.thread_states.extend(
+        zip(lane.tolist(), start.tolist(), end.tolist(), state.tolist(), strict=True)
+    )
 
 
 def _calibration(value: Any) -> dict[str, Any] | None:

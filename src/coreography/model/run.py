@@ -33,6 +33,7 @@ from coreography.model.failure import (
 )
 from coreography.model.messages import Messages
 from coreography.model.states import END_STATES, RunState, TaskState, run_state
+from coreography.model.thread_states import StateTable
 
 RECORD_DTYPE = wire.record_dtype()
 
@@ -202,6 +203,8 @@ class Run:
         self.cpu_experiment = GrowArray(np.float32, width=max(cores, 1))
         self.cpu_experiment_total = GrowArray(np.float32)
         self.cpu_app = GrowArray(np.float32)
+        #: Why each lane was or was not working, sampled from the kernel (model.thread_states).
+        self.thread_states = StateTable()
         #: The loop counts the run's timed tasks used (engine.calibration), or None.
         self.calibration: dict[str, Any] | None = None
         self.version = 0
@@ -313,8 +316,14 @@ class Run:
         self._lane_for(pid, 0)
         self._changed()
 
-    def apply(self, frames: Iterable[bytes], samples: Iterable[Sample] = ()) -> None:
-        """Take a batch of raw frames and samples; notify listeners once."""
+    def apply(
+        self,
+        frames: Iterable[bytes],
+        samples: Iterable[Sample] = (),
+        states: Iterable[tuple[int, int, int, int]] = (),
+    ) -> None:
+        """Take a batch of raw frames, samples and thread-state intervals
+        ``(lane, start_ns, end_ns, state)``; notify listeners once."""
         binary: list[np.ndarray] = []
         pids: list[np.ndarray] = []
         texts: list[tuple[int, list[Any]]] = []
@@ -352,6 +361,9 @@ class Run:
         samples = list(samples)
         if samples:
             self._apply_samples(samples)
+        states = list(states)
+        if states:
+            self.thread_states.extend(states)
         self._changed()
 
     def _lane_for(self, pid: int, thread: int) -> int:

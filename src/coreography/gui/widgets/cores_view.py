@@ -134,6 +134,8 @@ class CoresView(QWidget):
         self.plot.setYRange(0, 1, padding=0)
         self.note = QLabel()
         self.note.setWordWrap(True)
+        self.item.setAcceptHoverEvents(True)
+        self.item.hoverEvent = self._on_item_hover
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -159,7 +161,7 @@ class CoresView(QWidget):
         if samples == self._seen:
             return
         self._seen = samples
-        self.note.setText(self.describe())
+        self.note.setText(self.describe() + self.legend())
         self.item.update_bounds()
         self.item.update()
 
@@ -182,3 +184,55 @@ class CoresView(QWidget):
         if not known:
             return "The samples carry no core number (cpu_num unavailable): nothing to show."
         return "Each slice: a process busy on that core during one sample (lane colors)."
+
+    # -- naming what is drawn ------------------------------------------------------------
+    def _name(self, pid: int) -> str:
+        run = self.item.run
+        lane = run.lane(pid) if run is not None else None
+        return lane.label if lane is not None else f"PID {pid}"
+
+    def legend(self) -> str:
+        """Rich text naming each process drawn, in its colour (at most 8, then a count)."""
+        run = self.item.run
+        if run is None or not len(run.proc_samples):
+            return ""
+        samples = run.proc_samples.view()
+        pids = [int(p) for p in np.unique(samples["pid"][samples["cpu"] > BUSY_PERCENT])]
+        if not pids:
+            return ""
+        parts = [
+            f"<span style='color:{self.item._color(pid).name()}'>■</span> {self._name(pid)}"
+            for pid in pids[:8]
+        ]
+        more = f" and {len(pids) - 8} more" if len(pids) > 8 else ""
+        return "<br>" + " &nbsp; ".join(parts) + more
+
+    def describe_at(self, x: float, y: float) -> str:
+        """The processes busy on core ``int(y)`` in the sample nearest ``x`` seconds."""
+        run = self.item.run
+        if run is None or not len(run.proc_samples):
+            return ""
+        core = math.floor(y)
+        samples = run.proc_samples.view()
+        times = run.seconds(samples["t"])
+        step = _sample_step(run)
+        near = (
+            (samples["core"] == core)
+            & (np.abs(times - x) <= step)
+            & (samples["cpu"] > BUSY_PERCENT)
+        )
+        if not near.any():
+            return f"core {core}"
+        names = [
+            f"{self._name(int(pid))}: {float(cpu):.0f} %"
+            for pid, cpu in zip(samples["pid"][near], samples["cpu"][near], strict=True)
+        ]
+        unique = list(dict.fromkeys(names))[:6]
+        return f"core {core} at {x:.2f} s\n" + "\n".join(unique)
+
+    def _on_item_hover(self, event) -> None:
+        if event.isExit():
+            self.item.setToolTip("")
+            return
+        pos = event.pos()
+        self.item.setToolTip(self.describe_at(pos.x(), pos.y()))

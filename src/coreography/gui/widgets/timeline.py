@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import TimelineItem
 from coreography.model.run import NO_TIME, Run
@@ -48,6 +49,9 @@ class TimelineView(QWidget):
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "seconds since the run started")
         self.plot.addItem(self.item)
+        self.states = StateStripItem(self.index)  # thread states, under the bars' labels
+        self.plot.addItem(self.states)
+        self.state_legend = StateLegend()
         self.plot.setXRange(0.0, 1.0, padding=0.0)
         self.plot.setYRange(0.0, 1.0, padding=0.0)
         self.view_box.disableAutoRange()
@@ -74,6 +78,7 @@ class TimelineView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
+        layout.addWidget(self.state_legend)
         layout.addWidget(self.plot, 1)
 
         self.fit_button.clicked.connect(self.fit_all)
@@ -111,10 +116,13 @@ class TimelineView(QWidget):
         if len(run.lanes) != self._lane_count:
             self._set_lanes([lane.label for lane in run.lanes])
         self.item.update_bounds()
+        self.states.update_bounds(self.item.boundingRect().width())
+        self.state_legend.show_for(run)
         if self.follow.isChecked() and not run.is_over:
             self._follow()
         self.summary.setText(self._describe(run))
         self.item.update()
+        self.states.update()
 
     def _describe(self, run: Run) -> str:
         workers = len(run.worker_lanes())

@@ -1,0 +1,106 @@
+"""``coreography summary --json``: one run as one JSON object (a versioned schema).
+
+Schema ``coreography-summary/1``: whole-run figures, and ``lanes``, one object per lane
+with ``label``, ``role``, ``pid``, ``tid``, ``tasks``, ``busy_s``, ``cpu_s`` and the
+seconds of its tasks' time spent ``on_cpu_s``, ``waiting_for_core_s``,
+``blocked_lock_s``, ``blocked_io_s`` and ``off_cpu_unknown_s`` (null when the run has no
+sampled thread states), ``states_sampled_s`` (how much of its task time was sampled),
+and ``states_all`` (the same seconds over all the lane was sampled, tasks or not).
+New fields may be added within a schema version; none is removed or changes meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from coreography.model.metrics import RunMetrics, compute_metrics
+from coreography.model.run import Run
+from coreography.model.thread_states import (
+    SOURCE_PSUTIL,
+    STATE_KEYS,
+    ThreadState,
+    lane_states,
+    lock_is_gil,
+)
+
+SCHEMA = "coreography-summary/1"
+
+
+def summary_dict(run: Run, metrics: RunMetrics | None = None) -> dict[str, Any]:
+    """The summary of ``run`` as plain, JSON-ready data (schema :data:`SCHEMA`)."""
+    m = metrics or compute_metrics(run)
+    states = lane_states(run)
+    lanes = []
+    for lane, figures in zip(run.lanes, m.lanes, strict=True):
+        item: dict[str, Any] = {
+            "label": lane.label,
+            "role": lane.role,
+            "pid": lane.pid,
+            "tid": lane.pid if lane.thread == 0 else (lane.native_id or None),
+            "tasks": figures.tasks,
+            "busy_s": figures.busy_s,
+            "cpu_s": figures.cpu_s,
+            "utilization": figures.utilization,
+        }
+        mine = states[lane.index] if states is not None else None
+        for state, key in STATE_KEYS.items():
+            item[f"{key}_s"] = None if mine is None else mine.in_tasks[state]
+        item["states_sampled_s"] = None if mine is None else mine.task_sampled_s
+        item["states_all"] = (
+            None
+            if mine is None
+            else {f"{key}_s": mine.sampled[state] for state, key in STATE_KEYS.items()}
+        )
+        lanes.append(item)
+    return {
+        "schema": SCHEMA,
+        "experiment": run.experiment.to_dict(),
+        "state": m.state,
+        "message": run.message,
+        "wall_s": m.wall_s,
+        "cpu_s": m.cpu_s,
+        "speedup": m.speedup,
+        "efficiency": m.efficiency,
+        "tasks_done": m.tasks_done,
+        "tasks_failed": m.tasks_failed,
+        "tasks_total": m.tasks_total,
+        "machine_busy": m.machine_busy,
+        "others_share": m.others_share,
+        "thread_states_source": run.thread_states.source or None,
+        "lanes": lanes,
+    }
+
+
+def state_table(run: Run) -> str:
+    """Per lane, seconds of its tasks on a CPU, waiting for a core, blocked on a lock
+    (the GIL) and on I/O or sleep; '' when the run has no sampled thread states."""
+    states = lane_states(run)
+    if states is None:
+        return ""
+    lock = "GIL" if lock_is_gil(run.experiment) else "Lock"
+    head = ("Lane (during its tasks)", "On CPU", "Wait core", lock, "I/O·sleep", "Sampled")
+    rows: list[tuple[str, ...]] = [head]
+    for lane, mine in zip(run.lanes, states, strict=True):
+        if mine.task_sampled_s <= 0:
+            continue
+        seconds = [mine.in_tasks[s] for s in STATE_KEYS if s != ThreadState.OFF_CPU][:4]
+        unknown = f"{mine.in_tasks[ThreadState.OFF_CPU]:.3f} s"
+        sampled = f"{mine.task_sampled_s:.3f} s"
+        rows.append((lane.label, *(f"{v:.3f} s" for v in seconds), unknown, sampled))
+    if len(rows) == 1:
+        return ""
+    if all(row[-2] == "0.000 s" for row in rows[1:]):  # no time of unknown reason: no column
+        rows = [head] + [(*row[:-2], row[-1]) for row in rows[1:]]
+    else:
+        rows[0] = (*head[:-1], "Unknown", head[-1])
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = [
+        "  ".join(
+            [row[0].ljust(widths[0])]
+            + [v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
+        )
+        for row in rows
+    ]
+    if run.thread_states.source == SOURCE_PSUTIL:
+        lines.append("(waiting for a core and blocking reasons are known on Linux only)")
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""Thread states sampled from the kernel during real runs: the GIL, a full machine, I/O."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from coreography.engine.thread_states import (
+    _FUTEX,
+    StateSamplerThread,
+    ThreadStateSampler,
+    blocked_reason,
+    linux_available,
+)
+from coreography.model.interference import measure_interference
+from coreography.model.metrics import compute_metrics
+from coreography.model.thread_states import ThreadState, lane_states
+
+from .helpers import alive, experiment_pids, run_experiment
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not linux_available(), reason="the kernel's thread states are Linux's"),
+]
+
+
+def _worker_states(run):
+    states = lane_states(run)
+    assert states is not None, "the run has no thread states"
+    lanes = [lane for lane in run.lanes if lane.role != "main" and len(lane.task_ids())]
+    assert lanes, "no lane ran a task"
+    return [(lane, states[lane.index]) for lane in lanes]
+
+
+def _ran(run):
+    assert run.state == "finished", run.message
+    assert not alive(experiment_pids(run) - {0}), "processes outlived the run"
+    assert run.thread_states.source == "linux"
+
+
+def test_a_futex_is_a_lock_and_anything_else_is_io_or_sleep():
+    assert blocked_reason(b"running\n") is None
+    for futex in _FUTEX:
+        assert blocked_reason(f"{futex} 0x1 0x2".encode()) == ThreadState.BLOCKED_LOCK
+    assert blocked_reason(b"230 0x1 0x1") == ThreadState.BLOCKED_IO  # clock_nanosleep
+    assert blocked_reason(b"-1 0x0") == ThreadState.BLOCKED_IO
+
+
+def test_four_threads_of_cpu_work_take_turns_on_the_gil():
+    run, _ = run_experiment(model="threads", workers=4, tasks=4, workload="cpu", size=300.0)
+    _ran(run)
+    lanes = _worker_states(run)
+    assert len(lanes) == 4
+    for lane, states in lanes:
+        share = states.share(ThreadState.ON_CPU)
+        assert share is not None and share <= 0.45, (lane.label, states)
+        rest = states.task_sampled_s - states.seconds(ThreadState.ON_CPU)
+        assert states.seconds(ThreadState.BLOCKED_LOCK) > rest / 2, (lane.label, states)
+        # The sampler covered most of the task.
+        busy = compute_metrics(run).lanes[lane.index].busy_s
+        assert states.task_sampled_s > 0.8 * busy, (lane.label, states, busy)
+
+
+def test_four_processes_on_two_cores_wait_for_a_core():
+    if (os.cpu_count() or 1) > 2:
+        pytest.skip("the machine has more than 2 cores: 4 workers need not wait")
+    run, _ = run_experiment(model="pool-map", workers=4, tasks=8, workload="cpu", size=200.0)
+    _ran(run)
+    lanes = _worker_states(run)
+    waited = [lane for lane, states in lanes if states.seconds(ThreadState.WAITING_FOR_CORE) > 0]
+    assert len(waited) >= 2, [(lane.label, states) for lane, states in lanes]
+
+
+def test_io_tasks_are_blocked_on_io_or_sleep():
+    run, _ = run_experiment(model="pool-map", workers=2, tasks=4, workload="io", size=200.0)
+    _ran(run)
+    for lane, states in _worker_states(run):
+        share = states.share(ThreadState.BLOCKED_IO)
+        assert share is not None and share >= 0.8, (lane.label, states)
+
+
+def test_two_processes_on_two_cores_stay_on_a_cpu_on_a_quiet_machine():
+    run, _ = run_experiment(model="pool-map", workers=2, tasks=4, workload="cpu", size=250.0)
+    _ran(run)
+    found = measure_interference(run)
+    if found is None or found.busy or found.others > 0.05:
+        pytest.skip(f"other programs used the machine during the run ({found}): not quiet")
+    for lane, states in _worker_states(run):
+        share = states.share(ThreadState.ON_CPU)
+        assert share is not None and share >= 0.7, (lane.label, states)
+
+
+def test_a_thread_that_ends_is_dropped_and_its_files_closed():
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait, name="waits")
+    worker.start()
+    sampler = ThreadStateSampler()
+    sampler.watch(1, os.getpid(), worker.native_id)
+    sampler.sample()
+    time.sleep(0.03)
+    rows = sampler.sample()
+    assert rows and all(row[0] == 1 for row in rows)
+    waits = {ThreadState.BLOCKED_LOCK, ThreadState.WAITING_FOR_CORE, ThreadState.ON_CPU}
+    assert {row[3] for row in rows} <= waits  # an Event's wait is a futex
+    assert ThreadState.BLOCKED_LOCK in {row[3] for row in rows}
+    stop.set()
+    worker.join()
+    time.sleep(0.01)
+    sampler.sample()
+    assert sampler.watching == 0
+    sampler.close()
+
+
+def test_the_state_rate_is_checked():
+    with pytest.raises(ValueError, match="state sample rate"):
+        StateSamplerThread(hz=1000.0)
