@@ -145,7 +145,10 @@ class AppWindow(RunFilesMixin, QMainWindow):
 
     def _add_docks(self) -> None:
         self.add_dock(DockId.EXPERIMENT, "Experiment", self._scrolling(self.experiment_panel))
-        metrics = self.add_dock(DockId.METRICS, "Metrics", self._scrolling(self.metrics), RIGHT)
+        metrics_scroll = self._scrolling(self.metrics)
+        # The figures wrap under their names instead: never a sideways scroll.
+        metrics_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        metrics = self.add_dock(DockId.METRICS, "Metrics", metrics_scroll, RIGHT)
         self.resizeDocks([metrics], [320], Qt.Orientation.Horizontal)
         cpu = self.add_dock(DockId.CPU, "CPU per core", self.cpu_view, BOTTOM)
         cores = self.add_dock(DockId.CORES, "Cores", self.cores_view, BOTTOM)
@@ -172,6 +175,7 @@ class AppWindow(RunFilesMixin, QMainWindow):
         self.stop_action.setEnabled(False)
         view_menu = self.add_menu(MenuId.VIEW, "&View")
         add_action(self, view_menu, "&Fit timeline", self.timeline.fit_all, "F")
+        add_action(self, view_menu, "Zoom to &work", self.timeline.zoom_to_work, "W")
         view_menu.addSeparator()
         # Every dock's toggle goes above this separator, whoever adds the dock.
         self._dock_toggles_end: QAction = view_menu.addSeparator()
