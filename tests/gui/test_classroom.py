@@ -192,3 +192,17 @@ def test_presentation_shows_every_text_whole(qtbot, tmp_path, shots):
         presentation.set_active(False)
         assert not problems, problems
         win.close()
+
+
+def test_the_editor_keeps_the_indentation(qtbot):
+    from coreography.gui.widgets.code_editor import NumberedEditor
+
+    editor = NumberedEditor()
+    qtbot.addWidget(editor)
+    editor.setPlainText("def task(x):")
+    editor.moveCursor(editor.textCursor().MoveOperation.End)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor, "y = x")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor, "return y")
+    assert editor.toPlainText() == "def task(x):\n    y = x\n    return y"

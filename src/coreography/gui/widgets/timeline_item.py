@@ -18,7 +18,7 @@ DENSE_PX_PER_BAR = 3.0
 #: Bars at least this wide get a one-pixel gap so that neighbouring tasks stay distinct.
 GAP_FROM_PX = 5
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
-MARKER_PX = 5
+MARKER_PX = 9  # print() ticks: visible from the back of a classroom
 
 
 #: Pixel coordinates are clamped to this: deep zoom would overflow Qt's 32-bit QRect.
