@@ -206,3 +206,24 @@ def test_the_editor_keeps_the_indentation(qtbot):
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.keyClicks(editor, "return y")
     assert editor.toPlainText() == "def task(x):\n    y = x\n    return y"
+
+
+def test_an_opened_recording_gets_its_own_findings_and_no_lesson_caption(qtbot, tmp_path):
+    from coreography.model.diagnosis import diagnose
+    from coreography.model.recording import save_run
+    from tests.gui.synthetic import make_run
+
+    with History(tmp_path / "history.sqlite3") as history:
+        win = open_window(qtbot, history)
+        win.desktop.load_lesson(all_lessons()[3])
+        assert win.desktop.caption.isVisible()
+        win.teaching.findings.set_findings("an earlier run", [])
+        recorded = make_run(workers=2, tasks=10)
+        path = tmp_path / "shown.coreo.json"
+        save_run(recorded, path)
+        run = win.open_recording(path)
+        assert run is not None
+        assert win.desktop.lesson is None and not win.desktop.caption.isVisible()
+        findings = win.teaching.findings.findings
+        assert [f.text for f in findings] == [f.text for f in diagnose(run)]
+        win.close()

@@ -61,6 +61,8 @@ class AppWindow(RunFilesMixin, QMainWindow):
             self.add_view(view)
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.status.progress)
+        # A passing message takes the run's place rather than being drawn over it.
+        self.statusBar().messageChanged.connect(self._on_status_bar_message_changed)
 
         # The cores view follows the timeline's time range (not pyqtgraph's XLink, which
         # aligns by screen position and docks have different widths).
@@ -230,6 +232,9 @@ class AppWindow(RunFilesMixin, QMainWindow):
     # -- menu handlers --------------------------------------------------------------
     def _on_timeline_x_range_changed(self, _view_box, x_range) -> None:
         self.cores_view.plot.setXRange(*x_range, padding=0.0)
+
+    def _on_status_bar_message_changed(self, message: str) -> None:
+        self.status.setVisible(not message)
 
     def _on_panel_run_requested(self) -> None:
         self.start_run()
