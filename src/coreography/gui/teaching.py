@@ -30,7 +30,7 @@ from coreography.model.experiment import Experiment
 from coreography.model.history import History
 from coreography.model.run import Run
 
-LESSONS_WIDTH = 440
+LESSONS_WIDTH = 560  # the lesson list and its text without mid-word wraps
 
 
 class TeachingTools(SeriesMixin, CodeMixin, QObject):
