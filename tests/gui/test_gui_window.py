@@ -47,7 +47,7 @@ def test_pool_map_run_shows_lanes_bars_console_and_metrics(qtbot, window):
     lines = window.console.lines()
     for task in range(24):
         pid = run.lanes[int(run.task_lane[task])].pid
-        assert any(line.endswith(f"Process ID: {pid} - Number: {task}") for line in lines), task
+        assert any(line.endswith(f"Process ID: {pid} - Number: {task + 1}") for line in lines), task
     assert len([line for line in lines if "Process ID:" in line]) == 24
     # The panel shows the model's own metrics.
     metrics = compute_metrics(run)

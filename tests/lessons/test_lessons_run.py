@@ -82,7 +82,7 @@ def test_lesson_four_processes():
     assert len(lines) == 4
     parsed = [re.fullmatch(r"Process ID: (\d+) - Number: (\d)", line) for line in lines]
     assert all(parsed)
-    assert sorted(int(m.group(2)) for m in parsed) == [0, 1, 2, 3]
+    assert sorted(int(m.group(2)) for m in parsed) == [1, 2, 3, 4]
     assert len({m.group(1) for m in parsed}) == 4  # four separate processes
 
 

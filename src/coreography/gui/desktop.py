@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
-from PySide6.QtWidgets import QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QVBoxLayout, QWidget
 
 from coreography.assets import asset
 from coreography.gui import theme as themes
@@ -18,13 +18,12 @@ from coreography.gui.desktop_menus import add_menus
 from coreography.gui.legend import TimelineLegend
 from coreography.gui.look import apply_look
 from coreography.gui.playback import PlaybackBar, ViewFreezer
-from coreography.gui.presentation import CaptionLabel, Presentation
+from coreography.gui.presentation import BANNER_SCALE, CaptionLabel, Presentation
 from coreography.gui.scripts import ScriptTools
 from coreography.gui.settings import Settings
+from coreography.gui.widgets.python_highlighter import PythonHighlighter
 from coreography.gui.window import AppWindow
 
-#: Presentation's default theme: projectors wash out greys and thin lines.
-PRESENTATION_THEME = "high-contrast"
 #: Answers of the unsaved-run prompt.
 SAVE, DISCARD, CANCEL = "save", "discard", "cancel"
 
@@ -55,14 +54,15 @@ class Desktop(QObject):
 
     sig_lesson_loaded = Signal(object)
     """A lesson was loaded into the panel (its captions shown); argument: the Lesson."""
+    sig_lesson_closed = Signal()
+    """The lesson's captions were taken down (a run or recording not of the lesson)."""
 
     def __init__(self, window: AppWindow, lesson_scale: str = "full") -> None:
         super().__init__(window)
         self.window = window
         self.settings: Settings | None = None
         self.ask_unsaved: Callable[[], str] | None = None
-        self.theme_choice = "system"
-        self.presentation_theme = PRESENTATION_THEME
+        self.theme_choice = "system"  # presentation mode keeps it: the teacher chose it
         self.unsaved_run = None
         self.recording_name = ""
         self.presentation = Presentation(window, self._on_presentation_look)
@@ -71,6 +71,8 @@ class Desktop(QObject):
         self.playback = PlaybackBar()
         self.freezer = ViewFreezer(window.presenter, window.timeline, window.cpu_view)
         self.lesson_scale = lesson_scale
+        #: The lesson whose captions are shown (runs of other experiments close it).
+        self.lesson = None
         self.default_state = None
         self.lessons_dialog = None  # the open Help → Lessons dialog, if any
         self.finished = False
@@ -179,26 +181,42 @@ class Desktop(QObject):
 
     # -- look -----------------------------------------------------------------------------
     def current_theme(self) -> themes.Theme:
-        if self.presentation.active:
-            return themes.resolve(self.presentation_theme)
         return themes.resolve(self.theme_choice)
 
     def set_theme(self, choice: str) -> None:
-        """Use ``choice`` ("system", "light", "dark", "high-contrast"); in presentation
-        mode it becomes the presentation's theme."""
-        if self.presentation.active:
-            self.presentation_theme = choice
-        else:
-            self.theme_choice = choice
+        """Use ``choice`` ("system", "light", "dark", "high-contrast"), in presentation
+        mode as well."""
+        self.theme_choice = choice
         self.apply_look()
 
+    def cycle_theme(self) -> None:
+        """The next theme (light → dark → high contrast → light): T, with no menu bar."""
+        names = list(themes.THEMES)
+        current = self.current_theme().name
+        self.set_theme(names[(names.index(current) + 1) % len(names)])
+        self.window.statusBar().showMessage(f"Theme: {self.current_theme().title}", 4000)
+
     def apply_look(self) -> None:
-        scale = self.presentation.scale if self.presentation.active else 1.0
+        presenting = self.presentation.active
+        scale = self.presentation.scale if presenting else 1.0
         theme = self.current_theme()
         apply_look(self.window, theme, scale)
         self.caption.restyle(theme.text, theme.track, scale)
         self.legend.updateGeometry()
-        self.actions.sync_theme(self.theme_choice, self.presentation_theme)
+        self.actions.sync_theme(self.theme_choice)
+        bar = self.window.statusBar()
+        # In presentation the status bar is the class's banner: larger and bold.
+        size = QApplication.font().pointSizeF() * BANNER_SCALE
+        bar.setStyleSheet(
+            f"QStatusBar, QStatusBar QLabel {{ font-size: {size:.1f}pt; font-weight: bold; }}"
+            if presenting
+            else ""
+        )
+        for highlighter in self.window.findChildren(PythonHighlighter):
+            highlighter.restyle()
+        self.window.console.restyle()
+        self.window.console.set_wrap(presenting)
+        self.window.status.set_compact(presenting)
 
     def _on_presentation_look(self, active: bool, scale: float) -> None:
         self.apply_look()
@@ -206,7 +224,7 @@ class Desktop(QObject):
 
     def follow_system_scheme(self) -> None:
         """The system's colour scheme changed: restyle if a theme follows it."""
-        if "system" in (self.theme_choice, self.presentation_theme):
+        if self.theme_choice == "system":
             self.apply_look()
 
     def _on_hints_scheme_changed(self, _scheme) -> None:
@@ -225,7 +243,25 @@ class Desktop(QObject):
 
     def show_captions(self, lesson) -> None:
         """Show what to notice in ``lesson`` above the timeline."""
+        self.lesson = lesson
         self.caption.set_captions(lesson.captions)
+
+    def close_lesson(self) -> None:
+        """Take the lesson's captions down: what is shown is not the lesson's."""
+        if self.lesson is None and not self.caption.captions:
+            return
+        self.lesson = None
+        self.caption.set_captions(())
+        self.sig_lesson_closed.emit()
+
+    def belongs_to_lesson(self, experiment) -> bool:
+        """Whether ``experiment`` is one of the open lesson's (slow motion aside)."""
+        if self.lesson is None:
+            return False
+        ours = {
+            run.experiment.replace(speed=1.0) for run in self.lesson.experiments(self.lesson_scale)
+        }
+        return experiment.replace(speed=1.0) in ours
 
     # -- pause and scrub ----------------------------------------------------------------------
     def toggle_pause(self) -> None:
@@ -250,6 +286,8 @@ class Desktop(QObject):
 
     # -- runs, files, title -------------------------------------------------------------------
     def _on_presenter_run_started(self, run) -> None:
+        if not self.belongs_to_lesson(run.experiment):
+            self.close_lesson()  # its captions would describe another program
         self.unsaved_run = None
         if not run.is_over:
             self.recording_name = ""
@@ -265,6 +303,7 @@ class Desktop(QObject):
             self._update_title(Path(path).name)
 
     def _on_window_recording_opened(self, run, path: str) -> None:
+        self.close_lesson()
         self.unsaved_run = None
         self._update_title(Path(path).name)
 

@@ -24,11 +24,9 @@ class DesktopActions:
         self.pause: QAction | None = None
         self.themes: dict[str, QAction] = {}
 
-    def sync_theme(self, choice: str, presentation_choice: str) -> None:
-        presenting = self.presentation is not None and self.presentation.isChecked()
-        shown = presentation_choice if presenting else choice
+    def sync_theme(self, choice: str) -> None:
         for name, action in self.themes.items():
-            action.setChecked(name == shown)
+            action.setChecked(name == choice)
 
 
 def add_menus(desktop) -> DesktopActions:
@@ -43,7 +41,7 @@ def add_menus(desktop) -> DesktopActions:
         "&Presentation mode",
         presentation.toggle,
         ["F11"],
-        "Full screen, larger, high contrast: for projecting to a class",
+        "Full screen and larger, in the chosen theme: for projecting to a class",
         checkable=True,
     )
     add_action(window, view, "Zoom &in", presentation.zoom_in, ["Ctrl+=", "Ctrl++"])
@@ -70,6 +68,9 @@ def add_menus(desktop) -> DesktopActions:
         "Freeze the views while the run goes on; drag the slider through its history",
     )
     add_action(window, view, "&Next caption", desktop.caption.next_caption, ["N"])
+    add_action(
+        window, view, "Next t&heme", desktop.cycle_theme, ["T"], "Light, dark, high contrast"
+    )
     view.addSeparator()
     add_action(
         window, view, "Reset &layout", desktop.reset_layout, tip="Docks back where they start"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -16,16 +17,22 @@ if TYPE_CHECKING:
     from coreography.gui.window import AppWindow
 
 ZOOM_STEP = 1.15
-#: Docks a class does not need to see (the teacher drives with the keyboard).
+#: Docks a class does not need to see (the teacher drives with the keyboard). The
+#: console stays: what the lesson's programs print, and every failure, is for the class.
 NON_ESSENTIAL_DOCKS = (
     DockId.EXPERIMENT,
-    DockId.CONSOLE,
     DockId.LESSONS,
     DockId.HISTORY,
     DockId.FINDINGS,
+    DockId.CORES,
 )
-#: Docks whose width should grow with the scale (their numbers must not be cut off).
+#: Docks whose width should grow with the scale (their numbers must not be cut off)...
 GROWING_DOCKS = {DockId.METRICS: 320}
+#: ...up to this share of the window, so that the timeline keeps the most room.
+GROWING_SHARE = 0.3
+#: The status bar is the class's banner: bold, and this much larger than the rest (which
+#: is already the presentation's scale larger).
+BANNER_SCALE = 1.0
 BOTTOM_PLOT_DOCKS = (DockId.CPU, DockId.CORES)
 BOTTOM_PLOT_SHARE = 0.34
 CAPTION_SCALE = 1.35  # the caption is larger than everything else
@@ -63,7 +70,8 @@ class CaptionLabel(QLabel):
             return
         count = len(self.captions)
         prefix = f"{self.index + 1}/{count} · " if count > 1 else ""
-        self.setText(f"<b>What to notice:</b> {prefix}{self.captions[self.index]}")
+        caption = html.escape(self.captions[self.index])  # "<pid>" is text, not markup
+        self.setText(f"<b>What to notice:</b> {prefix}{caption}")
         self.show()
 
     def restyle(self, text: str, background: str, scale: float) -> None:
@@ -155,7 +163,7 @@ class Presentation(QObject):
 
     def _hide_chrome(self) -> None:
         window = self.window
-        chrome: list[QWidget] = [window.menuBar(), window.statusBar()]
+        chrome: list[QWidget] = [window.menuBar()]
         chrome += window.findChildren(QToolBar)
         chrome += [window.docks[name] for name in NON_ESSENTIAL_DOCKS if name in window.docks]
         self._hidden = [widget for widget in chrome if widget.isVisible()]
@@ -166,7 +174,8 @@ class Presentation(QObject):
         docks = self.window.docks
         growing = [name for name in GROWING_DOCKS if name in docks]
         if growing:
-            widths = [round(GROWING_DOCKS[name] * self.scale) for name in growing]
+            room = round(self.window.width() * GROWING_SHARE)
+            widths = [min(round(GROWING_DOCKS[name] * self.scale), room) for name in growing]
             wide = [docks[name] for name in growing]
             self.window.resizeDocks(wide, widths, Qt.Orientation.Horizontal)
         # The CPU and cores plots keep a share of the height, or their larger fonts
@@ -176,6 +185,12 @@ class Presentation(QObject):
         if plots:
             height = round(self.window.height() * BOTTOM_PLOT_SHARE)
             self.window.resizeDocks(plots, [height] * len(plots), Qt.Orientation.Vertical)
+        # The plot and the console share the bottom row half and half.
+        bottom = [docks[name] for name in (*BOTTOM_PLOT_DOCKS, DockId.CONSOLE) if name in docks]
+        bottom = [dock for dock in bottom if dock.isVisible()]
+        if len(bottom) > 1:
+            half = self.window.width() // len(bottom)
+            self.window.resizeDocks(bottom, [half] * len(bottom), Qt.Orientation.Horizontal)
 
     def _restore_chrome(self) -> None:
         for widget in self._hidden:

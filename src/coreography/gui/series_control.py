@@ -62,10 +62,21 @@ class SeriesMixin:
     def run_lesson(self, lesson: Lesson) -> RunSeries | None:
         """Run every experiment of ``lesson`` in turn (a sweep lesson draws its chart);
         a lesson that compares runs repeats each one (:attr:`repeats`)."""
-        runs = [(r.label, r.experiment) for r in lesson.experiments(self.lesson_scale)]
+        speed = self.window.experiment_panel.speed.value()  # slow motion stays chosen
+        runs = [
+            (r.label, r.experiment.replace(speed=speed))
+            for r in lesson.experiments(self.lesson_scale)
+        ]
         self.lesson = lesson
         kind = "lesson" if lesson.sweep is None else lesson.sweep.field
         return self._run_series(runs, kind, self.repeats if lesson.repeatable else 1)
+
+    def run_lesson_experiment(self, lesson: Lesson, index: int) -> RunSeries | None:
+        """Run experiment ``index`` of ``lesson`` alone (PgUp/PgDn in presentation)."""
+        chosen = lesson.experiments(self.lesson_scale)[index]
+        speed = self.window.experiment_panel.speed.value()
+        self.lesson = lesson
+        return self._run_series([(chosen.label, chosen.experiment.replace(speed=speed))], "lesson")
 
     def run_sweep(
         self, field: str, values: list[int], base: Experiment | None = None

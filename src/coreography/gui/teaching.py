@@ -30,7 +30,7 @@ from coreography.model.experiment import Experiment
 from coreography.model.history import History
 from coreography.model.run import Run
 
-LESSONS_WIDTH = 440
+LESSONS_WIDTH = 560  # the lesson list and its text without mid-word wraps
 
 
 class TeachingTools(SeriesMixin, CodeMixin, QObject):
@@ -82,6 +82,7 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self._on_panel_changed()
         self.presenter.sig_run_started.connect(self._on_presenter_run_started)
         self.presenter.sig_run_ended.connect(self._on_presenter_run_ended)
+        window.sig_recording_opened.connect(self._on_window_recording_opened)
         self.lesson_panel.sig_lesson_run_requested.connect(self.run_lesson)
         self.lesson_panel.sig_stop_requested.connect(self.stop_series)
         self.history_panel.sig_compare_requested.connect(self.compare)
@@ -265,6 +266,10 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
             else:
                 self.session[run_id] = run
                 self.history_panel.refresh()
+
+    def _on_window_recording_opened(self, run: Run, path: str) -> None:
+        """A recording's findings are its own, not the last run's."""
+        self.findings.set_findings(run.experiment.title or path, diagnose(run))
 
     # -- comparison -----------------------------------------------------------------
     def stored_run(self, run_id: int) -> Run:

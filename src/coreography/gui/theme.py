@@ -9,6 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QGuiApplication, QPalette, QPen
 
+from coreography.gui import contrast
+
 # Okabe & Ito (2008), "Color Universal Design". Vermillion is kept for failures only so
 # that "red means broken" never collides with a worker's own color.
 ORANGE = "#E69F00"
@@ -110,9 +112,11 @@ THEMES: dict[str, Theme] = {
         "dark", "Dark", "#2B2B2B", "#E6E6E6", "#1C1C1C", "#3A3A3A", "#3C3C3C",
         "#A0A0A0", SKY_BLUE, dark=True,
     ),
+    # White on black with yellow focus, the convention of system high-contrast modes: it
+    # must not pass for Light on a projector.
     "high-contrast": Theme(
-        "high-contrast", "High contrast", "#FFFFFF", "#000000", "#FFFFFF", "#B0B0B0",
-        "#D0D0D0", "#3A3A3A", BLUE, line_scale=2.0,
+        "high-contrast", "High contrast", "#000000", "#FFFFFF", "#000000", "#6A6A6A",
+        "#3A3A3A", "#D0D0D0", YELLOW, dark=True, line_scale=2.0,
     ),
 }  # fmt: skip
 #: "system" follows the scheme Qt reports (light or dark), light where it reports none.
@@ -170,7 +174,7 @@ def palette(theme: Theme) -> QPalette:
         (roles.ToolTipText, text),
         (roles.PlaceholderText, QColor(theme.muted)),
         (roles.Highlight, QColor(theme.highlight)),
-        (roles.HighlightedText, QColor("#FFFFFF")),
+        (roles.HighlightedText, contrast.text_on(theme.highlight)),
         (roles.Link, QColor(theme.highlight)),
         (roles.BrightText, QColor(VERMILLION)),
     ):
@@ -188,3 +192,29 @@ def stylesheet(theme: Theme) -> str:
         f"QAbstractButton:focus, QComboBox:focus, QAbstractSpinBox:focus, QLineEdit:focus,"
         f" QSlider:focus {{ border: {width}px solid {theme.highlight}; }}"
     )
+
+
+#: Syntax roles of the code views and their hue in each kind of theme; :func:`syntax_color`
+#: shifts each until it reads on the editor's background.
+SYNTAX_HUES = {
+    "keyword": (BLUE, SKY_BLUE),
+    "builtin": ("#A0457A", REDDISH_PURPLE),
+    "number": ("#8A6D00", YELLOW),
+    "definition": ("#00664A", "#3CC89A"),
+    "string": ("#A04000", ORANGE),
+    "comment": ("#5E5E5E", "#B4B4B4"),
+}
+
+
+def syntax_color(role: str, theme: Theme | None = None) -> QColor:
+    """The colour of a syntax ``role`` in ``theme`` (default: the active one), at least
+    4.5:1 against the theme's editor background."""
+    theme = theme or _active
+    light, dark = SYNTAX_HUES[role]
+    return contrast.readable(dark if theme.dark else light, theme.plot)
+
+
+def text_color(color: QColor | str, theme: Theme | None = None) -> QColor:
+    """``color`` as text on the theme's background (the console's lane colours)."""
+    theme = theme or _active
+    return contrast.readable(color, theme.plot)

@@ -63,6 +63,8 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
             self.add_view(view)
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.status.progress)
+        # A passing message takes the run's place rather than being drawn over it.
+        self.statusBar().messageChanged.connect(self._on_status_bar_message_changed)
 
         # The cores view follows the timeline's time range (not pyqtgraph's XLink, which
         # aligns by screen position and docks have different widths).
@@ -147,7 +149,10 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
 
     def _add_docks(self) -> None:
         self.add_dock(DockId.EXPERIMENT, "Experiment", self._scrolling(self.experiment_panel))
-        metrics = self.add_dock(DockId.METRICS, "Metrics", self._scrolling(self.metrics), RIGHT)
+        metrics_scroll = self._scrolling(self.metrics)
+        # The figures wrap under their names instead: never a sideways scroll.
+        metrics_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        metrics = self.add_dock(DockId.METRICS, "Metrics", metrics_scroll, RIGHT)
         self.resizeDocks([metrics], [320], Qt.Orientation.Horizontal)
         cpu = self.add_dock(DockId.CPU, "CPU per core", self.cpu_view, BOTTOM)
         cores = self.add_dock(DockId.CORES, "Cores", self.cores_view, BOTTOM)
@@ -174,6 +179,7 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.stop_action.setEnabled(False)
         view_menu = self.add_menu(MenuId.VIEW, "&View")
         add_action(self, view_menu, "&Fit timeline", self.timeline.fit_all, "F")
+        add_action(self, view_menu, "Zoom to &work", self.timeline.zoom_to_work, "W")
         view_menu.addSeparator()
         # Every dock's toggle goes above this separator, whoever adds the dock.
         self._dock_toggles_end: QAction = view_menu.addSeparator()
@@ -234,6 +240,9 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
     # -- menu handlers --------------------------------------------------------------
     def _on_timeline_x_range_changed(self, _view_box, x_range) -> None:
         self.cores_view.plot.setXRange(*x_range, padding=0.0)
+
+    def _on_status_bar_message_changed(self, message: str) -> None:
+        self.status.setVisible(not message)
 
     def _on_panel_run_requested(self) -> None:
         self.start_run()

@@ -176,6 +176,8 @@ def _imports(exp: Experiment, code: Code) -> list[str]:
 def _arguments(exp: Experiment) -> list[str]:
     """A function returning each task's argument, the same ones Coreography uses."""
     head = ["def task_arguments():"]
+    if exp.workload == "print-number":  # numbered from 1, as the classic program
+        return [*head, f"    return list(range(1, {exp.tasks + 1}))"]
     if exp.workload not in TIMED_WORKLOADS | {"primes"}:
         return [*head, f"    return list(range({exp.tasks}))"]
     size = exp.size * (exp.speed if exp.workload in TIMED_WORKLOADS else 1)

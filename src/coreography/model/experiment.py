@@ -186,7 +186,9 @@ class Experiment:
 
     def task_args(self) -> list[Any]:
         """The argument each task receives (what the generated code would pass)."""
-        if self.workload in ("square", "print-number", "hello", "custom"):
+        if self.workload == "print-number":  # the classic program numbers from 1
+            return list(range(1, self.tasks + 1))
+        if self.workload in ("square", "hello", "custom"):
             return list(range(self.tasks))
         if self.workload == "primes":
             return [int(s) for s in self.task_sizes()]

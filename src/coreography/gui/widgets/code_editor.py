@@ -48,6 +48,19 @@ class NumberedEditor(QPlainTextEdit):
         self.updateRequest.connect(self._on_editor_update_request)
         self._on_editor_block_count_changed()
 
+    def keyPressEvent(self, event) -> None:
+        """Enter keeps the line's indentation, one level more after a ':'."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            line = self.textCursor().block().text()
+            before = line[: self.textCursor().positionInBlock()]
+            indent = line[: len(line) - len(line.lstrip())]
+            if before.rstrip().endswith(":"):
+                indent += "    "
+            self.textCursor().insertText("\n" + indent)
+            self.ensureCursorVisible()
+            return
+        super().keyPressEvent(event)
+
     def gutter_width(self) -> int:
         digits = len(str(max(1, self.blockCount())))
         return 10 + self.fontMetrics().horizontalAdvance("9") * max(digits, 2)

@@ -8,7 +8,9 @@ against the one baseline of the runs compared (:mod:`coreography.model.series`).
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QApplication,
     QHeaderView,
     QLabel,
     QSplitter,
@@ -25,6 +27,9 @@ from coreography.model.series import PointSummary, Spread, summarize
 
 #: More columns than this would make each timeline too thin to read.
 MAX_COLUMNS = 4
+#: The table's largest share of the width; beyond it, its text gets smaller in steps.
+TABLE_SHARE = 0.7
+TABLE_FONT_STEPS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 #: Rows below the metrics panel's own: how the figures were made.
 EXTRA_ROWS = (
     ("repeats", "Repeats", "Finished runs of this point (figures: median, and min–max)"),
@@ -77,6 +82,8 @@ class CompareView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumWidth(300)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table_font_factor = 1.0
         self.stack = QWidget()
         self.stack_layout = QVBoxLayout(self.stack)
         self.stack_layout.setContentsMargins(0, 0, 0, 0)
@@ -95,6 +102,7 @@ class CompareView(QWidget):
         title, timeline = QLabel(), TimelineView()
         title.setStyleSheet("font-weight: bold")
         timeline.follow.hide()
+        timeline.summary.hide()  # the title names the run; the table has its figures
         if self.timelines:
             timeline.plot.setXLink(self.timelines[0].plot)
         self.stack_layout.addWidget(title)
@@ -156,10 +164,41 @@ class CompareView(QWidget):
         self._fit_table()
 
     def _fit_table(self) -> None:
-        """Give the table the width its figures need (up to 60 %), the timelines the rest."""
+        """Give the table the width its figures need (up to 70 %), the timelines the rest;
+        where even that is too narrow (three or four columns on a small screen, fonts
+        enlarged for a class) the table's text gets smaller until every figure fits
+        whole: no figure is ever cut short."""
         total = sum(self.split.sizes())
         if total <= 0:
             return
+        room = int(total * TABLE_SHARE)
+        for factor in TABLE_FONT_STEPS:
+            self._set_table_font(factor)
+            needed = self._table_width()
+            if needed <= room:
+                break
+        width = min(needed, room)
+        self.split.setSizes([total - width, width])
+
+    def _set_table_font(self, factor: float) -> None:
+        """Every cell and header at ``factor`` × the window's font."""
+        font = QApplication.font()
+        if factor != 1.0:
+            font = QFont(font)
+            font.setPointSizeF(font.pointSizeF() * factor)
+        table = self.table
+        headers = [table.verticalHeaderItem(r) for r in range(table.rowCount())]
+        headers += [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
+        cells = [
+            table.item(r, c) for r in range(table.rowCount()) for c in range(table.columnCount())
+        ]
+        for item in (*headers, *cells):
+            if item is not None:
+                item.setFont(font)
+        self.table_font_factor = factor
+
+    def _table_width(self) -> int:
+        """The width the table needs to show every figure and row name whole."""
         self.table.resizeColumnsToContents()
         columns = self.table.horizontalHeader()
         natural = sum(
@@ -173,8 +212,7 @@ class CompareView(QWidget):
             + self.table.frameWidth() * 2
             + 8
         )
-        width = min(needed, int(total * 0.6))
-        self.split.setSizes([total - width, width])
+        return needed
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

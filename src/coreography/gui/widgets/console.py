@@ -23,14 +23,17 @@ class ConsoleLines:
 
     def __init__(self) -> None:
         self.run: Run | None = None
-        self.rows: list[tuple[bool, int]] = []  # (is a driver message, index in its list)
+        #: (is a driver message, index in its list); (None, 0): the program's results line
+        self.rows: list[tuple[bool | None, int]] = []
         self._texts_seen = 0
         self._logs_seen = 0
+        self._result_shown = False
 
     def reset(self, run: Run | None) -> None:
         self.run = run
         self.rows = []
         self._texts_seen = self._logs_seen = 0
+        self._result_shown = False
 
     def take_new(self) -> list[int]:
         """Row numbers of lines that arrived since the last call."""
@@ -41,13 +44,31 @@ class ConsoleLines:
         self.rows += [(False, i) for i in range(self._texts_seen, len(run.texts))]
         self.rows += [(True, i) for i in range(self._logs_seen, len(run.logs))]
         self._texts_seen, self._logs_seen = len(run.texts), len(run.logs)
+        if not self._result_shown and run.is_over and self.results_line():
+            # The program ends with print(results): the class sees the list it prints.
+            self.rows.append((None, 0))
+            self._result_shown = True
         return list(range(first, len(self.rows)))
+
+    def results_line(self) -> str:
+        """What the experiment's program prints last, ``print(results)`` ('' if it
+        prints none, or before the run finished)."""
+        run = self.run
+        if run is None or run.state != "finished":
+            return ""
+        if not run.experiment.execution_model.code(run.experiment, "task").prints_results:
+            return ""
+        return run.result_summary()
 
     def line(self, row: int) -> tuple[str, int, str]:
         """(text shown, lane index or -1, style: "out", "err", "failed" or "log") of ``row``."""
         run = self.run
         assert run is not None
         is_log, index = self.rows[row]
+        if is_log is None:
+            main = next((lane for lane in run.lanes if lane.role == "main"), None)
+            label = main.label if main is not None else "Main"
+            return f"[{label}] {self.results_line()}", run.lanes.index(main) if main else -1, "out"
         if is_log:
             return f"[coreography] {run.logs[index]}", -1, "log"
         line = run.texts[index]
@@ -133,7 +154,11 @@ class ConsoleView(QWidget):
         cursor.endEditBlock()
         if at_bottom:  # follow new output unless the user scrolled up to read
             self.text.moveCursor(QTextCursor.MoveOperation.End)
+            self.text.moveCursor(QTextCursor.MoveOperation.StartOfBlock)
             self.text.ensureCursorVisible()
+            # Long lines keep their start in view: the "[Worker n · PID …]" prefix says
+            # who printed them.
+            self.text.horizontalScrollBar().setValue(0)
         self._show_count()
 
     def _write(self, cursor: QTextCursor, lines: list[tuple[str, int, str]]) -> None:
@@ -176,12 +201,23 @@ class ConsoleView(QWidget):
     def _color(self, lane: int, style: str) -> QColor:
         run = self.source.run
         if style == "failed":
-            return QColor(theme.FAILED_COLOR)
+            return theme.text_color(theme.FAILED_COLOR)
         if run is None or not 0 <= lane < len(run.lanes):
-            return QColor(theme.MAIN_COLOR)
+            return theme.text_color(theme.MAIN_COLOR)
         info = run.lanes[lane]
-        color = theme.lane_color(info.number - 1, info.role)
-        return color.darker(160) if color.lightness() > 140 else color  # yellow on white
+        # The lane's hue, made legible on the theme's background (yellow on white).
+        return theme.text_color(theme.lane_color(info.number - 1, info.role))
+
+    def set_wrap(self, wrap: bool) -> None:
+        """Wrap long lines (presentation: a class cannot scroll sideways) or not."""
+        mode = QPlainTextEdit.LineWrapMode
+        wanted = mode.WidgetWidth if wrap else mode.NoWrap
+        if self.text.lineWrapMode() != wanted:
+            self.text.setLineWrapMode(wanted)
+
+    def restyle(self) -> None:
+        """The theme changed: write the lines again in its colours."""
+        self.set_run(self.source.run)
 
     def _show_count(self) -> None:
         total = len(self.source.rows)

@@ -161,6 +161,9 @@ class MetricsPanel(QWidget):
         self.values: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        # A narrow dock (large fonts on a small screen) puts a figure under its name
+        # rather than cutting either off.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for name, label, tip in FIELDS:
             value = QLabel("—")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

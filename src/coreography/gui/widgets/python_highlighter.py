@@ -5,14 +5,14 @@ from __future__ import annotations
 import keyword
 import re
 
-from PySide6.QtGui import QColor, QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
+from PySide6.QtGui import QFont, QSyntaxHighlighter, QTextCharFormat, QTextDocument
 
 from coreography.gui import theme
 
 
-def _format(color: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
+def _format(role: str, bold: bool = False, italic: bool = False) -> QTextCharFormat:
     fmt = QTextCharFormat()
-    fmt.setForeground(QColor(color))
+    fmt.setForeground(theme.syntax_color(role))
     if bold:
         fmt.setFontWeight(QFont.Weight.Bold)
     fmt.setFontItalic(italic)
@@ -21,28 +21,46 @@ def _format(color: str, bold: bool = False, italic: bool = False) -> QTextCharFo
 
 _KEYWORDS = r"\b(?:" + "|".join(keyword.kwlist) + r")\b"
 _BUILTINS = r"\b(?:print|range|len|sum|min|max|list|dict|int|float|str|enumerate|zip|open)\b"
-#: (pattern, format, group): later rules win where they overlap.
+#: (pattern, syntax role, bold, italic, group): later rules win where they overlap.
 _RULES = (
-    (re.compile(_KEYWORDS), _format(theme.BLUE, bold=True), 0),
-    (re.compile(_BUILTINS), _format(theme.REDDISH_PURPLE), 0),
-    (re.compile(r"\b\d[\d_]*(?:\.\d+)?\b"), _format("#8A6D00"), 0),
-    (re.compile(r"\b(?:def|class)\s+(\w+)"), _format("#00664A", bold=True), 1),
-    (re.compile(r"'[^'\n]*'|\"[^\"\n]*\""), _format("#A04000"), 0),
-    (re.compile(r"#[^\n]*"), _format("#6A6A6A", italic=True), 0),
+    (re.compile(_KEYWORDS), "keyword", True, False, 0),
+    (re.compile(_BUILTINS), "builtin", False, False, 0),
+    (re.compile(r"\b\d[\d_]*(?:\.\d+)?\b"), "number", False, False, 0),
+    (re.compile(r"\b(?:def|class)\s+(\w+)"), "definition", True, False, 1),
+    (re.compile(r"'[^'\n]*'|\"[^\"\n]*\""), "string", False, False, 0),
+    (re.compile(r"#[^\n]*"), "comment", False, True, 0),
 )
 _TRIPLE = re.compile(r'"""')
 _IN_DOCSTRING = 1
 
 
 class PythonHighlighter(QSyntaxHighlighter):
-    """Keywords, names being defined, numbers, strings, comments and docstrings."""
+    """Keywords, names being defined, numbers, strings, comments and docstrings, in the
+    active theme's colours (:meth:`restyle` after a theme change)."""
 
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
-        self._docstring = _format("#A04000", italic=True)
+        self._restyled_for = ""
+        self._formats: list[tuple[re.Pattern, QTextCharFormat, int]] = []
+        self._docstring = QTextCharFormat()
+        self._make_formats()
+
+    def _make_formats(self) -> None:
+        self._restyled_for = theme.active().name
+        self._formats = [
+            (pattern, _format(role, bold, italic), group)
+            for pattern, role, bold, italic, group in _RULES
+        ]
+        self._docstring = _format("string", italic=True)
+
+    def restyle(self) -> None:
+        """Colour the text again if the theme changed since it was coloured."""
+        if self._restyled_for != theme.active().name:
+            self._make_formats()
+            self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
-        for pattern, fmt, group in _RULES:
+        for pattern, fmt, group in self._formats:
             for match in pattern.finditer(text):
                 start, end = match.span(group)
                 self.setFormat(start, end - start, fmt)

@@ -57,6 +57,13 @@ class RunStatus(QWidget):
             layout.addWidget(label)
         layout.setStretch(1, 1)
 
+    def set_compact(self, compact: bool) -> None:
+        """The presentation banner: state, tasks, elapsed time and warnings only (events,
+        lag and the progress bar are for the one at the desk)."""
+        for widget in (self.rate, self.lag, self.progress):
+            widget.setVisible(not compact)
+        self.message.setMinimumWidth(0 if compact else 200)
+
     def show_idle(self) -> None:
         self._set_state("idle")
         self.message.setText("Choose an experiment and press Run (Space).")
@@ -107,7 +114,7 @@ class RunStatus(QWidget):
         lost = run.events_lost()
         self.lost.setText("lost: —" if lost is None else f"lost: {lost:,}")
         self.lost.setToolTip(run.describe_loss())
-        style = f"color: {theme.FAILED_COLOR}" if lost else ""
+        style = f"color: {theme.text_color(theme.FAILED_COLOR).name()}" if lost else ""
         if self.lost.styleSheet() != style:  # restyling is not free; most ticks change nothing
             self.lost.setStyleSheet(style)
         self._refresh_machine(run)
@@ -134,12 +141,12 @@ class RunStatus(QWidget):
         else:
             self.machine.setText(f"⚠ other programs {found.others:.0%} · speedup unreliable")
             self.machine.setToolTip(found.statement())
-            style = f"color: {theme.FAILED_COLOR}"
+            style = f"color: {theme.text_color(theme.FAILED_COLOR).name()}"
         if self.machine.styleSheet() != style:
             self.machine.setStyleSheet(style)
 
     def _set_state(self, state: str) -> None:
-        color = theme.STATE_COLORS.get(state, theme.FOREGROUND)
+        color = theme.text_color(theme.STATE_COLORS.get(state, theme.FOREGROUND)).name()
         if self.state.text() != f"● {state}":
             self.state.setText(f"● {state}")
             self.state.setStyleSheet(f"color: {color}; font-weight: bold")

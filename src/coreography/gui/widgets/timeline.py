@@ -18,6 +18,15 @@ FOLLOW_MIN_WINDOW_S = 1.0
 FOLLOW_GROW_S = 20.0  # runs younger than this are followed whole, then the view slides
 
 
+def duration_text(seconds: float) -> str:
+    """A duration at the scale it has: "24 µs", "15 ms", "2.4 s"."""
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    if seconds < 1.0:
+        return f"{seconds * 1e3:.0f} ms" if seconds >= 0.01 else f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
 class TimelineViewBox(pg.ViewBox):
     """A ViewBox that zooms and pans in time only and fits everything on double-click."""
 
@@ -67,13 +76,21 @@ class TimelineView(QWidget):
         self.follow.setChecked(True)
         self.follow.setToolTip("Keep the live edge of the run in view (off when you pan or zoom)")
         self.fit_button = QPushButton("Fit all")
-        self.fit_button.setToolTip("Show the whole run (or double-click the timeline)")
+        self.fit_button.setToolTip(
+            "Show the whole run from the moment its program began (or double-click the timeline)"
+        )
+        self.work_button = QPushButton("Zoom to work")
+        self.work_button.setToolTip(
+            "Fill the view with the tasks themselves (W): work of microseconds becomes visible"
+        )
         self.summary = QLabel("No run yet: choose an experiment and press Run (Space).")
+        self.summary.setWordWrap(True)  # large fonts wrap the line rather than cut it
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 0)
         top.addWidget(self.summary, 1)
         top.addWidget(self.follow)
         top.addWidget(self.fit_button)
+        top.addWidget(self.work_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -82,6 +99,7 @@ class TimelineView(QWidget):
         layout.addWidget(self.plot, 1)
 
         self.fit_button.clicked.connect(self.fit_all)
+        self.work_button.clicked.connect(self.zoom_to_work)
         self.view_box.sig_fit_requested.connect(self.fit_all)
         self.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
         self._lane_count = 0
@@ -126,11 +144,54 @@ class TimelineView(QWidget):
 
     def _describe(self, run: Run) -> str:
         workers = len(run.worker_lanes())
-        return (
+        text = (
             f"{workers} worker lane{'s' if workers != 1 else ''} · "
             f"{self.index.bars:,} of {run.n_tasks:,} task bars · "
             f"{run.experiment.model}, {run.experiment.start_method}"
         )
+        marks = self.startup_and_work(run) if run.is_over else None
+        if marks is not None:
+            startup, work = marks
+            text += f" · start-up {duration_text(startup)} · work {duration_text(work)}"
+        return text
+
+    @staticmethod
+    def startup_and_work(run: Run) -> tuple[float, float] | None:
+        """(the slowest worker's start-up, the tasks' summed durations) in seconds, or
+        None before a task finished: the two costs micro-task lessons compare."""
+        done = (run.task_start >= 0) & (run.task_end >= 0)
+        if not done.any():
+            return None
+        work = float((run.task_end[done] - run.task_start[done]).sum()) / 1e9
+        startups = [
+            (lane.ready_ns - lane.requested_ns) / 1e9
+            for lane in run.lanes
+            if lane.role != "main" and NO_TIME not in (lane.requested_ns, lane.ready_ns)
+        ]
+        return (max(startups) if startups else 0.0), work
+
+    def activity_span(self) -> tuple[float, float]:
+        """Seconds from the experiment's program beginning to the end of the run (the
+        time before it is the interpreter starting, the same for every run)."""
+        run = self.index.run
+        end = self.index.extent(self.item.now_s)
+        if run is None or run.run_started_ns == NO_TIME:
+            return 0.0, end
+        return min(float(run.seconds(run.run_started_ns)), end), end
+
+    def work_span(self) -> tuple[float, float] | None:
+        """Seconds from the first task's start to the last task's end (None: no task)."""
+        run = self.index.run
+        if run is None:
+            return None
+        started = run.task_start[run.task_start >= 0]
+        if not len(started):
+            return None
+        ended = run.task_end[run.task_end >= 0]
+        last = int(ended.max()) if len(ended) else int(started.max())
+        if not run.is_over:
+            return float(run.seconds(int(started.min()))), self.item.now_s
+        return float(run.seconds(int(started.min()))), float(run.seconds(max(last, 0)))
 
     def _set_lanes(self, labels: list[str]) -> None:
         self._lane_count = len(labels)
@@ -162,10 +223,22 @@ class TimelineView(QWidget):
             self.plot.setXRange(right - width, right, padding=0.0)
 
     def fit_all(self) -> None:
-        """Show the whole run, all lanes."""
-        extent = self.index.extent(self.item.now_s)
-        self.plot.setXRange(-extent * 0.01, extent * 1.02, padding=0.0)
+        """Show the whole run's activity, all lanes."""
+        start, end = self.activity_span()
+        span = max(end - start, 1e-3)
+        self.plot.setXRange(start - span * 0.02, end + span * 0.02, padding=0.0)
         self.plot.setYRange(0.0, max(self._lane_count, 1), padding=0.0)
+
+    def zoom_to_work(self) -> None:
+        """Fill the view with the tasks (their first start to their last end)."""
+        span = self.work_span()
+        if span is None:
+            self.fit_all()
+            return
+        start, end = span
+        width = max(end - start, 2e-6)
+        self.follow.setChecked(False)
+        self.plot.setXRange(start - width * 0.1, end + width * 0.1, padding=0.0)
 
     def _on_view_box_range_changed_manually(self, *_args) -> None:
         self.follow.setChecked(False)

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
 
-from coreography.gui import theme
+from coreography.gui import contrast, theme
 from coreography.gui.widgets.timeline_index import TimelineIndex, busy_columns, level_for
 from coreography.model.run import NO_TIME
 
@@ -18,7 +18,7 @@ DENSE_PX_PER_BAR = 3.0
 #: Bars at least this wide get a one-pixel gap so that neighbouring tasks stay distinct.
 GAP_FROM_PX = 5
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
-MARKER_PX = 5
+MARKER_PX = 9  # print() ticks: visible from the back of a classroom
 
 
 #: Pixel coordinates are clamped to this: deep zoom would overflow Qt's 32-bit QRect.
@@ -48,6 +48,18 @@ def mark_style(kind: str) -> tuple[QPen, QBrush, str]:
     pen.setStyle(Qt.PenStyle.DashLine)
     color.setAlpha(150)
     return pen, theme.pattern_brush(color, Qt.BrushStyle.HorPattern), INTERRUPTED_PREFIX
+
+
+def bar_colors(base: QColor) -> tuple[QColor, QColor, QColor, QColor]:
+    """(base, alternate, running, label) of a lane whose colour is ``base``: the label is
+    black or white, whichever reads on the bar, and the alternate shade moves away from
+    the label's colour so that both shades keep it legible (at least 4.5:1)."""
+    text = contrast.text_on(base)
+    dark_text = text == contrast.BLACK
+    alternate = base.lighter(125) if dark_text else base.darker(125)
+    if contrast.ratio(text, alternate) < contrast.MIN_TEXT_RATIO:
+        alternate = base.lighter(110) if dark_text else base.darker(110)
+    return base, alternate, base.lighter(160), text
 
 
 def _px(seconds: float, sx: float, dx: float) -> int:
@@ -109,15 +121,7 @@ class TimelineItem(pg.GraphicsObject):
             role = run.lanes[number].role if run is not None and number < len(run.lanes) else ""
             slot = run.lanes[number].number - 1 if run is not None and role != "main" else 0
             base = theme.lane_color(slot, role)
-            light = base.lightness() > 150
-            self._colors.append(
-                (
-                    base,
-                    base.darker(125) if light else base.lighter(135),
-                    base.lighter(160),
-                    QColor("#000000") if light else QColor("#FFFFFF"),
-                )
-            )
+            self._colors.append(bar_colors(base))
         return self._colors[lane]
 
     def reset_colors(self) -> None:
