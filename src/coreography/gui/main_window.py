@@ -57,8 +57,9 @@ class MainWindow(AppWindow):
         desktop.sig_lesson_loaded.connect(self._on_desktop_lesson_loaded)
         desktop.presentation.sig_mode_changed.connect(self._on_presentation_mode_changed)
         teaching.tabs.currentChanged.connect(self._on_tabs_current_changed)
-        # Space runs the open lesson in presentation mode (the panel's experiment else).
-        self.run_action.triggered.disconnect(self.start_run)
+        # Space runs the open lesson in presentation mode
+        # (the Experiment dock's choice otherwise: an experiment or the script).
+        self.run_action.triggered.disconnect()
         self.run_action.triggered.connect(self._on_run_key)
         self._lesson_step = -1  # the lesson's experiment PgUp/PgDn ran last
         self._bottom_run: Run | None = None  # what the CPU and cores plots show
@@ -116,7 +117,7 @@ class MainWindow(AppWindow):
         if self.desktop.presentation.active and self.desktop.lesson is not None:
             self.run_open_lesson()
         else:
-            self.start_run()
+            self.desktop.scripts.start_chosen()
 
     def _on_desktop_lesson_loaded(self, lesson) -> None:
         self._lesson_step = -1

@@ -100,6 +100,7 @@ class CompareView(QWidget):
 
     def _add_timeline(self) -> None:
         title, timeline = QLabel(), TimelineView()
+        timeline.state_legend.wanted = False  # one key, under the Timeline tab
         title.setStyleSheet("font-weight: bold")
         timeline.follow.hide()
         timeline.summary.hide()  # the title names the run; the table has its figures

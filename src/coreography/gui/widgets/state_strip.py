@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.timeline_index import TimelineIndex
+from coreography.model.run import NO_TIME
 from coreography.model.thread_states import (
     SOURCE_PSUTIL,
     STATE_LETTERS,
@@ -100,7 +101,10 @@ class StateStripItem(pg.GraphicsObject):
             height = max(round((STRIP_BOTTOM - STRIP_TOP) * sy), 3)
             start_s = (rows["start"] - t0) / 1e9
             end_s = (rows["end"] - t0) / 1e9
-            visible = (end_s >= x0) & (start_s <= x1)
+            ended = run.lanes[lane].end_ns()
+            if ended != NO_TIME:  # the strip ends with the lane's life, as its line does
+                end_s = np.minimum(end_s, (ended - t0) / 1e9)
+            visible = (end_s >= x0) & (start_s <= x1) & (end_s > start_s)
             left = np.floor(start_s[visible] * sx + dx)
             right = np.maximum(np.ceil(end_s[visible] * sx + dx), left + 1)
             states = rows["state"][visible]
@@ -152,14 +156,15 @@ class StateLegend(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         self.label = QLabel()
-        self.label.setWordWrap(False)
-        layout.addWidget(self.label)
-        layout.addStretch(1)
+        self.label.setWordWrap(True)  # never widens the window past the screen
+        layout.addWidget(self.label, 1)  # the whole row: wraps only where it must
         self._key: tuple[str, bool] | None = None
+        #: Off where small timelines are stacked (Compare): the Timeline tab has the key.
+        self.wanted = True
         self.setVisible(False)
 
     def show_for(self, run) -> None:
-        if run is None or not len(run.thread_states):
+        if not self.wanted or run is None or not len(run.thread_states):
             self.setVisible(False)
             return
         gil = lock_is_gil(run.experiment)
