@@ -8,6 +8,7 @@ event pipe continuously (writers block when a pipe is full), and one sampler thr
 from __future__ import annotations
 
 import atexit
+import contextlib
 import multiprocessing
 import os
 import signal
@@ -17,6 +18,7 @@ import threading
 import time
 import weakref
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import psutil
@@ -24,9 +26,12 @@ import psutil
 from coreography.engine.calibration import as_recorded, cached
 from coreography.engine.driver import describe_exit, driver_main
 from coreography.engine.probe import ProbeSpec
+from coreography.engine.process_tree import RUN_MARKER
 from coreography.engine.process_tree import SIGKILL as _SIGKILL
 from coreography.engine.process_tree import descendants as _descendants
+from coreography.engine.process_tree import describe_process as _describe_process
 from coreography.engine.process_tree import end_tree as _end_tree
+from coreography.engine.process_tree import marked as _marked
 from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
 from coreography.engine.thread_states import DEFAULT_HZ as STATE_HZ
@@ -39,6 +44,12 @@ from coreography.model.run import RUN_FAILED, STOPPED, Run
 STOP_GRACE = 0.5
 #: Once the driver has gone, how long stray writers may keep the pipe open.
 LINGER = 1.0
+#: Once the driver has gone, when to look for processes that left its tree (a daemon in
+#: a session of its own) and still hold the pipe open.
+ESCAPE_LOOK = 0.25
+#: Once the driver has gone, when the run ends even if something still holds the pipe
+#: open (a process that also dropped the run's mark from its environment).
+GIVE_UP = LINGER + 3 * STOP_GRACE
 
 _live: weakref.WeakSet[RunController] = weakref.WeakSet()
 
@@ -90,6 +101,10 @@ class RunController:
         self._stopping: list[psutil.Process] = []
         self._stop_requested = False
         self._driver_gone_at: float | None = None
+        self._run_id = ""
+        self._escaped: set[int] = set()  # pids already named as having left the tree
+        self._looked_for_escapes = False
+        self._stop_reading = threading.Event()
         _live.add(self)
 
     @property
@@ -130,12 +145,17 @@ class RunController:
         if record is not None:
             run.calibration = as_recorded(record)
         self._wall_t0 = time.time()
+        self._run_id = f"{os.getpid()}-{os.urandom(6).hex()}"
         driver = ctx.Process(
             target=driver_main,
-            args=(experiment.to_dict(), spec, self._new_log(), model.backend),
+            args=(experiment.to_dict(), spec, self._new_log(), model.backend, self._run_id),
             name="coreography-driver",
         )
-        driver.start()
+        # The mark goes into the driver's environment as it starts (only what a process
+        # started with can be read from outside): every process below inherits it.
+        _start_helpers_unmarked()
+        with _marked_environment(self._run_id):
+            driver.start()
         driver_pid = driver.pid
         assert driver_pid is not None  # a started process has one
         writer.close()  # from now on, end of file means every writer has gone
@@ -148,10 +168,13 @@ class RunController:
         self._stopping = []
         self._lag_s = None
         self._driver_gone_at = None
+        self._escaped = set()
+        self._looked_for_escapes = False
+        self._stop_reading = threading.Event()
         run.set_driver(driver_pid)
         self._reader_thread = threading.Thread(
             target=read_frames,
-            args=(reader, self._frames, self._eof),
+            args=(reader, self._frames, self._eof, self._stop_reading),
             name="coreography-reader",
             daemon=True,
         )
@@ -215,9 +238,57 @@ class RunController:
             now = time.monotonic()
             if self._driver_gone_at is None:
                 self._driver_gone_at = now
-            elif now - self._driver_gone_at > LINGER:
+            gone = now - self._driver_gone_at
+            if gone > ESCAPE_LOOK and not self._looked_for_escapes:
+                self._looked_for_escapes = True
+                self._end_escaped()
+            if gone > GIVE_UP:  # the pipe's last holder is not ours to find: end anyway
+                assert self.run is not None
+                self.run.logs.append(
+                    "the run's event pipe was still held open by a process outside the "
+                    f"experiment {gone:.1f} s after its main process ended; the run ended "
+                    "without waiting for it"
+                )
+                self._stop_reading.set()
+                self._finish()
+                return True
+            if gone > LINGER:
                 _end_tree(driver, [], STOP_GRACE)
         return False
+
+    def _escaped_processes(self) -> list[psutil.Process]:
+        """The run's processes (by the mark in their environment) that are neither below
+        the driver nor in its process group: they left its tree. Each is named once in
+        the run's log."""
+        driver, run = self._driver, self.run
+        assert driver is not None and run is not None
+        below = {p.pid for p in _descendants(driver.pid)}
+        below |= {p.pid for p in psutil.Process().children()}  # the app's own helpers
+        found = []
+        for proc in _marked(self._run_id):
+            try:
+                in_group = os.getpgid(proc.pid) == driver.pid
+            except OSError:
+                continue
+            if proc.pid in below or in_group:
+                continue
+            found.append(proc)
+            if proc.pid not in self._escaped:
+                self._escaped.add(proc.pid)
+                run.logs.append(
+                    f"{_describe_process(proc)} escaped the experiment: started by it, it "
+                    "left its process tree (a session of its own) and was still running "
+                    "when the experiment ended; it was ended with the run"
+                )
+        return found
+
+    def _end_escaped(self) -> None:
+        """Terminate the processes that left the tree now, kill them after the grace."""
+        escaped = self._escaped_processes()
+        if escaped:
+            self._stopping += escaped
+            _signal_tree(self._driver, escaped, signal.SIGTERM)
+            self._kill_at = time.monotonic() + STOP_GRACE
 
     def _finish(self) -> None:
         run, driver = self.run, self._driver
@@ -225,7 +296,7 @@ class RunController:
         # The pipe is closed: the driver is leaving. Whatever is left (a worker that
         # outlived the driver) goes now.
         driver.join(LINGER)
-        _end_tree(driver, self._known_processes(), STOP_GRACE)
+        _end_tree(driver, self._known_processes() + self._escaped_processes(), STOP_GRACE)
         driver.join(5)
         if self._reader_thread is not None:
             self._reader_thread.join(5)
@@ -315,9 +386,10 @@ class RunController:
         if not (self.run and self.run.is_over):
             self._stop_requested = True
         if wait:
-            _end_tree(self._driver, _descendants(self._driver.pid), STOP_GRACE)
+            known = _descendants(self._driver.pid) + self._escaped_processes()
+            _end_tree(self._driver, known, STOP_GRACE)
             return
-        self._stopping = _descendants(self._driver.pid)
+        self._stopping = _descendants(self._driver.pid) + self._escaped_processes()
         _signal_tree(self._driver, self._stopping, signal.SIGTERM)
         self._kill_at = time.monotonic() + STOP_GRACE
 
@@ -350,10 +422,36 @@ class RunController:
         return True
 
 
+def _start_helpers_unmarked() -> None:
+    """The app's own resource tracker starts before the run's mark is set (else it would
+    carry the mark and look like a process that escaped the run)."""
+    if os.name == "posix":
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+
+
+@contextlib.contextmanager
+def _marked_environment(run_id: str) -> Iterator[None]:
+    """This process's environment carries the run's mark while the driver starts."""
+    before = os.environ.get(RUN_MARKER)
+    os.environ[RUN_MARKER] = run_id
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(RUN_MARKER, None)
+        else:
+            os.environ[RUN_MARKER] = before
+
+
 #: After a burst of frames the reader naps this long, so that it wakes once per burst
 #: rather than once per frame: on a machine whose every core runs a worker, each wake-up
 #: takes time from a worker. The pipe is enlarged so that writers do not block meanwhile.
 READER_NAP_S = 0.02
+#: How often a reader that may be told to stop looks whether it is, while the pipe is
+#: quiet.
+STOP_LOOK_S = 0.25
 PIPE_SIZE = 1 << 20
 
 
@@ -367,11 +465,16 @@ def enlarge_pipe(conn: Any) -> None:
         pass  # the default buffer works too, with more wake-ups
 
 
-def read_frames(reader: Any, frames: deque[bytes], eof: threading.Event) -> None:
-    """Empty the pipe in bursts, until every writer has closed it."""
+def read_frames(
+    reader: Any, frames: deque[bytes], eof: threading.Event, stop: threading.Event | None = None
+) -> None:
+    """Empty the pipe in bursts, until every writer has closed it (or ``stop`` is set)."""
     try:
         while True:
             try:
+                while stop is not None and not reader.poll(STOP_LOOK_S):
+                    if stop.is_set():
+                        return
                 frames.append(reader.recv_bytes())  # sleeps until something arrives
                 while reader.poll(0):
                     frames.append(reader.recv_bytes())

@@ -24,6 +24,7 @@ from typing import Any
 from coreography.engine import backends
 from coreography.engine import probe as probe_mod
 from coreography.engine.probe import ProbeSpec, describe_exception
+from coreography.engine.process_tree import RUN_MARKER, kill_marked
 from coreography.engine.process_tree import kill_descendants as _kill_descendants
 from coreography.engine.process_tree import kill_own_group as _kill_own_group
 from coreography.engine.worker_watch import created as _created
@@ -336,6 +337,7 @@ def _watch_parent() -> None:
     def wait() -> None:
         multiprocessing.connection.wait([parent.sentinel])
         _kill_descendants()
+        kill_marked(os.environ.get(RUN_MARKER, ""))  # those that left the tree too
         _kill_own_group()
         os._exit(1)
 
@@ -343,7 +345,11 @@ def _watch_parent() -> None:
 
 
 def driver_main(
-    experiment_data: dict[str, Any], spec: ProbeSpec, log_path: str = "", backend: str = ""
+    experiment_data: dict[str, Any],
+    spec: ProbeSpec,
+    log_path: str = "",
+    backend: str = "",
+    run_id: str = "",
 ) -> None:
     """Entry point of the driver process (the target the controller spawns).
 
@@ -351,7 +357,12 @@ def driver_main(
     so that a crash the probe cannot report still leaves its last words for the app.
     ``backend``: the module of the model's runner, imported first: a model registered
     outside the package becomes known in this fresh process that way.
+    ``run_id``: marks the environment of this process and of every process it starts
+    (:data:`~coreography.engine.process_tree.RUN_MARKER`), so that one that leaves the
+    tree is still found and ended.
     """
+    if run_id:
+        os.environ[RUN_MARKER] = run_id
     if log_path:
         log = os.open(log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         os.dup2(log, 2)
