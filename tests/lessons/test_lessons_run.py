@@ -171,3 +171,26 @@ def test_lesson_start_methods():
         # (a speed: only when the machine was quiet).
         quiet_or_skip(runs["fork"], runs["spawn"])
         assert startups["spawn"] > startups["fork"]
+
+
+def test_lesson_queues():
+    (run,) = run_lesson("queues").values()
+    assert run.state == FINISHED, run.message
+    arrows = run.messages.arrows()
+    n, workers = run.n_tasks, run.experiment.workers
+    assert len(arrows) == 2 * n + workers  # tasks and results, one sentinel per worker
+    assert (arrows["to_lane"] >= 0).all()  # every message was taken
+
+
+def test_lesson_locks_and_races():
+    runs = run_lesson("locks-and-races")
+    unlocked, locked = runs.values()
+    expected = locked.n_tasks * 2000
+    assert locked.logs[-1] == f"all {expected:,} increments counted"
+    assert locked.stdout_lines() == [f"counter.value = {expected}"]
+    expected = unlocked.n_tasks * 2000
+    total = int(unlocked.stdout_lines()[0].removeprefix("counter.value = "))
+    said = unlocked.logs[-1]
+    assert said == f"all {expected:,} increments counted" or said.startswith(
+        f"lost {expected - total:,} of {expected:,}"
+    )

@@ -24,6 +24,8 @@ EXPECTED_IDS = [
     "chunksize",
     "load-imbalance",
     "start-methods",
+    "queues",
+    "locks-and-races",
 ]
 
 GOOD = """
@@ -43,7 +45,7 @@ workers = "cores"
 def test_every_lesson_loads_in_order_with_text_and_experiments():
     lessons = all_lessons()
     assert [lesson.id for lesson in lessons] == EXPECTED_IDS
-    assert [lesson.number for lesson in lessons] == list(range(1, 10))
+    assert [lesson.number for lesson in lessons] == list(range(1, len(EXPECTED_IDS) + 1))
     for lesson in lessons:
         assert lesson.title and lesson.explanation and lesson.question
         assert lesson.captions

@@ -3,11 +3,12 @@ nothing is told by color alone (shape, pattern and label say it too)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QLineF, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPolygon
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.message_layer import paint_arrow, wait_style
 from coreography.gui.widgets.timeline_item import mark_style  # drawn as the lanes draw it
 
 ITEMS = (
@@ -17,6 +18,8 @@ ITEMS = (
     ("failed", "Failed task: it raised, or its worker died (✕, cross-hatched, vermillion)"),
     ("interrupted", "Interrupted: the run's end cut it short (‖, lined, dashed outline)"),
     ("print", "print() (tick above the bar)"),
+    ("message", "A message through a queue or pipe: an arrow from put/send to get/recv"),
+    ("wait", "Waiting inside get(), recv() or acquire() (dotted outline, faint tint)"),
 )
 SHORT = {
     "task": "task",
@@ -25,6 +28,8 @@ SHORT = {
     "failed": "✕ failed",
     "interrupted": "‖ interrupted",
     "print": "print()",
+    "message": "message",
+    "wait": "waiting",
 }
 
 
@@ -104,6 +109,15 @@ class TimelineLegend(QWidget):
             painter.setPen(pen)
             painter.setBrush(brush)
             painter.drawRect(box.adjusted(1, 1, -1, -1))
+        elif key == "message":
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            paint_arrow(painter, QLineF(box.left(), box.top() + 1, box.right(), box.bottom() - 1))
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        elif key == "wait":
+            pen, brush = wait_style()
+            painter.setPen(pen)
+            painter.setBrush(brush)
+            painter.drawRect(box.adjusted(0, box.height() // 2, -1, -1))
         elif key == "print":
             painter.fillRect(box.adjusted(0, box.height() // 2, 0, 0), base)
             painter.fillRect(

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
+from coreography.gui.widgets.message_layer import DepthTrack, MessageLayer
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import TimelineItem
 from coreography.model.run import NO_TIME, Run
@@ -61,6 +62,9 @@ class TimelineView(QWidget):
         self.states = StateStripItem(self.index)  # thread states, under the bars' labels
         self.plot.addItem(self.states)
         self.state_legend = StateLegend()
+        self.messages = MessageLayer()  # arrows and waits of queues, pipes and locks
+        self.plot.addItem(self.messages)
+        self.depth_track = DepthTrack(self.plot)
         self.plot.setXRange(0.0, 1.0, padding=0.0)
         self.plot.setYRange(0.0, 1.0, padding=0.0)
         self.view_box.disableAutoRange()
@@ -97,6 +101,7 @@ class TimelineView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.state_legend)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.depth_track)
 
         self.fit_button.clicked.connect(self.fit_all)
         self.work_button.clicked.connect(self.zoom_to_work)
@@ -111,6 +116,8 @@ class TimelineView(QWidget):
     def set_run(self, run: Run | None) -> None:
         """Show ``run`` from scratch (a new run or a recording)."""
         self.index.reset(run)
+        self.messages.set_run(run)
+        self.depth_track.set_run(run)
         self.item.reset_colors()
         self._lane_count = -1
         self.follow.setChecked(run is not None and not run.is_over)
@@ -136,11 +143,14 @@ class TimelineView(QWidget):
         self.item.update_bounds()
         self.states.update_bounds(self.item.boundingRect().width())
         self.state_legend.show_for(run)
+        self.messages.set_bounds(self.item.boundingRect())
+        self.depth_track.refresh()
         if self.follow.isChecked() and not run.is_over:
             self._follow()
         self.summary.setText(self._describe(run))
         self.item.update()
         self.states.update()
+        self.messages.update()
 
     def _describe(self, run: Run) -> str:
         workers = len(run.worker_lanes())
@@ -284,7 +294,10 @@ class TimelineView(QWidget):
             return
         pos = event.pos()
         task = self.task_at(pos.x(), pos.y())
-        if task is not None:
+        message = self.messages.describe_at(pos.x(), pos.y())
+        if message:
+            self.item.setToolTip(message)
+        elif task is not None:
             self.item.setToolTip(self.describe_task(task))
         else:
             self.item.setToolTip(self.describe_lane_at(pos.x(), pos.y()))
