@@ -8,8 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
 from coreography.gui.widgets.message_layer import DepthTrack, MessageLayer
+from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import TimelineItem
 from coreography.model.run import NO_TIME, Run
