@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QDockWidget
 
 from coreography.gui.settings import DEFAULT_ZOOM
@@ -126,3 +126,40 @@ def test_pause_freezes_the_views_while_the_run_goes_on(qtbot, window):
     wait_over(qtbot, window)
     qtbot.waitUntil(lambda: window.timeline.index.bars == 16)
     assert run.state == "finished"
+
+
+@pytest.mark.slow
+def test_scrubbing_back_shows_the_run_as_it_was_then(qtbot, window):
+    experiment = Experiment(model="pool-map", workers=2, tasks=8, workload="io", size=60.0)
+    run = start(qtbot, window, experiment)
+    wait_over(qtbot, window)
+    assert run.state == "finished", run.message
+    timeline = window.timeline
+    window.resize(1280, 720)
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    freezer = window.desktop.freezer
+    assert freezer.paused
+    # The whole run in view, then the slider back to 40 % of it: the right half of the
+    # view is later than the scrubbed time and must be empty.
+    timeline.plot.setXRange(0.0, freezer.paused_at, padding=0.0)
+    freezer._width = freezer.paused_at  # the width the view had when paused
+    window.desktop.playback.slider.setValue(400)
+    cut = timeline.item.cut_s
+    assert cut == pytest.approx(0.4 * freezer.paused_at, rel=1e-3)
+    later = [i for i in range(run.n_tasks) if (run.task_end[i] - run.t0) / 1e9 > cut]
+    assert later, "some task ended after the scrubbed time"
+    image = timeline.plot.grab().toImage()
+    view = timeline.view_box
+    left = view.mapViewToDevice(QPointF(cut, 0)).x()
+    right = view.mapViewToDevice(QPointF(freezer.paused_at, 0)).x()
+    colors = set()
+    for lane in range(len(run.lanes)):
+        y = int(view.mapViewToDevice(QPointF(0, lane + 0.5)).y())
+        for x in range(int(left) + 4, int(right) - 2, 3):
+            colors.add(image.pixelColor(x, y).rgb())
+    assert len(colors) == 1, f"{len(colors)} colours drawn after the scrubbed time"
+    # Left of it the bars are there.
+    y = int(view.mapViewToDevice(QPointF(0, 1.5)).y())
+    assert len({image.pixelColor(x, y).rgb() for x in range(0, int(left) - 4, 2)}) > 1
+    qtbot.keyClick(window, Qt.Key.Key_P)  # resume: everything again
+    assert timeline.item.cut_s is None

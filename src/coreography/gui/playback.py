@@ -142,7 +142,10 @@ class ViewFreezer:
             left, right = -0.01 * self._width, self._width
         self.timeline.plot.setXRange(left, right, padding=0.0)
         self.cpu_view.plot.setXRange(max(left, 0.0), max(right, 1.0), padding=0.0)
-        return max(fraction, 0.0) * self.paused_at
+        seconds = max(fraction, 0.0) * self.paused_at
+        # The state at that time: bars, strips and arrows after it are not drawn.
+        self.timeline.set_cut(seconds if seconds < self.paused_at else None)
+        return seconds
 
     def resume(self) -> None:
         """Follow the run again, catching up with everything that arrived meanwhile."""
@@ -151,4 +154,5 @@ class ViewFreezer:
         run = self.presenter.run
         if run is not None:
             self.timeline.follow.setChecked(not run.is_over)
+        self.timeline.set_cut(None)
         self.presenter.set_paused(False)

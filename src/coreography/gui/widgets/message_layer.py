@@ -18,6 +18,7 @@ from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from coreography.gui import theme
+from coreography.gui.widgets.timeline_item import clip_at_cut
 from coreography.model.messages import NO_TIME
 from coreography.model.run import Run
 
@@ -62,6 +63,7 @@ class MessageLayer(pg.GraphicsObject):
     def __init__(self) -> None:
         super().__init__()
         self.run: Run | None = None
+        self.cut_s: float | None = None  # scrubbed back: nothing later is drawn
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
         self.setZValue(10)  # over the task bars
         #: What the last paint drew (for tests and benchmarks).
@@ -95,10 +97,12 @@ class MessageLayer(pg.GraphicsObject):
             return
         (x0, x1), _ = view.viewRange()
         painter.resetTransform()
+        clip_at_cut(painter, self.cut_s, sx, dx)
         try:
             self._paint_waits(painter, run, x0, x1, sx, dx, sy, dy)
             self._paint_arrows(painter, run, x0, x1, sx, dx, sy, dy)
         finally:
+            painter.setClipping(False)
             painter.setTransform(transform)
 
     def _paint_waits(self, painter, run, x0, x1, sx, dx, sy, dy) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.timeline_index import TimelineIndex
+from coreography.gui.widgets.timeline_item import clip_at_cut
 from coreography.model.run import NO_TIME
 from coreography.model.thread_states import (
     SOURCE_PSUTIL,
@@ -47,6 +48,7 @@ class StateStripItem(pg.GraphicsObject):
     def __init__(self, index: TimelineIndex) -> None:
         super().__init__()
         self.index = index
+        self.cut_s: float | None = None  # scrubbed back: nothing later is drawn
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
         self._cache: tuple[int, int, list[np.ndarray]] | None = None
         self.last_rects: dict[int, int] = {}  # per state, drawn by the last paint (tests)
@@ -85,6 +87,7 @@ class StateStripItem(pg.GraphicsObject):
             return
         (x0, x1), (y0, y1) = view.viewRange()
         painter.resetTransform()
+        clip_at_cut(painter, self.cut_s, sx, dx)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         font = QFont(painter.font())
         font.setBold(True)
@@ -145,6 +148,7 @@ class StateStripItem(pg.GraphicsObject):
                                 Qt.AlignmentFlag.AlignCenter,
                                 STATE_LETTERS[ThreadState(state)],
                             )
+        painter.setClipping(False)
         painter.setTransform(transform)
 
 

@@ -232,6 +232,12 @@ class TimelineView(QWidget):
             right = max(edge + width * 0.1, width)
             self.plot.setXRange(right - width, right, padding=0.0)
 
+    def set_cut(self, seconds: float | None) -> None:
+        """Show the run as it was at ``seconds`` (scrubbed back), or all of it (None)."""
+        for item in (self.item, self.states, self.messages):
+            item.cut_s = seconds
+            item.update()
+
     def fit_all(self) -> None:
         """Show the whole run's activity, all lanes."""
         start, end = self.activity_span()

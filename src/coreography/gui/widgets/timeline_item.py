@@ -21,6 +21,13 @@ LANE_FILL = 0.72  # share of a lane's height taken by its bars
 MARKER_PX = 9  # print() ticks: visible from the back of a classroom
 
 
+def clip_at_cut(painter: QPainter, cut_s: float | None, sx: float, dx: float) -> None:
+    """Paint nothing right of ``cut_s`` (a scrubbed-back time), in device pixels."""
+    if cut_s is not None:
+        right = math.floor(cut_s * sx + dx)
+        painter.setClipRect(QRect(-(10**6), -(10**6), right + 10**6, 2 * 10**6))
+
+
 #: Pixel coordinates are clamped to this: deep zoom would overflow Qt's 32-bit QRect.
 CLAMP_PX = 1_000_000
 #: Label prefixes of tasks a run did not complete: shape tells them apart, not only color.
@@ -89,6 +96,8 @@ class TimelineItem(pg.GraphicsObject):
         super().__init__()
         self.index = index
         self.now_s = 0.0  # the live edge that running bars grow to
+        #: Scrubbed back to this run time (seconds): nothing later is drawn.
+        self.cut_s: float | None = None
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
         self._colors: list[tuple[QColor, QColor, QColor, QColor]] = []
         self._font_metrics: QFontMetrics | None = None
@@ -142,6 +151,7 @@ class TimelineItem(pg.GraphicsObject):
         painter.resetTransform()  # everything below is in whole device pixels: crisp, cheap
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(theme.no_pen())
+        clip_at_cut(painter, self.cut_s, sx, dx)
         if self._font_metrics is None:
             self._font_metrics = QFontMetrics(painter.font())
         first = max(math.floor(min(y0, y1)), 0)
@@ -156,6 +166,12 @@ class TimelineItem(pg.GraphicsObject):
             bar_height = max(round(height * LANE_FILL), 1)
             rects += self._paint_lane(painter, lane, x0, x1, sx, dx, bar_top, bar_height)
         self.last_paint_rects = rects
+        if self.cut_s is not None:  # the scrubbed time, as a line across every lane
+            painter.setClipping(False)
+            x = _px(self.cut_s, sx, dx)
+            painter.setPen(theme.thin_pen(theme.FOREGROUND, 2))
+            painter.drawLine(QLine(x, -(10**6), x, 10**6))
+            painter.setPen(theme.no_pen())
         painter.setTransform(transform)
 
     def _paint_grid(self, painter, x0, x1, sx, dx, view) -> None:
