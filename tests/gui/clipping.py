@@ -51,11 +51,18 @@ def _in_vertical_scroller(widget: QWidget) -> bool:
     return False
 
 
+def _scrolled_away(widget: QWidget, top: QWidget) -> bool:
+    """Wholly outside a scroll area's view: there to scroll to, not cut."""
+    return visible_rect(widget, top).isEmpty() and _in_vertical_scroller(widget)
+
+
 def clipped_texts(top: QWidget) -> list[str]:
     """Every visible text of ``top`` that is cut off, each described in a line."""
     problems: list[str] = []
     for label in top.findChildren(QLabel):
         if not label.isVisibleTo(top) or not label.text() or not label.isVisible():
+            continue
+        if _scrolled_away(label, top):
             continue
         if label.pixmap() is not None and not label.pixmap().isNull():
             continue
@@ -77,6 +84,8 @@ def clipped_texts(top: QWidget) -> list[str]:
             )
     for button in top.findChildren(QAbstractButton):
         if not button.isVisible() or not button.text() or isinstance(button.parent(), QTabWidget):
+            continue
+        if _scrolled_away(button, top):
             continue
         need = button.sizeHint().width()
         shown = visible_rect(button, top)

@@ -178,6 +178,8 @@ def test_presentation_shows_every_text_whole(qtbot, tmp_path, shots):
                 win.resize(width, height)
                 qtbot.wait(150)
                 presentation._widen_docks()
+                # The window fits the projector: nothing below its bottom edge.
+                assert win.height() <= height, (width, height, win.minimumSizeHint())
                 for tab in (0, win.teaching.tabs.indexOf(compare)):
                     win.teaching.tabs.setCurrentIndex(tab)
                     qtbot.wait(150)

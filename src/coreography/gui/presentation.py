@@ -109,6 +109,7 @@ class Presentation(QObject):
         self.scale = DEFAULT_ZOOM
         self._apply_look = apply_look
         self._saved_state = None
+        self._saved_corner = Qt.DockWidgetArea.BottomDockWidgetArea
         self._saved_window_state = Qt.WindowState.WindowNoState
         self._hidden: list[QWidget] = []
 
@@ -126,10 +127,15 @@ class Presentation(QObject):
             self._saved_state = window.saveState()
             self._saved_window_state = window.windowState()
             self._hide_chrome()
+            # The right column (Metrics or the Compare table's place) runs to the bottom
+            # edge: at 720 lines its figures need the whole height.
+            self._saved_corner = window.corner(Qt.Corner.BottomRightCorner)
+            window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
             if full_screen:
                 window.showFullScreen()
             self._widen_docks()
         else:
+            window.setCorner(Qt.Corner.BottomRightCorner, self._saved_corner)
             self._restore_chrome()
             if window.isFullScreen():
                 window.setWindowState(self._saved_window_state)

@@ -11,8 +11,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHeaderView,
     QLabel,
+    QScrollArea,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -89,8 +91,15 @@ class CompareView(QWidget):
         self.stack_layout.setContentsMargins(0, 0, 0, 0)
         for _ in range(2):
             self._add_timeline()
+        # Four stacked timelines need more height than a 720-line projector has: they
+        # scroll rather than push the window past the screen.
+        self.stack_scroll = QScrollArea()
+        self.stack_scroll.setWidget(self.stack)
+        self.stack_scroll.setWidgetResizable(True)
+        self.stack_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.stack_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.split = split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.stack)
+        split.addWidget(self.stack_scroll)
         split.addWidget(self.table)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
@@ -101,6 +110,7 @@ class CompareView(QWidget):
     def _add_timeline(self) -> None:
         title, timeline = QLabel(), TimelineView()
         timeline.state_legend.wanted = False  # one key, under the Timeline tab
+        timeline.set_compact(True)
         title.setStyleSheet("font-weight: bold")
         timeline.follow.hide()
         timeline.summary.hide()  # the title names the run; the table has its figures

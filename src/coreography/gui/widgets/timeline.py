@@ -232,6 +232,12 @@ class TimelineView(QWidget):
             right = max(edge + width * 0.1, width)
             self.plot.setXRange(right - width, right, padding=0.0)
 
+    def set_compact(self, compact: bool) -> None:
+        """Without the Follow / Fit all / Zoom to work row (stacked timelines of Compare;
+        double-click still fits)."""
+        for widget in (self.follow, self.fit_button, self.work_button):
+            widget.setVisible(not compact)
+
     def set_cut(self, seconds: float | None) -> None:
         """Show the run as it was at ``seconds`` (scrubbed back), or all of it (None)."""
         for item in (self.item, self.states, self.messages):
