@@ -7,6 +7,7 @@ import time
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPushButton,
     QTreeWidget,
@@ -34,6 +35,14 @@ class HistoryPanel(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setRootIsDecorated(False)
+        # Every column in view: the figures take what they need, the title the rest
+        # (elided, whole in its tooltip), never a sideways scroll.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(40)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
         self.hint = QLabel("Select two runs (Ctrl+click) and press Compare.")
         self.hint.setWordWrap(True)
@@ -82,7 +91,6 @@ class HistoryPanel(QWidget):
             item.setData(0, Qt.ItemDataRole.UserRole, entry.id)
             item.setToolTip(0, f"run {entry.id}: {entry.title}")
             self.tree.addTopLevelItem(item)
-        self.tree.resizeColumnToContents(0)
         self._on_tree_selection_changed()
 
     def select_ids(self, ids: list[int]) -> None:
