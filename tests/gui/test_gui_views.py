@@ -59,7 +59,9 @@ def test_timeline_lanes_bars_failed_and_running(qtbot, timeline):
     _paint(qtbot, timeline)
     assert timeline.task_at(middle, lane + 0.5) == 4
     text = timeline.describe_task(4)
-    assert "Task 4 · failed" in text and "RuntimeError" in text and "argument: 4" in text
+    assert (
+        "Task 4 · failed" in text and "RuntimeError" in text and "argument: 5" in text
+    )  # print-number counts from 1
     done = timeline.describe_task(5)
     assert "result: 5" in done and "ms)" in done
 
@@ -313,12 +315,14 @@ def test_console_flood_guard_keeps_the_newest_lines_and_counts_all(qtbot):
     console.source.reset(run)  # as if the lines all arrived within one tick
     console.refresh()
     shown = console.shown_lines()
+    # The results the finished run returned come last, on one row, said by the app.
+    assert shown[-1].startswith(console_module.RESULTS_PREFIX) and " … " in shown[-1]
     assert len(shown) == 1 + console_module.PER_TICK
     assert shown[0].startswith("…") and "not shown here" in shown[0]
     # The newest PER_TICK lines, in order, end with the last line received.
     assert shown[1:] == console.lines()[-console_module.PER_TICK :]
-    assert shown[-1].endswith(run.texts[-1].text)
-    assert len(console.lines()) == len(run.texts)  # the run keeps every line
+    assert shown[-2].endswith(run.texts[-1].text)
+    assert len(console.lines()) == len(run.texts) + 1  # every line, and the results
     console.refresh(catch_up=True)
     assert console.shown_lines() == shown
 

@@ -17,6 +17,9 @@ PER_TICK = 400
 #: console never lags far behind a flood. The run keeps every line.
 MAX_LAG = 4000
 
+#: How the Console writes the results a finished experiment returned.
+RESULTS_PREFIX = "[coreography] print(results) → "
+
 
 class ConsoleLines:
     """Turns the run's text lines (and driver messages) into console rows, in arrival order."""
@@ -54,11 +57,12 @@ class ConsoleLines:
         """What the experiment's program prints last, ``print(results)`` ('' if it
         prints none, or before the run finished)."""
         run = self.run
-        if run is None or run.state != "finished":
+        if run is None or run.state != "finished" or run.n_failed:
             return ""
         if not run.experiment.execution_model.code(run.experiment, "task").prints_results:
             return ""
-        return run.result_summary()
+        # One row: a long list is clipped in its middle ("…"), on the same line.
+        return " ".join(run.result_summary().split("\n"))
 
     def line(self, row: int) -> tuple[str, int, str]:
         """(text shown, lane index or -1, style: "out", "err", "failed" or "log") of ``row``."""
@@ -66,9 +70,9 @@ class ConsoleLines:
         assert run is not None
         is_log, index = self.rows[row]
         if is_log is None:
-            main = next((lane for lane in run.lanes if lane.role == "main"), None)
-            label = main.label if main is not None else "Main"
-            return f"[{label}] {self.results_line()}", run.lanes.index(main) if main else -1, "out"
+            # Said by the app, not printed by a process: the experiment returns its
+            # results, and the equivalent program (Code view) prints them.
+            return f"{RESULTS_PREFIX}{self.results_line()}", -1, "log"
         if is_log:
             return f"[coreography] {run.logs[index]}", -1, "log"
         line = run.texts[index]

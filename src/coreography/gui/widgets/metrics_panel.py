@@ -166,6 +166,9 @@ class MetricsPanel(QWidget):
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         for name, label, tip in FIELDS:
             value = QLabel("—")
+            # "1.49× (estimated)" breaks after the figure rather than being cut off in a
+            # narrow dock (presentation fonts at 1280×720).
+            value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setToolTip(tip)
             title = QLabel(label)
