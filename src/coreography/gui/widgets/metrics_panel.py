@@ -94,11 +94,31 @@ class UtilizationBars(QWidget):
         self.updateGeometry()
         self.update()
 
+    def _stacked(self, width: int) -> bool:
+        """Names too long for half the width go on a line of their own, above the bar."""
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(row[0]) for row in self.rows), default=0)
+        return widest + 8 > width // 2
+
+    def _row_height(self, width: int) -> int:
+        line = max(self.ROW, self.fontMetrics().height() + 4)
+        return 2 * line if self._stacked(width) else line
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(len(self.rows), 1) * self._row_height(width) + 4
+
     def sizeHint(self) -> QSize:
-        return QSize(220, max(len(self.rows), 1) * self.ROW + 4)
+        return QSize(220, self.heightForWidth(max(self.width(), 220)))
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        return QSize(120, self.heightForWidth(max(self.width(), 120)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.updateGeometry()  # stacked or not changes the height it needs
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -110,26 +130,29 @@ class UtilizationBars(QWidget):
     def _paint_rows(self, painter: QPainter) -> None:
         width = self.width()
         metrics = painter.fontMetrics()
+        stacked = self._stacked(width)
+        row_height = self._row_height(width)
+        line = row_height // 2 if stacked else row_height
         widest = max((metrics.horizontalAdvance(row[0]) for row in self.rows), default=0)
-        label_width = min(widest + 8, width // 2)
+        label_width = 0 if stacked else widest + 8
         share_width = metrics.horizontalAdvance("100 %") + 4  # grows with the font
         for row, (label, utilization, color, _detail) in enumerate(self.rows):
-            top = row * self.ROW + 2
+            top = row * row_height + 2
             painter.setPen(QColor(theme.FOREGROUND))
             painter.drawText(
-                QRect(0, top, label_width - 4, self.ROW),
+                QRect(0, top, width if stacked else label_width - 4, line),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                 label,
             )
+            if stacked:
+                top += line
             room = width - label_width - share_width - 2
-            painter.fillRect(
-                QRect(label_width, top + 3, room, self.ROW - 6), QColor(theme.TRACK_COLOR)
-            )
+            painter.fillRect(QRect(label_width, top + 3, room, line - 6), QColor(theme.TRACK_COLOR))
             known = utilization is not None and utilization == utilization
             share = min(max(utilization, 0.0), 1.0) if known else 0.0
-            painter.fillRect(QRect(label_width, top + 3, int(room * share), self.ROW - 6), color)
+            painter.fillRect(QRect(label_width, top + 3, int(room * share), line - 6), color)
             painter.drawText(
-                QRect(width - share_width, top, share_width, self.ROW),
+                QRect(width - share_width, top, share_width, line),
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
                 f"{share * 100:.0f} %" if known else "—",
             )
