@@ -30,9 +30,9 @@ def test_each_worker_name_has_the_room_it_needs(qtbot, width):
     metrics = QFontMetrics(bars.font())
     widest = max(metrics.horizontalAdvance(row[0]) for row in ROWS)
     stacked = bars._stacked(bars.width())
-    # A name gets its own line when half the width cannot hold it...
-    assert stacked == (widest + 8 > bars.width() // 2)
-    room = bars.width() if stacked else bars.width() // 2
+    # A name gets its own line when 60 % of the width cannot hold it...
+    assert stacked == (widest + 8 > bars.width() * 0.6)
+    room = bars.width() if stacked else bars.width() * 0.6
     assert widest <= room, (widest, room)
     # ...and the widget is given the height its rows then take.
     line = max(bars.ROW, metrics.height() + 4)

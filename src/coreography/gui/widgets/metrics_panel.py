@@ -95,10 +95,10 @@ class UtilizationBars(QWidget):
         self.update()
 
     def _stacked(self, width: int) -> bool:
-        """Names too long for half the width go on a line of their own, above the bar."""
+        """Names too long for 60 % of the width go on a line of their own, above the bar."""
         metrics = self.fontMetrics()
         widest = max((metrics.horizontalAdvance(row[0]) for row in self.rows), default=0)
-        return widest + 8 > width // 2
+        return widest + 8 > width * 0.6
 
     def _row_height(self, width: int) -> int:
         line = max(self.ROW, self.fontMetrics().height() + 4)
