@@ -94,8 +94,10 @@ def test_the_frozen_app_traces_a_program_with_the_systems_python(tmp_path, metho
     )
     out = tmp_path / "run.coreo.json"
     got = subprocess.run(
-        [str(Path(FROZEN_APP).resolve()), "trace", "--quiet", "--out", str(out)]
-        + [str(program), method],
+        [
+            *(str(Path(FROZEN_APP).resolve()), "trace", "--quiet", "--out", str(out)),
+            *(str(program), method),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -93,6 +93,8 @@ def program_python() -> str:
             f"Python {oldest} or newer (set {PYTHON_VARIABLE} to another one)."
         )
     return chosen
+
+
 STOP_GRACE = 0.5
 #: After the program's main process has gone, how long its other processes may go on
 #: (an unjoined daemon, a detached child) before they are ended.
