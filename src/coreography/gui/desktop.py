@@ -147,6 +147,7 @@ class Desktop(QObject):
             self.window.restoreGeometry(geometry)
         if state is not None:
             self.window.restoreState(state)
+            self.window.docks_fitted = True  # the user's own layout stays as it was
         experiment = settings.last_experiment()
         if experiment is not None:
             self.window.experiment_panel.set_experiment(experiment)
@@ -180,6 +181,7 @@ class Desktop(QObject):
             dock.show()
         window.showNormal()
         window.resize(default_size(window))
+        window.fit_docks()
         if self.settings is not None:
             self.settings.forget_window()
 

@@ -60,21 +60,20 @@ def _share(value: float | None) -> float:
 def _on_cpu_text(
     metrics: QFontMetrics, share: float, width: int, left: int, top: int, line: int
 ) -> PaintedText:
-    """Under the bar, the fullest wording that fits; under the whole row if even the
-    shortest does not fit under the bar."""
-    wordings = on_cpu_wordings(share)
-    for start in (left, 0):
-        rect = QRect(start, top + line, width - start, line)
-        for text in wordings:
-            needed = metrics.horizontalAdvance(text)
+    """The fullest wording that fits: under the bar, else from under the name."""
+    indent = min(left, metrics.horizontalAdvance("    "))
+    for text in on_cpu_wordings(share):
+        needed = metrics.horizontalAdvance(text)
+        for start in (left, indent):
+            rect = QRect(start, top + line, width - start, line)
             if needed <= rect.width():
                 return PaintedText(text, rect, needed, LEFT)
-    text = wordings[-1]
-    return PaintedText(text, rect, metrics.horizontalAdvance(text), LEFT)
+    return PaintedText(text, rect, needed, LEFT)
 
 
 class UtilizationBars(QWidget):
-    """One horizontal bar per worker (see module docstring)."""
+    """One horizontal bar per worker (see module docstring). A name too long for 60 %
+    of the width goes whole on a line of its own, above its bar."""
 
     ROW = 18
 
@@ -82,9 +81,9 @@ class UtilizationBars(QWidget):
         super().__init__(parent)
         self.rows: list[BarRow] = []
 
-    def set_rows(self, rows: list[BarRow]) -> None:
-        self.rows = rows
-        self.setToolTip("\n".join(f"{row.label}: {row.detail}" for row in rows))
+    def set_rows(self, rows: list[BarRow] | list[tuple]) -> None:
+        self.rows = [row if isinstance(row, BarRow) else BarRow(*row) for row in rows]
+        self.setToolTip("\n".join(f"{row.label}: {row.detail}" for row in self.rows))
         self.updateGeometry()
         self.update()
 
@@ -92,44 +91,62 @@ class UtilizationBars(QWidget):
     def with_states(self) -> bool:
         return any(row.on_cpu_share is not None for row in self.rows)
 
-    def row_height(self) -> int:
-        """A row: the bar, and the on-CPU line under it when there are thread states."""
-        line = max(self.ROW, self.fontMetrics().height() + 2)
-        return line * (2 if self.with_states else 1)
+    def _line(self) -> int:
+        return max(self.ROW, self.fontMetrics().height() + 4)
+
+    def _stacked(self, width: int) -> bool:
+        """Names too long for 60 % of the width go on a line of their own, above the bar."""
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(row.label) for row in self.rows), default=0)
+        return widest + 8 > width * 0.6
+
+    def row_height(self, width: int | None = None) -> int:
+        """A row: its name (when stacked), its bar, and the on-CPU line with states."""
+        width = self.width() if width is None else width
+        lines = 1 + int(self._stacked(width)) + int(self.with_states)
+        return lines * self._line()
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(len(self.rows), 1) * self.row_height(width) + 4
 
     def sizeHint(self) -> QSize:
-        return QSize(220, max(len(self.rows), 1) * self.row_height() + 4)
+        return QSize(220, self.heightForWidth(max(self.width(), 220)))
 
     def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
+        return QSize(120, self.heightForWidth(max(self.width(), 120)))
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.updateGeometry()  # stacked or not changes the height it needs
 
     # -- layout -------------------------------------------------------------------------
     def texts(self, width: int | None = None) -> list[PaintedText]:
         """Every text the bars paint at ``width`` (default: the widget's), with its room."""
         return self._layout(self.width() if width is None else width)[1]
 
-    def _layout(self, width: int) -> tuple[list[tuple[QRect, QRect]], list[PaintedText]]:
+    def _layout(self, width: int) -> tuple[list[QRect], list[PaintedText]]:
         metrics: QFontMetrics = self.fontMetrics()
-        line = self.row_height() // (2 if self.with_states else 1)
-        labels = [row.label for row in self.rows]
-        widest = max((metrics.horizontalAdvance(label) for label in labels), default=0)
-        if widest + 8 > width // 2:  # "Worker 2 · PID 41873" → "Worker 2": the number stays
-            labels = [label.split(" · ")[0] for label in labels]
-            widest = max((metrics.horizontalAdvance(label) for label in labels), default=0)
-        label_width = min(widest + 8, width // 2)
+        line = self._line()
+        stacked = self._stacked(width)
+        row_height = self.row_height(width)
+        widest = max((metrics.horizontalAdvance(row.label) for row in self.rows), default=0)
+        label_width = 0 if stacked else widest + 8
         share_width = metrics.horizontalAdvance("100 %") + 4  # grows with the font
-        bars: list[tuple[QRect, QRect]] = []
+        bars: list[QRect] = []
         texts: list[PaintedText] = []
         for number, row in enumerate(self.rows):
-            top = number * self.row_height() + 2
-            label_rect = QRect(0, top, label_width - 4, line)
-            label = metrics.elidedText(
-                labels[number], Qt.TextElideMode.ElideRight, label_rect.width()
-            )
+            top = number * row_height + 2
+            label_rect = QRect(0, top, width if stacked else label_width - 4, line)
+            # Whole, unless not even a line of its own holds it.
+            label = metrics.elidedText(row.label, Qt.TextElideMode.ElideRight, label_rect.width())
             texts.append(PaintedText(label, label_rect, metrics.horizontalAdvance(label), LEFT))
+            if stacked:
+                top += line
             room = max(width - label_width - share_width - 2, 0)
-            bar = QRect(label_width, top + 3, room, line - 6)
-            bars.append((bar, QRect(0, top, width, self.row_height())))
+            bars.append(QRect(label_width, top + 3, room, line - 6))
             share = f"{_share(row.utilization) * 100:.0f} %" if _known(row.utilization) else "—"
             share_rect = QRect(width - share_width, top, share_width, line)
             texts.append(PaintedText(share, share_rect, metrics.horizontalAdvance(share), RIGHT))
@@ -147,7 +164,7 @@ class UtilizationBars(QWidget):
 
     def _paint_rows(self, painter: QPainter) -> None:
         bars, texts = self._layout(self.width())
-        for row, (bar, _whole) in zip(self.rows, bars, strict=True):
+        for row, bar in zip(self.rows, bars, strict=True):
             painter.fillRect(bar, QColor(theme.TRACK_COLOR))
             if row.busy_share is not None:  # a task was open: light, behind the CPU part
                 light = QColor(row.color)
