@@ -22,6 +22,7 @@ from coreography.gui.code_trust import CodeTrustMixin
 from coreography.gui.parts import DockId, MenuId, RunView
 from coreography.gui.presenter import Controller, Presenter
 from coreography.gui.run_files import RunFilesMixin
+from coreography.gui.settings import DEFAULT_STATE_HZ
 from coreography.gui.widgets.console import ConsoleView
 from coreography.gui.widgets.cores_view import CoresView
 from coreography.gui.widgets.cpu_view import CpuView
@@ -64,6 +65,9 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.menus: dict[str, QMenu] = {}
         self.message_box: QMessageBox | None = None
+        #: Thread-state readings per second of the runs started here (0: none); the
+        #: desktop keeps the user's choice in the settings.
+        self.state_hz = DEFAULT_STATE_HZ
         #: The docks were given sizes for the window's size (or a saved layout restored).
         self.docks_fitted = False
         self.setCentralWidget(self.timeline)
@@ -215,6 +219,9 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
             self.review_code(experiment)
             return None
         try:
+            controller = self.presenter.controller
+            if hasattr(controller, "state_hz"):  # the engine's (a test's may have none)
+                controller.state_hz = self.state_hz
             return self.presenter.start(experiment)
         except ExperimentError as error:
             return self._refuse(error)
