@@ -73,14 +73,14 @@ def announce(channel: int, name: str, kind: str) -> None:
         probe.text(Kind.CHANNEL_INFO, probe.lane(), channel, text)
 
 
-def _sent(channel: int, began: int, size: int, message: int, ended: int) -> None:
-    """Report a put or send that began at ``began``: its message and, if big, its sending
-    until ``ended`` (pickled; for a pipe, also written)."""
+def _sent(channel: int, began: int, size: int, message: int, ended: int, at: int) -> None:
+    """Report a put or send that began at ``began`` and whose message is on its way from
+    ``at``; if big, its sending until ``ended`` (pickled; for a pipe, also written)."""
     probe = _current()
     if probe is None:
         return
     lane = probe.lane()
-    probe.emit(Kind.MESSAGE_SENT, lane, channel, float(size), message, 0, began)
+    probe.emit(Kind.MESSAGE_SENT, lane, channel, float(size), message, 0, at)
     if size >= BIG_MESSAGE:
         probe.emit(Kind.WAIT, lane, channel, float(size), ended, SENDING, began)
 
@@ -119,22 +119,25 @@ class TracedQueue:
         message = next_message_id()
         payload = _dumps((message, began, item), _HIGHEST)
         pickled = _now() if len(payload) >= BIG_MESSAGE else began
-        # Reported before the put: afterwards the feeder thread, woken by it, would find
-        # this thread holding the GIL and need a second wake-up (~10 µs per put).
-        _sent(self.channel, began, len(payload), message, pickled)
         if self.maxsize <= 0:
+            # Reported before the put: afterwards the feeder thread, woken by it, would
+            # find this thread holding the GIL and need a second wake-up (~10 µs a put).
+            _sent(self.channel, began, len(payload), message, pickled, began)
             self._queue.put(payload)
-        else:
-            try:
-                self._queue.put(payload, False)
-            except queue.Full:  # bounded and full: wait for a free place
-                full_at = _now()
-                self._queue.put(payload)
-                probe = _current()
-                if probe is not None:
-                    probe.emit(
-                        Kind.WAIT, probe.lane(), self.channel, 0.0, _now(), WAIT_QUEUE, full_at
-                    )
+            return
+        # A bounded queue's message is on it (its depth counts it) once the put got in,
+        # not while the put waited for a free place.
+        entered = pickled
+        try:
+            self._queue.put(payload, False)
+        except queue.Full:  # bounded and full: wait for a free place
+            full_at = _now()
+            self._queue.put(payload)
+            entered = _now()
+            probe = _current()
+            if probe is not None:
+                probe.emit(Kind.WAIT, probe.lane(), self.channel, 0.0, entered, WAIT_QUEUE, full_at)
+        _sent(self.channel, began, len(payload), message, pickled, entered)
 
     def get(self) -> Any:
         began = _now()
@@ -166,7 +169,7 @@ class TracedConnection:
         payload = _dumps((message, began, item), _HIGHEST)
         self._connection.send_bytes(payload)  # a big one blocks until mostly read
         ended = _now() if len(payload) >= BIG_MESSAGE else began
-        _sent(self.channel, began, len(payload), message, ended)
+        _sent(self.channel, began, len(payload), message, ended, began)
 
     def recv(self) -> Any:
         began = _now()
