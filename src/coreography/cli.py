@@ -465,11 +465,11 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _print_states(run) -> None:
-    from coreography.model.summary_json import state_table
+    from coreography.model.summary_json import channel_table, state_table
 
-    table = state_table(run)
-    if table:
-        print(f"\n{printable(table)}")
+    for table in (state_table(run), channel_table(run)):
+        if table:
+            print(f"\n{printable(table)}")
 
 
 def _calibrate() -> int:
