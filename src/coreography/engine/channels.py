@@ -3,9 +3,10 @@
 Runs inside experiment processes, so standard library only. Each wraps the real
 ``multiprocessing`` object and behaves like it; what it adds per call:
 
-* ``put``/``send`` pickles the item once itself (so its size is known) together with a
-  message id unique in the run (the sender's pid in the high word) and the time the put
-  began, and buffers one MESSAGE_SENT;
+* ``put``/``send`` sends the item with a message id unique in the run (the sender's pid
+  in the high word) and the time the put began, and buffers one MESSAGE_SENT. A pipe's
+  send pickles it itself, as ``Connection.send`` does; a Queue's feeder thread pickles
+  it, as for a plain item, and the get reports the size;
 * ``get``/``recv`` makes the one blocking call the plain object would, then one
   MESSAGE_RECEIVED. It *waited* (a WAIT span) when its message was put after the get
   began: the time carried in the message says so without a second, non-blocking try
@@ -13,9 +14,8 @@ Runs inside experiment processes, so standard library only. Each wraps the real
 * a put on a bounded Queue that finds it full waits too (a non-blocking try first, only
   there);
 * a message of at least :data:`~coreography.model.events.BIG_MESSAGE` bytes also has its
-  *sending* drawn: on the sender, pickling it (and for a pipe, writing it); on the
-  receiver, from when it began to get it (or the put began, if later) until it was
-  unpickled;
+  *sending* drawn: on the receiver, from when it began to get it (or the put began, if
+  later) until it was unpickled; on a pipe's sender, pickling and writing it;
 * ``acquire`` tries without blocking first: an uncontended lock costs one non-blocking
   acquire and no event at all.
 
@@ -85,6 +85,13 @@ def _sent(channel: int, began: int, size: int, message: int, ended: int, at: int
         probe.emit(Kind.WAIT, lane, channel, float(size), ended, SENDING, began)
 
 
+_MESSAGE_SENT, _MESSAGE_RECEIVED, _WAIT = (
+    int(Kind.MESSAGE_SENT),
+    int(Kind.MESSAGE_RECEIVED),
+    int(Kind.WAIT),
+)
+
+
 def _received(
     channel: int, on: int, began: int, put_at: int, size: int, message: int, ended: int
 ) -> None:
@@ -94,18 +101,30 @@ def _received(
     if probe is None:
         return
     lane = probe.lane()
-    emit = probe.emit
+    if put_at > began or size >= BIG_MESSAGE:
+        _waited(probe, lane, channel, on, began, put_at, size, ended)
+    probe.emit(_MESSAGE_RECEIVED, lane, channel, float(size), message, 0, ended)
+
+
+def _waited(
+    probe: Any, lane: int, channel: int, on: int, began: int, put_at: int, size: int, ended: int
+) -> None:
     big = size >= BIG_MESSAGE
     if put_at > began:  # nothing for it when it began: it waited for this message
-        emit(Kind.WAIT, lane, channel, 0.0, put_at if big else ended, on, began)
+        probe.emit(_WAIT, lane, channel, 0.0, put_at if big else ended, on, began)
         began = put_at
     if big:
-        emit(Kind.WAIT, lane, channel, float(size), ended, SENDING, began)
-    emit(Kind.MESSAGE_RECEIVED, lane, channel, float(size), message, 0, ended)
+        probe.emit(_WAIT, lane, channel, float(size), ended, SENDING, began)
 
 
 class TracedQueue:
-    """A ``multiprocessing.Queue`` whose puts and gets are drawn."""
+    """A ``multiprocessing.Queue`` whose puts and gets are drawn.
+
+    ``put`` hands the queue ``(message id, time, item)``: its feeder thread pickles it,
+    as it would the plain item, so the put costs what a plain one does plus one event.
+    ``get`` reads the pickled bytes itself (what ``Queue.get`` does, with the queue's own
+    lock and semaphore) to learn the message's size; the arrow's size comes from there.
+    """
 
     def __init__(self, ctx: Any, channel: int, name: str, maxsize: int = 0) -> None:
         self.channel = channel
@@ -116,32 +135,37 @@ class TracedQueue:
 
     def put(self, item: Any) -> None:
         began = _now()
-        message = next_message_id()
-        payload = _dumps((message, began, item), _HIGHEST)
-        pickled = _now() if len(payload) >= BIG_MESSAGE else began
+        message = _ids.high | next(_ids.count)
         if self.maxsize <= 0:
             # Reported before the put: afterwards the feeder thread, woken by it, would
-            # find this thread holding the GIL and need a second wake-up (~10 µs a put).
-            _sent(self.channel, began, len(payload), message, pickled, began)
-            self._queue.put(payload)
+            # find this thread holding the GIL and need a second wake-up.
+            probe = _current()
+            if probe is not None:
+                probe.emit(_MESSAGE_SENT, probe.lane(), self.channel, 0.0, message, 0, began)
+            self._queue.put((message, began, item))
             return
         # A bounded queue's message is on it (its depth counts it) once the put got in,
         # not while the put waited for a free place.
-        entered = pickled
         try:
-            self._queue.put(payload, False)
+            self._queue.put((message, began, item), False)
+            entered = began
         except queue.Full:  # bounded and full: wait for a free place
             full_at = _now()
-            self._queue.put(payload)
+            self._queue.put((message, began, item))
             entered = _now()
             probe = _current()
             if probe is not None:
                 probe.emit(Kind.WAIT, probe.lane(), self.channel, 0.0, entered, WAIT_QUEUE, full_at)
-        _sent(self.channel, began, len(payload), message, pickled, entered)
+        probe = _current()
+        if probe is not None:
+            probe.emit(_MESSAGE_SENT, probe.lane(), self.channel, 0.0, message, 0, entered)
 
     def get(self) -> Any:
         began = _now()
-        payload = self._queue.get()
+        q = self._queue
+        with q._rlock:  # Queue.get(block=True), reading the bytes here to know their size
+            payload = q._recv_bytes()
+        q._sem.release()
         message, put_at, item = _loads(payload)
         _received(self.channel, WAIT_QUEUE, began, put_at, len(payload), message, _now())
         return item

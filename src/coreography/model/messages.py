@@ -156,6 +156,9 @@ class Messages:
             rows = received[order[at[found]]]
             out["to_lane"][found] = rows["lane"]
             out["received"][found] = rows["t"]
+            # A traced Queue's put leaves the pickling to the queue: only its get knows
+            # the size.
+            out["size"][found] = np.maximum(out["size"][found], rows["size"])
         order = np.argsort(out["sent"], kind="stable")
         self._arrows, self._arrows_at = out[order], (len(sent), len(received))
         return self._arrows
@@ -189,6 +192,7 @@ class Messages:
         """Per channel (named or seen in an event), in id order: its messages, bytes,
         waits and sendings."""
         sent, received, waits = self.sent(), self.received(), self.waits()
+        arrows = self.arrows()
         ids = set(self.channels) | set(sent["channel"].tolist())
         ids |= set(received["channel"].tolist()) | set(waits["channel"].tolist())
         out = []
@@ -208,7 +212,7 @@ class Messages:
                     kind=known.kind if known is not None else "",
                     messages_sent=len(put),
                     messages_received=len(got),
-                    bytes_sent=int(put["size"].sum()),
+                    bytes_sent=int(arrows["size"][arrows["channel"] == channel].sum()),
                     waits=len(waited),
                     wait_s=float((waited["end"] - waited["start"]).sum()) / 1e9,
                     sendings=len(sends),
