@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from coreography.model import json_columns
 from coreography.model.files import read_regular, write_atomic
 from coreography.model.messages_recording import messages_to_dict
 from coreography.model.recording_checks import RecordingError
@@ -247,8 +248,8 @@ def load_run(path: str | os.PathLike[str]) -> Run:
         With a one-line message naming the file and what is wrong with it.
     """
     try:
-        raw = read_regular(path, MAX_FILE_BYTES)
-        return run_from_dict(_parse_json(unpack(raw)))
+        data = _parse_json(unpack(read_regular(path, MAX_FILE_BYTES)))
+        return run_from_dict(data)
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except RecordingError as exc:
@@ -277,12 +278,40 @@ def _gunzip(raw: bytes) -> bytes:
         raise RecordingError(f"not valid gzip data ({exc})") from None
 
 
+#: Where a recording's long number lists may stay numpy columns: the fields whose checks
+#: take a :class:`~coreography.model.json_columns.Column`; anywhere else they become lists.
+COLUMN_FIELDS = {
+    "tasks": {"lane", "start", "end", "submitted", "status", "value", "cpu"},
+    "texts": {"t", "lane", "task", "kind"},
+    "cpu_samples": {"t", "experiment_total", "app"},
+    "proc_samples": {"t", "pid", "cpu", "core", "rss"},
+    "thread_states": {"lane", "start", "end", "state"},
+    "task_text": {"task"},
+    "task_errors": {"task"},
+    "task_labels": {"task"},
+}
+
+
+def _keep_columns(data: Any, holders: list[dict[str, Any]]) -> None:
+    sections = {}
+    if isinstance(data, dict):
+        sections = {id(data.get(name)): fields for name, fields in COLUMN_FIELDS.items()}
+    for holder in holders:
+        fields = sections.get(id(holder), set())
+        for key, value in holder.items():
+            if isinstance(value, json_columns.Column) and key not in fields:
+                holder[key] = value.as_list()
+
+
 def _parse_json(raw: bytes) -> Any:
     def refuse(name: str) -> None:
         raise RecordingError(f"not valid JSON: {name} is not a number JSON allows")
 
     try:
-        return json.loads(raw, parse_constant=refuse)
+        holders: list[dict[str, Any]] = []
+        data = json_columns.loads(raw, refuse, holders)
+        _keep_columns(data, holders)
+        return data
     except RecordingError:
         raise
     except UnicodeDecodeError:
