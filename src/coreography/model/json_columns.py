@@ -80,18 +80,26 @@ def _parse(text: bytes, dtype: Any, count: int, nulls: bool) -> np.ndarray:
     return array
 
 
-def loads(raw: bytes, parse_constant: Callable[[str], Any], holders: list[dict[str, Any]]) -> Any:
+def loads(
+    raw: bytes | bytearray,
+    parse_constant: Callable[[str], Any],
+    holders: list[dict[str, Any]],
+    progress: Callable[[float], None] | None = None,
+) -> Any:
     """``json.loads(raw, parse_constant=...)``, with each long list of numbers that is the
     value of an object key as a :class:`Column` instead of a list; ``holders`` receives
-    each object that holds a Column."""
+    each object that holds a Column; ``progress`` is told the share done (it may raise
+    to stop)."""
     spans = _long_lists(raw)
     if not spans:
         return json.loads(raw, parse_constant=parse_constant)
     columns: list[Column] = []
-    pieces: list[bytes] = []
+    pieces: list[bytes | bytearray] = []
     at = 0
-    for start, end in spans:  # raw[start] == "[", raw[end - 1] == "]"
-        column = _scan(raw[start + 1 : end - 1])
+    for done, (start, end) in enumerate(spans):  # raw[start] == "[", raw[end - 1] == "]"
+        if progress is not None:
+            progress(done / (len(spans) + 1))
+        column = _scan(bytes(raw[start + 1 : end - 1]))
         if column is None:
             continue
         pieces += (raw[at:start], f'"\\u0001coreography-column:{len(columns)}"'.encode())
@@ -100,6 +108,8 @@ def loads(raw: bytes, parse_constant: Callable[[str], Any], holders: list[dict[s
     if not columns:
         return json.loads(raw, parse_constant=parse_constant)
     pieces.append(raw[at:])
+    if progress is not None:
+        progress(len(spans) / (len(spans) + 1))
     placed = 0
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -130,7 +140,7 @@ def loads(raw: bytes, parse_constant: Callable[[str], Any], holders: list[dict[s
     return data
 
 
-def _long_lists(raw: bytes) -> list[tuple[int, int]]:
+def _long_lists(raw: bytes | bytearray) -> list[tuple[int, int]]:
     """Spans ``[start, end)`` of ``[...]`` whose inside is at least MIN_BYTES of the
     characters numbers and nulls are made of."""
     data = np.frombuffer(raw, np.uint8)
