@@ -99,7 +99,7 @@ def loads(
     for done, (start, end) in enumerate(spans):  # raw[start] == "[", raw[end - 1] == "]"
         if progress is not None:
             progress(done / (len(spans) + 1))
-        column = _scan(bytes(raw[start + 1 : end - 1]))
+        column = _scan(bytes(memoryview(raw)[start + 1 : end - 1]))
         if column is None:
             continue
         pieces += (raw[at:start], f'"\\u0001coreography-column:{len(columns)}"'.encode())
@@ -143,9 +143,13 @@ def loads(
 def _long_lists(raw: bytes | bytearray) -> list[tuple[int, int]]:
     """Spans ``[start, end)`` of ``[...]`` whose inside is at least MIN_BYTES of the
     characters numbers and nulls are made of."""
-    data = np.frombuffer(raw, np.uint8)
-    opens = np.flatnonzero(data == ord("["))
-    closes = np.flatnonzero(data == ord("]"))
+    if raw.count(b"[") < 50_000:  # the usual: few lists, found by the bytes' own search
+        opens = np.array(_positions(raw, b"["), np.int64)
+        closes = np.array(_positions(raw, b"]"), np.int64)
+    else:
+        data = np.frombuffer(raw, np.uint8)
+        opens = np.flatnonzero(data == ord("["))
+        closes = np.flatnonzero(data == ord("]"))
     if not len(opens) or not len(closes):
         return []
     following = np.searchsorted(closes, opens)
@@ -153,10 +157,20 @@ def _long_lists(raw: bytes | bytearray) -> list[tuple[int, int]]:
     opens, ends = opens[has_close], closes[following[has_close]]
     long = ends - opens > MIN_BYTES
     spans = []
+    view = memoryview(raw)
     for start, end in zip(opens[long].tolist(), ends[long].tolist(), strict=True):
-        if not raw[start + 1 : end].translate(None, _NUMBER_CHARS):
+        if not bytes(view[start + 1 : end]).translate(None, _NUMBER_CHARS):
             spans.append((start, end + 1))
     return spans
+
+
+def _positions(raw: bytes | bytearray, char: bytes) -> list[int]:
+    found = []
+    at = raw.find(char)
+    while at >= 0:
+        found.append(at)
+        at = raw.find(char, at + 1)
+    return found
 
 
 def _scan(text: bytes) -> Column | None:
