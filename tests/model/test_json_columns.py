@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from coreography.model import json_columns
+from coreography.model import json_columns, recording
 from coreography.model.json_columns import Column
 from coreography.model.recording import RecordingError, load_run, run_to_dict, save_run
 from tests.model.fakes import assert_runs_equal, big_run
@@ -144,3 +144,16 @@ def test_a_bad_value_deep_in_a_column_is_refused_as_before(
         load_run(path)
     assert str(fast.value) == str(plain.value)
     assert "tasks." + field in str(fast.value)
+
+
+def test_a_load_reports_progress_and_stops_when_told(saved, monkeypatch):
+    run, path = saved
+    monkeypatch.setattr(recording, "READ_BLOCK", 64 * 1024)  # several blocks to read
+    shares: list[float] = []
+    loaded = load_run(path, lambda share: shares.append(share) or True)
+    assert_runs_equal(run, loaded)
+    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) > 5
+    asked: list[float] = []
+    with pytest.raises(recording.LoadCancelled):
+        load_run(path, lambda share: asked.append(share) or share < 0.2)
+    assert max(asked) < 0.3  # it stopped while reading, not after

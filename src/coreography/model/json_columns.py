@@ -80,18 +80,26 @@ def _parse(text: bytes, dtype: Any, count: int, nulls: bool) -> np.ndarray:
     return array
 
 
-def loads(raw: bytes, parse_constant: Callable[[str], Any], holders: list[dict[str, Any]]) -> Any:
+def loads(
+    raw: bytes | bytearray,
+    parse_constant: Callable[[str], Any],
+    holders: list[dict[str, Any]],
+    progress: Callable[[float], None] | None = None,
+) -> Any:
     """``json.loads(raw, parse_constant=...)``, with each long list of numbers that is the
     value of an object key as a :class:`Column` instead of a list; ``holders`` receives
-    each object that holds a Column."""
+    each object that holds a Column; ``progress`` is told the share done (it may raise
+    to stop)."""
     spans = _long_lists(raw)
     if not spans:
         return json.loads(raw, parse_constant=parse_constant)
     columns: list[Column] = []
-    pieces: list[bytes] = []
+    pieces: list[bytes | bytearray] = []
     at = 0
-    for start, end in spans:  # raw[start] == "[", raw[end - 1] == "]"
-        column = _scan(raw[start + 1 : end - 1])
+    for done, (start, end) in enumerate(spans):  # raw[start] == "[", raw[end - 1] == "]"
+        if progress is not None:
+            progress(done / (len(spans) + 1))
+        column = _scan(bytes(memoryview(raw)[start + 1 : end - 1]))
         if column is None:
             continue
         pieces += (raw[at:start], f'"\\u0001coreography-column:{len(columns)}"'.encode())
@@ -100,6 +108,8 @@ def loads(raw: bytes, parse_constant: Callable[[str], Any], holders: list[dict[s
     if not columns:
         return json.loads(raw, parse_constant=parse_constant)
     pieces.append(raw[at:])
+    if progress is not None:
+        progress(len(spans) / (len(spans) + 1))
     placed = 0
 
     def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -130,12 +140,16 @@ def loads(raw: bytes, parse_constant: Callable[[str], Any], holders: list[dict[s
     return data
 
 
-def _long_lists(raw: bytes) -> list[tuple[int, int]]:
+def _long_lists(raw: bytes | bytearray) -> list[tuple[int, int]]:
     """Spans ``[start, end)`` of ``[...]`` whose inside is at least MIN_BYTES of the
     characters numbers and nulls are made of."""
-    data = np.frombuffer(raw, np.uint8)
-    opens = np.flatnonzero(data == ord("["))
-    closes = np.flatnonzero(data == ord("]"))
+    if raw.count(b"[") < 50_000:  # the usual: few lists, found by the bytes' own search
+        opens = np.array(_positions(raw, b"["), np.int64)
+        closes = np.array(_positions(raw, b"]"), np.int64)
+    else:
+        data = np.frombuffer(raw, np.uint8)
+        opens = np.flatnonzero(data == ord("["))
+        closes = np.flatnonzero(data == ord("]"))
     if not len(opens) or not len(closes):
         return []
     following = np.searchsorted(closes, opens)
@@ -143,10 +157,20 @@ def _long_lists(raw: bytes) -> list[tuple[int, int]]:
     opens, ends = opens[has_close], closes[following[has_close]]
     long = ends - opens > MIN_BYTES
     spans = []
+    view = memoryview(raw)
     for start, end in zip(opens[long].tolist(), ends[long].tolist(), strict=True):
-        if not raw[start + 1 : end].translate(None, _NUMBER_CHARS):
+        if not bytes(view[start + 1 : end]).translate(None, _NUMBER_CHARS):
             spans.append((start, end + 1))
     return spans
+
+
+def _positions(raw: bytes | bytearray, char: bytes) -> list[int]:
+    found = []
+    at = raw.find(char)
+    while at >= 0:
+        found.append(at)
+        at = raw.find(char, at + 1)
+    return found
 
 
 def _scan(text: bytes) -> Column | None:

@@ -7,13 +7,14 @@ import io
 import json
 import os
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from coreography.model import json_columns, recording_write
-from coreography.model.files import read_regular, write_atomic
+from coreography.model.files import FileRefused, open_regular, write_atomic
 from coreography.model.messages_recording import messages_to_dict
 from coreography.model.recording_checks import RecordingError
 from coreography.model.recording_read import (
@@ -257,13 +258,24 @@ def _nullable(values: np.ndarray, t0: int | None = None) -> list[Any]:
 
 
 # -- loading ---------------------------------------------------------------------------------
-def load_run(path: str | os.PathLike[str]) -> Run:
+class LoadCancelled(Exception):
+    """Reading a recording was cancelled (its ``progress`` callback returned False)."""
+
+
+#: Bytes read at a time when a caller follows the progress of a load.
+READ_BLOCK = 4 * 1024 * 1024
+
+
+def load_run(path: str | os.PathLike[str], progress: Callable[[float], bool] | None = None) -> Run:
     """Read a recording (plain or gzip, told apart by content) and validate all of it.
 
     Parameters
     ----------
     path
         A file written by :func:`save_run`.
+    progress
+        Called now and then with the share done (0 to 1); when it returns False, reading
+        stops at once with :class:`LoadCancelled`.
 
     Returns
     -------
@@ -274,17 +286,54 @@ def load_run(path: str | os.PathLike[str]) -> Run:
     ------
     RecordingError
         With a one-line message naming the file and what is wrong with it.
+    LoadCancelled
+        ``progress`` returned False.
     """
+
+    def step(done: float) -> None:
+        if progress is not None and not progress(done):
+            raise LoadCancelled(str(path))
+
     try:
-        data = _parse_json(unpack(read_regular(path, MAX_FILE_BYTES)))
-        return run_from_dict(data)
+        raw = _read(path, step)
+        data = _parse_json(unpack(raw), lambda share: step(0.3 + 0.5 * share))
+        del raw
+        step(0.8)
+        run = run_from_dict(data)
+        step(1.0)
+        return run
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except RecordingError as exc:
         raise RecordingError(f"{path}: {exc}") from None
 
 
-def unpack(raw: bytes) -> bytes:
+def _read(path: str | os.PathLike[str], step: Callable[[float], None]) -> bytes | bytearray:
+    """The file's bytes, read a block at a time (the first 30 % of the progress)."""
+    with open_regular(path, MAX_FILE_BYTES) as stream:
+        size = os.fstat(stream.fileno()).st_size
+        if size <= READ_BLOCK:
+            data: bytes | bytearray = stream.read(MAX_FILE_BYTES + 1)
+        else:
+            data = bytearray(size + 1)
+            view = memoryview(data)
+            got = 0
+            while True:
+                step(0.3 * min(got / size, 1.0))
+                count = stream.readinto(view[got : got + READ_BLOCK])  # type: ignore[attr-defined]
+                if not count:
+                    break
+                got += count
+                if got > size:  # it grew after the check
+                    break
+            view.release()
+            del data[got:]
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRefused(f"more than {MAX_FILE_BYTES / 1024**2:,.0f} MiB")
+    return data
+
+
+def unpack(raw: bytes | bytearray) -> bytes | bytearray:
     """The JSON text of a recording's bytes (gunzipped if they are gzip), at most
     :data:`MAX_BYTES`; a gzip stream stops inflating there, so a bomb costs nothing."""
     if raw[:2] == GZIP_MAGIC:
@@ -296,7 +345,7 @@ def unpack(raw: bytes) -> bytes:
     return raw
 
 
-def _gunzip(raw: bytes) -> bytes:
+def _gunzip(raw: bytes | bytearray) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(raw)) as stream:
             return stream.read(MAX_BYTES + 1)
@@ -331,13 +380,13 @@ def _keep_columns(data: Any, holders: list[dict[str, Any]]) -> None:
                 holder[key] = value.as_list()
 
 
-def _parse_json(raw: bytes) -> Any:
+def _parse_json(raw: bytes | bytearray, progress: Callable[[float], None] | None = None) -> Any:
     def refuse(name: str) -> None:
         raise RecordingError(f"not valid JSON: {name} is not a number JSON allows")
 
     try:
         holders: list[dict[str, Any]] = []
-        data = json_columns.loads(raw, refuse, holders)
+        data = json_columns.loads(raw, refuse, holders, progress)
         _keep_columns(data, holders)
         return data
     except RecordingError:
