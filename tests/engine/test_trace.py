@@ -408,9 +408,9 @@ def test_the_programs_queues_and_locks_are_drawn_unchanged(method, tmp_path):
     from coreography.model.summary_json import summary_dict
 
     got, run = _same_as_plain("queues_and_locks.py", method, tmp_path)
-    assert got.stdout == "squares 2470\ntotal 190\n"
+    assert got.stdout == "pong 1\npong 2\npong 3\nsquares 2470\ntotal 190\n"
     kinds = {c.name.split(" ")[0]: c for c in run.messages.channels.values()}
-    assert set(kinds) == {"Queue", "SimpleQueue", "JoinableQueue", "Lock"}
+    assert set(kinds) == {"Queue", "SimpleQueue", "JoinableQueue", "Lock", "Pipe"}
     arrows = run.messages.arrows()
     assert (arrows["to_lane"] >= 0).all()  # every message put was taken, and drawn
     main = run.lanes[0].index
@@ -429,6 +429,10 @@ def test_the_programs_queues_and_locks_are_drawn_unchanged(method, tmp_path):
         taken = int(np.count_nonzero(tasks["to_lane"] == lane))
         assert int(np.count_nonzero(squares["from_lane"] == lane)) == taken - 1, labels[lane]
     assert len(words) == 4 and len(set(words["to_lane"].tolist()) - workers) == 1
+    pings = on("Pipe")  # ping, pong, three times, then None: alternating ends
+    (partner,) = set(pings["to_lane"].tolist()) - {main}
+    ends = list(zip(pings["from_lane"].tolist(), pings["to_lane"].tolist(), strict=True))
+    assert ends == [(main, partner), (partner, main)] * 3 + [(main, partner)]
     assert (arrows["size"] > 0).all() and (arrows["received"] >= arrows["sent"]).all()
     waits = run.messages.waits()
     lock_waits = waits[waits["channel"] == kinds["Lock"].id]

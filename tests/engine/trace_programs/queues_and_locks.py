@@ -1,5 +1,6 @@
 """Workers that take numbers from a Queue, add them to a total under a Lock and put
-squares on a SimpleQueue; a JoinableQueue of words is drained and joined."""
+squares on a SimpleQueue; a JoinableQueue of words is drained and joined; a partner
+answers three pings over a Pipe."""
 
 import multiprocessing
 import sys
@@ -12,6 +13,11 @@ def work(tasks, squares, lock, total):
             total.value += n
             time.sleep(0.002)
         squares.put(n * n)
+
+
+def pong(end):
+    while (n := end.recv()) is not None:
+        end.send(n + 1)
 
 
 def drain(words):
@@ -29,8 +35,14 @@ if __name__ == "__main__":
         multiprocessing.Process(target=work, args=(tasks, squares, lock, total)) for _ in range(2)
     ]
     helper = multiprocessing.Process(target=drain, args=(words,))
-    for process in [*workers, helper]:
+    mine, theirs = multiprocessing.Pipe()
+    partner = multiprocessing.Process(target=pong, args=(theirs,))
+    for process in [*workers, helper, partner]:
         process.start()
+    for n in range(3):
+        mine.send(n)
+        print("pong", mine.recv())
+    mine.send(None)
     for n in range(20):
         tasks.put(n)
     for _ in workers:
@@ -40,6 +52,6 @@ if __name__ == "__main__":
     words.put(None)
     words.join()
     print("squares", sum(squares.get() for _ in range(20)))
-    for process in [*workers, helper]:
+    for process in [*workers, helper, partner]:
         process.join()
     print("total", total.value)

@@ -22,10 +22,18 @@ import itertools
 import os
 import pickle
 import sys
+import types
 from typing import Any
 
 from coreography.engine.trace import tracer
-from coreography.model.events import BIG_MESSAGE, SENDING, WAIT_LOCK, WAIT_QUEUE, Kind
+from coreography.model.events import (
+    BIG_MESSAGE,
+    SENDING,
+    WAIT_LOCK,
+    WAIT_PIPE,
+    WAIT_QUEUE,
+    Kind,
+)
 
 _now = tracer._now
 _counts = itertools.count(1)
@@ -33,6 +41,7 @@ _names: dict[str, itertools.count[int]] = {}
 _ME = __name__
 #: Modules a program's own queue or lock is made through (the public constructors).
 _QUEUE_PATH = frozenset({"multiprocessing.context", "multiprocessing.queues", "multiprocessing"})
+_PIPE_PATH = frozenset({"multiprocessing.context", "multiprocessing.connection", "multiprocessing"})
 _LOCK_PATH = frozenset(
     {"multiprocessing.context", "multiprocessing.synchronize", "multiprocessing"}
 )
@@ -48,6 +57,13 @@ class Envelope:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Envelope, (self.message, self.put_at, self.item))
+
+
+def _prune(exc: BaseException) -> None:
+    """Take this package's frames out of ``exc``'s traceback (engine/trace/hooks.py)."""
+    from coreography.engine.trace.hooks import _prune as prune
+
+    prune(exc)
 
 
 def _probe() -> tracer.TraceProbe | None:
@@ -135,14 +151,14 @@ def _patch_queue_class(cls: Any, simple: bool) -> None:
             got = get(self, *args, **kwargs)
         if not isinstance(got, Envelope):
             return got
-        _received(channel, began, got, size)
+        _received(channel, WAIT_QUEUE, began, got, size)
         return got.item
 
     cls.__init__, cls.put, cls.get = traced_init, _traced_put(put), traced_get
     _keep_channel(cls)
 
 
-def _received(channel: int, began: int, got: Envelope, size: int) -> None:
+def _received(channel: int, on: int, began: int, got: Envelope, size: int) -> None:
     probe = _probe()
     if probe is None:
         return
@@ -150,7 +166,7 @@ def _received(channel: int, began: int, got: Envelope, size: int) -> None:
     lane = probe.lane()
     if got.put_at > began:  # nothing for it when it began: it waited for this message
         big = size >= BIG_MESSAGE
-        probe.emit(Kind.WAIT, lane, channel, 0.0, got.put_at if big else ended, WAIT_QUEUE, began)
+        probe.emit(Kind.WAIT, lane, channel, 0.0, got.put_at if big else ended, on, began)
         began = got.put_at
     if size >= BIG_MESSAGE:
         probe.emit(Kind.WAIT, lane, channel, float(size), ended, SENDING, began)
@@ -164,7 +180,11 @@ def _keep_channel(cls: Any) -> None:
         return
 
     def traced_getstate(self: Any) -> Any:
-        return (getstate(self), getattr(self, "_coreography_channel", 0))
+        try:  # "Queue objects should only be shared … through inheritance" and the like
+            return (getstate(self), getattr(self, "_coreography_channel", 0))
+        except BaseException as exc:
+            _prune(exc)
+            raise
 
     def traced_setstate(self: Any, state: Any) -> None:
         inner, channel = state
@@ -173,6 +193,82 @@ def _keep_channel(cls: Any) -> None:
 
     traced_getstate._coreography = True  # type: ignore[attr-defined]
     cls.__getstate__, cls.__setstate__ = traced_getstate, traced_setstate
+
+
+# -- pipes -------------------------------------------------------------------------------------
+def patch_connections(module: Any) -> None:
+    pipe = module.Pipe
+    base = module._ConnectionBase
+    send, recv = base.send, base.recv  # the plain methods, called by the traced ones
+
+    def traced_pipe(*args: Any, **kwargs: Any) -> Any:
+        ends = pipe(*args, **kwargs)
+        if _made_by_program(_PIPE_PATH):
+            channel = _new_channel("pipe", "Pipe")
+            for end in ends:
+                _mark(end, channel)
+        return ends
+
+    def traced_send(self: Any, obj: Any) -> None:
+        channel = getattr(self, "_coreography_channel", 0)
+        probe = _probe()
+        if not channel or probe is None:
+            send(self, obj)
+            return
+        began = _now()
+        message = _message_id(probe)
+        probe.emit(Kind.MESSAGE_SENT, probe.lane(), channel, 0.0, message, t=began)
+        send(self, Envelope(message, began, obj))
+
+    def traced_recv(self: Any) -> Any:
+        channel = getattr(self, "_coreography_channel", 0)
+        if not channel:
+            return recv(self)
+        began = _now()
+        self._check_closed()  # Connection.recv(), the bytes read here for their size
+        self._check_readable()
+        view = self._recv_bytes().getbuffer()
+        size, got = view.nbytes, pickle.loads(view)
+        if not isinstance(got, Envelope):
+            return got
+        _received(channel, WAIT_PIPE, began, got, size)
+        return got.item
+
+    def _mark(end: Any, channel: int) -> None:
+        # On the program's own connections only: the library's (a Pool's, a Queue's)
+        # keep their plain methods, and their tracebacks show no frame of ours.
+        end._coreography_channel = channel
+        end.send = types.MethodType(traced_send, end)
+        end.recv = types.MethodType(traced_recv, end)
+
+    global _mark_connection
+    _mark_connection = _mark
+    module.Pipe = traced_pipe
+    reducer = getattr(module, "reduce_connection", None)
+    if reducer is not None:  # POSIX: a connection pickled to a child keeps its channel
+        module.reduction.register(module.Connection, _keeping_channel(reducer))
+
+
+def _keeping_channel(reducer: Any) -> Any:
+    def reduce(connection: Any) -> Any:
+        rebuild, args = reducer(connection)
+        return _rebuild_with_channel, (
+            rebuild,
+            args,
+            getattr(connection, "_coreography_channel", 0),
+        )
+
+    return reduce
+
+
+def _rebuild_with_channel(rebuild: Any, args: Any, channel: int) -> Any:
+    connection = rebuild(*args)
+    if channel and _mark_connection is not None:
+        _mark_connection(connection, channel)
+    return connection
+
+
+_mark_connection: Any = None
 
 
 # -- locks --------------------------------------------------------------------------------------
@@ -199,7 +295,11 @@ def patch_locks(module: Any) -> None:
     getstate, setstate = base.__getstate__, base.__setstate__
 
     def lock_getstate(self: Any) -> Any:
-        return (getstate(self), getattr(self, "_coreography_channel", 0))
+        try:
+            return (getstate(self), getattr(self, "_coreography_channel", 0))
+        except BaseException as exc:
+            _prune(exc)
+            raise
 
     def lock_setstate(self: Any, state: Any) -> None:
         inner, channel = state
