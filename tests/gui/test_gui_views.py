@@ -230,7 +230,7 @@ def test_experiment_panel_edits_every_setting(qtbot):
         fault=Fault("raise", 5),
         speed=2.0,
         title="demo",
-        array_mb=2.5,
+        array_mb=3.25,
     )
     panel.set_experiment(wanted)
     assert panel.experiment() == wanted
