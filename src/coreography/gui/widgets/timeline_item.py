@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt
+from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
 
 from coreography.gui import contrast, theme
@@ -92,6 +92,9 @@ class TimelineItem(pg.GraphicsObject):
     number of bars.
     """
 
+    sig_painted = Signal()
+    """A paint of the lanes finished (what the index holds is on screen); no arguments."""
+
     def __init__(self, index: TimelineIndex) -> None:
         super().__init__()
         self.index = index
@@ -173,6 +176,7 @@ class TimelineItem(pg.GraphicsObject):
             painter.drawLine(QLine(x, -(10**6), x, 10**6))
             painter.setPen(theme.no_pen())
         painter.setTransform(transform)
+        self.sig_painted.emit()
 
     def _paint_grid(self, painter, x0, x1, sx, dx, view) -> None:
         """Faint vertical lines at round times (drawn here, not by the axis: an axis grid
