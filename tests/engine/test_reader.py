@@ -48,7 +48,10 @@ def test_the_reader_wakes_its_listener_after_each_burst_and_at_the_end():
 
 
 def test_event_times_are_the_stamps_of_the_binary_records():
-    rows = [(Kind.TASK_STARTED, 0, 0, 1, 1_000, 0.0, 0), (Kind.TASK_FINISHED, 0, 0, 1, 2_500, 1.0, 0)]
+    rows = [
+        (Kind.TASK_STARTED, 0, 0, 1, 1_000, 0.0, 0),
+        (Kind.TASK_FINISHED, 0, 0, 1, 2_500, 1.0, 0),
+    ]
     frames, _sent = wire.encode_frames(42, 0, rows, [(int(Kind.STDOUT), 0, 1, 1_200, 0.0, "hi")])
     assert sorted(event_times(frames).tolist()) == [1_000, 2_500]  # the text is not timed
     assert len(event_times([])) == 0

@@ -183,7 +183,11 @@ class CpuView(QWidget):
             base = self._base(core)
             busy = percore[:, core].astype(np.float64)
             mine = np.nan_to_num(split[:, core], nan=0.0) if known else np.zeros(len(x))
+            # The grey band between the two follows each curve's change: quiet while the
+            # first one changes, it is worked out once, when the second does.
+            whole.blockSignals(True)
             whole.setData(x, base + busy)
+            whole.blockSignals(False)
             share.setData(x, base + np.minimum(mine, busy))
         if run.is_over or now - self._noted_at >= NOTE_INTERVAL_S:
             self._noted_at = now

@@ -22,8 +22,9 @@ FOLLOW_GROW_S = 20.0  # runs younger than this are followed whole, then the view
 #: text lays the row out again).
 SUMMARY_INTERVAL_S = 0.25
 #: ...and the thread-state strips take in new states this often at most (the kernel is
-#: read at 50 Hz; between two of their paints the strips are drawn from a pixmap).
-STATES_INTERVAL_S = 0.1
+#: read at 50 Hz; between two of their paints, milliseconds each, the strips are drawn
+#: from a pixmap).
+STATES_INTERVAL_S = 0.25
 
 
 def duration_text(seconds: float) -> str:
