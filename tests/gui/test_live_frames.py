@@ -4,6 +4,7 @@ nothing, and the status bar's lag counts what is not on screen yet."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtWidgets import QApplication
 
 from coreography.gui.shown_lag import ShownLag
@@ -38,7 +39,7 @@ def test_a_view_with_nothing_new_is_not_repainted(qtbot, window):
 def test_arriving_events_are_drawn_without_waiting_for_the_heartbeat(qtbot, window):
     """The heartbeat is made an hour long: every frame of this run is one the arrival
     of events asked for, and the run's end too (the reader wakes the window at EOF)."""
-    window.presenter.timer.setInterval(3_600_000)
+    window.presenter.heartbeat_ms = 3_600_000
     run = start(qtbot, window, Experiment(model="pool-map", workers=2, tasks=30, workload="square"))
     wait_over(qtbot, window)
     assert run.state == "finished", run.message
@@ -52,7 +53,7 @@ def test_arriving_events_are_drawn_without_waiting_for_the_heartbeat(qtbot, wind
 def test_each_tick_that_applied_events_is_followed_by_a_painted_frame(qtbot, window):
     """The lag meter counts an event as shown only once the timeline painted after it
     was applied: a tick's events are waiting until then, never lost."""
-    window.presenter.timer.setInterval(3_600_000)
+    window.presenter.heartbeat_ms = 3_600_000
     shown = window.presenter.shown
     applied_then_painted = []
     original = shown.painted
@@ -76,6 +77,22 @@ def _live_run_with_samples(count: int) -> Run:
     t = run.t0
     run.apply([], [Sample(t + k * 100 * MS, [50.0, 50.0], []) for k in range(count)])
     return run
+
+
+def test_frames_wait_longer_when_making_them_takes_long(qtbot, window):
+    """A machine too busy to give the window its frames: the frame interval grows with
+    what a frame costs (a third of the time at most), up to a limit, and comes back."""
+    presenter = window.presenter
+    least = presenter.frame_s
+    for _ in range(30):
+        presenter._frame_took(0.060)
+    assert abs(presenter.frame_s - 0.180) < 0.01
+    for _ in range(30):
+        presenter._frame_took(1.0)
+    assert presenter.frame_s == pytest.approx(0.25)
+    for _ in range(60):
+        presenter._frame_took(0.002)
+    assert presenter.frame_s == least
 
 
 def test_the_cpu_strips_take_in_live_samples_at_their_own_pace(qtbot, monkeypatch):

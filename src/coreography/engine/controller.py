@@ -478,10 +478,11 @@ def _marked_environment(run_id: str) -> Iterator[None]:
 
 #: After a burst of frames the reader naps this long, so that it wakes once per burst
 #: rather than once per frame (on a machine whose every core runs a worker, each wake-up
-#: takes a moment from a worker), at most ~200 times a second. Short: every frame that
-#: comes during the nap waits for its end before the window can draw it. The pipe is
-#: enlarged so that writers do not block meanwhile.
-READER_NAP_S = 0.005
+#: takes a moment from a worker, and each needs the GIL the window is drawing with), at
+#: most ~100 times a second. Short: every frame that comes during the nap waits for its
+#: end before the window can draw it. The pipe is enlarged so that writers do not block
+#: meanwhile.
+READER_NAP_S = 0.01
 #: How often a reader that may be told to stop looks whether it is, while the pipe is
 #: quiet.
 STOP_LOOK_S = 0.25

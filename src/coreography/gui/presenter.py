@@ -26,6 +26,12 @@ TICK_MS = 40
 #: Least time between two ticks while events stream in: at most 1000 / FRAME_MS frames a
 #: second, however often they arrive.
 FRAME_MS = 25
+#: ...and making frames (a tick and the paint after it) may take at most this share of
+#: the time: on a machine too busy to give the window its frames, each frame waits
+#: longer and takes in more, instead of the window falling further behind.
+FRAME_SHARE = 1 / 3
+#: The longest wait between frames while events stream in, however busy the machine.
+MAX_FRAME_S = 0.25
 FRAME_BUDGET = 5000  # most frames applied per tick; the rest waits (a backlog is shown)
 MIN_BUDGET = 100
 #: Time one tick may spend applying frames: the budget adapts to what a frame costs, so
@@ -84,6 +90,7 @@ class Presenter(QObject):
         self._controller: PlugInController | None = controller  # the shown run's
         self.run: Run | None = None
         #: The heartbeat: active exactly while a run is live here.
+        self.heartbeat_ms = TICK_MS
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
@@ -94,6 +101,9 @@ class Presenter(QObject):
         self._sig_frames_arrived.connect(self._on_frames_arrived)
         self._wake_pending = False
         self._ticked_at = -math.inf
+        self._frame_began: float | None = None  # the tick whose paint is awaited
+        self._frame_ended = 0.0  # when that tick itself was over
+        self.frame_cost_s = 0.0  # a frame's wall time, tick to painted (smoothed)
         self.frame_s = FRAME_MS / 1000.0
         self.ticks = 0
         self.events_per_s = 0.0
@@ -133,6 +143,15 @@ class Presenter(QObject):
     def frame_painted(self) -> None:
         """The timeline finished painting a frame: what was applied is on screen now."""
         self.shown.painted(time.perf_counter_ns())
+        if self._frame_began is not None:
+            self._frame_took(time.monotonic() - self._frame_began)
+            self._frame_began = None
+
+    def _frame_took(self, seconds: float) -> None:
+        """Pace the frames by what they cost (see FRAME_SHARE)."""
+        self.frame_cost_s += (seconds - self.frame_cost_s) * 0.3
+        least = FRAME_MS / 1000.0
+        self.frame_s = min(max(least, self.frame_cost_s / FRAME_SHARE), MAX_FRAME_S)
 
     @property
     def live(self) -> bool:
@@ -180,7 +199,8 @@ class Presenter(QObject):
         if was_paused:
             self.sig_pause_changed.emit(False)
         self.gc.start()
-        self.timer.start()
+        self.frame_cost_s, self.frame_s, self._frame_began = 0.0, FRAME_MS / 1000.0, None
+        self.timer.start(self.heartbeat_ms)
         return run
 
     def stop(self) -> None:
@@ -243,7 +263,10 @@ class Presenter(QObject):
             self.timer.stop()
             return
         self.ticks += 1
-        self._ticked_at = time.monotonic()
+        self._ticked_at = began = time.monotonic()
+        if self._frame_began is not None:  # the last tick painted nothing: its own cost
+            self._frame_took(self._frame_ended - self._frame_began)
+        self._frame_began = began
         if controller.run is run and controller.running:
             self._poll(controller)
             self.shown.applied(getattr(controller, "applied_ns", _NONE))
@@ -251,14 +274,15 @@ class Presenter(QObject):
         self._measure_rate(run)
         self.sig_run_ticked.emit(run)
         self.gc.tick()
+        self._frame_ended = time.monotonic()
         if run.is_over and not self.live:
             self.timer.stop()
             self.gc.stop()
             if not self._ended:
                 self._ended = True
                 self.sig_run_ended.emit(run)
-        elif self.timer.isActive():
-            self.timer.start()  # the heartbeat counts from the last tick
+        elif self.timer.isActive():  # the heartbeat counts from the last tick
+            self.timer.start(max(self.heartbeat_ms, round(self.frame_s * 1000)))
         if self.backlog and self.timer.isActive():
             self._next_frame.start(max(round(self.frame_s * 1000), 1))  # catch up
 
