@@ -79,9 +79,9 @@ def _live_run_with_samples(count: int) -> Run:
     return run
 
 
-def test_frames_wait_longer_when_making_them_takes_long(qtbot, window):
-    """A machine too busy to give the window its frames: the frame interval grows with
-    what a frame costs (a third of the time at most), up to a limit, and comes back."""
+def test_frames_wait_longer_when_making_them_costs_much(qtbot, window):
+    """Dear frames (a huge run, a slow machine): the frame interval grows with what a
+    frame costs (a third of a core at most), up to a limit, and comes back."""
     presenter = window.presenter
     least = presenter.frame_s
     for _ in range(30):

@@ -26,9 +26,9 @@ TICK_MS = 40
 #: Least time between two ticks while events stream in: at most 1000 / FRAME_MS frames a
 #: second, however often they arrive.
 FRAME_MS = 25
-#: ...and making frames (a tick and the paint after it) may take at most this share of
-#: the time: on a machine too busy to give the window its frames, each frame waits
-#: longer and takes in more, instead of the window falling further behind.
+#: ...and making frames (a tick and the paint after it, in CPU time of this thread) may
+#: take at most this share of a core: where frames are dear (a huge run, a slow
+#: machine), each waits longer and takes in more, instead of the window falling behind.
 FRAME_SHARE = 1 / 3
 #: The longest wait between frames while events stream in, however busy the machine.
 MAX_FRAME_S = 0.25
@@ -102,8 +102,8 @@ class Presenter(QObject):
         self._wake_pending = False
         self._ticked_at = -math.inf
         self._frame_began: float | None = None  # the tick whose paint is awaited
-        self._frame_ended = 0.0  # when that tick itself was over
-        self.frame_cost_s = 0.0  # a frame's wall time, tick to painted (smoothed)
+        self._frame_ended = 0.0  # this thread's CPU time when that tick itself was over
+        self.frame_cost_s = 0.0  # a frame's CPU time, tick to painted (smoothed)
         self.frame_s = FRAME_MS / 1000.0
         self.ticks = 0
         self.events_per_s = 0.0
@@ -144,7 +144,7 @@ class Presenter(QObject):
         """The timeline finished painting a frame: what was applied is on screen now."""
         self.shown.painted(time.perf_counter_ns())
         if self._frame_began is not None:
-            self._frame_took(time.monotonic() - self._frame_began)
+            self._frame_took(time.thread_time() - self._frame_began)
             self._frame_began = None
 
     def _frame_took(self, seconds: float) -> None:
@@ -263,10 +263,10 @@ class Presenter(QObject):
             self.timer.stop()
             return
         self.ticks += 1
-        self._ticked_at = began = time.monotonic()
+        self._ticked_at = time.monotonic()
         if self._frame_began is not None:  # the last tick painted nothing: its own cost
             self._frame_took(self._frame_ended - self._frame_began)
-        self._frame_began = began
+        self._frame_began = time.thread_time()
         if controller.run is run and controller.running:
             self._poll(controller)
             self.shown.applied(getattr(controller, "applied_ns", _NONE))
@@ -274,7 +274,7 @@ class Presenter(QObject):
         self._measure_rate(run)
         self.sig_run_ticked.emit(run)
         self.gc.tick()
-        self._frame_ended = time.monotonic()
+        self._frame_ended = time.thread_time()
         if run.is_over and not self.live:
             self.timer.stop()
             self.gc.stop()
