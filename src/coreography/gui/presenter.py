@@ -31,7 +31,7 @@ FRAME_MS = 25
 #: machine), each waits longer and takes in more, instead of the window falling behind.
 FRAME_SHARE = 1 / 3
 #: The longest wait between frames while events stream in, however busy the machine.
-MAX_FRAME_S = 0.25
+MAX_FRAME_S = 0.1
 FRAME_BUDGET = 5000  # most frames applied per tick; the rest waits (a backlog is shown)
 MIN_BUDGET = 100
 #: Time one tick may spend applying frames: the budget adapts to what a frame costs, so
