@@ -34,6 +34,8 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/overhead.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/render.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/startup.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/latency.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python bench/window_cpu.py
 
 screenshots: $(STAMP)
 	COREOGRAPHY_SCREENSHOTS=screenshots QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest tests/gui -k screenshot -q

@@ -88,3 +88,34 @@ def test_the_cores_view_names_the_process_of_a_slice(qtbot):
     assert "Worker 1 · PID 2000: 95 %" in view.describe_at(x, 1.5)
     assert "Worker 2" not in view.describe_at(x, 1.5)
     assert "Worker 2 · PID 2001: 90 %" in view.describe_at(x, 0.5)
+
+
+def test_neighbours_in_one_state_merge_into_one_stretch():
+    import numpy as np
+
+    from coreography.gui.widgets.state_strip import merge_touching
+
+    on, wait = int(ThreadState.ON_CPU), int(ThreadState.WAITING_FOR_CORE)
+    left = np.array([0.0, 10.0, 20.0, 30.0, 50.0, 60.0])
+    right = np.array([10.0, 20.0, 30.0, 40.0, 60.0, 60.0])  # the last is under a pixel
+    states = np.array([on, on, wait, wait, wait, on])
+    got = merge_touching(left, right, states)
+    assert [a.tolist() for a in got] == [[0, 20, 50, 60], [20, 40, 60, 61], [on, wait, wait, on]]
+
+
+def test_the_strip_is_drawn_from_its_pixmap_until_new_states_come(qtbot, window):
+    run = _run_with_states()
+    window.timeline.set_run(run)
+    window.timeline.fit_all()
+    qtbot.wait(50)
+    strip, bars = window.timeline.states, window.timeline.item
+    painted, strip_painted = bars.paints, strip.paints
+    bars.update()  # the bars change; the strip does not
+    qtbot.waitUntil(lambda: bars.paints > painted)
+    assert strip.paints == strip_painted
+    lane = run.worker_lanes()[0]
+    end = int(run.task_end[lane.task_ids()].max())
+    run.apply([], [], [(lane.index, end, end + 1000, ThreadState.BLOCKED_IO)])
+    window.timeline.refresh()
+    qtbot.waitUntil(lambda: strip.paints > strip_painted)
+    assert strip.last_rects[int(ThreadState.BLOCKED_IO)] >= 1

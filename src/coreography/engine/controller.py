@@ -18,9 +18,10 @@ import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
 import psutil
 
 from coreography.engine.calibration import as_recorded, cached
@@ -36,7 +37,9 @@ from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
 from coreography.engine.thread_states import DEFAULT_HZ as STATE_HZ
 from coreography.engine.thread_states import StateSamplerThread
+from coreography.model import wire
 from coreography.model.accounting import Accounting
+from coreography.model.events import FrameType
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
 
@@ -105,6 +108,12 @@ class RunController:
         self._escaped: set[int] = set()  # pids already named as having left the tree
         self._looked_for_escapes = False
         self._stop_reading = threading.Event()
+        #: Called from the reader thread after each burst of frames and at the end of the
+        #: pipe: a window wakes up with it to draw what came, rather than at a fixed phase.
+        #: It must only take note (it runs outside the caller's thread).
+        self.on_arrival: Callable[[], None] | None = None
+        #: The worker timestamps (ns) of the binary events the last :meth:`poll` applied.
+        self.applied_ns: np.ndarray[Any, Any] = _NO_TIMES
         _live.add(self)
 
     @property
@@ -174,7 +183,7 @@ class RunController:
         run.set_driver(driver_pid)
         self._reader_thread = threading.Thread(
             target=read_frames,
-            args=(reader, self._frames, self._eof, self._stop_reading),
+            args=(reader, self._frames, self._eof, self._stop_reading, self._on_frames_arrived),
             name="coreography-reader",
             daemon=True,
         )
@@ -201,6 +210,7 @@ class RunController:
         samples = self._sampler.take() if self._sampler else []
         states = self._states.take() if self._states else []
         changed = bool(frames or samples or states)
+        self.applied_ns = event_times(frames)
         if changed:
             newest = run.latest_event_ns
             run.apply(frames, samples, states)
@@ -223,6 +233,25 @@ class RunController:
     def backlog(self) -> int:
         """Frames received but not yet applied (a sign the view is falling behind)."""
         return len(self._frames)
+
+    @property
+    def oldest_waiting_ns(self) -> int | None:
+        """The worker timestamp of the oldest event received but not yet applied (None:
+        nothing waits, or the oldest frame waiting holds no timed records)."""
+        try:
+            frame = self._frames[0]
+        except IndexError:
+            return None
+        times = event_times([frame])
+        return int(times.min()) if len(times) else None
+
+    def _on_frames_arrived(self) -> None:
+        callback = self.on_arrival
+        if callback is not None:
+            try:
+                callback()
+            except Exception:  # a listener that has gone must not stop the reading
+                self.on_arrival = None
 
     def _check_end(self) -> bool:
         driver = self._driver
@@ -310,6 +339,8 @@ class RunController:
         # Frames that arrived between the last drain and the end of file.
         leftovers = list(self._frames)
         self._frames.clear()
+        if leftovers:
+            self.applied_ns = np.concatenate([self.applied_ns, event_times(leftovers)])
         if self._sampler is not None or leftovers:
             run.apply(leftovers, self._sampler.take() if self._sampler else [])
         if self._sampler is not None:
@@ -453,9 +484,12 @@ def _marked_environment(run_id: str) -> Iterator[None]:
 
 
 #: After a burst of frames the reader naps this long, so that it wakes once per burst
-#: rather than once per frame: on a machine whose every core runs a worker, each wake-up
-#: takes time from a worker. The pipe is enlarged so that writers do not block meanwhile.
-READER_NAP_S = 0.02
+#: rather than once per frame (on a machine whose every core runs a worker, each wake-up
+#: takes a moment from a worker, and each needs the GIL the window is drawing with), at
+#: most ~100 times a second. Short: every frame that comes during the nap waits for its
+#: end before the window can draw it. The pipe is enlarged so that writers do not block
+#: meanwhile.
+READER_NAP_S = 0.01
 #: How often a reader that may be told to stop looks whether it is, while the pipe is
 #: quiet.
 STOP_LOOK_S = 0.25
@@ -472,10 +506,32 @@ def enlarge_pipe(conn: Any) -> None:
         pass  # the default buffer works too, with more wake-ups
 
 
+_NO_TIMES: np.ndarray[Any, Any] = np.empty(0, np.int64)
+
+
+def event_times(frames: list[bytes]) -> np.ndarray[Any, Any]:
+    """The worker timestamps (ns) of every record in the binary frames among ``frames``."""
+    parts = []
+    for frame in frames:
+        head = wire.read_header(frame)
+        if head is not None and head.frame_type == FrameType.BINARY:
+            parts.append(wire.read_records(frame)["t"])
+    if not parts:
+        return _NO_TIMES
+    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
 def read_frames(
-    reader: Any, frames: deque[bytes], eof: threading.Event, stop: threading.Event | None = None
+    reader: Any,
+    frames: deque[bytes],
+    eof: threading.Event,
+    stop: threading.Event | None = None,
+    notify: Callable[[], None] | None = None,
 ) -> None:
-    """Empty the pipe in bursts, until every writer has closed it (or ``stop`` is set)."""
+    """Empty the pipe in bursts, until every writer has closed it (or ``stop`` is set).
+
+    ``notify`` is called after each burst and once at the end (from this thread).
+    """
     try:
         while True:
             try:
@@ -487,7 +543,11 @@ def read_frames(
                     frames.append(reader.recv_bytes())
             except (EOFError, OSError):
                 break
+            if notify is not None:
+                notify()
             time.sleep(READER_NAP_S)
     finally:
         reader.close()
         eof.set()
+        if notify is not None:
+            notify()

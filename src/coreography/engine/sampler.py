@@ -142,7 +142,19 @@ class Sampler:
             return []
         try:
             root = self._procs.get(self.root_pid) or psutil.Process(self.root_pid)
-            members = [root, *root.children(recursive=True)]
+            below = _descendant_pids(root.pid)
+            if below is None:  # no children files here: psutil reads every process
+                members = [root, *root.children(recursive=True)]
+            else:
+                members = [root]
+                for pid in below:
+                    proc = self._procs.get(pid)
+                    if proc is None:
+                        try:
+                            proc = psutil.Process(pid)
+                        except psutil.Error:
+                            continue
+                    members.append(proc)
         except psutil.Error:
             return []
         known = []
@@ -150,6 +162,35 @@ class Sampler:
             cached = self._procs.setdefault(proc.pid, proc)
             known.append(cached)
         return known
+
+
+def _descendant_pids(pid: int) -> list[int] | None:
+    """Every process below ``pid``, from Linux's per-thread ``children`` files: a walk of
+    the tree alone, where psutil reads every process on the machine (milliseconds on a
+    busy one, ten times a second). None where the files do not exist."""
+    found: list[int] = []
+    parents = [pid]
+    while parents:
+        parent = parents.pop()
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            if parent == pid:
+                return None
+            continue  # it has just ended
+        for tid in threads:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children", "rb") as file:
+                    kids = [int(k) for k in file.read().split()]
+            except FileNotFoundError:
+                if parent == pid:
+                    return None  # the kernel keeps no such file
+                continue
+            except (OSError, ValueError):
+                continue
+            found += kids
+            parents += kids
+    return found
 
 
 def _spread(charged: list[float], busy: list[float]) -> list[float]:

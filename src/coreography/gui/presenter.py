@@ -1,17 +1,37 @@
-"""The presenter: the one timer that drains the engine into the run model and redraws."""
+"""The presenter: drains the engine into the run model and lets the views redraw.
+
+A tick (drain, apply, redraw once) follows what arrives: the engine's reader wakes the
+presenter after each burst of frames, and the tick runs at once unless the last one was
+less than a frame ago (then when that frame is over), so a new event is on screen one
+frame after it came, and a stream of them is drawn at most ~MAX_FPS times a second. With
+nothing arriving a slow heartbeat still ticks: running bars grow, the clock runs, samples
+come in and the run's end is noticed.
+"""
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from coreography.gui.gc_pacer import GcPacer
+from coreography.gui.shown_lag import ShownLag
 from coreography.model.experiment import Experiment
 from coreography.model.run import Run
 
-TICK_MS = 33  # ~30 Hz
+#: With nothing arriving, a tick this often (and this long after the last one).
+TICK_MS = 40
+#: Least time between two ticks while events stream in: at most 1000 / FRAME_MS frames a
+#: second, however often they arrive.
+FRAME_MS = 25
+#: ...and making frames (a tick and the paint after it, in CPU time of this thread) may
+#: take at most this share of a core: where frames are dear (a huge run, a slow
+#: machine), each waits longer and takes in more, instead of the window falling behind.
+FRAME_SHARE = 1 / 3
+#: The longest wait between frames while events stream in, however busy the machine.
+MAX_FRAME_S = 0.1
 FRAME_BUDGET = 5000  # most frames applied per tick; the rest waits (a backlog is shown)
 MIN_BUDGET = 100
 #: Time one tick may spend applying frames: the budget adapts to what a frame costs, so
@@ -61,20 +81,35 @@ class Presenter(QObject):
     """The live run is over (finished, failed or stopped); argument: the Run."""
     sig_pause_changed = Signal(bool)
     """The views were paused (True) or resumed (False); the model keeps taking events."""
+    _sig_frames_arrived = Signal()
+    """(Private) the engine's reader thread received frames; queued to this thread."""
 
     def __init__(self, controller: Controller | None = None, parent: QObject | None = None):
         super().__init__(parent)
         self._default: Controller | None = controller  # experiments
         self._controller: PlugInController | None = controller  # the shown run's
         self.run: Run | None = None
+        #: The heartbeat: active exactly while a run is live here.
+        self.heartbeat_ms = TICK_MS
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
+        #: The tick that waits for the end of the current frame (events came too soon).
+        self._next_frame = QTimer(self)
+        self._next_frame.setSingleShot(True)
+        self._next_frame.timeout.connect(self._on_next_frame_timeout)
+        self._sig_frames_arrived.connect(self._on_frames_arrived)
+        self._wake_pending = False
+        self._ticked_at = -math.inf
+        self._frame_began: float | None = None  # the tick whose paint is awaited
+        self._frame_ended = 0.0  # this thread's CPU time when that tick itself was over
+        self.frame_cost_s = 0.0  # a frame's CPU time, tick to painted (smoothed)
+        self.frame_s = FRAME_MS / 1000.0
         self.ticks = 0
         self.events_per_s = 0.0
         self._rate_mark = (time.monotonic(), 0)
         self.backlog = 0
-        self.lag_s: float | None = None  # newest event's age: how far behind live the view is
+        self.shown = ShownLag()
         self.budget = FRAME_BUDGET
         self.gc = GcPacer()
         self._ended = True  # sig_run_ended was sent for the current run (or none is live)
@@ -91,6 +126,32 @@ class Presenter(QObject):
         if self._controller is None:
             self._controller = self._default
         return self._default
+
+    @property
+    def lag_s(self) -> float | None:
+        """How far behind the live run the window is (seconds): the slowest 1 % of the
+        events the timeline painted over the last second (their age from the worker's
+        stamp to the paint), or the oldest event not shown yet, whichever is greater.
+        A controller that cannot say when events arrived gives its own figure."""
+        controller = self._controller
+        waiting = getattr(controller, "oldest_waiting_ns", None) if self.live else None
+        lag = self.shown.lag_s(time.perf_counter_ns(), waiting)
+        if lag is None and controller is not None:
+            return getattr(controller, "lag_s", None)
+        return lag
+
+    def frame_painted(self) -> None:
+        """The timeline finished painting a frame: what was applied is on screen now."""
+        self.shown.painted(time.perf_counter_ns())
+        if self._frame_began is not None:
+            self._frame_took(time.thread_time() - self._frame_began)
+            self._frame_began = None
+
+    def _frame_took(self, seconds: float) -> None:
+        """Pace the frames by what they cost (see FRAME_SHARE)."""
+        self.frame_cost_s += (seconds - self.frame_cost_s) * 0.3
+        least = FRAME_MS / 1000.0
+        self.frame_s = min(max(least, self.frame_cost_s / FRAME_SHARE), MAX_FRAME_S)
 
     @property
     def live(self) -> bool:
@@ -124,6 +185,8 @@ class Presenter(QObject):
         Raises what ``controller.start`` raises."""
         if self.live:
             raise RuntimeError("a run is already in progress")
+        if hasattr(controller, "on_arrival"):  # wake up when frames come
+            controller.on_arrival = self._wake
         run = controller.start(request)
         self._controller = controller
         self.run = run
@@ -131,11 +194,13 @@ class Presenter(QObject):
         self._ended = False
         self._rate_mark = (time.monotonic(), 0)
         self.events_per_s = 0.0
+        self.shown.reset()
         self.sig_run_started.emit(run)
         if was_paused:
             self.sig_pause_changed.emit(False)
         self.gc.start()
-        self.timer.start()
+        self.frame_cost_s, self.frame_s, self._frame_began = 0.0, FRAME_MS / 1000.0, None
+        self.timer.start(self.heartbeat_ms)
         return run
 
     def stop(self) -> None:
@@ -157,6 +222,7 @@ class Presenter(QObject):
     def shutdown(self) -> None:
         """End any live run and every process it has (window close)."""
         self.timer.stop()
+        self._next_frame.stop()
         self.gc.stop()
         if self._default is not None and self._default is not self._controller:
             self._default.shutdown()
@@ -169,27 +235,56 @@ class Presenter(QObject):
                 self.sig_run_ended.emit(self.run)
 
     # -- the tick -------------------------------------------------------------------
+    def _wake(self) -> None:
+        """Frames arrived (called from the engine's reader thread): tick soon. Until that
+        tick has begun no other wake-up is sent: it takes whatever came meanwhile."""
+        if not self._wake_pending:
+            self._wake_pending = True
+            self._sig_frames_arrived.emit()
+
+    def _on_frames_arrived(self) -> None:
+        if not self.timer.isActive():  # no live run here (any more)
+            self._wake_pending = False
+            return
+        wait = self._ticked_at + self.frame_s - time.monotonic()
+        if wait <= 0:
+            self.tick()
+        elif not self._next_frame.isActive():
+            self._next_frame.start(max(math.ceil(wait * 1000), 1))
+
     def tick(self) -> None:
         """Drain the engine once (within the budget), then let the views redraw."""
         run = self.run
         controller = self._controller
+        self._next_frame.stop()
+        # Cleared before draining: frames that come from now on wake the next tick.
+        self._wake_pending = False
         if run is None or controller is None:
             self.timer.stop()
             return
         self.ticks += 1
+        self._ticked_at = time.monotonic()
+        if self._frame_began is not None:  # the last tick painted nothing: its own cost
+            self._frame_took(self._frame_ended - self._frame_began)
+        self._frame_began = time.thread_time()
         if controller.run is run and controller.running:
             self._poll(controller)
+            self.shown.applied(getattr(controller, "applied_ns", _NONE))
         self.backlog = int(getattr(controller, "backlog", 0))
-        self.lag_s = getattr(controller, "lag_s", None)
         self._measure_rate(run)
         self.sig_run_ticked.emit(run)
         self.gc.tick()
+        self._frame_ended = time.thread_time()
         if run.is_over and not self.live:
             self.timer.stop()
             self.gc.stop()
             if not self._ended:
                 self._ended = True
                 self.sig_run_ended.emit(run)
+        elif self.timer.isActive():  # the heartbeat counts from the last tick
+            self.timer.start(max(self.heartbeat_ms, round(self.frame_s * 1000)))
+        if self.backlog and self.timer.isActive():
+            self._next_frame.start(max(round(self.frame_s * 1000), 1))  # catch up
 
     def _poll(self, controller: PlugInController) -> None:
         waiting = int(getattr(controller, "backlog", 0))
@@ -211,3 +306,9 @@ class Presenter(QObject):
 
     def _on_timer_timeout(self) -> None:
         self.tick()
+
+    def _on_next_frame_timeout(self) -> None:
+        self.tick()
+
+
+_NONE: tuple[()] = ()

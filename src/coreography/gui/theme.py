@@ -85,6 +85,16 @@ def apply_plot_defaults() -> None:
     pg.setConfigOptions(background=BACKGROUND, foreground=FOREGROUND, antialias=False)
 
 
+def cache_axes(plot: pg.PlotWidget) -> None:
+    """Draw ``plot``'s axes from a pixmap until their range, ticks or style change (each
+    of those calls ``update()``, which drops the pixmap): a frame that only moves bars
+    does not lay the axes' text out again, which cost milliseconds per frame."""
+    from PySide6.QtWidgets import QGraphicsItem
+
+    for axis in plot.getPlotItem().axes.values():
+        axis["item"].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 # -- themes ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Theme:

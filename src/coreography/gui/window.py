@@ -89,6 +89,8 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.presenter.sig_run_ticked.connect(self._on_presenter_run_ticked)
         self.presenter.sig_run_ended.connect(self._on_presenter_run_ended)
         self.presenter.sig_pause_changed.connect(self._on_presenter_pause_changed)
+        # What the timeline paints is what the user sees: the lag is measured there.
+        self.timeline.item.sig_painted.connect(self._on_timeline_painted)
         self.status.show_idle()
 
     # -- extension points -----------------------------------------------------------
@@ -257,6 +259,9 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
     # -- menu handlers --------------------------------------------------------------
     def _on_timeline_x_range_changed(self, _view_box, x_range) -> None:
         self.cores_view.plot.setXRange(*x_range, padding=0.0)
+
+    def _on_timeline_painted(self) -> None:
+        self.presenter.frame_painted()
 
     def _on_status_bar_message_changed(self, message: str) -> None:
         self.status.setVisible(not message)

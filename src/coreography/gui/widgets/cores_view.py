@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import psutil
@@ -16,6 +17,8 @@ from coreography.model.run import Run
 
 BUSY_PERCENT = 2.0  # below this a process merely existed on a core during the sample
 CPU_NUM_AVAILABLE = hasattr(psutil.Process, "cpu_num")
+#: While a run is live the view takes in new samples this often at most.
+LIVE_INTERVAL_S = 0.25
 
 
 class CoresItem(pg.GraphicsObject):
@@ -129,6 +132,7 @@ class CoresView(QWidget):
         self.plot.setMouseEnabled(x=True, y=False)
         self.plot.addItem(self.item)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        theme.cache_axes(self.plot)
         self.plot.getAxis("left").setWidth(150)
         self.plot.getAxis("left").setStyle(tickLength=0)
         self.plot.setYRange(0, 1, padding=0)
@@ -143,11 +147,13 @@ class CoresView(QWidget):
         layout.addWidget(self.plot, 1)
         self._cores = -1
         self._seen = -1
+        self._shown_at = -float("inf")
         self.set_run(None)
 
     def set_run(self, run: Run | None) -> None:
         self.item.set_run(run)
         self._seen = -1
+        self._shown_at = -float("inf")
         self.refresh()
 
     def refresh(self) -> None:
@@ -160,8 +166,13 @@ class CoresView(QWidget):
         samples = len(run.proc_samples) if run is not None else 0
         if samples == self._seen:
             return
-        self._seen = samples
-        self.note.setText(self.describe() + self.legend())
+        now = time.monotonic()
+        if run is not None and not run.is_over and now - self._shown_at < LIVE_INTERVAL_S:
+            return  # a later tick takes these samples in
+        self._seen, self._shown_at = samples, now
+        text = self.describe() + self.legend()
+        if text != self.note.text():
+            self.note.setText(text)
         self.item.update_bounds()
         self.item.update()
 

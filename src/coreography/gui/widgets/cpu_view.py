@@ -7,6 +7,8 @@ the core's color is what the experiment used, the grey band above it is everythi
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -21,6 +23,14 @@ HISTORY_S = 60.0
 GAP = 25.0  # between strips, in % units of the y axis
 LABEL_ZERO_AND_FULL = 4  # up to this many cores, each strip's 0 % and 100 % are labelled
 IDLE_NOTE = "Per-core CPU appears while an experiment runs."
+#: While a run is live the strips take in new samples this often at most (samples come
+#: at ~10 Hz; each redraw of the filled curves costs milliseconds of the window's CPU).
+LIVE_INTERVAL_S = 0.25
+#: ...and the sentence about other programs' share is worked out again this often.
+NOTE_INTERVAL_S = 1.0
+#: A live run's time axis grows by this factor when the newest sample reaches its right
+#: edge, so that the axis (and its labels) changes a few times, not with every sample.
+GROW = 1.25
 
 
 class CpuView(QWidget):
@@ -38,6 +48,7 @@ class CpuView(QWidget):
         self.plot.setLabel("left", "CPU %")
         self.plot.setLabel("bottom", "seconds since the run started")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        theme.cache_axes(self.plot)
         self.curves: list[pg.PlotDataItem] = []  # the experiment's share, per core
         self.totals: list[pg.PlotDataItem] = []  # the whole core, per core
         self.bands: list[pg.FillBetweenItem] = []  # everything else, per core
@@ -55,11 +66,17 @@ class CpuView(QWidget):
         layout.addWidget(self.plot, 1)
         self._samples_seen = -1
         self._band_color = ""
+        self._shown_at = -float("inf")  # monotonic time of the last redraw of the strips
+        self._noted_at = -float("inf")
+        self._right = 0.0  # the time axis's right edge (seconds)
+        self.redraws = 0  # the strips were fed new samples (tests)
         self._make_curves(0)
 
     def set_run(self, run: Run | None) -> None:
         self.run = run
         self._samples_seen = -1
+        self._shown_at = self._noted_at = -float("inf")
+        self._right = 0.0
         cores = run.cores if run is not None else 0
         if cores != len(self.curves):
             self._make_curves(cores)
@@ -144,7 +161,11 @@ class CpuView(QWidget):
         count = len(run.cpu_t)
         if count == self._samples_seen:
             return
-        self._samples_seen = count
+        now = time.monotonic()
+        if not run.is_over and now - self._shown_at < LIVE_INTERVAL_S:
+            return  # the next tick takes these samples in
+        self._samples_seen, self._shown_at = count, now
+        self.redraws += 1
         if not count:
             self.note.setText("Waiting for the first CPU sample…")
             for item in [*self.curves, *self.totals]:
@@ -162,12 +183,31 @@ class CpuView(QWidget):
             base = self._base(core)
             busy = percore[:, core].astype(np.float64)
             mine = np.nan_to_num(split[:, core], nan=0.0) if known else np.zeros(len(x))
+            # The grey band between the two follows each curve's change: quiet while the
+            # first one changes, it is worked out once, when the second does.
+            whole.blockSignals(True)
             whole.setData(x, base + busy)
+            whole.blockSignals(False)
             share.setData(x, base + np.minimum(mine, busy))
-        self.note.setText(self._note(run, count, known))
-        # Live: a little room ahead of the newest sample; over: the whole run, fitted.
-        newest = float(x[-1])
-        right = max(newest, 0.5) if run.is_over else max(newest * 1.1, 2.0)
+        if run.is_over or now - self._noted_at >= NOTE_INTERVAL_S:
+            self._noted_at = now
+            text = self._note(run, count, known)
+            if text != self.note.text():
+                self.note.setText(text)
+        self._follow(float(x[-1]), run.is_over)
+
+    def _follow(self, newest: float, over: bool) -> None:
+        """Over: the whole run, fitted. Live: room ahead of the newest sample, made in
+        steps (the axis is laid out again only when it moves)."""
+        if over:
+            right = max(newest, 0.5)
+        elif newest < self._right <= newest + HISTORY_S:
+            return
+        elif newest < HISTORY_S:
+            right = max(newest * GROW, 2.0)
+        else:  # older than the history: slide by a tenth of it at a time
+            right = newest + HISTORY_S * 0.1
+        self._right = right
         self.plot.setXRange(max(right - HISTORY_S, 0.0), right, padding=0)
 
     @staticmethod

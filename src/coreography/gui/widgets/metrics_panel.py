@@ -11,8 +11,8 @@ from coreography.gui import theme
 from coreography.gui.widgets.utilization_bars import BarRow, UtilizationBars
 from coreography.model.run import Run
 
-LIVE_INTERVAL_S = 0.25  # metrics scan every task; four times a second is plenty live
-LIVE_SHARE = 0.05  # ...and live updates may take at most this share of the time
+LIVE_INTERVAL_S = 0.5  # metrics scan every task; twice a second is plenty live
+LIVE_SHARE = 0.02  # ...and live updates may take at most this share of the time
 
 #: (field of RunMetrics, label, tooltip)
 FIELDS = (

@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.timeline_index import TimelineIndex
@@ -38,15 +38,39 @@ STYLES = {
 }
 
 
-def _clip(value: float) -> int:
-    return int(min(max(value, -1_000_000), 1_000_000))
+def merge_touching(
+    left: np.ndarray, right: np.ndarray, states: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stretches in device pixels, in time order, with each run of neighbours in one state
+    that touch or overlap merged into one: a thread on a CPU for a whole second is one
+    rectangle, not fifty samples. Returns (left, right, state), clamped ints."""
+    if not len(left):
+        return left.astype(np.int64), right.astype(np.int64), states
+    right = np.maximum(right, left + 1)
+    first = np.ones(len(left), bool)
+    first[1:] = (states[1:] != states[:-1]) | (left[1:] > right[:-1])
+    starts = np.flatnonzero(first)
+    merged_right = np.maximum.reduceat(right, starts)
+    limit = 1_000_000
+    return (
+        np.clip(left[starts], -limit, limit).astype(np.int64),
+        np.clip(merged_right, -limit, limit).astype(np.int64),
+        states[starts],
+    )
 
 
 class StateStripItem(pg.GraphicsObject):
-    """Paints every lane's thread states in data coordinates (x seconds, y lanes)."""
+    """Paints every lane's thread states in data coordinates (x seconds, y lanes).
+
+    Drawn from a pixmap of its last paint until :meth:`update` is called or the view
+    moves: the timeline repaints its bars every frame, the strip only when new states
+    came (the timeline paces that).
+    """
 
     def __init__(self, index: TimelineIndex) -> None:
         super().__init__()
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.paints = 0
         self.index = index
         self.cut_s: float | None = None  # scrubbed back: nothing later is drawn
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
@@ -57,9 +81,14 @@ class StateStripItem(pg.GraphicsObject):
         return self._bounds
 
     def update_bounds(self, width_s: float) -> None:
+        """Cover ``width_s`` seconds of every lane. The bounds grow in steps (each change
+        drops the pixmap the strip is drawn from, and a live run widens every frame)."""
         run = self.index.run
         lanes = max(len(run.lanes), 1) if run is not None else 1
-        bounds = QRectF(0.0, 0.0, width_s, float(lanes))
+        width = self._bounds.width()
+        if not width_s <= width <= max(4.0 * width_s, 1.0):
+            width = max(width_s * 2.0, 1.0) if run is not None and not run.is_over else width_s
+        bounds = QRectF(0.0, 0.0, width, float(lanes))
         if bounds != self._bounds:
             self.prepareGeometryChange()
             self._bounds = bounds
@@ -76,6 +105,7 @@ class StateStripItem(pg.GraphicsObject):
         return self._cache[2]
 
     def paint(self, painter: QPainter, *args) -> None:
+        self.paints += 1
         run = self.index.run
         view = self.getViewBox()
         self.last_rects = {}
@@ -108,25 +138,26 @@ class StateStripItem(pg.GraphicsObject):
             if ended != NO_TIME:  # the strip ends with the lane's life, as its line does
                 end_s = np.minimum(end_s, (ended - t0) / 1e9)
             visible = (end_s >= x0) & (start_s <= x1) & (end_s > start_s)
-            left = np.floor(start_s[visible] * sx + dx)
-            right = np.maximum(np.ceil(end_s[visible] * sx + dx), left + 1)
-            states = rows["state"][visible]
+            left, right, states = merge_touching(
+                np.floor(start_s[visible] * sx + dx),
+                np.ceil(end_s[visible] * sx + dx),
+                rows["state"][visible],
+            )
+            if not len(left):
+                continue
             painter.fillRect(
-                QRect(
-                    _clip(left.min(initial=0)),
-                    top,
-                    _clip(right.max(initial=0) - left.min(initial=0)),
-                    height,
-                ),
+                QRect(int(left.min()), top, int(right.max() - left.min()), height),
                 QColor(theme.BACKGROUND),
             )
+            labelled = height >= painter.fontMetrics().height() - 4
             for state, (color, pattern) in STYLES.items():
-                mine = np.flatnonzero(states == state)
-                if not len(mine):
+                mine = states == state
+                if not mine.any():
                     continue
+                lefts, rights = left[mine], right[mine]
                 rects = [
-                    QRect(_clip(left[k]), top, _clip(right[k] - left[k]), height)
-                    for k in mine.tolist()
+                    QRect(a, top, b - a, height)
+                    for a, b in zip(lefts.tolist(), rights.tolist(), strict=True)
                 ]
                 base = QColor(color)
                 if pattern != Qt.BrushStyle.SolidPattern:
@@ -139,15 +170,12 @@ class StateStripItem(pg.GraphicsObject):
                 painter.setPen(theme.no_pen())
                 painter.drawRects(rects)
                 self.last_rects[int(state)] = len(rects)
-                if height >= painter.fontMetrics().height() - 4:
+                wide = np.flatnonzero(rights - lefts >= (letter_w if labelled else 1 << 30))
+                if len(wide):
                     painter.setPen(QColor(theme.FOREGROUND))
-                    for rect in rects:
-                        if rect.width() >= letter_w:
-                            painter.drawText(
-                                rect,
-                                Qt.AlignmentFlag.AlignCenter,
-                                STATE_LETTERS[ThreadState(state)],
-                            )
+                    letter = STATE_LETTERS[ThreadState(state)]
+                    for k in wide.tolist():
+                        painter.drawText(rects[k], Qt.AlignmentFlag.AlignCenter, letter)
         painter.setClipping(False)
         painter.setTransform(transform)
 

@@ -11,6 +11,9 @@ from coreography.model.interference import measure_interference
 from coreography.model.run import NO_TIME, Run
 
 PROGRESS_INTERVAL_S = 0.25
+#: While a run is live the labels are written this often at most (each new text lays
+#: the status bar out again: about a millisecond, too dear for every frame).
+LIVE_INTERVAL_S = 0.2
 #: How often the status bar looks at other programs' share while a run is live.
 MACHINE_INTERVAL_S = 1.0
 
@@ -35,9 +38,13 @@ class RunStatus(QWidget):
         self._machine_version = -1
         self.lag = QLabel()
         self.lag.setToolTip(
-            "Lag: age of the newest event received. Backlog: frames received but not yet "
-            "drawn (the view is behind if either grows)"
+            "Lag: how old events are when the timeline shows them, from the moment their "
+            "process stamped them (the slowest 1 % of the last second), or the age of the "
+            "oldest event not shown yet. Backlog: frames received but not yet drawn (the "
+            "view is behind if either grows)"
         )
+        self._written_at = -float("inf")
+        self._written_state = ""
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(260)
         # A percentage, not "%v / %m": QProgressBar repaints at once whenever its text
@@ -76,6 +83,7 @@ class RunStatus(QWidget):
     def set_run(self, run: Run) -> None:
         self.run = run
         self._machine_at, self._machine_version = 0.0, -1
+        self._written_at = -float("inf")
         self.progress.setRange(0, max(run.n_tasks, 1))
         self.progress.setValue(0)
         self.refresh(None)
@@ -84,6 +92,15 @@ class RunStatus(QWidget):
         run = self.run
         if run is None:
             return
+        now = time.monotonic()
+        if (
+            presenter is not None
+            and not run.is_over
+            and run.state == self._written_state
+            and now - self._written_at < LIVE_INTERVAL_S
+        ):
+            return
+        self._written_at, self._written_state = now, run.state
         self._set_state(run.state)
         experiment = run.experiment
         message = run.message if run.is_over else f"{experiment.model} · {experiment.workload}"
@@ -119,7 +136,6 @@ class RunStatus(QWidget):
             self.lost.setStyleSheet(style)
         self._refresh_machine(run)
         # QProgressBar repaints synchronously on every new value: a few times a second.
-        now = time.monotonic()
         if run.is_over or now - self._progress_at >= PROGRESS_INTERVAL_S:
             self._progress_at = now
             self.progress.setValue(run.n_done + run.n_failed)

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from coreography.gui import theme
 from coreography.gui.widgets.message_layer import DepthTrack, MessageLayer
 from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
 from coreography.gui.widgets.timeline_index import TimelineIndex
@@ -17,6 +18,13 @@ from coreography.model.states import task_state_name
 
 FOLLOW_MIN_WINDOW_S = 1.0
 FOLLOW_GROW_S = 20.0  # runs younger than this are followed whole, then the view slides
+#: While a run is live the line above the lanes is written this often at most (a new
+#: text lays the row out again).
+SUMMARY_INTERVAL_S = 0.25
+#: ...and the thread-state strips take in new states this often at most (the kernel is
+#: read at 50 Hz; between two of their paints, milliseconds each, the strips are drawn
+#: from a pixmap).
+STATES_INTERVAL_S = 0.25
 
 
 def duration_text(seconds: float) -> str:
@@ -73,6 +81,7 @@ class TimelineView(QWidget):
         self.lane_axis.setStyle(tickLength=0)
         self.lane_axis.setWidth(150)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
+        theme.cache_axes(self.plot)
         self.item.setAcceptHoverEvents(True)
         self.item.hoverEvent = self._on_item_hover
 
@@ -110,6 +119,11 @@ class TimelineView(QWidget):
         self._lane_count = 0
         self._labels: list[str] = []
         self._compact = False
+        #: What the last refresh drew from: the same again means nothing to repaint.
+        self._drawn: tuple | None = None
+        self._summary_at = -float("inf")
+        self._states_at = -float("inf")
+        self._states_seen = -1
         self.view_box.sigResized.connect(self._on_view_box_resized)
         self._set_lanes([])
 
@@ -121,6 +135,9 @@ class TimelineView(QWidget):
         self.depth_track.set_run(run)
         self.item.reset_colors()
         self._lane_count = -1
+        self._drawn = None
+        self._summary_at = self._states_at = -float("inf")
+        self._states_seen = -1
         self.follow.setChecked(run is not None and not run.is_over)
         self.refresh()
         if run is not None and run.is_over:
@@ -129,7 +146,8 @@ class TimelineView(QWidget):
             self.plot.setXRange(0.0, FOLLOW_MIN_WINDOW_S, padding=0.0)
 
     def refresh(self) -> None:
-        """Take in what is new in the run and redraw once (called by the presenter)."""
+        """Take in what is new in the run and redraw once (called by the presenter);
+        nothing is repainted when nothing the lanes show has changed."""
         run = self.index.run
         if run is None:
             self._set_lanes([])
@@ -138,6 +156,12 @@ class TimelineView(QWidget):
         self.item.now_s = float(run.seconds(time.perf_counter_ns()))
         if run.is_over:
             self.item.now_s = float(run.seconds(run.last_time()))
+        pixel_s = self.view_box.viewPixelSize()[0] or 1.0
+        # A live run's edge (running bars, lives) moves on screen once per pixel of time.
+        drawn = (id(run), run.version, run.is_over, len(run.lanes), int(self.item.now_s / pixel_s))
+        if drawn == self._drawn:
+            return
+        self._drawn = drawn
         self.index.sync()
         if len(run.lanes) != self._lane_count:
             self._set_lanes([lane.label for lane in run.lanes])
@@ -148,9 +172,17 @@ class TimelineView(QWidget):
         self.depth_track.refresh()
         if self.follow.isChecked() and not run.is_over:
             self._follow()
-        self.summary.setText(self._describe(run))
+        now = time.monotonic()
+        if run.is_over or now - self._summary_at >= SUMMARY_INTERVAL_S:
+            self._summary_at = now
+            self.summary.setText(self._describe(run))
         self.item.update()
-        self.states.update()
+        states = run.thread_states.version
+        if states != self._states_seen and (
+            run.is_over or now - self._states_at >= STATES_INTERVAL_S
+        ):
+            self._states_seen, self._states_at = states, now
+            self.states.update()
         self.messages.update()
 
     def _describe(self, run: Run) -> str:

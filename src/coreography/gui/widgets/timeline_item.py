@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals as Qt_internals
-from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt
+from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon, QStaticText
 
 from coreography.gui import contrast, theme
@@ -93,6 +93,9 @@ class TimelineItem(pg.GraphicsObject):
     number of bars.
     """
 
+    sig_painted = Signal()
+    """A paint of the lanes finished (what the index holds is on screen); no arguments."""
+
     def __init__(self, index: TimelineIndex) -> None:
         super().__init__()
         self.index = index
@@ -176,6 +179,7 @@ class TimelineItem(pg.GraphicsObject):
             painter.drawLine(QLine(x, -(10**6), x, 10**6))
             painter.setPen(theme.no_pen())
         painter.setTransform(transform)
+        self.sig_painted.emit()
 
     def _paint_grid(self, painter, x0, x1, sx, dx, view) -> None:
         """Faint vertical lines at round times (drawn here, not by the axis: an axis grid

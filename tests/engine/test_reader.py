@@ -1,0 +1,80 @@
+"""The app's event reader: it wakes its listener when frames come, and the controller
+says which events each poll applied (their worker stamps) and which still wait."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections import deque
+
+import numpy as np
+
+from coreography.engine.controller import RunController, event_times, read_frames
+from coreography.model import wire
+from coreography.model.events import Kind
+from coreography.model.experiment import Experiment
+
+
+def _until(condition, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+def test_the_reader_wakes_its_listener_after_each_burst_and_at_the_end():
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    frames: deque[bytes] = deque()
+    eof = threading.Event()
+    calls: list[tuple[int, bool]] = []
+
+    def notify() -> None:
+        calls.append((len(frames), eof.is_set()))
+
+    thread = threading.Thread(target=read_frames, args=(reader, frames, eof, None, notify))
+    thread.start()
+    writer.send_bytes(b"first")
+    assert _until(lambda: calls)
+    assert calls[0][0] >= 1  # the frame was there to take when the listener woke
+    writer.send_bytes(b"second")
+    writer.close()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert list(frames) == [b"first", b"second"]
+    assert calls[-1] == (2, True)  # the last wake-up: everything read, the pipe closed
+
+
+def test_event_times_are_the_stamps_of_the_binary_records():
+    rows = [
+        (Kind.TASK_STARTED, 0, 0, 1, 1_000, 0.0, 0),
+        (Kind.TASK_FINISHED, 0, 0, 1, 2_500, 1.0, 0),
+    ]
+    frames, _sent = wire.encode_frames(42, 0, rows, [(int(Kind.STDOUT), 0, 1, 1_200, 0.0, "hi")])
+    assert sorted(event_times(frames).tolist()) == [1_000, 2_500]  # the text is not timed
+    assert len(event_times([])) == 0
+
+
+def test_each_poll_says_which_events_it_applied_and_the_reader_wakes_the_listener():
+    controller = RunController(sample_hz=10.0, state_hz=0)
+    woken = []
+    controller.on_arrival = lambda: woken.append(threading.get_ident())
+    run = controller.start(Experiment(model="pool-map", workers=2, tasks=12, workload="square"))
+    applied = []
+    try:
+        while controller.running:
+            controller.poll()
+            applied.append(controller.applied_ns)
+            waiting = controller.oldest_waiting_ns
+            assert waiting is None or waiting > 0
+            time.sleep(0.01)
+    finally:
+        controller.shutdown()
+    assert run.state == "finished", run.message
+    assert woken and threading.get_ident() not in woken  # from the reader thread
+    stamps = set(np.concatenate(applied).tolist())
+    done = run.task_end >= 0
+    assert set(run.task_start[done].tolist()) <= stamps
+    assert set(run.task_end[done].tolist()) <= stamps
