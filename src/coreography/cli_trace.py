@@ -70,7 +70,7 @@ def main(argv: Sequence[str]) -> int:
         print(f"coreography: error: {args.out.parent}: no such folder", file=sys.stderr)
         return EXIT_USAGE
     from coreography.engine.thread_states import HZ_RANGE
-    from coreography.engine.trace.runner import TraceController
+    from coreography.engine.trace.runner import NoPython, TraceController, program_python
     from coreography.model.trace_summary import format_summary
 
     if args.state_hz != 0 and not HZ_RANGE[0] <= args.state_hz <= HZ_RANGE[1]:
@@ -80,6 +80,11 @@ def main(argv: Sequence[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    try:
+        python = program_python()
+    except NoPython as exc:
+        print(f"coreography: error: {exc}", file=sys.stderr)
+        return 1
     controller = TraceController(sample_hz=args.sample_hz, state_hz=args.state_hz)
     # Ctrl-C reaches the program directly when it has the terminal; one that reaches
     # this process instead (no terminal, or typed while the program starts) is passed
@@ -88,7 +93,7 @@ def main(argv: Sequence[str]) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: interrupts.append(time.monotonic()))
     timed_out = False
     try:
-        run = controller.start(command, terminal=_terminal_we_lead())
+        run = controller.start(command, python=python, terminal=_terminal_we_lead())
         deadline = time.monotonic() + args.timeout if args.timeout else None
         handled = 0
         while controller.running:

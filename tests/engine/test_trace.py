@@ -11,6 +11,7 @@ import time
 import uuid
 from pathlib import Path
 
+import numpy as np
 import psutil
 import pytest
 
@@ -138,6 +139,7 @@ def test_pool_map_is_one_bar_per_call_in_four_worker_lanes(method, tmp_path):
     assert all(lane.requested_ns <= lane.ready_ns for lane in workers)
     main = run.lanes[0]
     assert main.label.startswith("Main") and [t.text for t in run.texts] == [got.stdout.strip()]
+    assert not run.messages  # the pool's own queues and locks are not the program's
 
 
 @pytest.mark.parametrize("method", ["fork", pytest.param("spawn", marks=pytest.mark.slow)])
@@ -398,6 +400,46 @@ def test_the_program_reads_the_terminal(tmp_path):
         [*trace, str(PROGRAMS / "ask_name.py")], b"Ada\n", b"name? ", uuid.uuid4().hex
     )
     assert (out.replace(b"\r\n", b"\n"), code) == (b"name? Ada\nhello Ada\n", 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", METHODS)
+def test_the_programs_queues_and_locks_are_drawn_unchanged(method, tmp_path):
+    from coreography.model.summary_json import summary_dict
+
+    got, run = _same_as_plain("queues_and_locks.py", method, tmp_path)
+    assert got.stdout == "pong 1\npong 2\npong 3\nsquares 2470\ntotal 190\n"
+    kinds = {c.name.split(" ")[0]: c for c in run.messages.channels.values()}
+    assert set(kinds) == {"Queue", "SimpleQueue", "JoinableQueue", "Lock", "Pipe"}
+    arrows = run.messages.arrows()
+    assert (arrows["to_lane"] >= 0).all()  # every message put was taken, and drawn
+    main = run.lanes[0].index
+    labels = {lane.index: lane.label for lane in run.lanes}
+
+    def on(name):
+        return arrows[arrows["channel"] == kinds[name].id]
+
+    tasks, squares, words = on("Queue"), on("SimpleQueue"), on("JoinableQueue")
+    assert len(tasks) == 22 and (tasks["from_lane"] == main).all()  # 20 numbers, 2 Nones
+    assert len(squares) == 20 and (squares["to_lane"] == main).all()
+    workers = set(tasks["to_lane"].tolist())
+    assert main not in workers and set(squares["from_lane"].tolist()) <= workers
+    # Each worker put as many squares as it took numbers (its None aside).
+    for lane in workers:
+        taken = int(np.count_nonzero(tasks["to_lane"] == lane))
+        assert int(np.count_nonzero(squares["from_lane"] == lane)) == taken - 1, labels[lane]
+    assert len(words) == 4 and len(set(words["to_lane"].tolist()) - workers) == 1
+    pings = on("Pipe")  # ping, pong, three times, then None: alternating ends
+    (partner,) = set(pings["to_lane"].tolist()) - {main}
+    ends = list(zip(pings["from_lane"].tolist(), pings["to_lane"].tolist(), strict=True))
+    assert ends == [(main, partner), (partner, main)] * 3 + [(main, partner)]
+    assert (arrows["size"] > 0).all() and (arrows["received"] >= arrows["sent"]).all()
+    waits = run.messages.waits()
+    lock_waits = waits[waits["channel"] == kinds["Lock"].id]
+    assert set(lock_waits["on"].tolist()) <= {3} and set(lock_waits["lane"].tolist()) <= workers
+    counted = {c["name"].split(" ")[0]: c for c in summary_dict(run)["channels"]}
+    assert counted["Queue"]["messages_received"] == 22
+    assert counted["Lock"]["waits"] == len(lock_waits)
 
 
 @pytest.mark.slow

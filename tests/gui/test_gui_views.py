@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent, QWheelEvent
@@ -15,8 +17,11 @@ from coreography.gui.widgets.cores_view import CoresView
 from coreography.gui.widgets.experiment_panel import ExperimentPanel
 from coreography.gui.widgets.metrics_panel import format_value
 from coreography.gui.widgets.timeline import TimelineView
+from coreography.gui.widgets.timeline_index import busy_columns
+from coreography.model import wire
+from coreography.model.events import Kind
 from coreography.model.experiment import Experiment, Fault
-from coreography.model.run import Sample
+from coreography.model.run import RECORD_DTYPE, Run, Sample
 from tests.gui.synthetic import make_run
 
 LEFT = Qt.MouseButton.LeftButton
@@ -225,6 +230,7 @@ def test_experiment_panel_edits_every_setting(qtbot):
         fault=Fault("raise", 5),
         speed=2.0,
         title="demo",
+        array_mb=3.25,
     )
     panel.set_experiment(wanted)
     assert panel.experiment() == wanted
@@ -348,3 +354,55 @@ def test_deep_zoom_paints_without_overflow(qtbot, timeline):
     assert timeline.item.last_paint_rects >= 1
     timeline.plot.setXRange(-1.0, 1e4, padding=0)  # and far out
     _paint(qtbot, timeline)
+
+
+def _gapped_run(lanes: int = 6, per_lane: int = 4000) -> Run:
+    """Exponential durations and, every 200 bars of a lane, a gap a full view shows."""
+    rng = np.random.default_rng(3)
+    run = Run(Experiment(workers=lanes, tasks=lanes * per_lane), cores=2, t0=0)
+    run.set_driver(1000)
+    frames = []
+    for w in range(lanes):
+        mine = np.arange(w, lanes * per_lane, lanes)
+        duration = rng.exponential(200_000, per_lane).astype(np.int64) + 1_000
+        gap = rng.exponential(10_000, per_lane).astype(np.int64)
+        gap[199::200] += 40_000_000
+        step = duration + gap
+        start = 1_000_000 + np.cumsum(step) - step
+        rows = np.zeros(2 * per_lane, RECORD_DTYPE)
+        rows["kind"][0::2], rows["kind"][1::2] = Kind.TASK_STARTED, Kind.TASK_FINISHED
+        rows["task"][0::2] = rows["task"][1::2] = mine
+        rows["t"][0::2], rows["t"][1::2] = start, start + duration
+        frames.append(wire.records_frame(2000 + w, 0, rows))
+    run.apply(frames)
+    run.finish("finished", "", int(run.task_end.max()) + 1_000_000)
+    return run
+
+
+def test_a_full_view_with_gaps_paints_exactly_the_busy_columns(qtbot, timeline):
+    run = _gapped_run()
+    timeline.set_run(run)
+    timeline.follow.setChecked(False)
+    timeline.fit_all()
+    _paint(qtbot, timeline)
+    image = timeline.plot.viewport().grab().toImage()
+    transform = timeline.item.deviceTransform(timeline.plot.viewportTransform())
+    sx, dx, sy, dy = transform.m11(), transform.dx(), transform.m22(), transform.dy()
+    ratio = image.devicePixelRatio()
+    checked = 0
+    for lane, bars in enumerate(timeline.index.lanes):
+        starts, ends = bars.starts.view(), bars.ends.view()
+        if not len(starts):
+            continue
+        base = timeline.item.lane_colors(lane)[0].rgb()
+        y = round(((lane + 0.5) * sy + dy) * ratio)
+        left = math.floor(starts[0] * sx + dx) + 1
+        right = math.ceil(ends[-1] * sx + dx) - 1
+        columns = np.arange(left, right)
+        edges = (np.arange(left, right + 1) - dx) / sx
+        expected = busy_columns(starts, ends, edges)[: len(columns)]
+        painted = np.array([image.pixel(int(c * ratio), y) == base for c in columns])
+        assert (painted == expected).all(), np.flatnonzero(painted != expected)[:10]
+        assert (~expected).sum() >= 15  # the gaps really show at this view
+        checked += 1
+    assert checked == 6

@@ -194,3 +194,15 @@ def test_lesson_locks_and_races():
     assert said == f"all {expected:,} increments counted" or said.startswith(
         f"lost {expected - total:,} of {expected:,}"
     )
+
+
+def test_lesson_sharing_big_data():
+    from coreography.model.events import SENDING
+
+    runs = run_lesson("sharing-big-data")
+    pickled, shared = runs.values()
+    assert pickled.stdout_lines() == shared.stdout_lines()  # the same sum: the same work
+    for run, sendings in ((pickled, True), (shared, False)):
+        waits = run.messages.waits()
+        has = bool((waits["on"] == SENDING).any())
+        assert has == sendings, run.experiment.model

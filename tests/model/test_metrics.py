@@ -119,10 +119,12 @@ def test_the_table_shows_every_figure():
 def test_a_million_tasks_take_milliseconds():
     run = big_run(1_000_000)
     compute_metrics(run)
-    began = time.perf_counter()
+    # This process's CPU time, not the wall clock: other programs on a busy machine
+    # lengthen the second, not the first.
+    began = time.process_time()
     m = compute_metrics(run)
-    elapsed = time.perf_counter() - began
+    elapsed = time.process_time() - began
     assert m.tasks_done == 1_000_000 and sum(lane.tasks for lane in m.lanes) == 1_000_000
     # 4 workers back to back, each task on CPU for half its time: 4 x 0.5.
     assert m.speedup == pytest.approx(2.0, rel=1e-3)
-    assert elapsed < 0.5, elapsed  # ~20 ms here; generous for a loaded machine
+    assert elapsed < 0.5, elapsed  # ~20 ms of CPU here

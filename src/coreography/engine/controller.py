@@ -297,6 +297,13 @@ class RunController:
         # outlived the driver) goes now.
         driver.join(LINGER)
         _end_tree(driver, self._known_processes() + self._escaped_processes(), STOP_GRACE)
+        for _ in range(3):
+            # A process being ended may have forked one more on its way out (a signal
+            # handler it inherited let it finish its fork): look again until none is left.
+            late = self._escaped_processes()
+            if not late:
+                break
+            _end_tree(driver, late, STOP_GRACE)
         driver.join(5)
         if self._reader_thread is not None:
             self._reader_thread.join(5)

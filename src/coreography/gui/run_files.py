@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 from coreography.gui.actions import ask_path
@@ -10,6 +12,15 @@ from coreography.model.run import Run
 RECORDING_FILTER = "Coreography recordings (*.coreo.json *.coreo.json.gz *.json *.gz)"
 RECORDING_SUFFIX = ".coreo.json"
 RECORDING_ENDINGS = (".json", ".gz")
+#: Files from this size on are read beside the window, with a progress dialog.
+LARGE_RECORDING = 8 * 1024**2
+
+
+def _size(path: str | Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # load_run says what is wrong with it
 
 
 class RunFilesMixin:
@@ -17,11 +28,18 @@ class RunFilesMixin:
     presenter, ``show_finished_run``, ``show_error``, the status bar and the signals)."""
 
     def open_recording(self, path: str | Path) -> Run | None:
-        """Show a saved run; a bad file gets an error dialog and changes nothing."""
-        from coreography.model.recording import RecordingError, load_run
+        """Show a saved run; a bad file gets an error dialog and changes nothing. A large
+        file is read beside the window, with a progress dialog whose Cancel stops it."""
+        from coreography.model.recording import LoadCancelled, RecordingError, load_run
 
         try:
-            run = load_run(path)
+            if _size(path) < LARGE_RECORDING:
+                run = load_run(path)
+            else:
+                run = self._load_with_progress(path)
+        except LoadCancelled:
+            self.statusBar().showMessage(f"Opening {Path(path).name} cancelled", 5000)
+            return None
         except RecordingError as error:
             self.show_error("Cannot open this recording", str(error))
             return None
@@ -29,6 +47,56 @@ class RunFilesMixin:
         self.sig_recording_opened.emit(run, str(path))
         self.receive_code_from_file(run.experiment, str(path))
         return run
+
+    def _load_with_progress(self, path: str | Path) -> Run:
+        """``load_run`` in a thread while a progress dialog shows how far it got; the
+        dialog's Cancel makes the loader stop at its next block (LoadCancelled)."""
+        from PySide6.QtCore import QEventLoop, Qt, QTimer
+        from PySide6.QtWidgets import QProgressDialog
+
+        from coreography.model.recording import load_run
+
+        dialog = QProgressDialog(f"Opening {Path(path).name}…", "Cancel", 0, 100, self)
+        dialog.setWindowTitle("Opening recording")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(0)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        state: dict = {"share": 0.0, "cancelled": False, "run": None, "error": None}
+        dialog.canceled.connect(lambda: state.update(cancelled=True))
+
+        def progress(share: float) -> bool:
+            state["share"] = share
+            return not state["cancelled"]
+
+        def load() -> None:
+            try:
+                state["run"] = load_run(path, progress)
+            except BaseException as error:  # handed to the window's thread below
+                state["error"] = error
+
+        loader = threading.Thread(target=load, name="recording-loader", daemon=True)
+        loop = QEventLoop()
+        timer = QTimer(interval=50)
+
+        def follow() -> None:
+            state["cancelled"] = state["cancelled"] or dialog.wasCanceled()
+            dialog.setValue(round(100 * state["share"]))
+            if not loader.is_alive():
+                loop.quit()
+
+        timer.timeout.connect(follow)
+        dialog.show()
+        QTimer.singleShot(0, loader.start)  # once the loop runs (and can see a Cancel)
+        QTimer.singleShot(0, timer.start)
+        loop.exec()
+        timer.stop()
+        loader.join()
+        dialog.close()
+        dialog.deleteLater()
+        if state["error"] is not None:
+            raise state["error"]
+        return state["run"]
 
     def save_recording(self, path: str | Path) -> bool:
         from coreography.model.recording import RecordingError, save_run

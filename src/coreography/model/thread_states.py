@@ -167,9 +167,9 @@ def lane_states(run: Run) -> list[LaneStates] | None:
         tasks = run.lanes[lane].task_ids()
         starts = run.task_start[tasks]
         ends = np.where(run.task_end[tasks] >= 0, run.task_end[tasks], now)
-        covered = task_coverage(starts, ends, mine["end"]) - task_coverage(
-            starts, ends, mine["start"]
-        )
+        # one pass over the lane's tasks for both ends of every interval
+        both = task_coverage(starts, ends, np.concatenate((mine["end"], mine["start"])))
+        covered = both[: len(mine)] - both[len(mine) :]
         np.add.at(in_tasks[lane], mine["state"], covered / 1e9)
     return [
         LaneStates(tuple(in_tasks[i].tolist()), tuple(sampled[i].tolist())) for i in range(n_lanes)

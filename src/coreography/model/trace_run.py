@@ -111,8 +111,10 @@ class TraceRun(Run):
 
     # -- events ---------------------------------------------------------------------------------
     def _apply_records(self, rec: np.ndarray, pid: np.ndarray) -> None:
-        tasks = rec["task"]
-        own = np.flatnonzero(tasks >= 0)
+        tasks, kind = rec["task"], rec["kind"]
+        # Messages and waits carry a channel there, not a task: not renumbered.
+        talk = (kind >= Kind.MESSAGE_SENT) & (kind <= Kind.WAIT)
+        own = np.flatnonzero((tasks >= 0) & ~talk)
         if len(own):
             ids = [
                 self._global(p, t)
@@ -161,7 +163,7 @@ class TraceRun(Run):
                 self.bad_frames += 1
                 continue
             kind, thread, task, t, _value, text = item
-            if isinstance(task, int) and task >= 0:
+            if isinstance(task, int) and task >= 0 and kind != Kind.CHANNEL_INFO:  # a channel
                 task = item[2] = self._global(pid, task)
                 self._grow(len(self._ids))
             if kind == Kind.TASK_LABEL:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from coreography.engine.trace import tracer
+from coreography.engine.trace import comm_hooks, tracer
 from coreography.model.events import Kind
 
 _config: dict[str, Any] = {}
@@ -325,7 +325,7 @@ def starmapstar(fn_and_chunk: tuple[Any, ...]) -> list[Any]:
     return results
 
 
-_OWN_FILES = frozenset({__file__, tracer.__file__})
+_OWN_FILES = frozenset({__file__, tracer.__file__, comm_hooks.__file__})
 
 
 def _prune(exc: BaseException) -> None:
@@ -503,6 +503,10 @@ def _hook_excepthook(probe: tracer.TraceProbe) -> None:
 
 
 _PATCHES = {
+    # The program's own queues and locks (engine/trace/comm_hooks.py).
+    "multiprocessing.queues": comm_hooks.patch_queues,
+    "multiprocessing.synchronize": comm_hooks.patch_locks,
+    "multiprocessing.connection": comm_hooks.patch_connections,
     "multiprocessing.process": _patch_process,
     "multiprocessing.pool": _patch_pool,
     "multiprocessing.popen_fork": _patch_popen,

@@ -138,9 +138,17 @@ class TraceProbe:
 
     # -- emitting ---------------------------------------------------------------------------
     def emit(
-        self, kind: int, lane: int, task: int, value: float = 0.0, aux: int = 0, flags: int = 0
+        self,
+        kind: int,
+        lane: int,
+        task: int,
+        value: float = 0.0,
+        aux: int = 0,
+        flags: int = 0,
+        t: int | None = None,
     ) -> None:
-        self.events.append((int(kind), flags, lane, task, _now(), value, aux))
+        """Buffer one event; ``t`` when it happened, if not now."""
+        self.events.append((int(kind), flags, lane, task, _now() if t is None else t, value, aux))
         self._count(1)
         self._maybe_flush()
 

@@ -98,6 +98,14 @@ class ExperimentPanel(QWidget):
         self.chunksize.setToolTip("Tasks sent to a worker at once (auto: the library's choice)")
         self.start_method = _combo({m: START_METHODS.get(m, "") for m in available_start_methods()})
         self.start_method.setToolTip("How worker processes are started")
+        self.array_mb = QDoubleSpinBox()
+        self.array_mb.setRange(*LIMITS["array_mb"])
+        self.array_mb.setDecimals(2)
+        self.array_mb.setSuffix(" MB")
+        self.array_mb.setToolTip(
+            "Size of the array every task gets (pickled-array: a copy with each task; "
+            "shared-array: one copy in shared memory)"
+        )
         self.seed = QSpinBox()
         self.seed.setRange(*LIMITS["seed"])
         self.seed.setToolTip("Random seed for task sizes (same seed, same sizes)")
@@ -140,6 +148,7 @@ class ExperimentPanel(QWidget):
             ("Distribution", self.distribution),
             ("Chunk size", self.chunksize),
             ("Start method", self.start_method),
+            ("Array size", self.array_mb),
             ("Seed", self.seed),
             ("Fault", self.fault),
             ("Fault in task", self.fault_task),
@@ -178,6 +187,7 @@ class ExperimentPanel(QWidget):
         self.distribution.setCurrentText(experiment.distribution)
         self.chunksize.setValue(experiment.chunksize)
         self.start_method.setCurrentText(experiment.start_method)
+        self.array_mb.setValue(experiment.array_mb)
         self.seed.setValue(experiment.seed)
         self.fault.setCurrentText(experiment.fault.kind)
         self.fault_task.setValue(experiment.fault.task)
@@ -202,6 +212,7 @@ class ExperimentPanel(QWidget):
             speed=self.speed.value(),
             title=self.title.text().strip(),
             code=self.code.toPlainText() if self.workload.currentText() == "custom" else "",
+            array_mb=self.array_mb.value(),
         )
 
     def show_error(self, error: ExperimentError | None) -> None:
@@ -221,6 +232,7 @@ class ExperimentPanel(QWidget):
         record = models.find(model)
         self.workers.setEnabled(record is not None and record.uses_workers)
         self.chunksize.setEnabled(record is not None and record.uses_chunksize)
+        self.array_mb.setEnabled(record is not None and record.uses_array)
         self.size.setSuffix(" ms" if self.workload.currentText() in TIMED_WORKLOADS else "")
         self.speed.setEnabled(self.workload.currentText() in TIMED_WORKLOADS)
         custom = self.workload.currentText() == "custom"

@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.Qt import internals as Qt_internals
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon, QStaticText
 
 from coreography.gui import contrast, theme
 from coreography.gui.widgets.timeline_index import TimelineIndex, busy_columns, level_for
@@ -101,6 +102,7 @@ class TimelineItem(pg.GraphicsObject):
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
         self._colors: list[tuple[QColor, QColor, QColor, QColor]] = []
         self._font_metrics: QFontMetrics | None = None
+        self._static_texts: dict[str, QStaticText] = {}  # bar labels, laid out once
         self.last_paint_rects = 0  # for tests and benchmarks
         #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
         self.last_marks: dict[str, int] = {}
@@ -110,6 +112,7 @@ class TimelineItem(pg.GraphicsObject):
     def forget_font(self) -> None:
         """The font changed (theme or scale): measure text again on the next paint."""
         self._font_metrics = None
+        self._static_texts = {}
 
     def boundingRect(self) -> QRectF:
         return self._bounds
@@ -289,12 +292,8 @@ class TimelineItem(pg.GraphicsObject):
         flips = np.flatnonzero(np.diff(np.concatenate(([False], busy, [False])).astype(np.int8)))
         run_starts, run_ends = flips[0::2], flips[1::2]
         painter.setBrush(color)
-        rects = [
-            QRect(left_px + a, top, b - a, height)
-            for a, b in zip(run_starts.tolist(), run_ends.tolist(), strict=True)
-        ]
-        painter.drawRects(rects)
-        return len(rects)
+        _draw_rects(painter, left_px + run_starts, top, run_ends - run_starts, height)
+        return len(run_starts)
 
     def _paint_bars(
         self, painter, bars, i0, i1, x0, x1, sx, dx, now, top, height, base, alternate, text_color
@@ -307,16 +306,13 @@ class TimelineItem(pg.GraphicsObject):
         right = np.clip(ends * sx + dx, lo, hi).astype(np.int64)
         width = np.maximum(right - left, 1)
         width = np.where(width >= GAP_FROM_PX, width - 1, width)
-        parity = (np.arange(i0, i1) & 1).astype(bool)
         ids = bars.ids.view()[i0:i1]
-        rows = list(zip(left.tolist(), width.tolist(), strict=True))
-        for shade, mask in ((base, ~parity), (alternate, parity)):
-            picked = np.flatnonzero(mask).tolist()
-            if picked:
-                painter.setBrush(shade)
-                painter.drawRects([QRect(rows[k][0], top, rows[k][1], height) for k in picked])
+        odd = i0 & 1  # which of the slice's bars take the alternate shade
+        for shade, first in ((base, odd), (alternate, 1 - odd)):
+            painter.setBrush(shade)
+            _draw_rects(painter, left[first::2], top, width[first::2], height)
         self._paint_labels(painter, left, width, ids, top, height, text_color)
-        return len(rows)
+        return len(left)
 
     def _paint_labels(self, painter, left, width, ids, top, height, color, prefix="#") -> None:
         metrics = self._font_metrics
@@ -329,11 +325,21 @@ class TimelineItem(pg.GraphicsObject):
         if not len(fits):
             return
         painter.setPen(color)
-        flags = Qt.AlignmentFlag.AlignCenter
-        for k in fits.tolist():
-            painter.drawText(
-                QRect(int(left[k]), top, int(width[k]), height), flags, f"{prefix}{int(ids[k])}"
-            )
+        # Laid-out texts are kept (QStaticText): drawing one is several times cheaper
+        # than drawText laying it out again every frame.
+        texts = self._static_texts
+        if len(texts) > 20_000:
+            texts.clear()
+        middle = top + (height - metrics.height()) // 2
+        for k, number in zip(fits.tolist(), ids[fits].tolist(), strict=True):
+            label = f"{prefix}{number}"
+            static = texts.get(label)
+            if static is None:
+                static = texts[label] = QStaticText(label)
+                static.setTextFormat(Qt.TextFormat.PlainText)
+                static.prepare(font=painter.font())
+            x = int(left[k]) + (int(width[k]) - round(static.size().width())) // 2
+            painter.drawStaticText(x, middle, static)
         painter.setPen(theme.no_pen())
 
     def _paint_special(self, painter, bars, x0, x1, sx, dx, now, top, height, running) -> None:
@@ -401,3 +407,19 @@ class TimelineItem(pg.GraphicsObject):
         columns = np.unique((prints[i0:i1] * sx + dx).astype(np.int64))
         painter.setBrush(QColor(theme.FOREGROUND))
         painter.drawRects([QRect(c, top - MARKER_PX, 1, MARKER_PX) for c in columns.tolist()])
+
+
+def _draw_rects(painter: QPainter, left: np.ndarray, top: int, width: np.ndarray, height: int):
+    """Fill rectangles given as numpy columns in one call, without a Python object per
+    rectangle (what made zoomed views of many lanes slower than BarGraphItem)."""
+    count = len(left)
+    if not count:
+        return
+    rects = Qt_internals.PrimitiveArray(QRectF, 4)
+    rects.resize(count)
+    table = rects.ndarray()
+    table[:, 0] = left
+    table[:, 1] = top
+    table[:, 2] = width
+    table[:, 3] = height
+    painter.drawRects(*rects.drawargs())

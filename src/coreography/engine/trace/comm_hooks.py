@@ -1,0 +1,325 @@
+"""A traced program's own queues and locks, drawn without a change to the program.
+
+``multiprocessing.queues`` (Queue, JoinableQueue, SimpleQueue) and
+``multiprocessing.synchronize`` (Lock, RLock, Semaphore, BoundedSemaphore) are patched
+when imported. Only objects the program itself creates are traced: those the library
+makes for its own use (a Queue's internal locks, a Pool's queues, an executor's) are
+left alone, so a Pool sends exactly what it would untraced.
+
+* A traced queue's ``put`` sends the item in an :class:`Envelope` (message id, the time
+  the put began); its ``get`` unwraps it, reports the message and, if the put began
+  after the get, a wait. The blocking get without a timeout reads the bytes itself, as
+  the queue does, to learn the message's size.
+* A traced lock's contended ``acquire`` (and ``with lock:``) is a wait.
+
+The channel id (unique in the run: the creating process's pid and a count) travels with
+the object when it is pickled to a child, so every process reports it the same.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pickle
+import sys
+import types
+from typing import Any
+
+from coreography.engine.trace import tracer
+from coreography.model.events import (
+    BIG_MESSAGE,
+    SENDING,
+    WAIT_LOCK,
+    WAIT_PIPE,
+    WAIT_QUEUE,
+    Kind,
+)
+
+_now = tracer._now
+_counts = itertools.count(1)
+_names: dict[str, itertools.count[int]] = {}
+_ME = __name__
+#: Modules a program's own queue or lock is made through (the public constructors).
+_QUEUE_PATH = frozenset({"multiprocessing.context", "multiprocessing.queues", "multiprocessing"})
+_PIPE_PATH = frozenset({"multiprocessing.context", "multiprocessing.connection", "multiprocessing"})
+_LOCK_PATH = frozenset(
+    {"multiprocessing.context", "multiprocessing.synchronize", "multiprocessing"}
+)
+
+
+class Envelope:
+    """A traced message on its way: plain data, pickled with the item."""
+
+    __slots__ = ("item", "message", "put_at")
+
+    def __init__(self, message: int, put_at: int, item: Any) -> None:
+        self.message, self.put_at, self.item = message, put_at, item
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Envelope, (self.message, self.put_at, self.item))
+
+
+def _prune(exc: BaseException) -> None:
+    """Take this package's frames out of ``exc``'s traceback (engine/trace/hooks.py)."""
+    from coreography.engine.trace.hooks import _prune as prune
+
+    prune(exc)
+
+
+def _probe() -> tracer.TraceProbe | None:
+    probe = tracer._probe
+    return probe if probe is not None and probe.pid == os.getpid() else None
+
+
+def _made_by_program(path: frozenset[str]) -> bool:
+    """Whether the object being made was asked for by the program (not the library):
+    the first caller outside ``path`` is neither multiprocessing, concurrent.futures
+    nor Coreography."""
+    frame: Any = sys._getframe(2)
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if module not in path and module != _ME:
+            return not module.startswith(("multiprocessing", "concurrent.", "coreography."))
+        frame = frame.f_back
+    return False
+
+
+def _new_channel(kind: str, name: str) -> int:
+    """A channel id unique in the run, announced with a name (``Queue 1``)."""
+    probe = _probe()
+    if probe is None:
+        return 0
+    channel = (os.getpid() % 65521) * 32768 + next(_counts) % 32768
+    number = next(_names.setdefault(name, itertools.count(1)))
+    label = f"{name} {number} (PID {os.getpid()})"
+    text = f'{{"id": {channel}, "name": "{label}", "kind": "{kind}"}}'
+    probe.text(Kind.CHANNEL_INFO, probe.lane(), channel, text)
+    return channel
+
+
+def _message_id(probe: tracer.TraceProbe) -> int:
+    return probe.pid << 32 | next(_counts)
+
+
+# -- queues -------------------------------------------------------------------------------------
+def patch_queues(module: Any) -> None:
+    # JoinableQueue is a Queue (its __init__ and pickling go through Queue's).
+    _patch_queue_class(module.Queue, simple=False)
+    _patch_queue_class(module.SimpleQueue, simple=True)
+    module.JoinableQueue.put = _traced_put(module.JoinableQueue.put)  # its own put
+
+
+def _traced_put(put: Any) -> Any:
+    def traced_put(self: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        channel = getattr(self, "_coreography_channel", 0)
+        probe = _probe()
+        if not channel or probe is None:
+            return put(self, obj, *args, **kwargs)
+        began = _now()
+        message = _message_id(probe)
+        # Reported before the put, which wakes the feeder thread (see engine/channels.py).
+        probe.emit(Kind.MESSAGE_SENT, probe.lane(), channel, 0.0, message, t=began)
+        return put(self, Envelope(message, began, obj), *args, **kwargs)
+
+    return traced_put
+
+
+def _patch_queue_class(cls: Any, simple: bool) -> None:
+    init, put, get = cls.__init__, cls.put, cls.get
+
+    def traced_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        mine = _made_by_program(_QUEUE_PATH)
+        self._coreography_channel = _new_channel("queue", type(self).__name__) if mine else 0
+
+    def traced_get(self: Any, *args: Any, **kwargs: Any) -> Any:
+        channel = getattr(self, "_coreography_channel", 0)
+        if not channel:
+            return get(self, *args, **kwargs)
+        began = _now()
+        size = 0
+        if simple and not args and not kwargs:
+            with self._rlock:  # SimpleQueue.get(), the bytes read here for their size
+                payload = self._reader.recv_bytes()
+            size, got = len(payload), pickle.loads(payload)
+        elif not simple and not args and not kwargs and not self._closed:
+            with self._rlock:  # Queue.get(), the same
+                payload = self._recv_bytes()
+            self._sem.release()
+            size, got = len(payload), pickle.loads(payload)
+        else:
+            got = get(self, *args, **kwargs)
+        if not isinstance(got, Envelope):
+            return got
+        _received(channel, WAIT_QUEUE, began, got, size)
+        return got.item
+
+    cls.__init__, cls.put, cls.get = traced_init, _traced_put(put), traced_get
+    _keep_channel(cls)
+
+
+def _received(channel: int, on: int, began: int, got: Envelope, size: int) -> None:
+    probe = _probe()
+    if probe is None:
+        return
+    ended = _now()
+    lane = probe.lane()
+    if got.put_at > began:  # nothing for it when it began: it waited for this message
+        big = size >= BIG_MESSAGE
+        probe.emit(Kind.WAIT, lane, channel, 0.0, got.put_at if big else ended, on, began)
+        began = got.put_at
+    if size >= BIG_MESSAGE:
+        probe.emit(Kind.WAIT, lane, channel, float(size), ended, SENDING, began)
+    probe.emit(Kind.MESSAGE_RECEIVED, lane, channel, float(size), got.message, t=ended)
+
+
+def _keep_channel(cls: Any) -> None:
+    """Carry the channel id when the object is pickled to a child process."""
+    getstate, setstate = cls.__getstate__, cls.__setstate__
+    if getattr(getstate, "_coreography", False):
+        return
+
+    def traced_getstate(self: Any) -> Any:
+        try:  # "Queue objects should only be shared … through inheritance" and the like
+            return (getstate(self), getattr(self, "_coreography_channel", 0))
+        except BaseException as exc:
+            _prune(exc)
+            raise
+
+    def traced_setstate(self: Any, state: Any) -> None:
+        inner, channel = state
+        setstate(self, inner)
+        self._coreography_channel = channel
+
+    traced_getstate._coreography = True  # type: ignore[attr-defined]
+    cls.__getstate__, cls.__setstate__ = traced_getstate, traced_setstate
+
+
+# -- pipes -------------------------------------------------------------------------------------
+def patch_connections(module: Any) -> None:
+    pipe = module.Pipe
+    base = module._ConnectionBase
+    send, recv = base.send, base.recv  # the plain methods, called by the traced ones
+
+    def traced_pipe(*args: Any, **kwargs: Any) -> Any:
+        ends = pipe(*args, **kwargs)
+        if _made_by_program(_PIPE_PATH):
+            channel = _new_channel("pipe", "Pipe")
+            for end in ends:
+                _mark(end, channel)
+        return ends
+
+    def traced_send(self: Any, obj: Any) -> None:
+        channel = getattr(self, "_coreography_channel", 0)
+        probe = _probe()
+        if not channel or probe is None:
+            send(self, obj)
+            return
+        began = _now()
+        message = _message_id(probe)
+        probe.emit(Kind.MESSAGE_SENT, probe.lane(), channel, 0.0, message, t=began)
+        send(self, Envelope(message, began, obj))
+
+    def traced_recv(self: Any) -> Any:
+        channel = getattr(self, "_coreography_channel", 0)
+        if not channel:
+            return recv(self)
+        began = _now()
+        self._check_closed()  # Connection.recv(), the bytes read here for their size
+        self._check_readable()
+        view = self._recv_bytes().getbuffer()
+        size, got = view.nbytes, pickle.loads(view)
+        if not isinstance(got, Envelope):
+            return got
+        _received(channel, WAIT_PIPE, began, got, size)
+        return got.item
+
+    def _mark(end: Any, channel: int) -> None:
+        # On the program's own connections only: the library's (a Pool's, a Queue's)
+        # keep their plain methods, and their tracebacks show no frame of ours.
+        end._coreography_channel = channel
+        end.send = types.MethodType(traced_send, end)
+        end.recv = types.MethodType(traced_recv, end)
+
+    global _mark_connection
+    _mark_connection = _mark
+    module.Pipe = traced_pipe
+    reducer = getattr(module, "reduce_connection", None)
+    if reducer is not None:  # POSIX: a connection pickled to a child keeps its channel
+        module.reduction.register(module.Connection, _keeping_channel(reducer))
+
+
+def _keeping_channel(reducer: Any) -> Any:
+    def reduce(connection: Any) -> Any:
+        rebuild, args = reducer(connection)
+        return _rebuild_with_channel, (
+            rebuild,
+            args,
+            getattr(connection, "_coreography_channel", 0),
+        )
+
+    return reduce
+
+
+def _rebuild_with_channel(rebuild: Any, args: Any, channel: int) -> Any:
+    connection = rebuild(*args)
+    if channel and _mark_connection is not None:
+        _mark_connection(connection, channel)
+    return connection
+
+
+_mark_connection: Any = None
+
+
+# -- locks --------------------------------------------------------------------------------------
+def patch_locks(module: Any) -> None:
+    base = module.SemLock
+    make_methods = base._make_methods
+
+    def traced_make_methods(self: Any) -> None:
+        make_methods(self)
+        if getattr(self, "_coreography_channel", None) is None:
+            mine = _made_by_program(_LOCK_PATH)
+            self._coreography_channel = _new_channel("lock", type(self).__name__) if mine else 0
+        if self._coreography_channel:
+            self.acquire = _traced_acquire(self._semlock.acquire, self._coreography_channel)
+
+    def traced_enter(self: Any) -> bool:
+        return bool(self.acquire())  # the traced acquire when there is one
+
+    def traced_exit(self: Any, *args: Any) -> None:
+        self.release()
+
+    base._make_methods = traced_make_methods
+    base.__enter__, base.__exit__ = traced_enter, traced_exit
+    getstate, setstate = base.__getstate__, base.__setstate__
+
+    def lock_getstate(self: Any) -> Any:
+        try:
+            return (getstate(self), getattr(self, "_coreography_channel", 0))
+        except BaseException as exc:
+            _prune(exc)
+            raise
+
+    def lock_setstate(self: Any, state: Any) -> None:
+        inner, channel = state
+        self._coreography_channel = channel  # before setstate makes the methods
+        setstate(self, inner)
+
+    base.__getstate__, base.__setstate__ = lock_getstate, lock_setstate
+
+
+def _traced_acquire(acquire: Any, channel: int) -> Any:
+    def traced(block: bool = True, timeout: float | None = None) -> bool:
+        if acquire(False):
+            return True
+        if not block:
+            return False
+        began = _now()
+        got = bool(acquire(True, timeout))
+        probe = _probe()
+        if probe is not None:
+            probe.emit(Kind.WAIT, probe.lane(), channel, 0.0, _now(), WAIT_LOCK, t=began)
+        return got
+
+    return traced
