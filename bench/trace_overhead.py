@@ -67,6 +67,17 @@ def commands(script: Path, out: Path) -> dict[str, list[str]]:
     ways = {
         "plain": [py, str(script)],
         "coreography": [py, "-m", "coreography", "trace", "--quiet", str(script)],
+        # the same without the app-side thread-state sampler (--state-hz 0)
+        "coreography, no states": [
+            py,
+            "-m",
+            "coreography",
+            "trace",
+            "--quiet",
+            "--state-hz",
+            "0",
+            str(script),
+        ],
         "coreography --out": [
             py,
             "-m",

@@ -49,15 +49,18 @@ def main(argv: list[str] | None = None) -> int:
     return gui_main(args)
 
 
-#: What a recording's name ends with: such a word opens in the window even if missing
-#: (the window then says why it cannot be read).
+#: What a recording's or a script's name ends with: such a word opens in the window even
+#: if missing (the window then says why it cannot be read).
 RECORDING_ENDINGS = (".json", ".gz")
+SCRIPT_ENDINGS = (".py",)
 EXIT_USAGE = 2
 
 
 def _names_a_file(word: str) -> bool:
-    """Whether ``word`` is for the window (an option, a recording) rather than a command."""
-    return word.startswith("-") or word.endswith(RECORDING_ENDINGS) or os.path.exists(word)
+    """Whether ``word`` is for the window (an option, a recording, a script) rather than
+    a command."""
+    endings = RECORDING_ENDINGS + SCRIPT_ENDINGS
+    return word.startswith("-") or word.lower().endswith(endings) or os.path.exists(word)
 
 
 def _unknown_command(word: str) -> int:
@@ -67,7 +70,7 @@ def _unknown_command(word: str) -> int:
     close = difflib.get_close_matches(word, commands, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     print(
-        f"usage: coreography [FILE.coreo.json] | coreography COMMAND ...\n"
+        f"usage: coreography [FILE.coreo.json | SCRIPT.py] | coreography COMMAND ...\n"
         f"coreography: error: unknown command {word!r}{hint}; commands: "
         f"{', '.join(commands)} (coreography --help)",
         file=sys.stderr,

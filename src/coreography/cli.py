@@ -56,7 +56,9 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="coreography",
-        description="Watch Python multiprocessing run. Without a command, opens the window.",
+        description="Watch Python multiprocessing run. Without a command, opens the window "
+        "(coreography FILE.coreo.json opens a recording in it, coreography SCRIPT.py a "
+        "script of your own, ready to run).",
     )
     parser.add_argument("--version", action="version", version=f"coreography {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

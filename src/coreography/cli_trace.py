@@ -30,13 +30,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--sample-hz", type=float, default=10.0, metavar="HZ", help="psutil samples per second"
     )
+    parser.add_argument(
+        "--state-hz",
+        type=float,
+        default=50.0,
+        metavar="HZ",
+        help="thread-state readings per second from the kernel, 1 to 200, 0 for none (default: 50)",
+    )
     return parser
 
 
 def split_command(argv: Sequence[str]) -> tuple[list[str], list[str]]:
     """Coreography's options, then the program: ``script.py ARGS`` or ``-m mod ARGS``."""
     argv = list(argv)
-    takes_value = {"--out", "--timeout", "--sample-hz"}
+    takes_value = {"--out", "--timeout", "--sample-hz", "--state-hz"}
     i = 0
     while i < len(argv):
         token = argv[i]
@@ -62,15 +69,23 @@ def main(argv: Sequence[str]) -> int:
     if args.out is not None and not args.out.parent.exists():
         print(f"coreography: error: {args.out.parent}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    from coreography.engine.thread_states import HZ_RANGE
     from coreography.engine.trace.runner import NoPython, TraceController, program_python
     from coreography.model.trace_summary import format_summary
 
+    if args.state_hz != 0 and not HZ_RANGE[0] <= args.state_hz <= HZ_RANGE[1]:
+        print(
+            f"coreography: error: --state-hz: {args.state_hz:g} is not allowed; expected 0 "
+            f"or {HZ_RANGE[0]:g} to {HZ_RANGE[1]:g}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
         python = program_python()
     except NoPython as exc:
         print(f"coreography: error: {exc}", file=sys.stderr)
         return 1
-    controller = TraceController(sample_hz=args.sample_hz)
+    controller = TraceController(sample_hz=args.sample_hz, state_hz=args.state_hz)
     # Ctrl-C reaches the program directly when it has the terminal; one that reaches
     # this process instead (no terminal, or typed while the program starts) is passed
     # on, as the terminal would have; a second one, or 2 s without an end, stops it.

@@ -440,3 +440,28 @@ def test_the_programs_queues_and_locks_are_drawn_unchanged(method, tmp_path):
     counted = {c["name"].split(" ")[0]: c for c in summary_dict(run)["channels"]}
     assert counted["Queue"]["messages_received"] == 22
     assert counted["Lock"]["waits"] == len(lock_waits)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", METHODS)
+def test_workers_a_pool_ends_at_its_end_are_not_killed(method, tmp_path):
+    """``with Pool(2)``: leaving the block terminates the workers (SIGTERM). That is the
+    pool's normal end, recorded as such; it is neither a crash nor a failed task."""
+    from coreography.model.trace_explain import explain
+
+    got, run = _same_as_plain("pool_with_block.py", method, tmp_path)
+    assert got.stdout == "[0, 2, 4, 6, 8, 10]\n"
+    workers = [lane for lane in run.lanes if "PoolWorker" in lane.label]
+    assert len(workers) == 2
+    assert all(lane.exit_code in (0, -signal.SIGTERM) for lane in workers)
+    assert all(lane.ended_by == "pool" and not lane.crashed for lane in workers)
+    assert (run.task_status == DONE).all() and not run.task_errors
+    assert not explain(run)
+
+
+def test_a_process_the_program_terminates_is_still_a_kill(tmp_path):
+    _, run = _same_as_plain("terminated_process.py", "fork", tmp_path)
+    (sleeper,) = _lanes(run, "sleeper")
+    assert sleeper.exit_code == -signal.SIGTERM
+    assert sleeper.ended_by == "" and sleeper.crashed
+    assert "killed by signal 15 (SIGTERM)" in next(iter(run.task_errors.values()))

@@ -244,3 +244,78 @@ def test_saving_where_it_cannot_write_shows_an_error(qtbot, window, tmp_path):
     qtbot.waitUntil(window.message_box.isVisible, timeout=2000)
     assert "missing" in window.message_box.text()
     window.message_box.close()
+
+
+@pytest.fixture
+def own_settings(tmp_path, monkeypatch):
+    """The app's settings in a temporary file, never the user's own."""
+    from PySide6.QtCore import QSettings
+
+    from coreography.gui.settings import Settings
+
+    original = Settings.__init__
+
+    def private(self, store=None):
+        if store is None:
+            store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        original(self, store)
+
+    monkeypatch.setattr(Settings, "__init__", private)
+
+
+def _run_entry_point(argv: list[str]) -> tuple[int, dict]:
+    """``coreography ARGV`` in this process (``__main__.main``): the window opens; what
+    it shows is read, then it is closed."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from coreography.__main__ import main
+    from coreography.gui.main_window import MainWindow
+
+    seen: dict = {}
+
+    def close_window() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, MainWindow) and widget.isVisible():
+                scripts = widget.desktop.scripts
+                script = scripts.panel.script_or_none()
+                seen["script_chosen"] = scripts.choice.script_chosen
+                seen["script"] = script.path if script is not None else ""
+                seen["run"] = widget.presenter.run
+                seen["bars"] = widget.timeline.index.bars
+                seen["code"] = scripts.code_view.text.toPlainText()
+                seen["error"] = widget.message_box.text() if widget.message_box else ""
+                widget.close()
+
+    QTimer.singleShot(300, close_window)
+    return main(argv), seen
+
+
+def test_a_script_named_on_the_command_line_is_chosen_ready_to_run(qtbot, tmp_path, own_settings):
+    script = tmp_path / "mine.py"
+    script.write_text('print("hello from mine")\n')
+    code, seen = _run_entry_point([str(script)])
+    assert code == 0
+    assert seen["script_chosen"] and seen["script"] == str(script)
+    assert seen["run"] is None  # chosen, not run: it starts when Run is pressed
+    assert 'print("hello from mine")' in seen["code"]  # the Code view shows it
+    assert seen["error"] == ""
+
+
+def test_a_recording_named_on_the_command_line_still_opens(qtbot, tmp_path, own_settings):
+    from coreography.model.recording import save_run
+    from tests.gui.synthetic import make_run
+
+    path = tmp_path / "given.coreo.json.gz"
+    save_run(make_run(workers=2, tasks=6), path)
+    code, seen = _run_entry_point([str(path)])
+    assert code == 0
+    assert seen["bars"] == 6 and not seen["script_chosen"]
+
+
+def test_which_words_are_files_for_the_window_and_which_are_commands():
+    from coreography.__main__ import _names_a_file
+
+    assert _names_a_file("homework.py")  # even before it exists: the window says why not
+    assert _names_a_file("run.coreo.json.gz") and _names_a_file("--new-window")
+    assert not _names_a_file("bogus") and not _names_a_file("homework.txt")

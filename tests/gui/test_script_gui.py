@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from coreography.gui.parts import DockId, MenuId
@@ -374,3 +374,44 @@ def test_rerunning_an_experiment_after_a_script(qtbot, window, mark):
     over = lambda: run.is_over and not window.presenter.timer.isActive()  # noqa: E731
     qtbot.waitUntil(over, timeout=RUN_TIMEOUT_MS)
     assert run.n_done == 4
+
+
+def _failed_pixels(win) -> int:
+    """Pixels of the failure colour in the timeline (a ✕ exit mark, a failed bar)."""
+    from coreography.gui import theme
+
+    win.timeline.fit_all()
+    QApplication.processEvents()
+    image = win.timeline.plot.grab().toImage()
+    failed = QColor(theme.FAILED_COLOR).rgb()
+    return sum(
+        1
+        for y in range(0, image.height())
+        for x in range(0, image.width())
+        if image.pixel(x, y) == failed
+    )
+
+
+@pytest.mark.slow
+def test_pool_workers_ended_by_their_pool_end_normally(qtbot, window, mark):
+    """`with Pool(2)` terminates its workers on leaving: no ✕, and the lane's tooltip
+    says the pool ended it; a process the program terminates keeps its ✕."""
+    from coreography.gui.widgets.timeline import POOL_END
+
+    run = run_script(qtbot, window, "pool_with_block.py", "spawn")
+    run = finish(qtbot, window, mark)
+    assert run.state == FINISHED
+    pool_lanes = [lane for lane in run.lanes if "PoolWorker" in lane.label]
+    assert len(pool_lanes) == 2 and all(lane.ended_by_pool for lane in pool_lanes)
+    assert any(lane.exit_code == -15 for lane in pool_lanes)
+    for lane in pool_lanes:
+        tip = window.timeline.describe_lane_at(run.seconds(lane.exited_ns), lane.index + 0.5)
+        assert POOL_END in tip and "SIGTERM" in tip and "killed" not in tip
+    assert _failed_pixels(window) == 0
+
+    run = run_script(qtbot, window, "terminated_process.py", "fork")
+    run = finish(qtbot, window, mark)
+    (sleeper,) = [lane for lane in run.lanes if lane.label.startswith("sleeper")]
+    tip = window.timeline.describe_lane_at(run.seconds(sleeper.exited_ns), sleeper.index + 0.5)
+    assert "killed by signal 15 (SIGTERM)" in tip and POOL_END not in tip
+    assert _failed_pixels(window) > 0

@@ -76,3 +76,30 @@ def test_the_menu_choice_is_kept_and_used_by_the_next_run(qtbot, window, tmp_pat
     assert other.presenter.controller.state_hz == 10.0
     assert len(run.thread_states) > 0
     other.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="kernel thread states: Linux")
+def test_a_traced_script_gets_state_strips_at_the_chosen_rate(qtbot, window, tmp_path):
+    from pathlib import Path
+
+    program = Path(__file__).parents[1] / "engine" / "trace_programs" / "pool_busy.py"
+    window.desktop.attach(Settings.at(tmp_path / "settings.ini"))
+    scripts = window.desktop.scripts
+
+    def traced():
+        assert scripts.open_script(program)
+        scripts.panel.args.setText("fork")
+        run = scripts.start_script()
+        assert run is not None
+        wait_over(qtbot, window)
+        assert run.state == "finished"
+        return run
+
+    run = traced()
+    assert scripts.controller.state_hz == DEFAULT_STATE_HZ
+    workers = [lane for lane in run.lanes if "PoolWorker" in lane.label]
+    assert workers and all(len(run.thread_states.lane_rows(lane.index)) for lane in workers)
+    _rate_actions(window)[0.0].trigger()
+    run = traced()
+    assert len(run.thread_states) == 0

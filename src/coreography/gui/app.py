@@ -33,7 +33,8 @@ def create_app(argv: list[str] | None = None) -> QApplication:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Open the window (and a recording given as the first argument); run until closed.
+    """Open the window (and a recording or a script given as the first argument); run
+    until closed.
 
     A second launch hands its file to the window already open and exits (``--new-window``
     or COREOGRAPHY_NEW_INSTANCE=1 opens another); Ctrl-C in the terminal closes the
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     interrupted = _close_on_sigint(app, window)
     window.show()
     if path:
-        window.open_recording(path)
+        open_argument(window, path)
     elif window.desktop.settings is not None and window.desktop.settings.first_run:
         _welcome(window)
     code = app.exec()
@@ -78,7 +79,18 @@ def _on_handed_file(window: MainWindow, path: str) -> None:
     window.raise_()
     window.activateWindow()
     if path:
-        window.open_recording(path)
+        open_argument(window, path)
+
+
+def open_argument(window: MainWindow, path: str) -> bool:
+    """The file named on the command line: a script (``.py``) is chosen in the
+    Experiment dock, ready to run (as File → Open Script does; nothing runs); anything
+    else opens as a recording (a bad one is explained)."""
+    from coreography.gui.recent_files import kind_of
+
+    if kind_of(path) == "script":
+        return window.desktop.scripts.open_script(path)
+    return window.open_recording(path) is not None
 
 
 def _close_on_sigint(app: QApplication, window: MainWindow):
@@ -117,7 +129,13 @@ def _close_on_sigint(app: QApplication, window: MainWindow):
     signal.signal(signal.SIGINT, on_sigint)
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
     notifier.activated.connect(on_wakeup)
-    # The app keeps the notifier and both socket ends alive as long as it runs.
+    # The app keeps the notifier and both socket ends alive as long as it runs (a
+    # window opened again in the same process replaces the earlier ones).
+    earlier = getattr(app, "_coreography_sigint", None)
+    if earlier is not None:
+        earlier[0].setEnabled(False)
+        for end in earlier[1:]:
+            end.close()
     app._coreography_sigint = (notifier, reader, writer)  # type: ignore[attr-defined]
     return lambda: count[0] > 0
 

@@ -114,6 +114,15 @@ class ScriptController:
         return self.trace.run
 
     @property
+    def state_hz(self) -> float:
+        """Thread-state readings per second of the next run (0: none)."""
+        return self.trace.state_hz
+
+    @state_hz.setter
+    def state_hz(self, hz: float) -> None:
+        self.trace.state_hz = hz
+
+    @property
     def running(self) -> bool:
         return self.trace.running
 

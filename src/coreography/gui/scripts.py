@@ -142,6 +142,7 @@ class ScriptTools(QObject):
         if script is None:
             return None
         try:
+            self.controller.state_hz = self.window.state_hz  # Run → Thread states
             run = self.presenter.start_with(self.controller, script)
         except ScriptError as error:
             self.panel.show_error(error)

@@ -89,6 +89,7 @@ def _document(run: Run, column: Any) -> dict[str, Any]:
             "cpu_seconds": None if np.isnan(lane.cpu_seconds) else float(lane.cpu_seconds),
             "native_id": lane.native_id,
             "qt_loaded": lane.qt_loaded,
+            **({"ended_by": lane.ended_by} if lane.ended_by else {}),
         }
         for lane in run.lanes
     ]

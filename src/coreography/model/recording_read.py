@@ -29,6 +29,7 @@ from coreography.model.recording_checks import (
     time_column,
 )
 from coreography.model.run import (
+    ENDED_BY,
     NO_TIME,
     RUN_RUNNING,
     STARTING,
@@ -257,6 +258,9 @@ def _lane(item: Any, index: int, abs_time: Any) -> Lane:
         # Absent in files written before workers reported it.
         qt_loaded=flag(item.get("qt_loaded", False), f"{where}.qt_loaded"),
     )
+    ended_by = item.get("ended_by", "")  # absent: not ended by its pool (or older files)
+    expect(ended_by in ENDED_BY, f"{where}.ended_by: {ended_by!r:.40} is not one of {ENDED_BY}")
+    lane.ended_by = ended_by
     return lane
 
 

@@ -85,6 +85,11 @@ class GrowArray:
         return self._data[: self._n]
 
 
+#: ``Lane.ended_by``: its pool terminated it at its end (a normal end).
+ENDED_BY_POOL = "pool"
+ENDED_BY = ("", ENDED_BY_POOL)
+
+
 @dataclass
 class Lane:
     """One row of the timeline: a process, or a thread inside the main process."""
@@ -103,11 +108,24 @@ class Lane:
     cpu_seconds: float = math.nan
     native_id: int = 0  # OS thread id for thread lanes
     qt_loaded: bool = False  # the process reported Qt among its modules (it must not)
+    #: Who ended the process, when it was not a crash: ENDED_BY_POOL, its pool's normal
+    #: end (``Pool.terminate()``, which ``with Pool()`` calls on leaving, sends SIGTERM).
+    ended_by: str = ""
     tasks: GrowArray = field(default_factory=lambda: GrowArray(np.int32))
 
     def task_ids(self) -> np.ndarray:
         """Ids of the tasks this lane ran, in the order they started."""
         return self.tasks.view()
+
+    @property
+    def ended_by_pool(self) -> bool:
+        """Its pool ended it at its end (SIGTERM from ``terminate()``): a normal end."""
+        return self.ended_by == ENDED_BY_POOL and self.exit_code in (None, 0, -15)
+
+    @property
+    def crashed(self) -> bool:
+        """It died of a signal or an exit code, and not by its pool's normal end."""
+        return self.exit_code not in (None, 0) and not self.ended_by_pool
 
     def end_ns(self) -> int:
         """When this lane's life ended, NO_TIME while it lives (as far as is known).

@@ -15,7 +15,7 @@ import numpy as np
 
 from coreography.model.events import Kind
 from coreography.model.experiment import TRACE_MODEL, Experiment
-from coreography.model.run import FAILED, NO_TIME, RUNNING, Run
+from coreography.model.run import ENDED_BY_POOL, FAILED, NO_TIME, RUNNING, Run
 
 START_METHODS = ("fork", "spawn", "forkserver")
 
@@ -55,6 +55,8 @@ class TraceRun(Run):
         self._names: dict[tuple[int, int], str] = {}
         self.lane_kind: dict[int, str] = {}  # pid -> process, pool, executor, subprocess…
         self.unjoined: list[dict[str, Any]] = []
+        #: Workers a pool terminated at its end (their SIGTERM is not a kill from outside).
+        self.pool_ended: set[int] = set()
         self.main_done_ns = NO_TIME
         self.exit_code: int | None = None
         self.main_errors: list[str] = []
@@ -140,8 +142,15 @@ class TraceRun(Run):
                 lane = self.lanes[self._lane_for(aux, 0)]
                 lane.requested_ns = lane.ready_ns = self._requested.get(aux, t)
                 lane.exited_ns, lane.exit_code = t, int(value)
+            if aux in self.pool_ended:
+                lane.ended_by = ENDED_BY_POOL
             if value != 0:
-                cause = f"{lane.label} {describe_exit(int(value))} while running this task"
+                how = (
+                    "was ended by its pool (Pool.terminate())"
+                    if lane.ended_by_pool
+                    else describe_exit(int(value))
+                )
+                cause = f"{lane.label} {how} while running this task"
                 mine = {i for i, other in enumerate(self.lanes) if other.pid == aux}
                 for task in np.flatnonzero(self.task_status == RUNNING).tolist():
                     if int(self.task_lane[task]) in mine:
@@ -194,6 +203,14 @@ class TraceRun(Run):
             if info.get("how") == "main":
                 self._names[(pid, 0)] = "Main"
                 self._rename(pid, 0)
+        elif event == "pool_terminate":
+            # The pool ends these workers now (SIGTERM): their exit is the pool's end.
+            for child in info.get("pids", []):
+                if isinstance(child, int) and child > 0:
+                    self.pool_ended.add(child)
+                    lane = self.lane(child, 0)
+                    if lane is not None:
+                        lane.ended_by = ENDED_BY_POOL
         elif event == "main_done" and pid == self.driver_pid:
             self.main_done_ns = t
             self.unjoined = [u for u in info.get("unjoined", []) if isinstance(u, dict)]

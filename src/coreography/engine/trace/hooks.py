@@ -215,6 +215,36 @@ def _report_exit(pid: int, code: int) -> None:
         probe.flush()
 
 
+def _patch_pool(module: Any) -> None:
+    """A pool ends its workers with SIGTERM when it is terminated: by ``terminate()``, on
+    leaving ``with Pool()`` (``__exit__`` calls it) or when it is collected. Which
+    workers it ended is said first, so that their SIGTERM reads as the pool's normal
+    end, not as a kill from outside."""
+    pool_class = module.Pool
+    terminate_pool = pool_class.__dict__["_terminate_pool"].__func__
+
+    def traced_terminate_pool(
+        cls: Any, taskqueue: Any, inqueue: Any, outqueue: Any, pool: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        probe = _probe()
+        if probe is not None:
+            pids = [
+                p.pid
+                for p in list(pool or [])
+                if getattr(p, "pid", None) and getattr(p, "exitcode", 0) is None
+            ]
+            if pids:
+                probe.info(0, {"event": "pool_terminate", "pids": pids})
+                probe.flush()
+        try:
+            terminate_pool(cls, taskqueue, inqueue, outqueue, pool, *args, **kwargs)
+        except BaseException as exc:
+            _prune(exc)
+            raise
+
+    pool_class._terminate_pool = classmethod(traced_terminate_pool)
+
+
 # -- pools: each call inside a chunk is a task ----------------------------------------------------
 class _PoolTasks:
     """The pool worker's task queue, handing out tasks whose calls are timed one by one."""
@@ -478,6 +508,7 @@ _PATCHES = {
     "multiprocessing.synchronize": comm_hooks.patch_locks,
     "multiprocessing.connection": comm_hooks.patch_connections,
     "multiprocessing.process": _patch_process,
+    "multiprocessing.pool": _patch_pool,
     "multiprocessing.popen_fork": _patch_popen,
     "multiprocessing.popen_forkserver": _patch_popen,
     "concurrent.futures.thread": _patch_thread_executor,

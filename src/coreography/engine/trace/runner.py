@@ -29,6 +29,7 @@ import psutil
 from coreography.engine import process_tree
 from coreography.engine.controller import enlarge_pipe, read_frames
 from coreography.engine.sampler import SamplerThread
+from coreography.engine.thread_states import StateSamplerThread
 from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS, trace_accounting
 from coreography.model.run import FINISHED, RUN_FAILED, STOPPED
 from coreography.model.trace_run import TraceRun, describe_exit
@@ -104,8 +105,11 @@ LINGER = 1.0
 class TraceController:
     """Run one traced program at a time. Qt-free: used by the CLI and the window."""
 
-    def __init__(self, sample_hz: float = 10.0) -> None:
+    def __init__(self, sample_hz: float = 10.0, state_hz: float = 0.0) -> None:
         self.sample_hz = sample_hz
+        #: How often each lane's thread state is read from the kernel (0: not at all).
+        self.state_hz = state_hz
+        self._states: StateSamplerThread | None = None
         self.run: TraceRun | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self._watchdog: subprocess.Popen[bytes] | None = None
@@ -191,6 +195,9 @@ class TraceController:
         )
         self._reader.start()
         self._sampler = SamplerThread(self.process.pid, self.sample_hz)
+        if self.state_hz > 0:
+            self._states = StateSamplerThread(self.state_hz, not_before_ns=run.t0)
+            run.thread_states.source = self._states.source
         return run
 
     # -- each tick ---------------------------------------------------------------------------
@@ -203,8 +210,11 @@ class TraceController:
         while self._frames and len(frames) < budget:
             frames.append(self._frames.popleft())
         samples = self._sampler.take() if self._sampler else []
-        if frames or samples:
-            run.apply(frames, samples)
+        states = self._states.take() if self._states else []
+        if frames or samples or states:
+            run.apply(frames, samples, states)
+            if self._states is not None:
+                self._states.watch(run.lanes)
         self._remember_tree()
         if process.poll() is not None:
             now = time.monotonic()
@@ -213,7 +223,7 @@ class TraceController:
             if not self._alive() or now - self._gone_at > LINGER:
                 self._finish()
                 return True
-        return bool(frames or samples)
+        return bool(frames or samples or states)
 
     def wait(self, timeout: float | None = None, on_tick: Any = None, tick: float = 0.05) -> bool:
         """Poll until the run is over. False on timeout."""
@@ -307,6 +317,10 @@ class TraceController:
         if self._sampler is not None:
             self._sampler.stop()
             self._sampler = None
+        if self._states is not None:
+            self._states.stop()
+            run.apply([], [], self._states.take())
+            self._states = None
         code = process.returncode
         run.exit_code = code
         if self._stop_requested:

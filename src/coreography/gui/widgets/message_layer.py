@@ -18,6 +18,7 @@ from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from coreography.gui import theme
+from coreography.gui.widgets.lane_axis import LaneAxis
 from coreography.gui.widgets.timeline_item import clip_at_cut
 from coreography.model.events import SENDING
 from coreography.model.messages import NO_TIME
@@ -286,7 +287,8 @@ class DepthTrack(pg.PlotWidget):
     """Each queue's depth over time, a step line per queue, x linked to the timeline."""
 
     def __init__(self, timeline_plot: pg.PlotWidget) -> None:
-        super().__init__()
+        # As wide as the timeline's lane axis, so the two plots' times line up.
+        super().__init__(axisItems={"left": LaneAxis("left")})
         self.setMenuEnabled(False)
         self.hideButtons()
         self.setMouseEnabled(x=False, y=False)

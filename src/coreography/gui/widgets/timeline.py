@@ -6,9 +6,11 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.lane_axis import LaneAxis
 from coreography.gui.widgets.message_layer import DepthTrack, MessageLayer
 from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
 from coreography.gui.widgets.timeline_index import TimelineIndex
@@ -34,6 +36,12 @@ def duration_text(seconds: float) -> str:
     if seconds < 1.0:
         return f"{seconds * 1e3:.0f} ms" if seconds >= 0.01 else f"{seconds * 1e3:.1f} ms"
     return f"{seconds:.2f} s"
+
+
+#: Lane names may widen their axis to this share of the timeline's width at most.
+MAX_AXIS_SHARE = 0.4
+#: Up to this many lanes, each tick compares the names (traced programs rename lanes).
+RENAME_CHECK_LANES = 2000
 
 
 class TimelineViewBox(pg.ViewBox):
@@ -62,7 +70,7 @@ class TimelineView(QWidget):
         self.index = TimelineIndex()
         self.item = TimelineItem(self.index)
         self.view_box = TimelineViewBox()
-        self.plot = pg.PlotWidget(viewBox=self.view_box)
+        self.plot = pg.PlotWidget(viewBox=self.view_box, axisItems={"left": LaneAxis("left")})
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "seconds since the run started")
@@ -73,13 +81,17 @@ class TimelineView(QWidget):
         self.messages = MessageLayer()  # arrows and waits of queues, pipes and locks
         self.plot.addItem(self.messages)
         self.depth_track = DepthTrack(self.plot)
+        self.lane_axis_followers = [self.depth_track.getAxis("left")]
         self.plot.setXRange(0.0, 1.0, padding=0.0)
         self.plot.setYRange(0.0, 1.0, padding=0.0)
         self.view_box.disableAutoRange()
         self.view_box.setLimits(xMin=-1.0, minXRange=1e-6)
-        self.lane_axis: pg.AxisItem = self.plot.getAxis("left")
+        self.lane_axis: LaneAxis = self.plot.getAxis("left")
         self.lane_axis.setStyle(tickLength=0)
-        self.lane_axis.setWidth(150)
+        self.lane_axis.setWidth(150)  # at least: wider when a lane's name needs it
+        self.lane_axis.followers = [
+            axis for axis in self.lane_axis_followers if isinstance(axis, LaneAxis)
+        ]
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         theme.cache_axes(self.plot)
         self.item.setAcceptHoverEvents(True)
@@ -165,6 +177,11 @@ class TimelineView(QWidget):
         self.index.sync()
         if len(run.lanes) != self._lane_count:
             self._set_lanes([lane.label for lane in run.lanes])
+        elif len(run.lanes) <= RENAME_CHECK_LANES:
+            # A traced program's lane is named once its process says who it is.
+            labels = [lane.label for lane in run.lanes]
+            if labels != self._labels:
+                self._set_lanes(labels)
         self.item.update_bounds()
         self.states.update_bounds(self.item.boundingRect().width())
         self.state_legend.show_for(run)
@@ -253,7 +270,26 @@ class TimelineView(QWidget):
         room = self.view_box.height() / max(len(labels), 1)
         line = self.fontMetrics().height()
         step = max(1, -(-line // max(int(room), 1)))
-        self.lane_axis.setTicks([[(i + 0.5, labels[i]) for i in range(0, len(labels), step)]])
+        shown = self._fit_names(labels[::step])
+        self.lane_axis.setTicks([[(i * step + 0.5, name) for i, name in enumerate(shown)]])
+
+    def _fit_names(self, names: list[str]) -> list[str]:
+        """The names the lane axis shows, and the axis as wide as they need: whole, up
+        to MAX_AXIS_SHARE of the view (a longer one keeps its start and end; the
+        tooltip names it in full)."""
+        axis = self.lane_axis
+        most = int(self.width() * MAX_AXIS_SHARE)
+        if most > 0 and axis.needed_for(names) > most:
+            metrics = QFontMetrics(axis.name_font())
+            room = max(most - (axis.needed_for(["x"]) - metrics.horizontalAdvance("x")), 40)
+            names = [metrics.elidedText(name, Qt.TextElideMode.ElideMiddle, room) for name in names]
+        axis.fit_names(names)
+        return names
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._labels:
+            self._label_lanes()  # the most the names may take follows the width
 
     def _on_view_box_resized(self, *_args) -> None:
         self._label_lanes()
@@ -364,6 +400,7 @@ class TimelineView(QWidget):
         if run is None or not 0 <= lane_number < len(run.lanes):
             return ""
         lane = run.lanes[lane_number]
+        end = lane_end_text(lane)
         if lane.requested_ns != NO_TIME and lane.ready_ns != NO_TIME:
             begin, ready = run.seconds(lane.requested_ns), run.seconds(lane.ready_ns)
             if begin <= x <= ready:
@@ -371,5 +408,23 @@ class TimelineView(QWidget):
                 return (
                     f"{lane.label}\nstart-up ({how}): {(ready - begin) * 1000:.1f} ms, "
                     "from start requested to the worker's first instruction"
-                )
-        return lane.label
+                ) + end
+        return lane.label + end
+
+
+POOL_END = (
+    "Ended by its pool at the pool's end: a normal end, not a crash. Pool.terminate() "
+    "(which leaving a `with Pool()` block calls) stops its workers with SIGTERM once "
+    "their work is done."
+)
+
+
+def lane_end_text(lane) -> str:
+    """How the lane's process ended, for its tooltip ("" while it lives or ended well)."""
+    if lane.ended_by_pool:
+        return "\n" + POOL_END
+    if lane.crashed:
+        from coreography.model.trace_run import describe_exit
+
+        return f"\nThe process {describe_exit(int(lane.exit_code))}."
+    return ""

@@ -268,7 +268,11 @@ class TimelineItem(pg.GraphicsObject):
             painter.fillRect(
                 QRect(left, top + height // 2, right - left, 1), QColor(theme.STARTUP_COLOR)
             )
-        if info.exit_code not in (None, 0) and info.exited_ns != NO_TIME:
+        if info.ended_by_pool and info.exited_ns != NO_TIME:
+            # Its pool ended it (SIGTERM at the pool's end): a plain end, not a ✕.
+            x = _px((info.exited_ns - run.t0) / 1e9, sx, dx)
+            painter.fillRect(QRect(x - 1, top + height // 4, 2, height // 2), theme.STARTUP_COLOR)
+        elif info.crashed and info.exited_ns != NO_TIME:
             x = _px((info.exited_ns - run.t0) / 1e9, sx, dx)
             painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
             painter.drawLines(
