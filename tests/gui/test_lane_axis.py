@@ -49,6 +49,7 @@ def test_a_lane_renamed_later_is_shown_by_its_new_name(qtbot, window):
     timeline = _show(qtbot, window, run)
     renamed = "ForkServerPoolWorker-2 · PID 654321"
     run.lanes[1].label = renamed
+    run.version += 1  # as applying the event that named the process does
     timeline.refresh()
     assert renamed in _tick_names(timeline.lane_axis)
     needed = QFontMetrics(timeline.lane_axis.name_font()).horizontalAdvance(renamed)
