@@ -9,7 +9,10 @@ rotating order so a busy moment hurts every way alike:
 * **floor**: the cheapest probe possible here: two clock reads, one record packed into a
   preallocated buffer, one pipe write per ~4 KiB.
 
-Extra cost per task = (block time - plain block time) / tasks, per pair; the table gives
+Blocks are timed in CPU time of the worker process (every thread of it: the probe's
+flusher too), so that other programs taking the CPU away do not count; a pipe write that
+waits for the reader does not count either. Extra cost per task = (block time - plain
+block time) / tasks, per pair; the table gives
 the median and the range over pairs. The reader also reports the median *bar* of the
 probed ``x * x`` tasks (end - start as the run model would draw it) next to the plain
 call's own time per task and the probe's cost: a bar longer than the call shows the
@@ -95,7 +98,7 @@ def _blocks(spec: ProbeSpec, floor_conn, tasks: int, pairs: int, out) -> None:
     for pair in range(pairs + 1):  # the first round only warms up
         order = ways[pair % 3 :] + ways[: pair % 3]
         for way in order:
-            start = time.perf_counter()
+            start = time.process_time()
             if way == "plain":
                 for i in range(tasks):
                     square(i)
@@ -108,7 +111,7 @@ def _blocks(spec: ProbeSpec, floor_conn, tasks: int, pairs: int, out) -> None:
                 for i in range(tasks):
                     floor_run(i, i)
             if pair:
-                times[way].append(time.perf_counter() - start)
+                times[way].append(time.process_time() - start)
     probe_mod.shutdown()
     out.send(times)
 
