@@ -35,6 +35,7 @@ from coreography.engine.process_tree import end_tree as _end_tree
 from coreography.engine.process_tree import marked as _marked
 from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
+from coreography.engine.standby import Standby
 from coreography.engine.thread_states import DEFAULT_HZ as STATE_HZ
 from coreography.engine.thread_states import StateSamplerThread
 from coreography.model import wire
@@ -80,14 +81,24 @@ class RunController:
         Also write the experiment's printed lines to this process's stdout.
     state_hz
         How often each lane's thread state is read from the kernel (0: not at all).
+    standby
+        Keep a driver process started ahead of time (:mod:`coreography.engine.standby`)
+        for the next run: started now and after each run, ended by :meth:`shutdown`.
     """
 
     def __init__(
-        self, sample_hz: float = 10.0, echo: bool = False, state_hz: float = STATE_HZ
+        self,
+        sample_hz: float = 10.0,
+        echo: bool = False,
+        state_hz: float = STATE_HZ,
+        standby: bool = False,
     ) -> None:
         self.sample_hz = sample_hz
         self.echo = echo
         self.state_hz = state_hz
+        self.use_standby = standby
+        self._standby: Standby | None = None
+        self._preparing: threading.Thread | None = None
         self._states: StateSamplerThread | None = None
         self.run: Run | None = None
         self._driver: Any = None
@@ -115,6 +126,8 @@ class RunController:
         #: The worker timestamps (ns) of the binary events the last :meth:`poll` applied.
         self.applied_ns: np.ndarray[Any, Any] = _NO_TIMES
         _live.add(self)
+        if standby:
+            self.prepare()
 
     @property
     def running(self) -> bool:
@@ -129,45 +142,68 @@ class RunController:
         if _QUIET_TRACKER not in sys.warnoptions:
             sys.warnoptions.append(_QUIET_TRACKER)
         ctx = multiprocessing.get_context("spawn")  # never fork a process that may run Qt
-        reader, writer = ctx.Pipe(duplex=False)
-        enlarge_pipe(reader)
         # A counter slot per process: one per task where each task has its own process,
         # else room for a pool that replaces dead workers.
         model = experiment.execution_model
         one_each = model.lane_per_task and model.uses_processes
         slots = (experiment.tasks if one_each else experiment.workers * 4) + 8
-        self._shared = ctx.RawArray("q", Accounting.words_for(slots))
         # Cached per machine and interpreter: "cpu:200ms" is the same work in every run.
         # Not cached yet: the driver measures (and caches) it, away from the window.
         record = cached() if experiment.workload in TIMED_WORKLOADS else None
-        spec = ProbeSpec(
-            conn=writer,
-            workload=experiment.workload,
-            code=experiment.code,
-            calibration=record.calibration() if record else None,
-            shared=self._shared,
-            next_slot=ctx.Value("i", 1),
-            write_lock=None if sys.platform.startswith("linux") else ctx.Lock(),
-            echo=self.echo,
-        )
+        calibration = record.calibration() if record else None
         run = Run(experiment, cores=psutil.cpu_count() or 1, t0=time.perf_counter_ns())
         if record is not None:
             run.calibration = as_recorded(record)
         self._wall_t0 = time.time()
-        self._run_id = f"{os.getpid()}-{os.urandom(6).hex()}"
-        driver = ctx.Process(
-            target=driver_main,
-            args=(experiment.to_dict(), spec, self._new_log(), model.backend, self._run_id),
-            name="coreography-driver",
-        )
-        # The mark goes into the driver's environment as it starts (only what a process
-        # started with can be read from outside): every process below inherits it.
-        _start_helpers_unmarked()
-        with _marked_environment(self._run_id):
-            driver.start()
+        self._prepared()
+        standby, self._standby = self._standby, None
+        fields: dict[str, Any] = {
+            "workload": experiment.workload,
+            "code": experiment.code,
+            "calibration": calibration,
+        }
+        if (
+            standby is not None
+            and standby.fits(slots, self.echo)
+            and standby.launch(experiment.to_dict(), fields, model.backend)
+        ):
+            reader, spec, driver = standby.reader, standby.spec, standby.process
+            self._shared, self._log_path, self._run_id = (
+                standby.shared,
+                standby.log_path,
+                standby.run_id,
+            )
+        else:
+            if standby is not None:
+                standby.close()
+            reader, writer = ctx.Pipe(duplex=False)
+            enlarge_pipe(reader)
+            self._shared = ctx.RawArray("q", Accounting.words_for(slots))
+            spec = ProbeSpec(
+                conn=writer,
+                workload=experiment.workload,
+                code=experiment.code,
+                calibration=calibration,
+                shared=self._shared,
+                next_slot=ctx.Value("i", 1),
+                write_lock=None if sys.platform.startswith("linux") else ctx.Lock(),
+                echo=self.echo,
+            )
+            self._run_id = f"{os.getpid()}-{os.urandom(6).hex()}"
+            driver = ctx.Process(
+                target=driver_main,
+                args=(experiment.to_dict(), spec, self._new_log(), model.backend, self._run_id),
+                name="coreography-driver",
+            )
+            # The mark goes into the driver's environment as it starts (only what a
+            # process started with can be read from outside): every process below
+            # inherits it.
+            _start_helpers_unmarked()
+            with _marked_environment(self._run_id):
+                driver.start()
+            writer.close()  # from now on, end of file means every writer has gone
         driver_pid = driver.pid
         assert driver_pid is not None  # a started process has one
-        writer.close()  # from now on, end of file means every writer has gone
         self.run, self._driver = run, driver
         self._spec = spec  # its named semaphore must outlive the driver's start-up
         self._frames = deque()
@@ -369,13 +405,51 @@ class RunController:
         driver.close()
         self._driver = None
         self._spec = None
+        if self.use_standby:
+            self._prepare_in_background()
 
     def _new_log(self) -> str:
-        # The app's pid in the name: a later start removes the logs of a killed app.
-        fd, path = tempfile.mkstemp(prefix=f"coreography-{os.getpid()}-", suffix=".log")
-        os.close(fd)
-        self._log_path = path
-        return path
+        self._log_path = _make_log()
+        return self._log_path
+
+    # -- the driver started ahead of time ----------------------------------------------
+    def prepare(self) -> None:
+        """Start a driver for the next run now (with ``standby``), unless one waits."""
+        old = self._standby
+        if old is not None and old.process.exitcode is None:
+            return
+        self._standby = None
+        if old is not None:
+            old.close()
+        _start_helpers_unmarked()
+        ctx = multiprocessing.get_context("spawn")
+        run_id = f"{os.getpid()}-{os.urandom(6).hex()}"
+        self._standby = Standby(ctx, self.echo, _make_log(), run_id)
+
+    def _prepare_in_background(self) -> None:
+        """Start the next driver away from the caller's thread (the window's): spawning
+        a process from a large one can take a tenth of a second on a busy machine."""
+        self._preparing = threading.Thread(
+            target=self.prepare, name="coreography-standby", daemon=True
+        )
+        self._preparing.start()
+
+    def _prepared(self) -> None:
+        """Wait for a driver being started in the background."""
+        preparing, self._preparing = self._preparing, None
+        if preparing is not None:
+            preparing.join()
+
+    def standby_ready(self, timeout: float = 0.0) -> bool:
+        """Whether a driver started ahead of time waits for the next run."""
+        self._prepared()
+        return self._standby is not None and self._standby.ready(timeout)
+
+    def _release_standby(self) -> None:
+        self._prepared()
+        standby, self._standby = self._standby, None
+        if standby is not None:
+            standby.close()
 
     def _read_log(self, lines: int = 20) -> list[str]:
         """The last lines the experiment's processes wrote to their raw stderr; the file
@@ -432,7 +506,10 @@ class RunController:
         self._kill_at = time.monotonic() + STOP_GRACE
 
     def shutdown(self, timeout: float = 5.0) -> None:
-        """Stop any run and wait until it is fully over (window close, app exit)."""
+        """Stop any run and wait until it is fully over (window close, app exit); end
+        the driver started ahead of time."""
+        self.use_standby = False
+        self._release_standby()
         if self._driver is None:
             return
         self.stop()
@@ -458,6 +535,13 @@ class RunController:
                 return False
             self._eof.wait(tick)
         return True
+
+
+def _make_log() -> str:
+    # The app's pid in the name: a later start removes the logs of a killed app.
+    fd, path = tempfile.mkstemp(prefix=f"coreography-{os.getpid()}-", suffix=".log")
+    os.close(fd)
+    return path
 
 
 def _start_helpers_unmarked() -> None:

@@ -60,7 +60,7 @@ def _measured_calibration() -> Calibration:
     return load_or_measure().calibration()
 
 
-__all__ = ["Driver", "describe_exit", "driver_main", "signal_name"]
+__all__ = ["Driver", "describe_exit", "driver_main", "signal_name", "standby_main"]
 #: The end-of-run status must reach the app whole (one text event of valid JSON): an
 #: exception's first line is clipped to this many characters (its traceback travels with
 #: the task), and every text shortened further if the status would still not fit.
@@ -361,6 +361,12 @@ def driver_main(
     (:data:`~coreography.engine.process_tree.RUN_MARKER`), so that one that leaves the
     tree is still found and ended.
     """
+    _set_up_process(log_path, run_id)
+    _run(experiment_data, spec, backend)
+
+
+def _set_up_process(log_path: str, run_id: str) -> None:
+    """What the driver does first: its mark, its log, its own group, its parent watch."""
     if run_id:
         os.environ[RUN_MARKER] = run_id
     if log_path:
@@ -372,7 +378,70 @@ def driver_main(
     _watch_parent()
     # The driver has no Qt and forks on purpose; its helper threads hold no locks then.
     warnings.filterwarnings("ignore", message=r".*use of fork\(\) may lead to deadlocks")
+
+
+def _run(experiment_data: dict[str, Any], spec: ProbeSpec, backend: str) -> None:
     if backend:
         importlib.import_module(backend)
     experiment = Experiment.from_dict(experiment_data)
     Driver(experiment, spec).run()
+    _leave()
+
+
+def _leave() -> None:
+    """The run is reported: leave at once. The interpreter's own teardown (every module
+    and object freed) would keep the app waiting for the end of the event pipe, which
+    ends the run, for another 0.1 to 0.3 s; multiprocessing's exit work (finalizers that
+    remove the pools' semaphores, joining children) still runs."""
+    from multiprocessing import util
+
+    util._exit_function()  # type: ignore[attr-defined]
+    for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+        try:
+            if stream is not None:
+                stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(0)
+
+
+#: What a driver started ahead of time loads while it waits: the runners of the shipped
+#: models and what they use, so that a run's start pays for none of it.
+_AHEAD = (
+    "coreography.engine.backends.pool",
+    "coreography.engine.backends.executor",
+    "coreography.engine.backends.processes",
+    "coreography.engine.backends.threads",
+    "coreography.engine.backends.sequential",
+    "multiprocessing.pool",
+    "concurrent.futures.process",
+)
+
+
+def standby_main(spec: ProbeSpec, log_path: str, run_id: str, orders: Any) -> None:
+    """Entry point of a driver started ahead of time (the controller keeps one ready).
+
+    It sets itself up as :func:`driver_main` does, loads what a run needs, says
+    ``ready`` on ``orders`` and waits there for one run: ``(experiment_data, fields,
+    backend)``, where ``fields`` fill in ``spec`` (workload, code, calibration, echo).
+    ``None`` or the end of ``orders`` (the app let it go, or is gone) ends it.
+    """
+    _set_up_process(log_path, run_id)
+    for module in _AHEAD:
+        try:
+            importlib.import_module(module)
+        except ImportError:  # a platform without one of them: loaded when used
+            pass
+    try:
+        orders.send_bytes(b"ready")
+    except OSError:
+        pass  # its run came before it was ready, and the app closed its end: read on
+    try:
+        order = orders.recv()
+    except (EOFError, OSError):
+        return
+    if order is None:
+        return
+    experiment_data, fields, backend = order
+    orders.close()
+    _run(experiment_data, replace(spec, **fields), backend)

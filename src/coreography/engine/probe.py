@@ -3,9 +3,16 @@
 Runs inside experiment processes (the driver, pool workers, plain Processes), so it is
 kept light: standard library only, no numpy, no Qt. Events are appended to a list
 without a lock (``list.append`` is atomic under the GIL) and sent in frames of at most
-:data:`~coreography.model.events.MAX_FRAME` bytes, by the task itself when a frame is
-full or 10 ms have passed, and by a small flusher thread so that a long task shows up
-at once.
+:data:`~coreography.model.events.MAX_FRAME` bytes: by a task thread when a frame is full
+or the last send is :data:`FLUSH_NS` old (always outside the task's two timestamps), by
+a pool worker before it waits for its next task, and by a small flusher thread, so that
+a long task shows up at once.
+
+A task's bar is what timing the call with two clock reads around it would show: its
+start is read after the probe's own work before the call, its end straight after the
+call returns, and the few instructions of the probe that remain between them (storing
+the start record, counting it) are measured once per process at start-up
+(:meth:`Probe.measure_inner_ns`) and taken off each end.
 """
 
 from __future__ import annotations
@@ -24,13 +31,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from coreography.engine.workloads import Calibration, run_workload
+from coreography.engine.workloads import Calibration, workload_function
 from coreography.model import accounting, wire
 from coreography.model.events import RECORDS_PER_FRAME, Kind, clip_text
 from coreography.model.failure import EXIT_PREFIX, exit_call
 from coreography.model.user_code import load_task
 
 FLUSH_NS = 10_000_000  # 10 ms
+#: A task that starts after a quiet spell has its start sent by the flusher thread once it
+#: has run this long (a shorter task sends its own record when it ends): its bar appears
+#: while it runs, and no short task has the flusher's send inside its bar.
+EAGER_S = 0.002
 #: How often the flusher thread looks. Each look takes the GIL from a busy task (measured:
 #: a 10 ms period cost a CPU-bound worker ~1.2 % of its time, 50 ms ~0.2 %); tasks flush
 #: for themselves every 10 ms, so the flusher only matters for a long task that started
@@ -52,6 +63,28 @@ CPU_MEASURED = frozenset({"cpu", "nogil", "primes"})
 #: each) when the thread's previous task took at least this long: there it costs under
 #: 0.1 %, while a stream of microsecond tasks keeps the probe's lean hot path.
 CPU_FROM_NS = 1_000_000
+#: Runs of an empty task measuring the probe's own time between a task's two stamps.
+INNER_SAMPLES = 300
+_STARTED, _FINISHED = int(Kind.TASK_STARTED), int(Kind.TASK_FINISHED)
+#: A task's start flushes first when the buffer could not take its two records.
+_ROOM = RECORDS_PER_FRAME - 2
+_INT_LIMIT = 2**53
+
+
+class _ThreadState:
+    """What the hot path keeps per thread: its lane, its task, whether to read its CPU."""
+
+    __slots__ = ("lane", "main", "measure_cpu", "task")
+
+    def __init__(self, lane: int) -> None:
+        self.lane = lane
+        self.main = lane == 0
+        self.task = -1
+        self.measure_cpu = True
+
+
+def _same(arg: Any) -> Any:
+    return arg
 
 
 @dataclass
@@ -75,24 +108,32 @@ class Probe:
     """One per process: the event buffer and the frame writer."""
 
     def __init__(self, spec: ProbeSpec) -> None:
-        self.spec = spec
+        self.spec = spec  # also sets the deliberate fault's task
         self.pid = os.getpid()
         self.events: list[tuple[Any, ...]] = []
         self.texts: list[tuple[Any, ...]] = []
         self.sent = 0
-        self.produced = 0
-        self.last_flush = _now()
+        self._due = _now() + FLUSH_NS  # when the buffer must go at the latest
         self._flush_lock = threading.Lock()
         self._stop = threading.Event()
+        self._poke = threading.Event()  # a task started after a flush: watch it
+        self._watched: tuple[_ThreadState, int] | None = None
         self._local = threading.local()
         self._lanes = itertools.count(1)
         self._main = threading.main_thread()
         self.broken = False
         self.slot = self._take_slot()
-        # Word offsets of this process's counters, kept for the hot path.
-        self._produced_at = self.slot * SLOT_FIELDS + accounting.PRODUCED
-        self._task_at = self.slot * SLOT_FIELDS + accounting.TASK
-        self.task_fn: Callable[[Any], Any] | None = None
+        # The counters in shared memory, as a view the hot path writes without ctypes;
+        # a process without accounting counts into words of its own.
+        if self.slot >= 0:
+            self._words = memoryview(spec.shared).cast("B").cast("q")
+            self._produced_at = self.slot * SLOT_FIELDS + accounting.PRODUCED
+            self._task_at = self.slot * SLOT_FIELDS + accounting.TASK
+        else:
+            self._words = memoryview(bytearray(8 * SLOT_FIELDS)).cast("q")
+            self._produced_at, self._task_at = accounting.PRODUCED, accounting.TASK
+        self._task_fn: Callable[[Any], Any] | None = None
+        self._fn: Callable[[Any], Any] = workload_function(spec.workload, spec.calibration)
         self.load_error = ""
         self.measure_cpu = spec.workload in CPU_MEASURED
         if spec.workload == "custom" and spec.code:
@@ -104,10 +145,71 @@ class Probe:
             else:
                 if not spec.is_driver:  # results travel back pickled: say so plainly if not
                     self.task_fn = _result_must_pickle(self.task_fn)
+        #: The probe's own nanoseconds between a task's two stamps, taken off each end.
+        self.inner_ns = 0
+        self.inner_ns = self.measure_inner_ns()
         self._flusher = threading.Thread(
             target=self._flush_loop, name="coreography-flush", daemon=True
         )
         self._flusher.start()
+
+    @property
+    def spec(self) -> ProbeSpec:
+        """What this process reports with; the driver replaces it once it knows more."""
+        return self._spec
+
+    @spec.setter
+    def spec(self, spec: ProbeSpec) -> None:
+        self._spec = spec
+        self._fault_task = spec.fault_task
+
+    @property
+    def task_fn(self) -> Callable[[Any], Any] | None:
+        """The user's task function (None: the workload's own)."""
+        return self._task_fn
+
+    @task_fn.setter
+    def task_fn(self, function: Callable[[Any], Any] | None) -> None:
+        self._task_fn = function
+        spec = self.spec
+        self._fn = function or workload_function(spec.workload, spec.calibration)
+
+    @property
+    def last_flush(self) -> int:
+        """When the buffer was last sent (ns); setting it moves the next timed flush."""
+        return self._due - FLUSH_NS
+
+    @last_flush.setter
+    def last_flush(self, t: int) -> None:
+        self._due = t + FLUSH_NS
+
+    @property
+    def produced(self) -> int:
+        """Events this process produced so far."""
+        return int(self._words[self._produced_at])
+
+    def measure_inner_ns(self, samples: int = INNER_SAMPLES) -> int:
+        """The probe's own time inside a task's bar: the least bar of an empty task run
+        through :meth:`run_task`, less the least time two bare clock reads around the
+        same empty call take. Nothing is sent or counted meanwhile."""
+        bare = min(_bare_gap(_same) for _ in range(samples))
+        saved = self.events, self._words, self._fn, self._due, self.measure_cpu, self.inner_ns
+        scratch: list[tuple[Any, ...]] = []
+        self.events = scratch
+        self._words = memoryview(bytearray(self._words.nbytes)).cast("q")
+        self._fn, self._due, self.measure_cpu, self.inner_ns = _same, 1 << 62, False, 0
+        state = self._thread_state()
+        cpu_flag, state.measure_cpu = state.measure_cpu, False
+        least = 1 << 62
+        try:
+            for _ in range(samples):
+                self.run_task(-2, 0)  # no task's id: never the deliberate fault
+                least = min(least, scratch[1][4] - scratch[0][4])
+                scratch.clear()
+        finally:
+            self.events, self._words, self._fn, self._due, self.measure_cpu, self.inner_ns = saved
+            state.measure_cpu = cpu_flag
+        return max(0, least - bare)
 
     # -- accounting -------------------------------------------------------------------
     def _take_slot(self) -> int:
@@ -125,22 +227,29 @@ class Probe:
         return slot
 
     def _count(self, n: int = 1) -> None:
-        self.produced += n
-        if self.slot >= 0:
-            self.spec.shared[self._produced_at] = self.produced
+        self._words[self._produced_at] += n
 
     # -- lanes (threads) ----------------------------------------------------------------
     def lane(self) -> int:
         """0 for a process's main thread; 1, 2, … for other threads, in order of first use."""
-        lane = getattr(self._local, "lane", None)
-        if lane is None:
-            if threading.current_thread() is self._main:
-                lane = 0
-            else:
-                lane = next(self._lanes)
-                self.emit(Kind.WORKER_READY, lane, -1, 0.0, threading.get_native_id())
-            self._local.lane = lane
-        return lane
+        try:
+            return int(self._local.state.lane)
+        except AttributeError:
+            return int(self._thread_state().lane)
+
+    def _thread_state(self) -> _ThreadState:
+        try:
+            state: _ThreadState = self._local.state
+            return state
+        except AttributeError:
+            pass
+        if threading.current_thread() is self._main:
+            state = _ThreadState(0)
+        else:
+            state = _ThreadState(next(self._lanes))
+            self.emit(Kind.WORKER_READY, state.lane, -1, 0.0, threading.get_native_id())
+        self._local.state = state
+        return state
 
     # -- emitting -----------------------------------------------------------------------
     def emit(
@@ -154,15 +263,17 @@ class Probe:
         t: int | None = None,
     ) -> None:
         """Buffer one event; ``t`` when it happened, if not now (a death seen earlier)."""
-        self.events.append((kind, flags, lane, task, _now() if t is None else t, value, aux))
-        self._count()
-        if len(self.events) >= RECORDS_PER_FRAME or _now() - self.last_flush >= FLUSH_NS:
+        now = _now()
+        self.events.append((kind, flags, lane, task, now if t is None else t, value, aux))
+        self._words[self._produced_at] += 1
+        if len(self.events) >= RECORDS_PER_FRAME or now >= self._due:
             self.flush()
 
     def text(self, kind: int, lane: int, task: int, text: str, value: float = 0.0) -> None:
-        self.texts.append((int(kind), lane, task, _now(), value, clip_text(text)))
-        self._count()
-        if len(self.texts) >= 64 or _now() - self.last_flush >= FLUSH_NS:
+        now = _now()
+        self.texts.append((int(kind), lane, task, now, value, clip_text(text)))
+        self._words[self._produced_at] += 1
+        if len(self.texts) >= 64 or now >= self._due:
             self.flush()
 
     def flush(self) -> None:
@@ -176,8 +287,8 @@ class Probe:
             texts = self.texts[:n_texts]
             del self.texts[:n_texts]
             frames, self.sent = wire.encode_frames(self.pid, self.sent, events, texts)
-            self.last_flush = _now()
             self._send(frames)
+            self._due = _now() + FLUSH_NS
 
     def _send(self, frames: list[bytes]) -> None:
         lock = self.spec.write_lock
@@ -194,8 +305,19 @@ class Probe:
             self.broken = True
 
     def _flush_loop(self) -> None:
-        while not self._stop.wait(FLUSHER_PERIOD_S):
-            if (self.events or self.texts) and _now() - self.last_flush >= FLUSH_NS:
+        while True:
+            poked = self._poke.wait(FLUSHER_PERIOD_S)
+            if self._stop.is_set():
+                return
+            if poked:
+                self._poke.clear()
+                watched, self._watched = self._watched, None
+                if self._stop.wait(EAGER_S):
+                    return
+                if watched is not None and watched[0].task == watched[1] and self.events:
+                    self.flush()  # the task is still running: show it now
+                    continue
+            if (self.events or self.texts) and _now() >= self._due:
                 self.flush()
 
     def close(self, cpu_seconds: float | None = None) -> None:
@@ -209,36 +331,41 @@ class Probe:
         qt_loaded = any(name.split(".")[0] in _QT_MODULES for name in list(sys.modules))
         self.emit(Kind.WORKER_DONE, 0, -1, cpu_seconds, self.pid, flags=int(qt_loaded))
         self._stop.set()
+        self._poke.set()  # the flusher leaves now
         self.flush()
 
     # -- tasks --------------------------------------------------------------------------
     def run_task(self, task_id: int, arg: Any) -> Any:
-        # The hot path: two events per task, appended inline (no calls to emit()).
-        local = self._local
-        lane = getattr(local, "lane", None)
-        if lane is None:
-            lane = self.lane()
-        local.task = task_id
-        shared, slot = self.spec.shared, self.slot
+        """Run one task between two stamps, with its start and end records.
+
+        The hot path. Everything the probe does for a task happens before the start stamp
+        or after the end stamp, except storing and counting the start record (measured
+        once, :attr:`inner_ns`, and taken off the end)."""
+        try:
+            state = self._local.state
+        except AttributeError:
+            state = self._thread_state()
+        fn = self._fn if task_id != self._fault_task else self._faulty(task_id)
+        lane = state.lane
+        state.task = task_id
+        words = self._words
+        if state.main:
+            words[self._task_at] = task_id
         events = self.events
-        measure = self.measure_cpu or getattr(local, "measure_cpu", True)
+        measure = state.measure_cpu or self.measure_cpu
         cpu = _cpu() if measure else 0
         t = _now()
-        events.append((Kind.TASK_STARTED, 0, lane, task_id, t, 0.0, cpu))
-        self.produced += 1
-        if slot >= 0:
-            shared[self._produced_at] = self.produced
-            if lane == 0:
-                shared[self._task_at] = task_id
-        if len(events) >= RECORDS_PER_FRAME or t - self.last_flush >= FLUSH_NS:
+        if t >= self._due or len(events) > _ROOM:
+            # Sent before the start stamp, so that the send is not inside the bar; the
+            # start itself follows from the flusher if the task runs long.
             self.flush()
+            self._watched = (state, task_id)
+            self._poke.set()
+            t = _now()
+        events.append((_STARTED, 0, lane, task_id, t, 0.0, cpu))
+        words[self._produced_at] += 1
         try:
-            if task_id == self.spec.fault_task:
-                self._inject_fault(task_id)
-            if self.task_fn is not None:
-                result = self.task_fn(arg)
-            else:
-                result = run_workload(self.spec.workload, arg, self.spec.calibration)
+            result = fn(arg)
         except BaseException as exc:
             self._task_failed(task_id, lane, exc)
             if isinstance(exc, Exception):
@@ -247,22 +374,33 @@ class Probe:
             # the task, and its pool would wait for it forever; as an Exception it
             # travels back to the main process like any error.
             raise _as_exception(exc, task_id, self.pid, lane) from None
+        end = _now()
         used = _cpu() if measure else 0
-        value, flags = _numeric(result)
-        began, t = t, _now()
-        events.append((Kind.TASK_FINISHED, flags, lane, task_id, t, value, used))
-        local.measure_cpu = t - began >= CPU_FROM_NS
-        self.produced += 1
-        if slot >= 0:
-            shared[self._produced_at] = self.produced
-            if lane == 0:
-                shared[self._task_at] = -1
+        if type(result) is int and -_INT_LIMIT <= result <= _INT_LIMIT:  # the common case
+            value, flags = float(result), VALUE_NUMBER
+        else:
+            value, flags = _numeric(result)
+        events.append((_FINISHED, flags, lane, task_id, max(t, end - self.inner_ns), value, used))
+        words[self._produced_at] += 1
+        if state.main:
+            words[self._task_at] = -1
+        state.measure_cpu = end - t >= CPU_FROM_NS
         if flags == VALUE_IN_TEXT:
             self.text(Kind.RESULT, lane, task_id, _safe_repr(result))
-        local.task = -1
-        if len(events) >= RECORDS_PER_FRAME or t - self.last_flush >= FLUSH_NS:
+        state.task = -1
+        if end >= self._due or len(events) >= RECORDS_PER_FRAME:
             self.flush()
         return result
+
+    def _faulty(self, task_id: int) -> Callable[[Any], Any]:
+        """The task function with the experiment's deliberate fault before it."""
+        fn = self._fn
+
+        def faulty(arg: Any) -> Any:
+            self._inject_fault(task_id)
+            return fn(arg)
+
+        return faulty
 
     def _task_failed(self, task_id: int, lane: int, exc: BaseException) -> None:
         """Report the task's exception (``value`` 1: it called sys.exit()) and mark it with
@@ -278,12 +416,16 @@ class Probe:
         text = describe_exception(exc, first)
         self.text(Kind.TASK_FAILED, lane, task_id, text, float(exited))
         self.flush()
-        self._local.task = -1
-        if self.slot >= 0 and lane == 0:
-            self.spec.shared[self._task_at] = -1  # no longer running it
+        self._thread_state().task = -1
+        if lane == 0:
+            self._words[self._task_at] = -1  # no longer running it
 
     def current_task(self) -> int:
-        return getattr(self._local, "task", -1)
+        """The task the calling thread runs, or -1."""
+        try:
+            return int(self._local.state.task)
+        except AttributeError:
+            return -1
 
     def _inject_fault(self, task_id: int) -> None:
         kind = self.spec.fault_kind
@@ -388,6 +530,13 @@ def call(item: tuple[int, Any]) -> Any:
 def call_star(task_id: int, arg: Any) -> Any:
     """Task entry point for ``starmap`` and ``apply_async``."""
     return _probe.run_task(task_id, arg)  # type: ignore[union-attr]
+
+
+def _bare_gap(function: Callable[[Any], Any]) -> int:
+    """Two clock reads around a call, as a program timing it itself would read them."""
+    t = _now()
+    function(0)
+    return _now() - t
 
 
 def process_main(spec: ProbeSpec, task_id: int, arg: Any) -> None:

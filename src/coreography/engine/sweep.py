@@ -104,7 +104,7 @@ class Sweep:
     @property
     def controller(self) -> RunController:
         if self._controller is None:
-            self._controller = RunController()
+            self._controller = RunController(standby=True)
         return self._controller
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,3 +80,20 @@ def run_workload(kind: str, arg: Any, calibration: Calibration | None) -> Any:
     if kind == "primes":
         return count_primes(arg)
     raise ValueError(f"unknown workload {kind!r}")
+
+
+def _square(arg: Any) -> Any:
+    return arg * arg
+
+
+def workload_function(kind: str, calibration: Calibration | None) -> Callable[[Any], Any]:
+    """The task function of ``kind``, resolved once: what :func:`run_workload` does with
+    each argument, without choosing the workload again inside every task's bar. A
+    workload without a function of its own (``custom`` before its code is loaded) runs
+    through :func:`run_workload`."""
+    if kind == "square":
+        return _square
+    if kind == "cpu":
+        per_ms = calibration.loops_per_ms if calibration else 5000.0
+        return lambda arg: (spin(int(arg * per_ms)), arg)[1]
+    return lambda arg: run_workload(kind, arg, calibration)

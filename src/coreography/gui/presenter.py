@@ -122,7 +122,7 @@ class Presenter(QObject):
             # Imported on first use: the window paints before the engine is loaded.
             from coreography.engine.controller import RunController
 
-            self._default = RunController(sample_hz=10.0)
+            self._default = RunController(sample_hz=10.0, standby=True)
         if self._controller is None:
             self._controller = self._default
         return self._default
