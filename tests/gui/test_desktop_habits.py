@@ -80,6 +80,20 @@ def test_ctrl_c_in_the_terminal_closes_the_window_with_130(tmp_path):
 
 
 @pytest.mark.slow
+def test_ctrl_c_while_the_window_is_being_built_still_closes_it_with_130(tmp_path):
+    app = _start_app(_app_env(tmp_path, f"coreo-test-{os.getpid()}-early-sigint"))
+    try:
+        _wait_for_log(tmp_path, "window starting")
+        app.send_signal(signal.SIGINT)  # at once: the window is still being made
+        assert app.wait(timeout=60) == 130, _stderr(tmp_path)
+        assert "Traceback" not in _stderr(tmp_path)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+
+
+@pytest.mark.slow
 def test_a_second_launch_hands_its_file_to_the_first_window(tmp_path):
     env = _app_env(tmp_path, f"coreo-test-{os.getpid()}-single")
     first = _start_app(env)

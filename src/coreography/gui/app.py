@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 
-from PySide6.QtCore import QSocketNotifier, Qt
+from PySide6.QtCore import QSocketNotifier, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from coreography.gui import theme
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     if not new_window and hand_over(path):
         print("coreography: handed over to the window already open", file=sys.stderr)
         return 0
+    # Ctrl-C is caught before the window is built: one typed while it starts (seconds on
+    # a busy machine) closes it as soon as it is up, never halfway through its making.
+    sigint = _SigintGate(app)
     log_file = setup_logging()
     log.info("window starting (log %s)", log_file)
     server = InstanceServer()
@@ -60,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     _attach_desktop(window)
     server.sig_file_received.connect(lambda p, w=window: _on_handed_file(w, p))
-    interrupted = _close_on_sigint(app, window)
+    interrupted = sigint.attach(window)
     window.show()
     if path:
         open_argument(window, path)
@@ -93,51 +96,71 @@ def open_argument(window: MainWindow, path: str) -> bool:
     return window.open_recording(path) is not None
 
 
-def _close_on_sigint(app: QApplication, window: MainWindow):
+class _SigintGate:
     """Ctrl-C from the terminal closes the window (asking about an unsaved run, as the
-    close button does); a second one quits without asking. Qt's event loop does not
-    return to Python for a signal, so the handler only writes to a socket that Qt
-    watches (``signal.set_wakeup_fd``) and the window closes from the event loop.
-    Returns a function telling whether Ctrl-C ended the app."""
-    count = [0]
-    if not hasattr(signal, "SIGINT"):
-        return lambda: False
-    try:
-        reader, writer = socket.socketpair()
-        reader.setblocking(False)
-        writer.setblocking(False)
-        signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
-    except (OSError, ValueError):  # not the main thread, or no socketpair here
-        return lambda: False
+    close button does); a second one quits without asking.
 
-    def on_sigint(_signum: int, _frame: object) -> None:
-        count[0] += 1  # runs at the next Python bytecode, woken by the notifier below
+    Qt's event loop does not return to Python for a signal, so the handler only counts
+    it, and ``signal.set_wakeup_fd`` writes a byte to a socket that Qt watches: the
+    window closes from the event loop. Made before the window, so that a Ctrl-C while
+    it is being built is kept and acted on once it is up.
+    """
 
-    def on_wakeup() -> None:
+    def __init__(self, app: QApplication) -> None:
+        self.app = app
+        self.count = 0
+        self.window: MainWindow | None = None
+        self.reader: socket.socket | None = None
+        if not hasattr(signal, "SIGINT"):
+            return
         try:
-            reader.recv(64)
-        except OSError:
-            pass
-        if count[0] == 1:
+            reader, writer = socket.socketpair()
+            reader.setblocking(False)
+            writer.setblocking(False)
+            signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        except (OSError, ValueError):  # not the main thread, or no socketpair here
+            return
+        self.reader = reader
+        signal.signal(signal.SIGINT, self._on_sigint)
+        notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
+        notifier.activated.connect(self._on_wakeup)
+        # The app keeps the notifier and both socket ends alive as long as it runs (a
+        # window opened again in the same process replaces the earlier ones).
+        earlier = getattr(app, "_coreography_sigint", None)
+        if earlier is not None:
+            earlier[0].setEnabled(False)
+            for end in earlier[1:]:
+                end.close()
+        app._coreography_sigint = (notifier, reader, writer)  # type: ignore[attr-defined]
+
+    def _on_sigint(self, _signum: int, _frame: object) -> None:
+        self.count += 1  # runs at the next Python bytecode; the notifier wakes the loop
+
+    def attach(self, window: MainWindow):
+        """Act on Ctrl-C for ``window`` from now on (and on one typed while it was
+        built, once the event loop runs). Returns a function telling whether Ctrl-C
+        ended the app."""
+        self.window = window
+        return lambda: self.count > 0
+
+    def _on_wakeup(self) -> None:
+        if self.reader is not None:
+            try:
+                self.reader.recv(64)
+            except OSError:
+                pass
+        window = self.window
+        if window is None:  # still being built: the count waits for attach()
+            if self.count:
+                QTimer.singleShot(50, self._on_wakeup)
+            return
+        if self.count == 1:
             log.info("Ctrl-C: closing the window")
             window.close()
-        elif count[0] > 1:
+        elif self.count > 1:
             log.info("Ctrl-C again: quitting")
             window.desktop.ask_unsaved = None
-            app.quit()
-
-    signal.signal(signal.SIGINT, on_sigint)
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, app)
-    notifier.activated.connect(on_wakeup)
-    # The app keeps the notifier and both socket ends alive as long as it runs (a
-    # window opened again in the same process replaces the earlier ones).
-    earlier = getattr(app, "_coreography_sigint", None)
-    if earlier is not None:
-        earlier[0].setEnabled(False)
-        for end in earlier[1:]:
-            end.close()
-    app._coreography_sigint = (notifier, reader, writer)  # type: ignore[attr-defined]
-    return lambda: count[0] > 0
+            self.app.quit()
 
 
 def _attach_desktop(window: MainWindow) -> None:
