@@ -77,6 +77,7 @@ def run_to_dict(run: Run) -> dict[str, Any]:
             "cpu_seconds": None if np.isnan(lane.cpu_seconds) else float(lane.cpu_seconds),
             "native_id": lane.native_id,
             "qt_loaded": lane.qt_loaded,
+            **({"host": lane.host} if lane.host else {}),
         }
         for lane in run.lanes
     ]

@@ -255,6 +255,8 @@ def _lane(item: Any, index: int, abs_time: Any) -> Lane:
         native_id=integer(item.get("native_id"), f"{where}.native_id", 0, 2**63 - 1),
         # Absent in files written before workers reported it.
         qt_loaded=flag(item.get("qt_loaded", False), f"{where}.qt_loaded"),
+        # A cluster's worker only.
+        host=text(item.get("host", ""), f"{where}.host"),
     )
     return lane
 
