@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def test_local_cluster_lanes_bars_and_a_raised_task_with_its_traceback():
     assert len(lanes) == 2, [lane.label for lane in run.lanes]
     for lane in lanes:  # named by Dask name, address and pid; grouped by their host
         assert lane.host == "127.0.0.1"
-        assert "127.0.0.1:" in lane.label and f"PID {lane.pid}" in lane.label
+        assert re.fullmatch(rf"Dask worker \d+ · PID {lane.pid}", lane.label), lane.label
         assert lane.ready_ns >= lane.requested_ns > 0
         assert lane.native_id not in (0, lane.pid)  # the thread that runs its tasks
     assert run.task_status[5] == FAILED
@@ -159,7 +160,7 @@ def cluster(tmp_path_factory):
     info = folder / "scheduler.json"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     log = open(folder / "cluster.log", "w")  # noqa: SIM115
-    common = {"cwd": folder, "env": env, "stdout": log, "stderr": log}
+    common = {"cwd": folder, "env": env, "stdout": log, "stderr": log, "start_new_session": True}
     scheduler = subprocess.Popen(
         [
             str(DASK),

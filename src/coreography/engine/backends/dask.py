@@ -177,10 +177,11 @@ class Forwarder:
 
 
 def lane_label(name: str, address: str, pid: int) -> str:
-    """``Dask worker 0 · 127.0.0.1:40123 · PID 4711``."""
-    shown = address.split("://", 1)[-1]
-    title = f"Dask worker {name}" if name != address else "Dask worker"
-    return f"{title} · {shown} · PID {pid}"
+    """``Dask worker 0 · PID 4711`` (by its name), or ``Dask 127.0.0.1:40123 · PID 4711``
+    for a worker named by its address."""
+    if name and name != address:
+        return f"Dask worker {name} · PID {pid}"
+    return f"Dask {address.split('://', 1)[-1]} · PID {pid}"
 
 
 class _NannyExits(logging.Handler):

@@ -139,7 +139,7 @@ class TimelineView(QWidget):
             self.item.now_s = float(run.seconds(run.last_time()))
         self.index.sync()
         if len(run.lanes) != self._lane_count:
-            self._set_lanes([lane.label for lane in run.lanes])
+            self._set_lanes(lane_labels(run))
         self.item.update_bounds()
         self.states.update_bounds(self.item.boundingRect().width())
         self.state_legend.show_for(run)
@@ -206,6 +206,9 @@ class TimelineView(QWidget):
     def _set_lanes(self, labels: list[str]) -> None:
         self._lane_count = len(labels)
         self._labels = labels
+        # Room for the longest label (a cluster's worker names itself), within reason.
+        widest = max((self.fontMetrics().horizontalAdvance(text) for text in labels), default=0)
+        self.lane_axis.setWidth(min(max(150, widest + 16), 320))
         self._label_lanes()
         self.plot.setYRange(0.0, max(len(labels), 1), padding=0.0)
 
@@ -330,3 +333,12 @@ class TimelineView(QWidget):
                     "from start requested to the worker's first instruction"
                 )
         return lane.label
+
+
+def lane_labels(run: Run) -> list[str]:
+    """Each lane's label; where the run's workers ran on several machines, each worker's
+    host first, so the lanes of one machine read as a group."""
+    hosts = {lane.host for lane in run.lanes if lane.host}
+    if len(hosts) < 2:
+        return [lane.label for lane in run.lanes]
+    return [f"{lane.host} › {lane.label}" if lane.host else lane.label for lane in run.lanes]
