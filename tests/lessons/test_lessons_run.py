@@ -194,3 +194,15 @@ def test_lesson_locks_and_races():
     assert said == f"all {expected:,} increments counted" or said.startswith(
         f"lost {expected - total:,} of {expected:,}"
     )
+
+
+def test_lesson_one_machine_is_not_enough():
+    pytest.importorskip("distributed")
+    runs = run_lesson("one-machine-is-not-enough")
+    assert len(runs) == 4
+    for label, run in runs.items():
+        assert run.results() == [run.experiment.size] * run.n_tasks, label
+        dask = run.experiment.execution_model.cluster
+        labels = [lane.label for lane in run.worker_lanes()]
+        assert len(labels) == 2, (label, labels)
+        assert all(text.startswith("Dask worker ") == dask for text in labels), labels

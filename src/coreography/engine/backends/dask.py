@@ -257,8 +257,9 @@ class Session:
             n_workers=exp.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
-            worker_dashboard_address=None,
+            # Its HTTP server on a free port: the default, 8787, may be taken.
+            dashboard_address="127.0.0.1:0",
+            worker_dashboard_address="127.0.0.1:0",
             scheduler_port=0,
             host="127.0.0.1",
             silence_logs=logging.ERROR,
