@@ -22,6 +22,7 @@ from types import SimpleNamespace
 
 from distributed import Client, LocalCluster
 
+from coreography.engine import dask_worker as dask_worker_mod
 from coreography.engine import probe as probe_mod
 from coreography.engine.backends import dask as dask_backend
 from coreography.engine.calibration import load_or_measure
@@ -41,6 +42,30 @@ def _drain(conn) -> None:
 
 def _plain(arg, calibration):
     return run_workload("cpu", arg, calibration)
+
+
+def _time_hooks(dask_worker, run_id: str, n: int) -> float:
+    """On a worker: ns per task of the plugin's two transitions (executing, memory)."""
+    plugin = dask_worker.plugins[f"coreography-{run_id}"]
+    prefix = dask_worker_mod.key_prefix(run_id)
+    start = time.perf_counter_ns()
+    for i in range(n):
+        key = f"{prefix}{i}"
+        plugin.transition(key, "ready", "executing")
+        plugin.transition(key, "executing", "memory")
+    return (time.perf_counter_ns() - start) / n
+
+
+def hook_cost(client: Client, calibration) -> list[float]:
+    """The real plugin on the real workers, its hooks called directly: ns per task."""
+    run_id = "bench-hooks"
+    config = dask_worker_mod.TaskConfig(run_id, "cpu", calibration)
+    client.register_plugin(dask_worker_mod.Observer(config, "coreography-bench-hooks"))
+    try:
+        found = client.run(_time_hooks, run_id=run_id, n=20_000)
+    finally:
+        client.unregister_worker_plugin(f"coreography-{run_id}")
+    return sorted(found.values())
 
 
 def main() -> None:
@@ -92,6 +117,7 @@ def main() -> None:
 
         plain()  # warm both paths: imports on the workers, the first pickles
         observed()
+        hooks = hook_cost(client, calibration)
         times: dict[str, list[float]] = {"plain": [], "observed": []}
         for n in range(rounds):
             order = (plain, observed) if n % 2 == 0 else (observed, plain)
@@ -118,6 +144,8 @@ def main() -> None:
     per_task_us = (medians["observed"] - medians["plain"]) * WORKERS / TASKS * 1e6
     print(f"  observed / plain: {ratio:.3f}x (goal ≤ 1.05x)", file=out)
     print(f"  difference per task on its worker: {per_task_us:+.0f} µs", file=out)
+    shown = ", ".join(f"{ns / 1000:.1f}" for ns in hooks)
+    print(f"  the plugin's hooks alone, per task, on each worker: {shown} µs", file=out)
 
 
 if __name__ == "__main__":

@@ -262,7 +262,9 @@ class Session:
             worker_dashboard_address="127.0.0.1:0",
             scheduler_port=0,
             host="127.0.0.1",
-            silence_logs=logging.ERROR,
+            # Its errors are the run's (a task's traceback, a lost worker), said by the
+            # run; the workers' own shutdown chatter is not.
+            silence_logs=logging.CRITICAL,
             timeout=CLUSTER_START_S,
         )
         self.client = Client(self.cluster, set_as_default=True)
