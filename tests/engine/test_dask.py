@@ -18,6 +18,7 @@ import pytest
 from coreography.engine.controller import RunController
 from coreography.model import models
 from coreography.model.experiment import Experiment, ExperimentError, Fault
+from coreography.model.metrics import compute_metrics
 from coreography.model.models import ExecutionModel
 from coreography.model.run import DONE, FAILED, FINISHED, NO_TIME, RUN_FAILED, RUNNING
 
@@ -213,6 +214,7 @@ def cluster(tmp_path_factory):
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
         log.close()
 
 
@@ -242,6 +244,8 @@ def test_an_existing_cluster_runs_the_tasks_and_is_left_running(cluster):
     ]
     assert {lane.pid for lane in lanes} == {p.pid for p in procs[1:]}
     assert sum(len(lane.task_ids()) for lane in lanes) == 10
+    metrics = compute_metrics(run)  # the workers' own counts of what they sent
+    assert metrics.events_expected == metrics.events_received > 10 * 2
     pids = {proc.pid for proc in procs}
     assert alive(pids) == pids, "the run closed a cluster not its own"
     assert any("runs on this machine" in log for log in run.logs), run.logs
