@@ -1,8 +1,10 @@
 """Extra cost of an instrumented Queue put+get and Lock acquire+release, against plain ones.
 
 Paired: each round times the plain and the traced call back to back, many rounds; prints
-medians, ranges and the difference (goal: at most 2 µs each). The probe is real (its
-events go to a pipe no one reads but a drain thread).
+medians, ranges and the difference (goal: at most 2 µs each). The probe is real: its
+events go through a pipe to a drain *process*, as they go to the app in a run (a drain
+thread in this process would compete for its GIL with the Queue's feeder thread and
+charge the traced calls for it).
 
     .venv/bin/python bench/communication.py
 """
@@ -12,7 +14,6 @@ from __future__ import annotations
 import multiprocessing
 import statistics
 import sys
-import threading
 import time
 
 from coreography.engine import probe as probe_mod
@@ -39,7 +40,9 @@ def _per_call(fn) -> float:
 def main() -> None:
     ctx = multiprocessing.get_context("fork")
     reader, writer = ctx.Pipe(duplex=False)
-    threading.Thread(target=_drain, args=(reader,), daemon=True).start()
+    drain = ctx.Process(target=_drain, args=(reader,), daemon=True)
+    drain.start()
+    reader.close()
     probe_mod.install(probe_mod.ProbeSpec(writer, "square", None, is_driver=True))
     plain_q, traced_q = ctx.Queue(), TracedQueue(ctx, 1, "bench")
     plain_l, traced_l = ctx.Lock(), TracedLock(ctx, 2, "bench lock")
@@ -76,6 +79,7 @@ def main() -> None:
         )
     probe_mod.current().close()
     writer.close()
+    drain.join(5)
 
 
 if __name__ == "__main__":

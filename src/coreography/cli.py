@@ -120,6 +120,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"tasks sent to a worker at once, {lo} to {hi:,}; 0 = the library's "
         "own choice (default: 0)",
     )
+    lo, hi = LIMITS["array_mb"]
+    run.add_argument(
+        "--array-mb",
+        type=float,
+        default=Experiment.array_mb,
+        metavar="MB",
+        help=f"size of the array pickled-array and shared-array hand their tasks, {lo:g} "
+        f"to {hi:g} MB (default: {Experiment.array_mb:g})",
+    )
     run.add_argument(
         "--start-method",
         default=default_start_method(),
@@ -289,6 +298,7 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
         fault=Fault.parse(args.fault),
         speed=args.slow_motion,
         scheduler=getattr(args, "scheduler", ""),
+        array_mb=getattr(args, "array_mb", Experiment.array_mb),
     ).validate()
 
 
@@ -468,11 +478,11 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _print_states(run) -> None:
-    from coreography.model.summary_json import state_table
+    from coreography.model.summary_json import channel_table, state_table
 
-    table = state_table(run)
-    if table:
-        print(f"\n{printable(table)}")
+    for table in (state_table(run), channel_table(run)):
+        if table:
+            print(f"\n{printable(table)}")
 
 
 def _calibrate() -> int:

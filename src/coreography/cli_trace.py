@@ -62,9 +62,14 @@ def main(argv: Sequence[str]) -> int:
     if args.out is not None and not args.out.parent.exists():
         print(f"coreography: error: {args.out.parent}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    from coreography.engine.trace.runner import TraceController
+    from coreography.engine.trace.runner import NoPython, TraceController, program_python
     from coreography.model.trace_summary import format_summary
 
+    try:
+        python = program_python()
+    except NoPython as exc:
+        print(f"coreography: error: {exc}", file=sys.stderr)
+        return 1
     controller = TraceController(sample_hz=args.sample_hz)
     # Ctrl-C reaches the program directly when it has the terminal; one that reaches
     # this process instead (no terminal, or typed while the program starts) is passed
@@ -73,7 +78,7 @@ def main(argv: Sequence[str]) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: interrupts.append(time.monotonic()))
     timed_out = False
     try:
-        run = controller.start(command, terminal=_terminal_we_lead())
+        run = controller.start(command, python=python, terminal=_terminal_we_lead())
         deadline = time.monotonic() + args.timeout if args.timeout else None
         handled = 0
         while controller.running:

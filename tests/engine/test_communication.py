@@ -13,6 +13,7 @@ from coreography.model.export import chrome_trace
 from coreography.model.messages import NO_TIME
 from coreography.model.recording import run_from_dict, run_to_dict
 from coreography.model.run import FINISHED, RUN_FAILED
+from coreography.model.summary_json import summary_dict
 
 from .helpers import alive, experiment_pids, run_experiment
 
@@ -65,6 +66,11 @@ def test_every_queue_message_goes_from_the_lane_that_put_it_to_the_lane_that_got
     assert any(w["channel"] == RESULTS and w["lane"] == main for w in messages.waits())
     for channel in (TASKS, RESULTS):
         assert messages.depth(channel)[1][-1] == 0
+    # summary --json counts them per queue.
+    counted = {c["name"]: c for c in summary_dict(run)["channels"]}
+    assert counted["tasks"]["messages_sent"] == counted["tasks"]["messages_received"] == 10
+    assert counted["results"]["messages_sent"] == counted["results"]["messages_received"] == 8
+    assert counted["results"]["waits"] == int(np.count_nonzero(messages.waits()["channel"] == 2))
 
     # A recording keeps them; the Chrome trace has a flow per message and the waits.
     again = run_from_dict(run_to_dict(run))
@@ -118,13 +124,16 @@ def test_the_counter_reports_the_lost_updates_its_printed_total_shows(model):
         assert lost == 0  # the lock makes every read-add-write whole
         waits = run.messages.waits()
         assert set(waits["on"].tolist()) <= {3}  # only ever waiting for the lock
+        (lock,) = summary_dict(run)["channels"]
+        assert (lock["kind"], lock["waits"]) == ("lock", len(waits))
     else:
         assert not len(run.messages.waits())
     assert not alive(experiment_pids(run))
 
 
 @pytest.mark.slow
-def test_a_killed_consumer_leaves_the_queue_full_and_the_run_names_the_cause():
+@pytest.mark.parametrize("start_method", available_start_methods())
+def test_a_killed_consumer_leaves_the_queue_full_and_the_run_names_the_cause(start_method):
     run, seconds = run_experiment(
         timeout=60,
         model="queue-workers",
@@ -132,7 +141,7 @@ def test_a_killed_consumer_leaves_the_queue_full_and_the_run_names_the_cause():
         tasks=40,
         workload="io",
         size=20.0,
-        start_method="fork",
+        start_method=start_method,
         fault=Fault("kill", 3),
     )
     assert seconds < 60
@@ -146,3 +155,5 @@ def test_a_killed_consumer_leaves_the_queue_full_and_the_run_names_the_cause():
     assert left > 0
     _t, depth = run.messages.depth(TASKS)
     assert depth[-1] == left  # the depth track ends showing what no one took
+    (tasks_queue,) = [c for c in summary_dict(run)["channels"] if c["name"] == "tasks"]
+    assert tasks_queue["left"] == left

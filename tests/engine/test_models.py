@@ -38,6 +38,8 @@ def test_the_registry_holds_every_shipped_model_with_its_backend():
         "pipe-pair",
         "lock-counter",
         "race-counter",
+        "pickled-array",
+        "shared-array",
         "dask-map",
         "dask-submit",
     ]

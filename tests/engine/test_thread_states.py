@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -13,10 +14,13 @@ from coreography.engine.thread_states import (
     StateSamplerThread,
     ThreadStateSampler,
     blocked_reason,
+    clock_tick_ns,
     linux_available,
+    thread_birth_ns,
 )
 from coreography.model.interference import measure_interference
 from coreography.model.metrics import compute_metrics
+from coreography.model.run import NO_TIME
 from coreography.model.thread_states import ThreadState, lane_states
 
 from .helpers import alive, experiment_pids, run_experiment
@@ -117,3 +121,52 @@ def test_a_thread_that_ends_is_dropped_and_its_files_closed():
 def test_the_state_rate_is_checked():
     with pytest.raises(ValueError, match="state sample rate"):
         StateSamplerThread(hz=1000.0)
+
+
+def test_a_threads_birth_comes_from_the_kernel_on_the_run_clock():
+    stop = threading.Event()
+    before = time.perf_counter_ns()
+    worker = threading.Thread(target=stop.wait, name="born")
+    worker.start()
+    after = time.perf_counter_ns()
+    try:
+        born = thread_birth_ns(os.getpid(), worker.native_id)
+        # Rounded up to the clock tick: never before the thread existed, at most a tick late.
+        assert before <= born <= after + clock_tick_ns(), (before, born, after)
+        # The first readings cover the thread's life from its birth, without a gap (the
+        # stretch before the first waits for a reason when the thread then ran).
+        sampler = ThreadStateSampler()
+        sampler.watch(1, os.getpid(), worker.native_id)
+        rows = sampler.sample()
+        time.sleep(0.01)
+        now = time.perf_counter_ns()
+        rows += sampler.sample(now)
+        sampler.close()
+    finally:
+        stop.set()
+        worker.join()
+    assert rows and before <= rows[0][1] <= born
+    assert all(a[2] == b[1] for a, b in itertools.pairwise(rows))
+    assert rows[-1][2] == now
+
+
+@pytest.mark.parametrize("model", ["pool-map", "threads"])
+def test_each_lane_is_sampled_from_its_start(model):
+    """The strip starts with the lane's life: its first interval begins no later than
+    the lane's first instruction (plus the kernel's clock tick), never before the lane
+    was asked for, and the intervals cover the lane without gaps from there on."""
+    run, _ = run_experiment(model=model, workers=2, tasks=4, workload="cpu", size=60.0)
+    _ran(run)
+    tick = clock_tick_ns()
+    checked = 0
+    for lane in run.lanes:
+        if lane.role == "main" or lane.ready_ns == NO_TIME:
+            continue
+        rows = run.thread_states.lane_rows(lane.index)
+        assert len(rows), f"{lane.label} has no states"
+        first = int(rows["start"][0])
+        assert first <= lane.ready_ns + tick, (lane.label, (first - lane.ready_ns) / 1e6)
+        assert first >= lane.requested_ns - 1_000_000, (lane.label, lane.requested_ns, first)
+        assert (rows["start"][1:] == rows["end"][:-1]).all(), f"{lane.label}: gaps"
+        checked += 1
+    assert checked >= 2

@@ -199,3 +199,19 @@ def test_a_run_too_small_to_measure_has_no_speedup(qtbot):
     assert panel.values["speedup"].text() == "not measurable"
     assert panel.values["efficiency"].text() == "not measurable"
     assert "not measurable" in panel.values["speedup"].toolTip()
+
+
+@pytest.mark.parametrize("others", [0.6, 0.02])
+def test_a_sweep_on_a_busy_machine_says_its_fit_is_not_reliable(qtbot, others):
+    from coreography.gui.widgets.sweep_chart import SweepChart
+
+    chart = SweepChart()
+    qtbot.addWidget(chart)
+    points = [(1, full_run()), (2, _busy(full_run(), others)), (3, full_run())]
+    chart.set_points("workers", points, cores=2)
+    text = chart.fit_label.text()
+    assert "serial fraction" in text
+    busy = others > 0.15
+    assert ("the fit is not reliable" in text) == busy, text
+    if busy:
+        assert f"up to {others:.0%} of the machine" in text

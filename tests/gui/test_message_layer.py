@@ -136,3 +136,31 @@ def test_screenshots_of_arrows_and_waits_in_every_theme(qtbot, window, tmp_path)
             assert image.save(str(folder / f"messages-{size[0]}x{size[1]}-{look}.png"))
             assert window.timeline.messages.last_arrows > 0
             assert window.timeline.messages.last_waits > 0
+
+
+@pytest.mark.slow
+def test_screenshots_of_a_pickled_arrays_sending_in_every_theme(qtbot, window, tmp_path):
+    folder = Path(os.environ.get("COREOGRAPHY_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    experiment = Experiment(
+        model="pickled-array",
+        workers=2,
+        tasks=6,
+        workload="cpu",
+        size=20.0,
+        array_mb=8.0,
+        start_method="fork",
+    )
+    run = start(qtbot, window, experiment)
+    wait_over(qtbot, window)
+    assert run.state == "finished", run.message
+    for size in ((1280, 720), (1920, 1080)):
+        for look in ("light", "dark", "high-contrast"):
+            window.desktop.set_theme(look)
+            window.resize(*size)
+            qtbot.wait(50)
+            window.timeline.plot.autoRange()
+            qtbot.wait(50)
+            image = window.grab()
+            assert image.save(str(folder / f"sending-{size[0]}x{size[1]}-{look}.png"))
+            assert window.timeline.messages.last_sendings > 0

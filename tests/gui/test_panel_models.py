@@ -34,12 +34,17 @@ def test_shipped_models_enable_only_the_options_that_apply(qtbot):
         _choose(panel, name)
         assert panel.workers.isEnabled() == record.uses_workers, name
         assert panel.chunksize.isEnabled() == record.uses_chunksize, name
+        assert panel.array_mb.isEnabled() == record.uses_array, name
         cap = record.max_tasks or 1_000_000
         assert panel.tasks.maximum() == cap, name
     _choose(panel, "pool-apply-async")
     assert not panel.chunksize.isEnabled()
     _choose(panel, "processes")
     assert panel.tasks.maximum() == 256 and not panel.workers.isEnabled()
+    _choose(panel, "shared-array")
+    panel.array_mb.setValue(3.5)
+    assert panel.experiment().validate().array_mb == 3.5  # the array size reaches the run
+    assert panel.array_mb.isEnabled() and panel.array_mb.suffix() == " MB"
 
 
 def test_a_registered_model_is_offered_with_its_rules(qtbot):

@@ -196,6 +196,18 @@ def test_lesson_locks_and_races():
     )
 
 
+def test_lesson_sharing_big_data():
+    from coreography.model.events import SENDING
+
+    runs = run_lesson("sharing-big-data")
+    pickled, shared = runs.values()
+    assert pickled.stdout_lines() == shared.stdout_lines()  # the same sum: the same work
+    for run, sendings in ((pickled, True), (shared, False)):
+        waits = run.messages.waits()
+        has = bool((waits["on"] == SENDING).any())
+        assert has == sendings, run.experiment.model
+
+
 def test_lesson_one_machine_is_not_enough():
     pytest.importorskip("distributed")
     runs = run_lesson("one-machine-is-not-enough")

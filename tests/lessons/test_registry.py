@@ -26,6 +26,7 @@ EXPECTED_IDS = [
     "start-methods",
     "queues",
     "locks-and-races",
+    "sharing-big-data",
     "one-machine-is-not-enough",
 ]
 

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 
+import numpy as np
 import pytest
 
-from coreography.model.export import CSV_COLUMNS, export_chrome_trace, export_csv
+from coreography.model import export_rows
+from coreography.model.export import (
+    CSV_COLUMNS,
+    _csv_rows,
+    chrome_trace,
+    export_chrome_trace,
+    export_csv,
+)
 from coreography.model.recording import RecordingError
-from tests.model.fakes import full_run, thread_run
+from coreography.model.run import NO_TIME
+from coreography.model.states import TaskState
+from tests.model.fakes import big_run, full_run, thread_run
 
 
 def _trace(tmp_path, run, name="trace.json"):
@@ -123,3 +134,62 @@ def test_csv_quotes_commas_and_quotes(tmp_path):
 def test_an_unwritable_path_is_a_one_line_error(tmp_path):
     with pytest.raises(RecordingError, match="cannot write"):
         export_csv(full_run(), tmp_path / "missing" / "tasks.csv")
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(export_rows, "BLOCK", 2048)
+
+
+def _mixed_big_run():
+    """Four blocks of tasks: whole results, then a text result, an error, a fraction."""
+    run = big_run(4 * export_rows.BLOCK)
+    run.task_text[export_rows.BLOCK + 5] = 'a, "quoted"\nresult'
+    run.task_errors[2 * export_rows.BLOCK + 7] = "ValueError: bad"
+    run.task_value[3 * export_rows.BLOCK + 9] = 2.5
+    run.task_status[-3:] = TaskState.RUNNING  # still running: they reach the live edge
+    run.task_end[-3:] = NO_TIME
+    run.task_lane[-1] = -1  # never started
+    run.task_start[-1] = NO_TIME
+    run.task_cpu[-10:-5] = NO_TIME
+    run.task_cpu[:50] = 1_234_567 + np.arange(50)  # CPU times to the ns
+    return run
+
+
+@pytest.mark.parametrize("make", [full_run, lambda: full_run(finish=False), thread_run])
+@pytest.mark.parametrize("name", ["trace.json", "trace.json.gz"])
+def test_the_written_trace_holds_the_events_of_the_document(tmp_path, make, name):
+    run = make()
+    written = _trace(tmp_path, run, name)
+    assert written == chrome_trace(run)["traceEvents"]
+
+
+def test_a_big_trace_written_in_blocks_holds_every_event_as_one_by_one(tmp_path, small_blocks):
+    run = _mixed_big_run()
+    tables = export_rows.Tables(run, [lane.pid for lane in run.lanes])
+    assert export_rows.task_slices(run, tables, np.arange(10), run.last_time()) is not None
+    assert (
+        export_rows.task_slices(
+            run, tables, np.arange(export_rows.BLOCK, export_rows.BLOCK + 10), 0
+        )
+        is None
+    )
+    path = tmp_path / "trace.json"
+    export_chrome_trace(run, path)
+    document = json.loads(path.read_bytes())
+    expected = chrome_trace(run)
+    key = lambda event: json.dumps(event, sort_keys=True)  # noqa: E731
+    assert sorted(map(key, document["traceEvents"])) == sorted(map(key, expected["traceEvents"]))
+    assert document["otherData"] == expected["otherData"]
+    assert len([e for e in document["traceEvents"] if e["ph"] == "X"]) == run.n_tasks - 1
+
+
+def test_big_csv_rows_in_blocks_are_the_rows_one_by_one(tmp_path, small_blocks):
+    run = _mixed_big_run()
+    path = tmp_path / "tasks.csv"
+    export_csv(run, path)
+    expected = io.StringIO()
+    writer = csv.writer(expected)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerows(_csv_rows(run, np.arange(run.n_tasks)))
+    assert path.read_bytes().decode("utf-8") == expected.getvalue()

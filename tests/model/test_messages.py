@@ -83,3 +83,38 @@ def test_the_chrome_trace_joins_each_taken_message_with_a_flow():
     assert wait["name"] == "waiting for the queue" and wait["dur"] == 2000.0
     depth = [e["args"]["messages"] for e in events if e.get("name") == "tasks depth"]
     assert depth[-1] == 1
+
+
+def test_summary_json_counts_each_channels_messages_and_waits():
+    from coreography.model.events import SENDING
+    from coreography.model.summary_json import SCHEMA, channel_table, summary_dict
+
+    run = _talking_run()
+    lock = FakeProcess(WORKER + 1)
+    lock.text(
+        Kind.CHANNEL_INFO, run.t0, json.dumps({"id": 3, "name": "counter lock", "kind": "lock"})
+    )
+    lock.emit(Kind.WORKER_READY, run.t0 + MS, aux=WORKER + 1)
+    for n in range(2):  # two contended acquires of 1 ms, one sending of 3 ms on queue 1
+        lock.emit(
+            Kind.WAIT, run.t0 + (10 + 2 * n) * MS, task=3, aux=run.t0 + (11 + 2 * n) * MS, flags=3
+        )
+    lock.emit(Kind.WAIT, run.t0 + 20 * MS, task=1, value=1e6, aux=run.t0 + 23 * MS, flags=SENDING)
+    run.apply(lock.frames())
+    data = json.loads(json.dumps(summary_dict(run), allow_nan=False))
+    assert data["schema"] == SCHEMA == "coreography-summary/1"
+    channels = {c["name"]: c for c in data["channels"]}
+    assert set(channels) == {"tasks", "channel 2", "counter lock"}
+    tasks = channels["tasks"]
+    assert (tasks["kind"], tasks["messages_sent"], tasks["messages_received"]) == ("queue", 3, 2)
+    assert tasks["bytes_sent"] == 105 and tasks["left"] == 1 and tasks["max_depth"] == 2
+    assert tasks["waits"] == 1 and tasks["wait_s"] == pytest.approx(0.002)
+    assert tasks["sendings"] == 1 and tasks["sending_s"] == pytest.approx(0.003)
+    assert channels["channel 2"]["messages_sent"] == 1 and channels["channel 2"]["kind"] == ""
+    locked = channels["counter lock"]
+    assert (locked["kind"], locked["waits"], locked["messages_sent"]) == ("lock", 2, 0)
+    assert locked["wait_s"] == pytest.approx(0.002)
+    table = channel_table(run).splitlines()
+    assert table[0].split()[:4] == ["Queue,", "pipe", "or", "lock"]
+    assert any(line.startswith("counter lock (lock)") for line in table)
+    assert summary_dict(full_run())["channels"] == []

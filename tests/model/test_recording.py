@@ -6,9 +6,10 @@ import gzip
 import json
 import time
 
+import numpy as np
 import pytest
 
-from coreography.model import recording_checks
+from coreography.model import recording_checks, recording_write
 from coreography.model.recording import (
     FORMAT,
     VERSION,
@@ -19,6 +20,7 @@ from coreography.model.recording import (
     run_to_dict,
     save_run,
 )
+from coreography.model.run import NO_TIME, Sample
 from tests.model.fakes import assert_runs_equal, big_run, full_run, thread_run
 
 
@@ -270,3 +272,37 @@ def test_every_truncation_is_refused(tmp_path):
         path.write_bytes(data[:cut])
         with pytest.raises(RecordingError):
             load_run(path)
+
+
+def _mixed_run():
+    """Blocks of whole results, a fraction, a -0.0, NaN and unknown times; samples."""
+    run = big_run(3 * recording_write.BLOCK + 10)
+    block = recording_write.BLOCK
+    run.task_value[block + 3] = 2.5
+    run.task_value[2 * block + 4] = -0.0
+    run.task_value[:5] = np.nan
+    run.task_end[-4:] = NO_TIME
+    run.task_cpu[7] = 123_456_789
+    run.apply([], [Sample(run.t0 + 5, [12.5, 1 / 3], [(3000, 33.3, 1, 1 << 20)])])
+    run.thread_states.extend([(1, run.t0 + 10, run.t0 + 20, 1), (2, run.t0 + 15, run.t0 + 30, 0)])
+    return run
+
+
+@pytest.mark.parametrize("make", [full_run, lambda: full_run(finish=False), thread_run, _mixed_run])
+def test_a_saved_recording_is_the_json_of_its_document(tmp_path, make):
+    run = make()
+    path = tmp_path / "run.coreo.json"
+    save_run(run, path)
+    expected = json.dumps(
+        run_to_dict(run), ensure_ascii=False, allow_nan=False, separators=(",", ":")
+    )
+    assert path.read_bytes() == expected.encode("utf-8")
+    assert_runs_equal(run, load_run(path))
+
+
+def test_a_text_that_looks_like_a_column_is_kept(tmp_path):
+    run = full_run()
+    run.message = '"\x01column-0123456789abcdef:0'
+    path = tmp_path / "run.coreo.json"
+    save_run(run, path)
+    assert load_run(path).message == run.message

@@ -71,3 +71,43 @@ def test_no_app_process_outlives_the_self_test():
         time.sleep(0.1)
         left = [p for p in _app_processes(app) if p.pid not in before and p.is_running()]
     assert not left, [" ".join(p.cmdline()) for p in left]
+
+
+PROGRAMS = Path(__file__).resolve().parents[1] / "engine" / "trace_programs"
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_the_frozen_app_traces_a_program_with_the_systems_python(tmp_path, method):
+    """A frozen app has no Python of its own to lend: the program runs with python3 from
+    PATH, as the user's own ``python3 script.py`` would, and is traced all the same."""
+    import shutil
+
+    from coreography.model.recording import load_run
+
+    python = shutil.which("python3")
+    if python is None:
+        pytest.skip("no python3 on PATH")
+    program = PROGRAMS / "pool_squares.py"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COREOGRAPHY_")}
+    expected = subprocess.run(
+        [python, str(program), method], capture_output=True, text=True, timeout=120, env=env
+    )
+    out = tmp_path / "run.coreo.json"
+    got = subprocess.run(
+        [
+            *(str(Path(FROZEN_APP).resolve()), "trace", "--quiet", "--out", str(out)),
+            *(str(program), method),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert got.returncode == expected.returncode == 0, got.stderr[-2000:]
+    assert got.stdout == expected.stdout == "[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\n"
+    assert "tracing is off" not in got.stderr, got.stderr
+    run = load_run(out)
+    assert run.n_tasks == 10 and run.n_failed == 0
+    workers = [lane for lane in run.lanes if "PoolWorker" in lane.label]
+    assert len(workers) == 4, [lane.label for lane in run.lanes]
+    assert sum(len(lane.tasks) for lane in workers) == 10

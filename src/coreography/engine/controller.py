@@ -181,7 +181,7 @@ class RunController:
         self._reader_thread.start()
         self._sampler = SamplerThread(driver_pid, self.sample_hz)
         if self.state_hz > 0:
-            self._states = StateSamplerThread(self.state_hz)
+            self._states = StateSamplerThread(self.state_hz, not_before_ns=run.t0)
             run.thread_states.source = self._states.source
             self._states.watch(run.lanes)
         return run

@@ -15,6 +15,12 @@ Between two readings the time not on a CPU and not waiting for one was spent blo
 is put down to the reason seen at either reading (the newer first). Files stay open and
 are re-read with ``pread``: one system call per file per sample.
 
+A lane's thread is sampled from its birth, not from when the app heard of it: the
+kernel's accounting counts from the thread's start, and ``stat`` gives that start (in
+clock ticks since boot), so the first reading also covers the stretch before it. Its
+blocked part is put down to the reason seen at that reading (not known, when the thread
+was then running).
+
 Elsewhere (macOS, Windows) psutil's per-thread CPU times tell on a CPU from not, nothing
 more (:data:`~coreography.model.thread_states.SOURCE_PSUTIL`).
 """
@@ -88,6 +94,37 @@ class _Watched:
     last_reason: ThreadState = ThreadState.OFF_CPU
     seen: ThreadState = ThreadState.ON_CPU  # what the previous reading saw
     cpu_s: float = 0.0  # psutil: the thread's CPU seconds at the previous reading
+    born_ns: int = 0  # the thread's start on the perf_counter clock (0: not known)
+    #: The life before the first reading, while its blocked part awaits a reason (the
+    #: thread ran at that reading): (start_ns, ns on a CPU, ns waiting for a core).
+    before_first: tuple[int, int, int] | None = None
+
+
+def clock_tick_ns() -> int:
+    """The unit of ``stat``'s start time (USER_HZ: 10 ms on most systems)."""
+    try:
+        return 1_000_000_000 // max(int(os.sysconf("SC_CLK_TCK")), 1)
+    except (AttributeError, ValueError, OSError):
+        return 10_000_000
+
+
+def thread_birth_ns(pid: int, tid: int) -> int:
+    """When thread ``tid`` of ``pid`` started, on the ``perf_counter_ns`` clock
+    (CLOCK_MONOTONIC), rounded *up* to the kernel's clock tick so that it is never
+    before the thread existed; 0 when not known."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat", "rb") as file:
+            text = file.read()
+        ticks = int(text[text.rfind(b")") + 2 :].split()[19])  # field 22: starttime
+        # ``starttime`` counts from boot (CLOCK_BOOTTIME), which runs on in a suspend.
+        offset = time.clock_gettime_ns(time.CLOCK_BOOTTIME) - time.clock_gettime_ns(
+            time.CLOCK_MONOTONIC
+        )
+    except (OSError, ValueError, IndexError, AttributeError):
+        return 0
+    tick = clock_tick_ns()
+    born = (ticks + 1) * tick - offset
+    return born if born > 0 else 0
 
 
 def _open(path: str) -> int:
@@ -123,9 +160,11 @@ class ThreadStateSampler:
         Read the Linux files (default: where they exist); else psutil's thread times.
     """
 
-    def __init__(self, use_proc: bool | None = None) -> None:
+    def __init__(self, use_proc: bool | None = None, not_before_ns: int = 0) -> None:
         self.use_proc = linux_available() if use_proc is None else use_proc
         self.source = SOURCE_LINUX if self.use_proc else SOURCE_PSUTIL
+        #: A thread's first stretch starts no earlier than this (the run's start).
+        self.not_before_ns = not_before_ns
         self._watched: dict[int, _Watched] = {}  # by lane
         self._procs: dict[int, psutil.Process] = {}
 
@@ -145,6 +184,7 @@ class ThreadStateSampler:
                     os.close(watched.syscall)
                 watched.syscall = -1
                 watched.stat = _open(base + "stat")
+            watched.born_ns = thread_birth_ns(pid, tid)
         self._watched[lane] = watched
 
     @staticmethod
@@ -173,9 +213,15 @@ class ThreadStateSampler:
                 reason = self._reason(watched)
             except (OSError, ValueError):
                 gone.append(watched.lane)  # the thread ended
+                self._before_first(watched, ThreadState.OFF_CPU, rows)
                 continue
+            if watched.before_first is not None:  # ran at the first reading: now a reason
+                why = ThreadState.OFF_CPU if reason is None else reason
+                self._before_first(watched, why, rows)
             if watched.last_ns:
                 self._interval(watched, now, on_cpu, waiting, reason, rows)
+            elif watched.born_ns:
+                self._since_birth(watched, now, on_cpu, waiting, reason, rows)
             watched.last_ns, watched.on_cpu, watched.waiting = now, on_cpu, waiting
             watched.seen = ThreadState.ON_CPU if reason is None else reason
             if reason is not None:
@@ -226,6 +272,53 @@ class ThreadStateSampler:
         last = ThreadState.ON_CPU if reason is None else reason
         t = watched.last_ns
         for state, ns in _order(parts, first, last):
+            rows.append((watched.lane, t, t + ns, int(state)))
+            t += ns
+
+    def _since_birth(
+        self,
+        watched: _Watched,
+        now: int,
+        on_cpu: int,
+        waiting: int,
+        reason: ThreadState | None,
+        rows: list[Row],
+    ) -> None:
+        """The first reading: the thread's life so far, from the kernel's totals. It
+        cannot have started later than its time on a CPU and waiting for one allow."""
+        start = min(watched.born_ns, now - on_cpu - waiting)
+        start = max(start, self.not_before_ns)
+        span = now - start
+        if span <= 0:
+            return
+        run, wait = on_cpu, waiting
+        if run + wait > span:  # the thread began before the run: only the run's part
+            run = run * span // (run + wait)
+            wait = span - run
+        watched.before_first = (start, run, wait)
+        if reason is not None:
+            self._before_first(watched, reason, rows, now, last=reason)
+        # else: the next reading's reason is the better guess for the blocked part
+
+    @staticmethod
+    def _before_first(
+        watched: _Watched,
+        why: ThreadState,
+        rows: list[Row],
+        end: int | None = None,
+        last: ThreadState = ThreadState.ON_CPU,
+    ) -> None:
+        """The rows of the life before the first reading (ending at it, where the thread
+        was in state ``last``), blocked for ``why``; nothing if they were given already."""
+        if watched.before_first is None:
+            return
+        start, run, wait = watched.before_first
+        watched.before_first = None
+        end = watched.last_ns if end is None else end
+        parts = {ThreadState.ON_CPU: run, ThreadState.WAITING_FOR_CORE: wait}
+        parts[why] = parts.get(why, 0) + max(end - start - run - wait, 0)
+        t = start
+        for state, ns in _order(parts, ThreadState.WAITING_FOR_CORE, last):
             rows.append((watched.lane, t, t + ns, int(state)))
             t += ns
 
@@ -283,19 +376,22 @@ class StateSamplerThread:
     :meth:`watch` hands it lanes (any thread), :meth:`take` drains the intervals.
     """
 
-    def __init__(self, hz: float = DEFAULT_HZ, use_proc: bool | None = None) -> None:
+    def __init__(
+        self, hz: float = DEFAULT_HZ, use_proc: bool | None = None, not_before_ns: int = 0
+    ) -> None:
         if not HZ_RANGE[0] <= hz <= HZ_RANGE[1]:
             raise ValueError(
                 f"state sample rate: {hz} Hz is not allowed; expected {HZ_RANGE[0]:g} "
                 f"to {HZ_RANGE[1]:g}"
             )
-        self._sampler = ThreadStateSampler(use_proc)
+        self._sampler = ThreadStateSampler(use_proc, not_before_ns)
         self.source = self._sampler.source
         self._period = 1.0 / hz
         self._rows: deque[list[Row]] = deque()
         self._new: deque[tuple[int, int, int]] = deque()
         self._known: set[int] = set()
         self._stop = threading.Event()
+        self._wake = threading.Event()  # a new lane: read it now, not a period later
         self._thread = threading.Thread(
             target=self._loop, name="coreography-state-sampler", daemon=True
         )
@@ -307,6 +403,7 @@ class StateSamplerThread:
             if lane not in self._known:
                 self._known.add(lane)
                 self._new.append((lane, pid, tid))
+                self._wake.set()
 
     def _loop(self) -> None:
         try:
@@ -316,7 +413,9 @@ class StateSamplerThread:
                 rows = self._sampler.sample()
                 if rows:
                     self._rows.append(rows)
-                if self._stop.wait(self._period):
+                self._wake.wait(self._period)
+                self._wake.clear()
+                if self._stop.is_set():
                     break
             rows = self._sampler.sample()  # the last stretch up to the stop
             if rows:
@@ -332,4 +431,5 @@ class StateSamplerThread:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         self._thread.join()

@@ -21,6 +21,7 @@ from coreography.gui.playback import PlaybackBar, ViewFreezer
 from coreography.gui.presentation import BANNER_SCALE, CaptionLabel, Presentation
 from coreography.gui.scripts import ScriptTools
 from coreography.gui.settings import Settings
+from coreography.gui.state_rate import StateRate
 from coreography.gui.widgets.python_highlighter import PythonHighlighter
 from coreography.gui.window import AppWindow
 
@@ -80,6 +81,8 @@ class Desktop(QObject):
         self.actions = add_menus(self)
         # your own script, recent files, drag and drop
         self.scripts = ScriptTools(window)
+        # Run → Thread states: how often runs read each lane's state from the kernel
+        self.state_rate = StateRate(window)
         window.setWindowIcon(app_icon())
         window.resize(default_size(window).boundedTo(window.size()))
         self._connect()
@@ -136,6 +139,7 @@ class Desktop(QObject):
         self.finish()
         self.settings = settings
         self.scripts.recent.attach(settings.store)
+        self.state_rate.attach(settings)
         self.theme_choice = settings.theme
         self.presentation.scale = settings.zoom
         geometry, state = settings.window_geometry(), settings.window_state()
@@ -143,6 +147,7 @@ class Desktop(QObject):
             self.window.restoreGeometry(geometry)
         if state is not None:
             self.window.restoreState(state)
+            self.window.docks_fitted = True  # the user's own layout stays as it was
         experiment = settings.last_experiment()
         if experiment is not None:
             self.window.experiment_panel.set_experiment(experiment)
@@ -176,6 +181,7 @@ class Desktop(QObject):
             dock.show()
         window.showNormal()
         window.resize(default_size(window))
+        window.fit_docks()
         if self.settings is not None:
             self.settings.forget_window()
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QPainter, QPolygon
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from coreography.gui import theme
-from coreography.gui.widgets.message_layer import paint_arrow, wait_style
+from coreography.gui.widgets.message_layer import paint_arrow, sending_style, wait_style
 from coreography.gui.widgets.timeline_item import mark_style  # drawn as the lanes draw it
 
 ITEMS = (
@@ -20,6 +20,10 @@ ITEMS = (
     ("print", "print() (tick above the bar)"),
     ("message", "A message through a queue or pipe: an arrow from put/send to get/recv"),
     ("wait", "Waiting inside get(), recv() or acquire() (dotted outline, faint tint)"),
+    (
+        "sending",
+        "Sending a big message: pickling it, the pipe, unpickling it (solid outline, dots)",
+    ),
 )
 SHORT = {
     "task": "task",
@@ -30,6 +34,7 @@ SHORT = {
     "print": "print()",
     "message": "message",
     "wait": "waiting",
+    "sending": "sending",
 }
 
 
@@ -113,8 +118,8 @@ class TimelineLegend(QWidget):
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             paint_arrow(painter, QLineF(box.left(), box.top() + 1, box.right(), box.bottom() - 1))
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        elif key == "wait":
-            pen, brush = wait_style()
+        elif key in ("wait", "sending"):
+            pen, brush = wait_style() if key == "wait" else sending_style()
             painter.setPen(pen)
             painter.setBrush(brush)
             painter.drawRect(box.adjusted(0, box.height() // 2, -1, -1))

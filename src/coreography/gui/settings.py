@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from coreography.engine.thread_states import DEFAULT_HZ as DEFAULT_STATE_HZ
+from coreography.engine.thread_states import HZ_RANGE as STATE_HZ_RANGE
 from coreography.gui.look import SCALE_RANGE
 from coreography.gui.theme import THEME_CHOICES
 from coreography.model.experiment import Experiment, ExperimentError
@@ -90,6 +92,28 @@ class Settings:
     @repeats.setter
     def repeats(self, value: int) -> None:
         self.store.setValue("series/repeats", min(max(int(value), 1), MAX_REPEATS))
+
+    # -- thread states ----------------------------------------------------------------
+    @property
+    def state_hz(self) -> float:
+        """How often runs started from the window read each lane's thread state from the
+        kernel (0: not at all); what the command line's ``--state-hz`` sets."""
+        try:
+            value = float(self.store.value("runs/state_hz", DEFAULT_STATE_HZ))
+        except (TypeError, ValueError, OverflowError):
+            return DEFAULT_STATE_HZ
+        if value == 0:
+            return 0.0
+        if not STATE_HZ_RANGE[0] <= value <= STATE_HZ_RANGE[1]:  # also NaN
+            return DEFAULT_STATE_HZ
+        return value
+
+    @state_hz.setter
+    def state_hz(self, value: float) -> None:
+        value = float(value)
+        if value != 0:
+            value = min(max(value, STATE_HZ_RANGE[0]), STATE_HZ_RANGE[1])
+        self.store.setValue("runs/state_hz", value)
 
     # -- window -----------------------------------------------------------------------
     def save_window(self, geometry: QByteArray, state: QByteArray) -> None:

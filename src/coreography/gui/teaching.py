@@ -201,9 +201,12 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
             self.lesson_panel.select(lesson_id)
 
     def _widen_lessons(self) -> None:
-        if self.lessons_dock.width() < LESSONS_WIDTH:  # room for the lesson's text
+        # Room for the lesson's text, but never more than 38 % of the window: on a
+        # 1280-wide projector the timeline keeps the middle.
+        wanted = min(LESSONS_WIDTH, max(self.window.width() * 38 // 100, 320))
+        if self.lessons_dock.width() < wanted:
             orientation = Qt.Orientation.Horizontal
-            self.window.resizeDocks([self.lessons_dock], [LESSONS_WIDTH], orientation)
+            self.window.resizeDocks([self.lessons_dock], [wanted], orientation)
 
     def shutdown(self) -> None:
         """The window is closing: forget any series, close our own history."""

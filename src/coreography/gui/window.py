@@ -5,15 +5,24 @@ It knows nothing of the desktop or teaching tools: :mod:`main_window` builds the
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QMessageBox, QScrollArea, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QScrollArea,
+    QStyle,
+    QWidget,
+)
 
 from coreography.gui.actions import add_action
 from coreography.gui.code_trust import CodeTrustMixin
 from coreography.gui.parts import DockId, MenuId, RunView
 from coreography.gui.presenter import Controller, Presenter
 from coreography.gui.run_files import RunFilesMixin
+from coreography.gui.settings import DEFAULT_STATE_HZ
 from coreography.gui.widgets.console import ConsoleView
 from coreography.gui.widgets.cores_view import CoresView
 from coreography.gui.widgets.cpu_view import CpuView
@@ -56,6 +65,11 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.docks: dict[str, QDockWidget] = {}
         self.menus: dict[str, QMenu] = {}
         self.message_box: QMessageBox | None = None
+        #: Thread-state readings per second of the runs started here (0: none); the
+        #: desktop keeps the user's choice in the settings.
+        self.state_hz = DEFAULT_STATE_HZ
+        #: The docks were given sizes for the window's size (or a saved layout restored).
+        self.docks_fitted = False
         self.setCentralWidget(self.timeline)
         self._add_menus()
         self._add_docks()
@@ -210,6 +224,9 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
             self.show_error("Cannot start this experiment", f"{missing[0].upper()}{missing[1:]}.")
             return None
         try:
+            controller = self.presenter.controller
+            if hasattr(controller, "state_hz"):  # the engine's (a test's may have none)
+                controller.state_hz = self.state_hz
             return self.presenter.start(experiment)
         except ExperimentError as error:
             return self._refuse(error)
@@ -295,6 +312,28 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.metrics.refresh(force=True)
         if self.timeline.follow.isChecked():  # a view the user zoomed into stays put
             self.timeline.fit_all()
+
+    def fit_docks(self) -> None:
+        """Dock sizes for the window's present size: the Experiment panel as wide as its
+        fields and buttons ask, Metrics 320 px, each at most a quarter of the width; the
+        bottom row at most 30 % of the height, so the timeline keeps the most room."""
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        quarter = max(self.width() // 4, 200)
+        left = min(max(self.experiment_panel.sizeHint().width() + bar + 8, 260), quarter)
+        sides = [self.docks[str(DockId.EXPERIMENT)], self.docks[str(DockId.METRICS)]]
+        self.resizeDocks(sides, [left, min(320, quarter)], Qt.Orientation.Horizontal)
+        bottom = min(300, self.height() * 3 // 10)
+        self.resizeDocks([self.docks[str(DockId.CPU)]], [bottom], Qt.Orientation.Vertical)
+        # The console reads whole lines ("[Worker 1 · PID …] …"): a third of the row.
+        row = [self.docks[str(d)] for d in (DockId.CPU, DockId.CORES, DockId.CONSOLE)]
+        third = self.width() // 3
+        self.resizeDocks(row, [third, third, third], Qt.Orientation.Horizontal)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self.docks_fitted:  # once, unless a saved layout was restored
+            self.docks_fitted = True
+            QTimer.singleShot(0, self, self.fit_docks)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing mid-run ends every experiment process before the window goes.

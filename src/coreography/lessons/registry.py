@@ -27,6 +27,7 @@ TINY_TASKS_FREE = 200  # tasks that cost almost nothing (square): many, to show 
 TINY_MS = {"cpu": 20.0, "nogil": 20.0, "io": 40.0}
 TINY_PRIMES = 3000.0
 TINY_SWEEP_POINTS = 3
+TINY_ARRAY_MB = 2.0
 _REQUIRED_TEXT = ("id", "title", "explanation", "question")
 _CORES = re.compile(r"(?:(\d+)\s*x\s*)?cores")
 
@@ -164,6 +165,7 @@ def shrink(experiment: Experiment) -> Experiment:
         size=size,
         speed=1.0,
         fault=experiment.fault,
+        array_mb=min(experiment.array_mb, TINY_ARRAY_MB),
     ).validate()
 
 

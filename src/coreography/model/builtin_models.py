@@ -334,3 +334,104 @@ register(
         _counter(locked=False),
     )
 )
+
+
+# -- models that hand tasks a big array (engine/backends/sharing.py) --------------------------
+def _array_code(shared: bool) -> Callable[[Experiment, str], Code]:
+    """A tasks Queue as in queue-workers; each task sums its share of one big array, which
+    travels pickled with every task, or sits once in shared memory."""
+
+    def code(exp: Experiment, fn: str) -> Code:
+        workers = min(exp.workers, exp.tasks)
+        n = exp.array_length
+        if shared:
+            imports: tuple[str, ...] = (
+                "from array import array",
+                "from multiprocessing import Process, Queue",
+                "from multiprocessing.shared_memory import SharedMemory",
+            )
+            functions: tuple[str, ...] = (
+                "def worker(name, tasks, results):",
+                "    memory = SharedMemory(name=name)  # the same memory, not a copy",
+                f"    data = memory.buf[:{n} * 8].cast('d')",
+                "    while (item := tasks.get()) is not None:  # None: no more work",
+                "        i, x, lo, hi = item  # only a few numbers travel",
+                f"        results.put((i, {fn}(x), sum(data[lo:hi])))",
+                "    data.release()",
+                "    memory.close()",
+            )
+            setup: tuple[str, ...] = (
+                f"memory = SharedMemory(create=True, size={n} * 8)",
+                f"data = memory.buf[:{n} * 8].cast('d')",
+                f"data[:] = array('d', range({n}))  # {exp.array_mb:g} MB, copied in once",
+                "data.release()",
+                f"tasks, done = Queue({workers}), Queue()",
+                "workers = [Process(target=worker, args=(memory.name, tasks, done))"
+                f" for _ in range({workers})]",
+            )
+            item = f"    tasks.put((i, x, i * {n} // n, (i + 1) * {n} // n))"
+            end: tuple[str, ...] = ("memory.close()", "memory.unlink()")
+        else:
+            imports = ("from array import array", "from multiprocessing import Process, Queue")
+            functions = (
+                "def worker(tasks, results):",
+                "    while (item := tasks.get()) is not None:  # None: no more work",
+                "        i, x, data, lo, hi = item  # a whole copy of the array, unpickled",
+                f"        results.put((i, {fn}(x), sum(data[lo:hi])))",
+            )
+            setup = (
+                f"data = array('d', range({n}))  # {exp.array_mb:g} MB",
+                f"tasks, done = Queue({workers}), Queue()",
+                f"workers = [Process(target=worker, args=(tasks, done)) for _ in range({workers})]",
+            )
+            item = (
+                f"    tasks.put((i, x, data, i * {n} // n, (i + 1) * {n} // n))"
+                "  # pickles all of data"
+            )
+            end = ()
+        return Code(
+            imports=imports,
+            functions=functions,
+            body=(
+                *setup,
+                "for process in workers:",
+                "    process.start()",
+                "n = len(args)",
+                "for i, x in enumerate(args):",
+                item,
+                "for _ in workers:",
+                "    tasks.put(None)  # one sentinel per worker",
+                "results, total = [None] * n, 0.0",
+                "for _ in args:",
+                "    i, result, part = done.get()",
+                "    results[i], total = result, total + part",
+                "for process in workers:",
+                "    process.join()",
+                *end,
+                "print(f'sum of the array = {total:.0f}')",
+            ),
+        )
+
+    return code
+
+
+register(
+    ExecutionModel(
+        "pickled-array",
+        "Worker processes get a big array pickled with every task, through a Queue",
+        "process",
+        f"{BACKENDS}.sharing",
+        _array_code(shared=False),
+        uses_array=True,
+    )
+)
+register(
+    ExecutionModel(
+        "shared-array",
+        "Worker processes read one big array in multiprocessing.shared_memory",
+        "process",
+        f"{BACKENDS}.sharing",
+        _array_code(shared=True),
+        uses_array=True,
+    )
+)

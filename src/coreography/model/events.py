@@ -88,13 +88,18 @@ class Kind(enum.IntEnum):
 
 #: Kinds of the communication events (a compact range: the run model takes them vectorised).
 COMMUNICATION = frozenset({Kind.MESSAGE_SENT, Kind.MESSAGE_RECEIVED, Kind.WAIT})
-#: WAIT's flags: what the wait was for, as the timeline says it.
-WAIT_QUEUE, WAIT_PIPE, WAIT_LOCK = 1, 2, 3
+#: WAIT's flags: what the wait was for, as the timeline says it. SENDING is not a wait for
+#: another process but the cost of a big message itself (pickling it, the pipe, unpickling
+#: it): value = its size in bytes; drawn as a span of its own kind.
+WAIT_QUEUE, WAIT_PIPE, WAIT_LOCK, SENDING = 1, 2, 3, 4
 WAIT_ON = {
     WAIT_QUEUE: "waiting for the queue",
     WAIT_PIPE: "waiting for the pipe",
     WAIT_LOCK: "waiting for the lock",
+    SENDING: "sending (pickling and the pipe)",
 }
+#: A message at least this big (pickled) has its sending drawn as a SENDING span.
+BIG_MESSAGE = 64 * 1024
 
 
 def clip_text(text: str, limit: int = MAX_TEXT) -> str:

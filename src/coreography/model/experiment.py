@@ -41,6 +41,7 @@ LIMITS = {
     "size": (0.0, 600_000.0),
     "seed": (0, 2**31 - 1),
     "speed": (1.0, 100.0),
+    "array_mb": (0.01, 64.0),
 }
 
 
@@ -115,6 +116,9 @@ class Experiment:
     #: A cluster model's scheduler (``tcp://host:8786``): use that cluster, and leave it
     #: running; empty: the run starts a cluster of its own and closes it at the end.
     scheduler: str = ""
+    #: Size of the big array the sharing models (pickled-array, shared-array) hand their
+    #: tasks, in MB (2**20 bytes) of 8-byte floats.
+    array_mb: float = 8.0
 
     # -- validation -------------------------------------------------------------------
     def validate(self) -> Experiment:
@@ -126,7 +130,7 @@ class Experiment:
         for name in ("workers", "tasks", "chunksize", "seed"):
             if not (name == "tasks" and self.model == TRACE_MODEL and self.tasks == 0):
                 _int_range(name, getattr(self, name))
-        for name in ("size", "speed"):
+        for name in ("size", "speed", "array_mb"):
             _float_range(name, getattr(self, name))
         cap = self.execution_model.max_tasks
         if cap is not None and self.tasks > cap:
@@ -170,6 +174,11 @@ class Experiment:
     def parallel_workers(self) -> int:
         """How many tasks can run at once under this model."""
         return self.execution_model.parallel_workers(self.workers, self.tasks)
+
+    @property
+    def array_length(self) -> int:
+        """How many 8-byte floats the sharing models' array holds."""
+        return max(1, int(self.array_mb * 2**20) // 8)
 
     def task_sizes(self) -> list[float]:
         """Size of each task (ms for timed workloads, n otherwise), reproducible by seed."""
@@ -228,6 +237,7 @@ class Experiment:
             "seed": int,
             "size": float,
             "speed": float,
+            "array_mb": float,
         }
         for name, kind in types.items():
             if name in values:

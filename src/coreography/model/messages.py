@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from coreography.model.events import WAIT_ON
+from coreography.model.events import SENDING, WAIT_ON
 
 NO_TIME = -1
 SENT_DTYPE = np.dtype(
@@ -156,6 +156,9 @@ class Messages:
             rows = received[order[at[found]]]
             out["to_lane"][found] = rows["lane"]
             out["received"][found] = rows["t"]
+            # A traced Queue's put leaves the pickling to the queue: only its get knows
+            # the size.
+            out["size"][found] = np.maximum(out["size"][found], rows["size"])
         order = np.argsort(out["sent"], kind="stable")
         self._arrows, self._arrows_at = out[order], (len(sent), len(received))
         return self._arrows
@@ -176,10 +179,67 @@ class Messages:
         return sorted(set(self.sent()["channel"].tolist()))
 
     def waits_by_channel(self) -> dict[int, tuple[int, int]]:
-        """``{channel: (number of waits, total ns waited)}``."""
+        """``{channel: (number of waits, total ns waited)}`` (sendings are not waits)."""
         waits = self.waits()
+        waits = waits[waits["on"] != SENDING]
         out: dict[int, tuple[int, int]] = {}
         for channel in sorted(set(waits["channel"].tolist())):
             mine = waits[waits["channel"] == channel]
             out[channel] = (len(mine), int((mine["end"] - mine["start"]).sum()))
         return out
+
+    def channel_stats(self) -> list[ChannelStats]:
+        """Per channel (named or seen in an event), in id order: its messages, bytes,
+        waits and sendings."""
+        sent, received, waits = self.sent(), self.received(), self.waits()
+        arrows = self.arrows()
+        ids = set(self.channels) | set(sent["channel"].tolist())
+        ids |= set(received["channel"].tolist()) | set(waits["channel"].tolist())
+        out = []
+        for channel in sorted(ids):
+            put = sent[sent["channel"] == channel]
+            got = received[received["channel"] == channel]
+            mine = waits[waits["channel"] == channel]
+            sending = mine["on"] == SENDING
+            waited = mine[~sending]
+            sends = mine[sending]
+            known = self.channels.get(channel)
+            depth = self.depth(channel)[1] if len(put) else np.zeros(0, np.int64)
+            out.append(
+                ChannelStats(
+                    id=channel,
+                    name=self.channel_name(channel),
+                    kind=known.kind if known is not None else "",
+                    messages_sent=len(put),
+                    messages_received=len(got),
+                    bytes_sent=int(arrows["size"][arrows["channel"] == channel].sum()),
+                    waits=len(waited),
+                    wait_s=float((waited["end"] - waited["start"]).sum()) / 1e9,
+                    sendings=len(sends),
+                    sending_s=float((sends["end"] - sends["start"]).sum()) / 1e9,
+                    max_depth=int(depth.max(initial=0)),
+                    left=int(depth[-1]) if len(depth) else 0,
+                )
+            )
+        return out
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    """What one queue, pipe or lock carried in a run (``Messages.channel_stats``)."""
+
+    id: int
+    name: str
+    kind: str
+    messages_sent: int
+    messages_received: int
+    bytes_sent: int
+    #: Waits inside get/recv/acquire (and a put that found a bounded queue full).
+    waits: int
+    wait_s: float
+    #: Big messages' sendings (pickling, the pipe, unpickling), on both ends.
+    sendings: int
+    sending_s: float
+    #: Most messages put and not yet taken at once; how many were never taken.
+    max_depth: int
+    left: int

@@ -2,13 +2,15 @@
 
 Each message is a zero-length "put"/"get" slice on its sender's and receiver's track,
 joined by a flow ("s" → "f", Perfetto draws the arrow); each wait is a slice of its own
-("waiting for the queue"); each queue or pipe gets a counter track of its depth.
+("waiting for the queue"), and so is each big message's sending (category "sending");
+each queue or pipe gets a counter track of its depth.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from coreography.model.events import SENDING
 from coreography.model.messages import NO_TIME
 
 if TYPE_CHECKING:
@@ -90,7 +92,7 @@ def message_events(run: Run, tids: list[int], counter_pid: int) -> list[dict[str
         events.append(
             {
                 "name": messages.wait_label(on),
-                "cat": "wait",
+                "cat": "sending" if on == SENDING else "wait",
                 "ph": "X",
                 "pid": lanes[lane].pid,
                 "tid": tids[lane],

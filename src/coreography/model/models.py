@@ -52,6 +52,8 @@ class ExecutionModel:
     uses_workers: bool = True
     #: The chunksize option applies.
     uses_chunksize: bool = False
+    #: The array size option applies (the models that hand tasks a big array).
+    uses_array: bool = False
     #: One lane per task (a Process or Thread each), so as many run at once as tasks.
     lane_per_task: bool = False
     #: At most this many tasks (a model starting one lane per task gets out of hand).

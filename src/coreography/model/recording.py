@@ -8,10 +8,11 @@ import json
 import os
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
+from coreography.model import json_columns, recording_write
 from coreography.model.files import read_regular, write_atomic
 from coreography.model.messages_recording import messages_to_dict
 from coreography.model.recording_checks import RecordingError
@@ -59,6 +60,16 @@ def run_to_dict(run: Run) -> dict[str, Any]:
     dict
         The recording document of format :data:`FORMAT`, version :data:`VERSION`.
     """
+    return _document(run, _list_column)
+
+
+def _list_column(values: np.ndarray, t0: int | None, nullable: bool) -> list[Any]:
+    return _nullable(values, t0) if nullable else (values - (t0 or 0)).tolist()
+
+
+def _document(run: Run, column: Any) -> dict[str, Any]:
+    """The recording document, each long numpy column made by ``column(values, t0,
+    nullable)`` (a list, or a placeholder that :func:`save_run` fills in)."""
     t0 = run.t0
 
     def rel(t: int) -> int | None:
@@ -109,13 +120,13 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         },
         "lanes": lanes,
         "tasks": {
-            "lane": run.task_lane.tolist(),
-            "start": _nullable(run.task_start, t0),
-            "end": _nullable(run.task_end, t0),
-            "submitted": _nullable(run.task_submitted, t0),
-            "status": run.task_status.tolist(),
-            "value": _nullable(run.task_value),
-            "cpu": _nullable(run.task_cpu),
+            "lane": column(run.task_lane, None, False),
+            "start": column(run.task_start, t0, True),
+            "end": column(run.task_end, t0, True),
+            "submitted": column(run.task_submitted, t0, True),
+            "status": column(run.task_status, None, False),
+            "value": column(run.task_value, None, True),
+            "cpu": column(run.task_cpu, None, True),
         },
         "task_text": _table(run.task_text),
         "task_errors": _table(run.task_errors),
@@ -134,21 +145,21 @@ def run_to_dict(run: Run) -> dict[str, Any]:
         "logs": list(run.logs),
         "cpu_samples": _cpu_samples(run, t0),
         "proc_samples": {
-            "t": (procs["t"] - t0).tolist(),
-            "pid": procs["pid"].tolist(),
-            "cpu": procs["cpu"].tolist(),
-            "core": procs["core"].tolist(),
-            "rss": procs["rss"].tolist(),
+            "t": column(procs["t"], t0, False),
+            "pid": column(procs["pid"], None, False),
+            "cpu": column(procs["cpu"], None, False),
+            "core": column(procs["core"], None, False),
+            "rss": column(procs["rss"], None, False),
         },
         # sampled thread states (optional: left out when none, as older readers expect)
         **(
             {
                 "thread_states": {
                     "source": run.thread_states.source,
-                    "lane": states["lane"].tolist(),
-                    "start": (states["start"] - t0).tolist(),
-                    "end": (states["end"] - t0).tolist(),
-                    "state": states["state"].tolist(),
+                    "lane": column(states["lane"], None, False),
+                    "start": column(states["start"], t0, False),
+                    "end": column(states["end"], t0, False),
+                    "state": column(states["state"], None, False),
                 }
             }
             if len(states)
@@ -172,22 +183,40 @@ def save_run(run: Run, path: str | os.PathLike[str]) -> None:
     path
         Conventionally ``*.coreo.json`` or ``*.coreo.json.gz``. Written to a temporary
         file first, so an interrupted save never leaves half a recording under this name.
+        The long columns are written a block at a time (numpy formats them), so saving a
+        1,000,000-task run needs a few MB beyond the run itself.
     """
     path = Path(path)
-    data = json.dumps(
-        run_to_dict(run), ensure_ascii=False, allow_nan=False, separators=(",", ":")
-    ).encode("utf-8")
-    if len(data) > MAX_BYTES:  # a file that could not be read back is not written
-        raise RecordingError(
-            f"{path}: this run is {len(data) / 1024**2:,.0f} MiB as a recording, more than "
-            f"the {MAX_BYTES // 1024**2} MiB a recording may hold; export it as CSV instead"
-        )
-    if path.name.endswith(".gz"):
-        data = gzip.compress(data, compresslevel=5, mtime=0)
+    written = 0
+
+    def write_to(stream: BinaryIO) -> None:
+        def count(data: bytes) -> None:
+            nonlocal written
+            written += len(data)
+            if written > MAX_BYTES:  # a file that could not be read back is not written
+                raise _TooBig
+            packed.write(data)
+
+        packed: Any = stream
+        if path.name.endswith(".gz"):
+            packed = gzip.GzipFile(fileobj=stream, mode="wb", compresslevel=5, mtime=0)
+        recording_write.write_document(run, _document, count)
+        if packed is not stream:
+            packed.close()
+
     try:
-        write_atomic(path, lambda stream: stream.write(data))
+        write_atomic(path, write_to)
+    except _TooBig:
+        raise RecordingError(
+            f"{path}: this run is more than {MAX_BYTES // 1024**2} MiB as a recording, the "
+            "most a recording may hold; export it as CSV instead"
+        ) from None
     except OSError as exc:
         raise RecordingError(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+class _TooBig(Exception):
+    """The recording grew beyond MAX_BYTES while it was written."""
 
 
 def _table(mapping: dict[int, str]) -> dict[str, list[Any]]:
@@ -248,8 +277,8 @@ def load_run(path: str | os.PathLike[str]) -> Run:
         With a one-line message naming the file and what is wrong with it.
     """
     try:
-        raw = read_regular(path, MAX_FILE_BYTES)
-        return run_from_dict(_parse_json(unpack(raw)))
+        data = _parse_json(unpack(read_regular(path, MAX_FILE_BYTES)))
+        return run_from_dict(data)
     except OSError as exc:
         raise RecordingError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except RecordingError as exc:
@@ -278,12 +307,40 @@ def _gunzip(raw: bytes) -> bytes:
         raise RecordingError(f"not valid gzip data ({exc})") from None
 
 
+#: Where a recording's long number lists may stay numpy columns: the fields whose checks
+#: take a :class:`~coreography.model.json_columns.Column`; anywhere else they become lists.
+COLUMN_FIELDS = {
+    "tasks": {"lane", "start", "end", "submitted", "status", "value", "cpu"},
+    "texts": {"t", "lane", "task", "kind"},
+    "cpu_samples": {"t", "experiment_total", "app"},
+    "proc_samples": {"t", "pid", "cpu", "core", "rss"},
+    "thread_states": {"lane", "start", "end", "state"},
+    "task_text": {"task"},
+    "task_errors": {"task"},
+    "task_labels": {"task"},
+}
+
+
+def _keep_columns(data: Any, holders: list[dict[str, Any]]) -> None:
+    sections = {}
+    if isinstance(data, dict):
+        sections = {id(data.get(name)): fields for name, fields in COLUMN_FIELDS.items()}
+    for holder in holders:
+        fields = sections.get(id(holder), set())
+        for key, value in holder.items():
+            if isinstance(value, json_columns.Column) and key not in fields:
+                holder[key] = value.as_list()
+
+
 def _parse_json(raw: bytes) -> Any:
     def refuse(name: str) -> None:
         raise RecordingError(f"not valid JSON: {name} is not a number JSON allows")
 
     try:
-        return json.loads(raw, parse_constant=refuse)
+        holders: list[dict[str, Any]] = []
+        data = json_columns.loads(raw, refuse, holders)
+        _keep_columns(data, holders)
+        return data
     except RecordingError:
         raise
     except UnicodeDecodeError:

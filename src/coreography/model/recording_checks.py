@@ -8,6 +8,7 @@ from typing import Any, NoReturn
 import numpy as np
 
 from coreography.model.experiment import Experiment, ExperimentError, available_start_methods
+from coreography.model.json_columns import Column
 
 #: Largest time or count a recording may hold; far beyond any run, and sums of two still
 #: fit in int64.
@@ -92,9 +93,31 @@ def _column(values: Any, where: str, n: int, allowed: set[type], what: str) -> n
     return np.zeros(n, bool)
 
 
+def length(values: Any) -> int:
+    """How many entries a list or a :class:`Column` holds (0 for anything else)."""
+    return len(values) if isinstance(values, (list, Column)) else 0
+
+
+def _fast(values: Any, n: int, nullable: bool, integral: bool) -> Column | None:
+    """``values`` when it is a column that passes the checks as it stands; None when the
+    checks must look at the Python list (and name the first bad entry)."""
+    if not isinstance(values, Column) or len(values) != n:
+        return None
+    if (integral and not values.integral) or (values.has_nulls and not nullable):
+        return None
+    return values
+
+
 def _ints(
     values: Any, where: str, n: int, low: int, high: int, nullable: bool
 ) -> tuple[np.ndarray, np.ndarray]:
+    column = _fast(values, n, nullable, integral=True)
+    if column is not None:
+        array, nulls = column.take(np.int64), column.nulls
+        _check_range(array, nulls, where, low, high)
+        return array, nulls
+    if isinstance(values, Column):
+        values = values.as_list()
     what = "a whole number or null" if nullable else "a whole number"
     nulls = _column(values, where, n, {int, _NONE} if nullable else {int}, what)
     if nulls.any():
@@ -104,11 +127,15 @@ def _ints(
     except OverflowError:
         index = next(i for i, v in enumerate(values) if not -(2**63) <= v < 2**63)
         fail(f"{where}[{index}]: {_show(values[index])} is beyond the 64-bit range")
+    _check_range(array, nulls, where, low, high)
+    return array, nulls
+
+
+def _check_range(array: np.ndarray, nulls: np.ndarray, where: str, low: int, high: int) -> None:
     bad = np.flatnonzero(((array < low) | (array > high)) & ~nulls)
     if len(bad):
         index = int(bad[0])
         fail(f"{where}[{index}]: {array[index]:,} is out of range {low:,} to {high:,}")
-    return array, nulls
 
 
 def int_column(
@@ -133,15 +160,21 @@ def float_column(
     values: Any, where: str, n: int, low: float, high: float, nullable: bool = True
 ) -> np.ndarray:
     """``n`` finite numbers in ``low..high``; JSON null becomes NaN if allowed."""
-    what = "a number or null" if nullable else "a number"
-    nulls = _column(values, where, n, {int, float, _NONE} if nullable else {int, float}, what)
-    if nulls.any():
-        values = [0.0 if v is None else v for v in values]
-    try:
-        array = np.array(values, dtype=np.float64) if n else np.zeros(0)
-    except OverflowError:
-        index = next(i for i, v in enumerate(values) if type(v) is int and abs(v) > 1e308)
-        fail(f"{where}[{index}]: {_show(values[index])} is too large")
+    column = _fast(values, n, nullable, integral=False)
+    if column is not None:
+        array, nulls = column.take(np.float64), column.nulls
+    else:
+        if isinstance(values, Column):
+            values = values.as_list()
+        what = "a number or null" if nullable else "a number"
+        nulls = _column(values, where, n, {int, float, _NONE} if nullable else {int, float}, what)
+        if nulls.any():
+            values = [0.0 if v is None else v for v in values]
+        try:
+            array = np.array(values, dtype=np.float64) if n else np.zeros(0)
+        except OverflowError:
+            index = next(i for i, v in enumerate(values) if type(v) is int and abs(v) > 1e308)
+            fail(f"{where}[{index}]: {_show(values[index])} is too large")
     bad = np.flatnonzero(~(np.isfinite(array) & (array >= low) & (array <= high)) & ~nulls)
     if len(bad):
         index = int(bad[0])

@@ -22,6 +22,7 @@ from coreography.model.recording_checks import (
     float_column,
     int_column,
     integer,
+    length,
     number,
     text,
     text_list,
@@ -276,7 +277,7 @@ def _rebuild_lane_tasks(run: Run) -> None:
 def _task_table(value: Any, where: str, n: int) -> dict[int, str]:
     expect(isinstance(value, dict), f"{where}: expected an object, got {_kind(value)}")
     tasks = value.get("task")
-    count = len(tasks) if isinstance(tasks, list) else 0
+    count = length(tasks)
     ids = int_column(tasks, f"{where}.task", count, 0, n - 1)
     texts = text_list(value.get("text"), f"{where}.text", count, exact=True)
     expect(len(set(ids.tolist())) == count, f"{where}.task: a task appears twice")
@@ -328,7 +329,7 @@ def _samples(run: Run, data: dict[str, Any], cores: int) -> None:
     run.cpu_percore.extend(flat.reshape(len(rows), width))
     _experiment_samples(run, cpu, len(rows), width)
     procs = _section(data, "proc_samples")
-    count = len(procs["t"]) if isinstance(procs.get("t"), list) else 0
+    count = length(procs.get("t"))
     expect(
         count <= MAX_PROC_SAMPLES,
         f"proc_samples: {count:,} samples is more than {MAX_PROC_SAMPLES:,}",
@@ -380,7 +381,7 @@ def _thread_states(run: Run, value: Any) -> None:
     source = value.get("source", "")
     expect(source in SOURCES, f"thread_states.source: {source!r:.40} is not one of {SOURCES}")
     lanes = value.get("lane")
-    count = len(lanes) if isinstance(lanes, list) else 0
+    count = length(lanes)
     expect(count <= MAX_PROC_SAMPLES, f"thread_states: {count:,} rows is more than allowed")
     lane = int_column(lanes, "thread_states.lane", count, 0, max(len(run.lanes) - 1, 0))
     start = time_column(value.get("start"), "thread_states.start", count, run.t0, nullable=False)

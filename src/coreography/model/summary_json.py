@@ -6,11 +6,17 @@ seconds of its tasks' time spent ``on_cpu_s``, ``waiting_for_core_s``,
 ``blocked_lock_s``, ``blocked_io_s`` and ``off_cpu_unknown_s`` (null when the run has no
 sampled thread states), ``states_sampled_s`` (how much of its task time was sampled),
 and ``states_all`` (the same seconds over all the lane was sampled, tasks or not).
+``channels`` lists the run's queues, pipes and locks (empty when it has none), each with
+``id``, ``name``, ``kind``, ``messages_sent``, ``messages_received``, ``bytes_sent``,
+``waits`` and ``wait_s`` (inside get/recv/acquire: a lock's waits are its contended
+acquires), ``sendings`` and ``sending_s`` (big messages pickled and sent), ``max_depth``
+and ``left`` (messages never taken).
 New fields may be added within a schema version; none is removed or changes meaning.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from coreography.model.metrics import RunMetrics, compute_metrics
@@ -68,6 +74,7 @@ def summary_dict(run: Run, metrics: RunMetrics | None = None) -> dict[str, Any]:
         "others_share": m.others_share,
         "thread_states_source": run.thread_states.source or None,
         "lanes": lanes,
+        "channels": [dataclasses.asdict(stats) for stats in run.messages.channel_stats()],
     }
 
 
@@ -104,3 +111,29 @@ def state_table(run: Run) -> str:
     if run.thread_states.source == SOURCE_PSUTIL:
         lines.append("(waiting for a core and blocking reasons are known on Linux only)")
     return "\n".join(lines)
+
+
+def channel_table(run: Run) -> str:
+    """Per queue, pipe and lock: messages, bytes, waits and sendings; '' when none."""
+    stats = run.messages.channel_stats()
+    if not stats:
+        return ""
+    head = ("Queue, pipe or lock", "Messages", "Bytes", "Waits", "Waited", "Sendings", "Left")
+    rows: list[tuple[str, ...]] = [head]
+    for item in stats:
+        name = f"{item.name} ({item.kind})" if item.kind else item.name
+        messages = "—" if item.kind == "lock" else f"{item.messages_sent:,}"
+        size = "—" if item.kind == "lock" else f"{item.bytes_sent:,}"
+        left = "—" if item.kind == "lock" else f"{item.left:,}"
+        sendings = f"{item.sendings:,} · {item.sending_s:.3f} s" if item.sendings else "0"
+        rows.append(
+            (name, messages, size, f"{item.waits:,}", f"{item.wait_s:.3f} s", sendings, left)
+        )
+    widths = [max(len(row[c]) for row in rows) for c in range(len(head))]
+    return "\n".join(
+        "  ".join(
+            [row[0].ljust(widths[0])]
+            + [v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
+        )
+        for row in rows
+    )

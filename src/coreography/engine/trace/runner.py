@@ -33,7 +33,68 @@ from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS, trace_
 from coreography.model.run import FINISHED, RUN_FAILED, STOPPED
 from coreography.model.trace_run import TraceRun, describe_exit
 
-BOOTSTRAP = Path(__file__).with_name("bootstrap")
+#: Where a frozen app keeps the sources the program's own Python imports to trace it
+#: (packaging/coreography.spec puts them there): that Python is not the app's.
+FROZEN_SOURCES = "trace-python"
+#: Which Python runs the user's program in a frozen app ("python3" on PATH otherwise).
+PYTHON_VARIABLE = "COREOGRAPHY_PYTHON"
+#: The oldest Python the tracing sources run on.
+OLDEST_PYTHON = (3, 10)
+
+
+def _trace_sources() -> Path:
+    """The folder holding this package's ``trace`` directory, as the program imports it."""
+    if getattr(sys, "frozen", False):
+        bundle = Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent))
+        return bundle / FROZEN_SOURCES / "coreography" / "engine" / "trace"
+    return Path(__file__).parent
+
+
+BOOTSTRAP = _trace_sources() / "bootstrap"
+WATCHDOG = _trace_sources() / "watchdog.py"
+
+
+class NoPython(RuntimeError):
+    """No Python interpreter to run the user's program with (a frozen app only)."""
+
+
+def program_python() -> str:
+    """The interpreter that runs the user's program, as ``python script.py`` would.
+
+    From a checkout or a pip install: this very Python (the program sees the packages
+    installed beside Coreography). A frozen app has no Python of its own to offer, so
+    the program runs with the system's: ``$COREOGRAPHY_PYTHON``, else ``python3`` on
+    PATH — the one the user's ``python3 script.py`` would use.
+    """
+    if not getattr(sys, "frozen", False):
+        return sys.executable
+    chosen = os.environ.get(PYTHON_VARIABLE) or shutil.which("python3") or shutil.which("python")
+    if not chosen:
+        raise NoPython(
+            "Running your own program needs Python 3 installed on this computer (no "
+            f"python3 was found on PATH). Install it, or set {PYTHON_VARIABLE} to the "
+            "Python to use."
+        )
+    try:
+        found = subprocess.run(
+            [chosen, "-c", "import sys; print(sys.version_info[0], sys.version_info[1])"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout.split()
+        version = (int(found[0]), int(found[1]))
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError) as exc:
+        raise NoPython(f"{chosen} could not be started as Python: {exc}") from exc
+    if version < OLDEST_PYTHON:
+        oldest = ".".join(map(str, OLDEST_PYTHON))
+        raise NoPython(
+            f"{chosen} is Python {version[0]}.{version[1]}; tracing a program needs "
+            f"Python {oldest} or newer (set {PYTHON_VARIABLE} to another one)."
+        )
+    return chosen
+
+
 STOP_GRACE = 0.5
 #: After the program's main process has gone, how long its other processes may go on
 #: (an unjoined daemon, a detached child) before they are ended.
@@ -68,7 +129,7 @@ class TraceController:
         self,
         argv: list[str],
         cwd: str | None = None,
-        python: str = sys.executable,
+        python: str | None = None,
         terminal: int | None = None,
         stdin: int | None = None,
     ) -> TraceRun:
@@ -81,6 +142,7 @@ class TraceController:
         """
         if self.running:
             raise RuntimeError("a run is already in progress; stop it first")
+        python = python or program_python()
         self._tmp = tempfile.mkdtemp(prefix="coreography-trace-")
         fifo = os.path.join(self._tmp, "events")
         os.mkfifo(fifo, 0o600)
@@ -112,7 +174,8 @@ class TraceController:
         if self._terminal is not None:  # it may have read the terminal a moment too early
             process_tree.signal_group(self.process.pid, signal.SIGCONT)
         self._watchdog = subprocess.Popen(
-            [sys.executable, "-m", "coreography.engine.trace.watchdog", str(self.process.pid)],
+            # Started by file, not by module: in a frozen app that Python is the system's.
+            [python, str(WATCHDOG), str(self.process.pid)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             start_new_session=True,

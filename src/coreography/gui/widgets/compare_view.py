@@ -30,7 +30,7 @@ from coreography.model.series import PointSummary, Spread, summarize
 #: More columns than this would make each timeline too thin to read.
 MAX_COLUMNS = 4
 #: The table's largest share of the width; beyond it, its text gets smaller in steps.
-TABLE_SHARE = 0.7
+TABLE_SHARE = 0.6
 TABLE_FONT_STEPS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5)
 #: Rows below the metrics panel's own: how the figures were made.
 EXTRA_ROWS = (
@@ -41,7 +41,6 @@ EXTRA_ROWS = (
         "The one baseline every speedup here is divided from: a measured one-lane run of "
         "the same work, else the sequential estimate (the tasks' own measured work)",
     ),
-    ("others", "Other programs", "The largest share of the machine other programs used"),
 )
 _SPREAD_FIELDS = (
     "wall_s",
@@ -258,10 +257,6 @@ class CompareView(QWidget):
             if point.baseline.estimated:
                 return "estimate"
             return f"{point.baseline.source}, median of {point.baseline.runs}"
-        if name == "others":
-            if point.others_share is None:
-                return "not measured"
-            return f"{point.others_share:.0%}" + (" (busy)" if point.machine_busy else "")
         if name in _SPREAD_FIELDS:
             spread = Spread.of([v for m in shown if (v := metric(m, name)) is not None])
             return "—" if spread is None else spread.text(lambda v: format_value(name, v))

@@ -98,6 +98,14 @@ class ExperimentPanel(QWidget):
         self.chunksize.setToolTip("Tasks sent to a worker at once (auto: the library's choice)")
         self.start_method = _combo({m: START_METHODS.get(m, "") for m in available_start_methods()})
         self.start_method.setToolTip("How worker processes are started")
+        self.array_mb = QDoubleSpinBox()
+        self.array_mb.setRange(*LIMITS["array_mb"])
+        self.array_mb.setDecimals(2)
+        self.array_mb.setSuffix(" MB")
+        self.array_mb.setToolTip(
+            "Size of the array every task gets (pickled-array: a copy with each task; "
+            "shared-array: one copy in shared memory)"
+        )
         self.scheduler = QLineEdit()
         self.scheduler.setPlaceholderText("(a new LocalCluster)")
         self.scheduler.setToolTip(
@@ -148,6 +156,7 @@ class ExperimentPanel(QWidget):
             ("Chunk size", self.chunksize),
             ("Start method", self.start_method),
             ("Scheduler", self.scheduler),
+            ("Array size", self.array_mb),
             ("Seed", self.seed),
             ("Fault", self.fault),
             ("Fault in task", self.fault_task),
@@ -187,6 +196,7 @@ class ExperimentPanel(QWidget):
         self.distribution.setCurrentText(experiment.distribution)
         self.chunksize.setValue(experiment.chunksize)
         self.start_method.setCurrentText(experiment.start_method)
+        self.array_mb.setValue(experiment.array_mb)
         self.seed.setValue(experiment.seed)
         self.fault.setCurrentText(experiment.fault.kind)
         self.fault_task.setValue(experiment.fault.task)
@@ -213,6 +223,7 @@ class ExperimentPanel(QWidget):
             title=self.title.text().strip(),
             code=self.code.toPlainText() if self.workload.currentText() == "custom" else "",
             scheduler=self.scheduler.text().strip() if self._takes_scheduler() else "",
+            array_mb=self.array_mb.value(),
         )
 
     def _takes_scheduler(self) -> bool:
@@ -238,6 +249,7 @@ class ExperimentPanel(QWidget):
         self.chunksize.setEnabled(record is not None and record.uses_chunksize)
         self.start_method.setEnabled(record is None or not record.cluster)
         self.scheduler.setEnabled(self._takes_scheduler())
+        self.array_mb.setEnabled(record is not None and record.uses_array)
         self.size.setSuffix(" ms" if self.workload.currentText() in TIMED_WORKLOADS else "")
         self.speed.setEnabled(self.workload.currentText() in TIMED_WORKLOADS)
         custom = self.workload.currentText() == "custom"

@@ -19,6 +19,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 
 from coreography.gui import theme
 from coreography.gui.widgets.timeline_item import clip_at_cut
+from coreography.model.events import SENDING
 from coreography.model.messages import NO_TIME
 from coreography.model.run import Run
 
@@ -46,6 +47,13 @@ def wait_style() -> tuple[QPen, QBrush]:
     return pen, QBrush(_fg(60))
 
 
+def sending_style() -> tuple[QPen, QBrush]:
+    """(outline, fill) of a sending span (pickling a big message, the pipe, unpickling
+    it): a solid outline around a dense dotted fill, unlike a wait's dotted outline."""
+    pen = theme.thin_pen(_fg(230), max(1, round(theme.active().line_scale)))
+    return pen, theme.pattern_brush(_fg(200), Qt.BrushStyle.Dense5Pattern)
+
+
 def paint_arrow(painter: QPainter, line: QLineF, head: bool = True) -> None:
     """One message arrow as the timeline draws it (for the legend's sample)."""
     scale = theme.active().line_scale
@@ -69,6 +77,7 @@ class MessageLayer(pg.GraphicsObject):
         #: What the last paint drew (for tests and benchmarks).
         self.last_arrows = 0
         self.last_waits = 0
+        self.last_sendings = 0
         self.last_heads = False
 
     def set_run(self, run: Run | None) -> None:
@@ -88,7 +97,7 @@ class MessageLayer(pg.GraphicsObject):
     def paint(self, painter: QPainter, *args) -> None:
         run = self.run
         view = self.getViewBox()
-        self.last_arrows = self.last_waits = 0
+        self.last_arrows = self.last_waits = self.last_sendings = 0
         if run is None or view is None or not run.messages:
             return
         transform = painter.transform()
@@ -109,16 +118,29 @@ class MessageLayer(pg.GraphicsObject):
         waits = run.messages.waits()
         if not len(waits):
             return
+        sending = waits["on"] == SENDING
+        self.last_waits = self._paint_spans(
+            painter, run, waits[~sending], wait_style(), x0, x1, sx, dx, sy, dy
+        )
+        if sending.any():
+            self.last_sendings = self._paint_spans(
+                painter, run, waits[sending], sending_style(), x0, x1, sx, dx, sy, dy
+            )
+
+    def _paint_spans(self, painter, run, waits, style, x0, x1, sx, dx, sy, dy) -> int:
+        """Draw ``waits`` (WAIT_DTYPE rows) in ``style``; returns how many spans."""
+        if not len(waits):
+            return 0
         start = (waits["start"] - run.t0) / 1e9
         end = (waits["end"] - run.t0) / 1e9
         seen = (end >= x0) & (start <= x1) & (waits["lane"] >= 0)
         if not seen.any():
-            return
+            return 0
         lane = waits["lane"][seen].astype(np.int64)
         left = np.clip(start[seen] * sx + dx, -CLAMP_PX, CLAMP_PX).astype(np.int64)
         right = np.clip(end[seen] * sx + dx, -CLAMP_PX, CLAMP_PX).astype(np.int64)
         right = np.maximum(right, left + 1)
-        # Waits of one lane that touch the same pixel columns merge into one span.
+        # Spans of one lane that touch the same pixel columns merge into one.
         order = np.lexsort((left, lane))
         lane, left, right = lane[order], left[order], right[order]
         offset = lane * (4 * CLAMP_PX)  # a running maximum that restarts in each lane
@@ -136,11 +158,11 @@ class MessageLayer(pg.GraphicsObject):
         ):
             top = min(ln * sy + dy, (ln + 1) * sy + dy)
             rects.append(QRect(a, round(top + height * 0.5), b - a, fill))
-        pen, brush = wait_style()
+        pen, brush = style
         painter.setPen(pen)
         painter.setBrush(brush)
         painter.drawRects(rects)
-        self.last_waits = len(rects)
+        return len(rects)
 
     def _paint_arrows(self, painter, run, x0, x1, sx, dx, sy, dy) -> None:
         arrows = run.messages.arrows()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.utilization_bars import BarRow, UtilizationBars
 from coreography.model.run import Run
 
 LIVE_INTERVAL_S = 0.25  # metrics scan every task; four times a second is plenty live
@@ -79,60 +79,49 @@ def metric(metrics, name: str) -> object:
     return getattr(metrics, name)
 
 
-class UtilizationBars(QWidget):
-    """One horizontal bar per worker: busy share of its life, painted (no child widgets)."""
+BARS_NOTE = "Per-worker utilization (busy ÷ alive)"
+BARS_NOTE_STATES = "Per-worker utilization: on a CPU ÷ alive (light: a task was open)"
 
-    ROW = 18
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[tuple[str, float | None, QColor, str]] = []
+def bar_rows(run: Run, metrics) -> list[BarRow]:
+    """The bars of ``metrics``' lanes (the driver's only when it ran tasks); with thread
+    states, each says how much of its task time it spent in each state."""
+    from coreography.model.thread_states import ThreadState, lane_states, lock_is_gil, state_label
 
-    def set_rows(self, rows: list[tuple[str, float | None, QColor, str]]) -> None:
-        self.rows = rows
-        self.setToolTip("\n".join(f"{label}: {detail}" for label, _u, _c, detail in rows))
-        self.updateGeometry()
-        self.update()
-
-    def sizeHint(self) -> QSize:
-        return QSize(220, max(len(self.rows), 1) * self.ROW + 4)
-
-    def minimumSizeHint(self) -> QSize:
-        return self.sizeHint()
-
-    def paintEvent(self, event) -> None:
-        painter = QPainter(self)
-        try:
-            self._paint_rows(painter)
-        finally:
-            painter.end()
-
-    def _paint_rows(self, painter: QPainter) -> None:
-        width = self.width()
-        metrics = painter.fontMetrics()
-        widest = max((metrics.horizontalAdvance(row[0]) for row in self.rows), default=0)
-        label_width = min(widest + 8, width // 2)
-        share_width = metrics.horizontalAdvance("100 %") + 4  # grows with the font
-        for row, (label, utilization, color, _detail) in enumerate(self.rows):
-            top = row * self.ROW + 2
-            painter.setPen(QColor(theme.FOREGROUND))
-            painter.drawText(
-                QRect(0, top, label_width - 4, self.ROW),
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                label,
+    states = lane_states(run) if any(x.on_cpu_share is not None for x in metrics.lanes) else None
+    gil = lock_is_gil(run.experiment)
+    rows = []
+    for number, lane in enumerate(metrics.lanes):
+        if lane.role == "main" and lane.tasks == 0:
+            continue  # the driver only hands out work in most models
+        info = next((x for x in run.lanes if x.label == lane.label), None)
+        color = theme.lane_color(
+            info.number - 1 if info else number, info.role if info else "worker"
+        )
+        detail = (
+            f"{lane.tasks} tasks, busy {format_value('busy_s', lane.busy_s)}, "
+            f"idle {format_value('idle_s', lane.idle_s)}, "
+            f"start-up {format_value('startup_s', lane.startup_s)}"
+        )
+        busy_share = None
+        if lane.on_cpu_share is not None:
+            life = lane.busy_s + lane.idle_s
+            busy_share = lane.busy_s / life if life > 0 else None
+            mine = states[number] if states is not None and number < len(states) else None
+            shares = [
+                f"{state_label(state, gil)} {share:.0%}"
+                for state in ThreadState
+                if mine is not None and (share := mine.share(state) or 0.0) >= 0.005
+            ]
+            detail += (
+                f"\nOf its task time: {', '.join(shares)}"
+                if shares
+                else f"\nOn a CPU {lane.on_cpu_share:.0%} of its task time"
             )
-            room = width - label_width - share_width - 2
-            painter.fillRect(
-                QRect(label_width, top + 3, room, self.ROW - 6), QColor(theme.TRACK_COLOR)
-            )
-            known = utilization is not None and utilization == utilization
-            share = min(max(utilization, 0.0), 1.0) if known else 0.0
-            painter.fillRect(QRect(label_width, top + 3, int(room * share), self.ROW - 6), color)
-            painter.drawText(
-                QRect(width - share_width, top, share_width, self.ROW),
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                f"{share * 100:.0f} %" if known else "—",
-            )
+        rows.append(
+            BarRow(lane.label, lane.utilization, color, detail, busy_share, lane.on_cpu_share)
+        )
+    return rows
 
 
 def _restyle(label: QLabel, style: str) -> None:
@@ -181,7 +170,7 @@ class MetricsPanel(QWidget):
         self.busy_note.setObjectName("busy_machine_note")
         self.busy_note.hide()
         self.bars = UtilizationBars()
-        self.note = QLabel("Per-worker utilization (busy ÷ alive)")
+        self.note = QLabel(BARS_NOTE)
         self.note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.busy_note)
@@ -274,18 +263,5 @@ class MetricsPanel(QWidget):
             self.values[name].setText(format_value(name, metric(metrics, name)))
         self._show_speedup(run, metrics)
         self._show_reliability(metrics)
-        rows = []
-        for number, lane in enumerate(metrics.lanes):
-            if lane.role == "main" and lane.tasks == 0:
-                continue  # the driver only hands out work in most models
-            info = next((x for x in run.lanes if x.label == lane.label), None)
-            color = theme.lane_color(
-                info.number - 1 if info else number, info.role if info else "worker"
-            )
-            detail = (
-                f"{lane.tasks} tasks, busy {format_value('busy_s', lane.busy_s)}, "
-                f"idle {format_value('idle_s', lane.idle_s)}, "
-                f"start-up {format_value('startup_s', lane.startup_s)}"
-            )
-            rows.append((lane.label, lane.utilization, color, detail))
-        self.bars.set_rows(rows)
+        self.bars.set_rows(bar_rows(run, metrics))
+        self.note.setText(BARS_NOTE_STATES if self.bars.with_states else BARS_NOTE)

@@ -162,7 +162,7 @@ class StateLegend(QWidget):
         self.label = QLabel()
         self.label.setWordWrap(True)  # never widens the window past the screen
         layout.addWidget(self.label, 1)  # the whole row: wraps only where it must
-        self._key: tuple[str, bool] | None = None
+        self._key: tuple[str, bool, bool] | None = None
         #: Off where small timelines are stacked (Compare): the Timeline tab has the key.
         self.wanted = True
         self.setVisible(False)
@@ -172,7 +172,10 @@ class StateLegend(QWidget):
             self.setVisible(False)
             return
         gil = lock_is_gil(run.experiment)
-        key = (run.thread_states.source, gil)
+        # On Linux, too, a stretch can lack its reason (a thread running at every reading
+        # around it): its key is shown once there is one.
+        unknown = bool(np.any(run.thread_states.view()["state"] == ThreadState.OFF_CPU))
+        key = (run.thread_states.source, gil, unknown)
         self.setVisible(True)
         if key == self._key:
             return
@@ -186,6 +189,8 @@ class StateLegend(QWidget):
                 ThreadState.BLOCKED_LOCK,
                 ThreadState.BLOCKED_IO,
             ]
+            if unknown:
+                shown.append(ThreadState.OFF_CPU)
         parts = [
             f"<span style='background:{STYLES[s][0]};color:#000;font-weight:bold'>"
             f"&nbsp;{STATE_LETTERS[s]}&nbsp;</span>&nbsp;{state_label(s, gil)}"

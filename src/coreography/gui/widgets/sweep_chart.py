@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from coreography.gui import theme
+from coreography.model.metrics import compute_metrics
 from coreography.model.run import Run
 from coreography.model.scaling import AmdahlFit, ScalingPoint, fit_series, scaling_series
 from coreography.model.series import summarize
@@ -145,7 +146,9 @@ class SweepChart(QWidget):
         else:
             curve = np.linspace(1.0, top, FIT_SAMPLES)
             self.fitted.setData(curve, self.fit.speedup(curve))
-            self.fit_label.setText(self._describe_fit(self.fit, self.series))
+            self.fit_label.setText(
+                self._describe_fit(self.fit, self.series) + _busy_warning(points)
+            )
         self._tick(range(1, int(top) + 1))
         self.speedup_plot.setXRange(0.5, top + 0.5, padding=0.0)
         self.speedup_plot.setYRange(0.0, top * 1.05, padding=0.0)
@@ -217,3 +220,19 @@ class SweepChart(QWidget):
 
 def _first(pair: tuple[int, Run]) -> int:
     return pair[0]
+
+
+def _busy_warning(points: list[tuple[int, Run]]) -> str:
+    """Said after the fit when other programs took a noticeable share of the machine in
+    any run of the sweep: its curve then describes the machine's load, not the code."""
+    shares = [
+        m.others_share
+        for _value, run in points
+        if (m := compute_metrics(run)).machine_busy and m.others_share is not None
+    ]
+    if not shares:
+        return ""
+    return (
+        f" ⚠ Other programs used up to {max(shares):.0%} of the machine during these runs: "
+        "the fit is not reliable."
+    )

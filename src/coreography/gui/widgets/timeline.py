@@ -109,6 +109,7 @@ class TimelineView(QWidget):
         self.view_box.sigRangeChangedManually.connect(self._on_view_box_range_changed_manually)
         self._lane_count = 0
         self._labels: list[str] = []
+        self._compact = False
         self.view_box.sigResized.connect(self._on_view_box_resized)
         self._set_lanes([])
 
@@ -216,6 +217,10 @@ class TimelineView(QWidget):
         """Label every lane that has room: with many thin lanes, every k-th one (and the
         hover tooltip names any lane)."""
         labels = self._labels
+        if self._compact:
+            labels = [label.split(" · ")[0] for label in labels]
+            widest = max((self.fontMetrics().horizontalAdvance(t) for t in labels), default=0)
+            self.lane_axis.setWidth(widest + 16)
         room = self.view_box.height() / max(len(labels), 1)
         line = self.fontMetrics().height()
         step = max(1, -(-line // max(int(room), 1)))
@@ -240,6 +245,12 @@ class TimelineView(QWidget):
         double-click still fits)."""
         for widget in (self.follow, self.fit_button, self.work_button):
             widget.setVisible(not compact)
+        # Lanes named without their PID ("Worker 1"), so a narrow column keeps room for
+        # the bars; the tooltip still names the lane in full.
+        self._compact = compact
+        self.plot.setLabel("bottom", "seconds" if compact else "seconds since the run started")
+        if self._labels:
+            self._label_lanes()
 
     def set_cut(self, seconds: float | None) -> None:
         """Show the run as it was at ``seconds`` (scrubbed back), or all of it (None)."""
