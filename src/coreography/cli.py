@@ -137,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
         choices=available_start_methods(),
         help=f"how worker processes start (default here: {default_start_method()})",
     )
+    run.add_argument(
+        "--scheduler",
+        default="",
+        metavar="ADDRESS",
+        help="a Dask model on the cluster already running at ADDRESS (tcp://HOST:PORT), "
+        "left running after the run (default: the run starts a LocalCluster of --workers "
+        "processes and closes it)",
+    )
     lo, hi = LIMITS["seed"]
     run.add_argument(
         "--seed",
@@ -291,6 +299,7 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
         seed=args.seed,
         fault=Fault.parse(args.fault),
         speed=args.slow_motion,
+        scheduler=getattr(args, "scheduler", ""),
         array_mb=getattr(args, "array_mb", Experiment.array_mb),
     ).validate()
 
@@ -378,6 +387,10 @@ def _run(args: argparse.Namespace) -> int:
     from coreography.model.recording import save_run
 
     experiment = experiment_from_args(args)
+    missing = experiment.execution_model.missing()
+    if missing:  # an optional extra the model needs: say how to get it
+        print(f"coreography: error: {missing}", file=sys.stderr)
+        return EXIT_USAGE
     if args.out is not None and not args.out.parent.exists():
         raise OSError(2, "no such folder", str(args.out.parent))
     controller = RunController(sample_hz=args.sample_hz, state_hz=args.state_hz)

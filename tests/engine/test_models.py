@@ -40,6 +40,8 @@ def test_the_registry_holds_every_shipped_model_with_its_backend():
         "race-counter",
         "pickled-array",
         "shared-array",
+        "dask-map",
+        "dask-submit",
     ]
     for name in models.choices():
         assert backends.backend_for(name).run is not None
@@ -49,9 +51,17 @@ def test_the_registry_holds_every_shipped_model_with_its_backend():
     assert not backends.backend_for("pool-map").task_error_exits_worker
 
 
+def _models_and_start_methods():
+    """Every model under every start method; a cluster model once (its cluster, not the
+    start method, starts its workers)."""
+    for model in models.choices():
+        methods = available_start_methods()
+        for method in methods[-1:] if models.get(model).cluster else methods:
+            yield pytest.param(model, method, id=f"{model}-{method}")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("start_method", available_start_methods())
-@pytest.mark.parametrize("model", models.choices())
+@pytest.mark.parametrize(("model", "start_method"), list(_models_and_start_methods()))
 def test_model_runs_squares_correctly(model, start_method):
     workers = 3
     run, _ = run_experiment(

@@ -237,13 +237,20 @@ def test_experiment_panel_edits_every_setting(qtbot):
     custom = Experiment(workload="custom", code="def task(x):\n    return x + 1\n")
     panel.set_experiment(custom)
     assert panel.experiment() == custom and not panel.code.isHidden()
-    # Together the two round trips exercise every setting an Experiment has.
+    shared = Experiment(model="shared-array", array_mb=2.0)
+    panel.set_experiment(shared)
+    assert panel.experiment() == shared
+    cluster = Experiment(model="dask-map", scheduler="tcp://127.0.0.1:8786")
+    panel.set_experiment(cluster)
+    assert panel.experiment() == cluster
+    panel.set_experiment(custom)
+    # Together the round trips exercise every setting an Experiment has.
     defaults = Experiment()
     covered = {
         f.name
         for f in dataclasses.fields(Experiment)
-        if getattr(defaults, f.name) != getattr(wanted, f.name)
-        or getattr(defaults, f.name) != getattr(custom, f.name)
+        for other in (wanted, custom, shared, cluster)
+        if getattr(defaults, f.name) != getattr(other, f.name)
     }
     assert covered | {"start_method"} == {f.name for f in dataclasses.fields(Experiment)}
     panel.code.setPlainText("def nope(:\n")

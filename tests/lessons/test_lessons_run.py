@@ -206,3 +206,15 @@ def test_lesson_sharing_big_data():
         waits = run.messages.waits()
         has = bool((waits["on"] == SENDING).any())
         assert has == sendings, run.experiment.model
+
+
+def test_lesson_one_machine_is_not_enough():
+    pytest.importorskip("distributed")
+    runs = run_lesson("one-machine-is-not-enough")
+    assert len(runs) == 4
+    for label, run in runs.items():
+        assert run.results() == [run.experiment.size] * run.n_tasks, label
+        dask = run.experiment.execution_model.cluster
+        labels = [lane.label for lane in run.worker_lanes()]
+        assert len(labels) == 2, (label, labels)
+        assert all(text.startswith("Dask worker ") == dask for text in labels), labels

@@ -27,6 +27,7 @@ EXPECTED_IDS = [
     "queues",
     "locks-and-races",
     "sharing-big-data",
+    "one-machine-is-not-enough",
 ]
 
 GOOD = """

@@ -475,6 +475,8 @@ class RunController:
         pids = {lane.pid for lane in run.lanes} | set(self._produced())
         pids |= {int(pid) for pid in set(run.proc_samples.view()["pid"].tolist())}
         pids.discard(driver.pid)
+        if run.experiment.scheduler:  # the workers of a cluster the run did not start
+            pids -= {lane.pid for lane in run.lanes if lane.host}
         procs = []
         for pid in pids:
             try:

@@ -360,10 +360,11 @@ class ThreadStateSampler:
 
 def lanes_to_watch(lanes: Any) -> list[tuple[int, int, int]]:
     """``(lane, pid, tid)`` of every lane whose thread is known: a process's main
-    thread has the PID as its TID; another thread reported its native id."""
+    thread has the PID as its TID; another thread reported its native id, and so did a
+    cluster's worker, whose tasks run in a thread of their own."""
     out = []
     for lane in lanes:
-        tid = lane.pid if lane.thread == 0 else lane.native_id
+        tid = lane.native_id if lane.native_id > 0 else lane.pid if lane.thread == 0 else 0
         if tid > 0:
             out.append((lane.index, lane.pid, tid))
     return out

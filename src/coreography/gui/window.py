@@ -220,6 +220,11 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         if self.needs_review(experiment):
             self.review_code(experiment)
             return None
+        record = models.find(experiment.model)
+        missing = record.missing() if record is not None else ""
+        if missing:  # an optional extra the model needs: say how to get it
+            self.show_error("Cannot start this experiment", f"{missing[0].upper()}{missing[1:]}.")
+            return None
         try:
             controller = self.presenter.controller
             if hasattr(controller, "state_hz"):  # the engine's (a test's may have none)

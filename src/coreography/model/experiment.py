@@ -113,6 +113,9 @@ class Experiment:
     title: str = ""
     #: The user's own task module (workload "custom"): must define ``def task(x)``.
     code: str = ""
+    #: A cluster model's scheduler (``tcp://host:8786``): use that cluster, and leave it
+    #: running; empty: the run starts a cluster of its own and closes it at the end.
+    scheduler: str = ""
     #: Size of the big array the sharing models (pickled-array, shared-array) hand their
     #: tasks, in MB (2**20 bytes) of 8-byte floats.
     array_mb: float = 8.0
@@ -142,6 +145,7 @@ class Experiment:
             problem = check_code(self.code)
             if problem is not None:
                 raise CodeError(problem)
+        _scheduler(self)
         if not isinstance(self.fault, Fault):
             raise ExperimentError("fault", self.fault, "expected a Fault")
         _choice("fault", self.fault.kind, FAULTS)
@@ -238,7 +242,15 @@ class Experiment:
         for name, kind in types.items():
             if name in values:
                 values[name] = _coerce(name, values[name], kind)
-        for name in ("model", "workload", "distribution", "start_method", "title", "code"):
+        for name in (
+            "model",
+            "workload",
+            "distribution",
+            "start_method",
+            "title",
+            "code",
+            "scheduler",
+        ):
             if name in values and not isinstance(values[name], str):
                 raise ExperimentError(name, values[name], "expected text")
         return cls(**values).validate()
@@ -269,6 +281,28 @@ def _default_size(kind: str) -> float:
 def _choice(name: str, value: Any, allowed: Any) -> None:
     if value not in allowed:
         raise ExperimentError(name, value, f"choose one of: {', '.join(allowed)}")
+
+
+#: A scheduler address: ``host:port``, optionally with a protocol (``tcp://``, ``tls://``).
+_ADDRESS = re.compile(
+    r"([a-z]+://)?[A-Za-z0-9_.\-]+:[0-9]{1,5}|([a-z]+://)?\[[0-9a-fA-F:]+\]:[0-9]{1,5}"
+)
+
+
+def _scheduler(exp: Experiment) -> None:
+    if not isinstance(exp.scheduler, str):
+        raise ExperimentError("scheduler", exp.scheduler, "expected text")
+    if not exp.scheduler:
+        return
+    if not exp.execution_model.cluster:
+        cluster = ", ".join(m.name for m in models.all_models() if m.cluster and m.choosable)
+        raise ExperimentError(
+            "scheduler", exp.scheduler, f"only a cluster model uses a scheduler ({cluster})"
+        )
+    if len(exp.scheduler) > 300 or not _ADDRESS.fullmatch(exp.scheduler):
+        raise ExperimentError(
+            "scheduler", exp.scheduler, "expected HOST:PORT, e.g. tcp://127.0.0.1:8786"
+        )
 
 
 def _int_range(name: str, value: Any) -> None:

@@ -163,7 +163,14 @@ def compute_metrics(run: Run) -> RunMetrics:
     speedup_note = unmeasurable(wall_s, baseline)
     if speedup_note:
         speedup = efficiency = None
-    expected = sum(run.produced.values()) if run.produced is not None else None
+    expected: int | None = None
+    produced = run.produced
+    if produced is not None:  # a cluster's workers count what they sent, in their frames
+        expected = sum(produced.values()) + sum(
+            run.reported_sent.get(lane.pid, 0)
+            for lane in run.lanes
+            if lane.host and lane.thread == 0 and lane.pid not in produced
+        )
     interference = measure_interference(run)
     return RunMetrics(
         state=run.state,

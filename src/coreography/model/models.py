@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -62,6 +63,13 @@ class ExecutionModel:
     #: Offered for new runs (panel, ``run --model``); a traced program's model is not:
     #: its recordings name it, the program decides what runs.
     choosable: bool = True
+    #: Runs on a cluster with a scheduler of its own (Dask): a scheduler address applies,
+    #: and the cluster, not the experiment's start method, starts the worker processes.
+    cluster: bool = False
+    #: Modules the model needs that Coreography does not install by default.
+    requires: tuple[str, ...] = ()
+    #: How to get them, said when one is missing (``pip install 'coreography[dask]'``).
+    install_hint: str = ""
 
     @property
     def uses_processes(self) -> bool:
@@ -69,8 +77,16 @@ class ExecutionModel:
 
     @property
     def uses_start_method(self) -> bool:
-        """The start method matters only where worker processes are started."""
-        return self.lanes == "process"
+        """The start method matters only where the experiment starts worker processes."""
+        return self.lanes == "process" and not self.cluster
+
+    def missing(self) -> str:
+        """What this model needs and is not installed, with how to get it ('' if nothing)."""
+        absent = [name for name in self.requires if not _importable(name)]
+        if not absent:
+            return ""
+        hint = f": {self.install_hint}" if self.install_hint else ""
+        return f"the {self.name!r} model needs {', '.join(absent)}, which is not installed{hint}"
 
     @property
     def allows_worker_exit_faults(self) -> bool:
@@ -86,6 +102,13 @@ class ExecutionModel:
         if self.fixed_workers is not None:
             return min(self.fixed_workers, tasks)
         return min(workers, tasks)
+
+
+def _importable(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 _REGISTRY: dict[str, ExecutionModel] = {}
@@ -142,3 +165,7 @@ def task_caps() -> dict[str, int]:
 from coreography.model import builtin_models as _builtin_models  # noqa: E402
 
 del _builtin_models
+# The Dask models (optional extra ``coreography[dask]``): records of their own module.
+from coreography.model import dask_models as _dask_models  # noqa: E402
+
+del _dask_models

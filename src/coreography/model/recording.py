@@ -90,6 +90,7 @@ def _document(run: Run, column: Any) -> dict[str, Any]:
             "native_id": lane.native_id,
             "qt_loaded": lane.qt_loaded,
             **({"ended_by": lane.ended_by} if lane.ended_by else {}),
+            **({"host": lane.host} if lane.host else {}),
         }
         for lane in run.lanes
     ]

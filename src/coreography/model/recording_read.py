@@ -257,6 +257,8 @@ def _lane(item: Any, index: int, abs_time: Any) -> Lane:
         native_id=integer(item.get("native_id"), f"{where}.native_id", 0, 2**63 - 1),
         # Absent in files written before workers reported it.
         qt_loaded=flag(item.get("qt_loaded", False), f"{where}.qt_loaded"),
+        # A cluster's worker only.
+        host=text(item.get("host", ""), f"{where}.host"),
     )
     ended_by = item.get("ended_by", "")  # absent: not ended by its pool (or older files)
     expect(ended_by in ENDED_BY, f"{where}.ended_by: {ended_by!r:.40} is not one of {ENDED_BY}")

@@ -111,6 +111,7 @@ class Lane:
     #: Who ended the process, when it was not a crash: ENDED_BY_POOL, its pool's normal
     #: end (``Pool.terminate()``, which ``with Pool()`` calls on leaving, sends SIGTERM).
     ended_by: str = ""
+    host: str = ""  # the machine it ran on, where the run spans several (a cluster's worker)
     tasks: GrowArray = field(default_factory=lambda: GrowArray(np.int32))
 
     def task_ids(self) -> np.ndarray:
@@ -534,9 +535,30 @@ class Run:
                 self.logs.append(text)
             elif kind == Kind.CHANNEL_INFO:
                 self.messages.name_channel(text)
+            elif kind == Kind.LANE_INFO:
+                self._name_lane(pid, thread, text)
             elif kind == Kind.RUN_FINISHED:
                 self.run_finished_ns = t
                 self._apply_status(text)
+
+    def _name_lane(self, pid: int, thread: int, text: str) -> None:
+        """A cluster's worker names its lane (``label``) and its machine (``host``)."""
+        try:
+            info = json.loads(text)
+        except ValueError:
+            info = None
+        if not isinstance(info, dict):
+            self.bad_frames += 1
+            return
+        lane = self.lanes[self._lane_for(pid, thread)]
+        label, host = info.get("label"), info.get("host")
+        if isinstance(label, str) and label:
+            lane.label = label
+        if isinstance(host, str):
+            lane.host = host
+        native = info.get("native_id")
+        if type(native) is int and native > 0:  # the thread that runs its tasks
+            lane.native_id = native
 
     def _apply_status(self, text: str) -> None:
         try:

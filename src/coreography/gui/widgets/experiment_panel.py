@@ -106,6 +106,13 @@ class ExperimentPanel(QWidget):
             "Size of the array every task gets (pickled-array: a copy with each task; "
             "shared-array: one copy in shared memory)"
         )
+        self.scheduler = QLineEdit()
+        self.scheduler.setPlaceholderText("(a new LocalCluster)")
+        self.scheduler.setToolTip(
+            "A cluster model's scheduler, e.g. tcp://127.0.0.1:8786: use that cluster and "
+            "leave it running. Empty: the run starts a LocalCluster of Workers processes "
+            "and closes it at the end"
+        )
         self.seed = QSpinBox()
         self.seed.setRange(*LIMITS["seed"])
         self.seed.setToolTip("Random seed for task sizes (same seed, same sizes)")
@@ -148,6 +155,7 @@ class ExperimentPanel(QWidget):
             ("Distribution", self.distribution),
             ("Chunk size", self.chunksize),
             ("Start method", self.start_method),
+            ("Scheduler", self.scheduler),
             ("Array size", self.array_mb),
             ("Seed", self.seed),
             ("Fault", self.fault),
@@ -172,6 +180,7 @@ class ExperimentPanel(QWidget):
         self.tasks.valueChanged.connect(self._on_choice_changed)
         self.fault_task.valueChanged.connect(self._on_choice_changed)
         self.code.textChanged.connect(self._on_choice_changed)
+        self.scheduler.textChanged.connect(self._on_choice_changed)
         self.run_button.clicked.connect(self.sig_run_requested)
         self.stop_button.clicked.connect(self.sig_stop_requested)
         self.set_experiment(Experiment(workers=min(os.cpu_count() or 2, 4)))
@@ -193,6 +202,7 @@ class ExperimentPanel(QWidget):
         self.fault_task.setValue(experiment.fault.task)
         self.speed.setValue(experiment.speed)
         self.title.setText(experiment.title)
+        self.scheduler.setText(experiment.scheduler)
         self.code.setPlainText(experiment.code)
         self._on_choice_changed()
 
@@ -212,8 +222,13 @@ class ExperimentPanel(QWidget):
             speed=self.speed.value(),
             title=self.title.text().strip(),
             code=self.code.toPlainText() if self.workload.currentText() == "custom" else "",
+            scheduler=self.scheduler.text().strip() if self._takes_scheduler() else "",
             array_mb=self.array_mb.value(),
         )
+
+    def _takes_scheduler(self) -> bool:
+        record = models.find(self.model.currentText())
+        return record is not None and record.cluster
 
     def show_error(self, error: ExperimentError | None) -> None:
         self.error.setText(str(error) if error else "")
@@ -232,6 +247,8 @@ class ExperimentPanel(QWidget):
         record = models.find(model)
         self.workers.setEnabled(record is not None and record.uses_workers)
         self.chunksize.setEnabled(record is not None and record.uses_chunksize)
+        self.start_method.setEnabled(record is None or not record.cluster)
+        self.scheduler.setEnabled(self._takes_scheduler())
         self.array_mb.setEnabled(record is not None and record.uses_array)
         self.size.setSuffix(" ms" if self.workload.currentText() in TIMED_WORKLOADS else "")
         self.speed.setEnabled(self.workload.currentText() in TIMED_WORKLOADS)
@@ -249,4 +266,5 @@ class ExperimentPanel(QWidget):
         except ExperimentError as error:
             self.show_error(error)
         else:
-            self.show_error(None)
+            missing = record.missing() if record is not None else ""
+            self.error.setText(f"{missing[0].upper()}{missing[1:]}" if missing else "")

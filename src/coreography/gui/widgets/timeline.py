@@ -176,10 +176,10 @@ class TimelineView(QWidget):
         self._drawn = drawn
         self.index.sync()
         if len(run.lanes) != self._lane_count:
-            self._set_lanes([lane.label for lane in run.lanes])
+            self._set_lanes(lane_labels(run))
         elif len(run.lanes) <= RENAME_CHECK_LANES:
             # A traced program's lane is named once its process says who it is.
-            labels = [lane.label for lane in run.lanes]
+            labels = lane_labels(run)
             if labels != self._labels:
                 self._set_lanes(labels)
         self.item.update_bounds()
@@ -256,6 +256,9 @@ class TimelineView(QWidget):
     def _set_lanes(self, labels: list[str]) -> None:
         self._lane_count = len(labels)
         self._labels = labels
+        # Room for the longest label (a cluster's worker names itself), within reason.
+        widest = max((self.fontMetrics().horizontalAdvance(text) for text in labels), default=0)
+        self.lane_axis.setWidth(min(max(150, widest + 16), 320))
         self._label_lanes()
         self.plot.setYRange(0.0, max(len(labels), 1), padding=0.0)
 
@@ -428,3 +431,12 @@ def lane_end_text(lane) -> str:
 
         return f"\nThe process {describe_exit(int(lane.exit_code))}."
     return ""
+
+
+def lane_labels(run: Run) -> list[str]:
+    """Each lane's label; where the run's workers ran on several machines, each worker's
+    host first, so the lanes of one machine read as a group."""
+    hosts = {lane.host for lane in run.lanes if lane.host}
+    if len(hosts) < 2:
+        return [lane.label for lane in run.lanes]
+    return [f"{lane.host} › {lane.label}" if lane.host else lane.label for lane in run.lanes]

@@ -1,0 +1,306 @@
+"""The Dask models for real: a LocalCluster the run starts, and a cluster of a real
+``dask scheduler`` and two ``dask worker`` processes on 127.0.0.1 (``--scheduler``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from coreography.engine.controller import RunController
+from coreography.model import models
+from coreography.model.experiment import Experiment, ExperimentError, Fault
+from coreography.model.metrics import compute_metrics
+from coreography.model.models import ExecutionModel
+from coreography.model.run import DONE, FAILED, FINISHED, NO_TIME, RUN_FAILED, RUNNING
+
+from .helpers import alive, experiment_pids, run_experiment
+
+pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow
+
+DASK = Path(sys.executable).with_name("dask")
+RUN_DEADLINE_S = 90.0
+
+
+def _descendants() -> set[int]:
+    """This test process's children, less multiprocessing's own helper (its resource
+    tracker lives as long as the test process)."""
+    out = set()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            if "multiprocessing.resource_tracker" not in " ".join(proc.cmdline()):
+                out.add(proc.pid)
+        except psutil.Error:
+            pass
+    return out
+
+
+def _wait_for(predicate, controller: RunController, timeout: float = 60.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        controller.poll(budget=100_000)
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _dask_lanes(run):
+    return [lane for lane in run.worker_lanes() if lane.label.startswith("Dask worker")]
+
+
+def test_local_cluster_lanes_bars_and_a_raised_task_with_its_traceback():
+    before = _descendants()
+    run, _ = run_experiment(
+        timeout=RUN_DEADLINE_S,
+        model="dask-map",
+        workers=2,
+        tasks=8,
+        workload="cpu",
+        size=10.0,
+        fault=Fault("raise", 5),
+    )
+    assert run.state == RUN_FAILED, run.message
+    assert run.message.startswith("task 5 raised RuntimeError: deliberate failure in task 5")
+    assert "Dask worker" in run.message  # the lane that ran it, by its Dask name
+    lanes = _dask_lanes(run)
+    assert len(lanes) == 2, [lane.label for lane in run.lanes]
+    for lane in lanes:  # named by Dask name, address and pid; grouped by their host
+        assert lane.host == "127.0.0.1"
+        assert re.fullmatch(rf"Dask worker \d+ · PID {lane.pid}", lane.label), lane.label
+        assert lane.ready_ns >= lane.requested_ns > 0
+        assert lane.native_id not in (0, lane.pid)  # the thread that runs its tasks
+    assert run.task_status[5] == FAILED
+    error = run.task_errors[5]
+    assert error.startswith("RuntimeError: deliberate failure in task 5")
+    assert "Traceback" in error and "_inject_fault" in error
+    assert run.task_lane[5] in {lane.index for lane in lanes}
+    done = run.task_status == DONE
+    assert (run.task_start[done] != NO_TIME).all() and (
+        run.task_end[done] >= run.task_start[done]
+    ).all()
+    assert run.events_lost() == 0
+    assert not alive(experiment_pids(run))
+    left = alive(_descendants() - before)
+    assert not left, [psutil.Process(p).cmdline() for p in left]
+
+
+def test_a_task_shows_while_it_runs_and_stop_leaves_no_process():
+    before = _descendants()
+    controller = RunController(sample_hz=20)
+    run = controller.start(
+        Experiment(model="dask-submit", workers=2, tasks=4, workload="io", size=20_000.0)
+    )
+    try:
+        # Both workers' first tasks are bars before either has finished: they appear when
+        # they start executing, not when Dask has a result.
+        assert _wait_for(lambda: (run.task_status == RUNNING).sum() == 2, controller), (
+            run.message,
+            run.logs,
+        )
+        running = run.task_status == RUNNING
+        assert (run.task_start[running] != NO_TIME).all()
+        assert (run.task_end[running] == NO_TIME).all()
+        assert len({int(lane) for lane in run.task_lane[running]}) == 2
+        pids = {lane.pid for lane in _dask_lanes(run)}
+        assert len(pids) == 2 and alive(pids) == pids
+        controller.stop()
+        assert controller.wait(timeout=30), "Stop did not end the run"
+    finally:
+        controller.shutdown()
+    assert run.state == "stopped", run.message
+    assert not alive(pids)
+    assert not alive(_descendants() - before), "Stop left a process of the cluster running"
+
+
+def test_a_killed_worker_is_named_and_its_task_moves_or_the_run_fails_by_name():
+    controller = RunController(sample_hz=20)
+    before = _descendants()
+    run = controller.start(
+        Experiment(model="dask-map", workers=2, tasks=6, workload="io", size=1500.0)
+    )
+    try:
+        assert _wait_for(lambda: (run.task_status == RUNNING).sum() >= 1, controller)
+        victim_task = int(next(iter((run.task_status == RUNNING).nonzero()[0])))
+        victim = run.lanes[int(run.task_lane[victim_task])]
+        os.kill(victim.pid, signal.SIGKILL)
+        assert controller.wait(timeout=RUN_DEADLINE_S), "the run hung after a worker died"
+    finally:
+        controller.shutdown()
+    lost = [log for log in run.logs if f"PID {victim.pid}" in log and "was lost" in log]
+    assert lost, run.logs
+    assert "killed by signal 9 (SIGKILL)" in lost[0]
+    assert victim.exit_code == -signal.SIGKILL
+    if run.state == FINISHED:  # Dask ran the task again on another worker
+        assert (
+            f"task {victim_task}" in lost[0]
+            or f"tasks {victim_task}" in lost[0]
+            or str(victim_task) in lost[0]
+        )
+        assert (run.task_status == DONE).all()
+        assert run.lanes[int(run.task_lane[victim_task])].pid != victim.pid
+        assert run.results() == [1500.0] * 6
+    else:
+        assert run.state == RUN_FAILED and run.message, run.message
+    assert not alive(_descendants() - before)
+
+
+# -- a cluster the test starts: `dask scheduler` and two `dask worker` processes --------------
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dask")
+    info = folder / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    log = open(folder / "cluster.log", "w")  # noqa: SIM115
+    common = {"cwd": folder, "env": env, "stdout": log, "stderr": log, "start_new_session": True}
+    scheduler = subprocess.Popen(
+        [
+            str(DASK),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(info),
+        ],
+        **common,
+    )
+    procs = [scheduler]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        address = json.loads(info.read_text())["address"]
+        for name in ("alpha", "beta"):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(DASK),
+                        "worker",
+                        address,
+                        "--nthreads",
+                        "1",
+                        "--no-nanny",
+                        "--no-dashboard",
+                        "--name",
+                        name,
+                        "--host",
+                        "127.0.0.1",
+                    ],
+                    **common,
+                )
+            )
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address, procs
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()
+
+
+def _scheduler_tasks(address: str) -> int:
+    from distributed import Client
+
+    with Client(address, timeout=30) as client:
+        return int(client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks)))
+
+
+def test_an_existing_cluster_runs_the_tasks_and_is_left_running(cluster):
+    address, procs = cluster
+    run, _ = run_experiment(
+        timeout=RUN_DEADLINE_S,
+        model="dask-map",
+        workers=2,
+        tasks=10,
+        workload="square",
+        scheduler=address,
+    )
+    assert run.state == FINISHED, run.message
+    assert run.results() == [i * i for i in range(10)]
+    lanes = _dask_lanes(run)
+    assert sorted(lane.label.split(" · ")[0] for lane in lanes) == [
+        "Dask worker alpha",
+        "Dask worker beta",
+    ]
+    assert {lane.pid for lane in lanes} == {p.pid for p in procs[1:]}
+    assert sum(len(lane.task_ids()) for lane in lanes) == 10
+    metrics = compute_metrics(run)  # the workers' own counts of what they sent
+    assert metrics.events_expected == metrics.events_received > 10 * 2
+    pids = {proc.pid for proc in procs}
+    assert alive(pids) == pids, "the run closed a cluster not its own"
+    assert any("runs on this machine" in log for log in run.logs), run.logs
+
+
+def test_stop_on_an_existing_cluster_cancels_its_futures_and_leaves_the_cluster(cluster):
+    address, procs = cluster
+    before = _descendants()
+    controller = RunController(sample_hz=20)
+    run = controller.start(
+        Experiment(
+            model="dask-submit", workers=2, tasks=20, workload="io", size=500.0, scheduler=address
+        )
+    )
+    try:
+        assert _wait_for(lambda: run.n_started >= 2, controller), (
+            run.state,
+            run.message,
+            run.logs,
+        )
+        controller.stop()
+        assert controller.wait(timeout=30)
+    finally:
+        controller.shutdown()
+    assert run.state == "stopped", (run.message, run.logs)
+    assert not alive(_descendants() - before - {p.pid for p in procs})
+    assert alive({proc.pid for proc in procs}) == {proc.pid for proc in procs}
+    deadline = time.monotonic() + 20
+    while _scheduler_tasks(address) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _scheduler_tasks(address) == 0, "the stopped run's tasks are still on the cluster"
+
+
+# -- without distributed ------------------------------------------------------------------
+def test_a_model_whose_package_is_missing_says_how_to_get_it():
+    record = ExecutionModel(
+        "needs-nothing-here",
+        "test",
+        "process",
+        "coreography.engine.backends.dask",
+        models.get("dask-map").code,
+        cluster=True,
+        requires=("coreography_no_such_package",),
+        install_hint="pip install 'coreography[dask]'",
+    )
+    assert record.missing() == (
+        "the 'needs-nothing-here' model needs coreography_no_such_package, which is not "
+        "installed: pip install 'coreography[dask]'"
+    )
+    assert models.get("dask-map").missing() == ""
+
+
+def test_only_a_cluster_model_takes_a_scheduler():
+    with pytest.raises(ExperimentError, match="only a cluster model uses a scheduler"):
+        Experiment(model="pool-map", scheduler="tcp://127.0.0.1:8786").validate()
+    with pytest.raises(ExperimentError, match="expected HOST:PORT"):
+        Experiment(model="dask-map", scheduler="not an address").validate()
+    assert Experiment(model="dask-map", scheduler="tcp://127.0.0.1:8786").validate()
