@@ -256,9 +256,8 @@ class TimelineView(QWidget):
     def _set_lanes(self, labels: list[str]) -> None:
         self._lane_count = len(labels)
         self._labels = labels
-        # Room for the longest label (a cluster's worker names itself), within reason.
-        widest = max((self.fontMetrics().horizontalAdvance(text) for text in labels), default=0)
-        self.lane_axis.setWidth(min(max(150, widest + 16), 320))
+        if not self._compact:
+            self.lane_axis.setWidth(150)  # at least; the names widen it (LaneAxis.fit_names)
         self._label_lanes()
         self.plot.setYRange(0.0, max(len(labels), 1), padding=0.0)
 
