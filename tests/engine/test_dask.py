@@ -82,7 +82,7 @@ def test_local_cluster_lanes_bars_and_a_raised_task_with_its_traceback():
     assert run.task_status[5] == FAILED
     error = run.task_errors[5]
     assert error.startswith("RuntimeError: deliberate failure in task 5")
-    assert "Traceback" in error and "_inject_fault" in error
+    assert "Traceback" in error and "inject_fault" in error
     assert run.task_lane[5] in {lane.index for lane in lanes}
     done = run.task_status == DONE
     assert (run.task_start[done] != NO_TIME).all() and (

@@ -21,12 +21,9 @@ exception's traceback, kept for the plugin by task id.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import io
 import os
-import signal
 import socket
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -35,7 +32,7 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from coreography.engine.probe import describe_exception
+from coreography.engine.probe import describe_exception, inject_fault
 from coreography.engine.workloads import Calibration, run_workload
 from coreography.model.events import Kind, clip_text
 from coreography.model.failure import EXIT_PREFIX, exit_call
@@ -98,7 +95,7 @@ def run_task(run_id: str, task_id: int, arg: Any) -> Any:
     try:
         with contextlib.redirect_stdout(out):
             if task_id == config.fault_task:
-                _inject_fault(config.fault_kind, task_id)
+                inject_fault(config.fault_kind, task_id)
             if state.task_fn is not None:
                 result = state.task_fn(arg)
             else:
@@ -126,22 +123,6 @@ def _keep_printed(state: _RunState, task_id: int, out: io.StringIO) -> None:
     text = out.getvalue()
     if text:
         state.printed[task_id] = text.rstrip("\n").split("\n")
-
-
-def _inject_fault(kind: str, task_id: int) -> None:
-    if kind == "raise":
-        raise RuntimeError(f"deliberate failure in task {task_id}")
-    if kind == "exit":
-        os._exit(3)
-    elif kind == "kill":
-        os.kill(os.getpid(), signal.SIGKILL)
-        time.sleep(10)
-    elif kind == "segv":
-        sys.stderr.flush()
-        ctypes.string_at(0)
-    elif kind == "hang":
-        while True:
-            time.sleep(1)
 
 
 def _numeric(result: Any) -> tuple[float, int]:

@@ -428,21 +428,28 @@ class Probe:
             return -1
 
     def _inject_fault(self, task_id: int) -> None:
-        kind = self.spec.fault_kind
-        if kind == "raise":
-            raise RuntimeError(f"deliberate failure in task {task_id}")
-        self.flush()
-        if kind == "exit":
-            os._exit(3)
-        elif kind == "kill":
-            os.kill(os.getpid(), signal.SIGKILL)
-            time.sleep(10)
-        elif kind == "segv":
-            sys.stderr.flush()
-            ctypes.string_at(0)
-        elif kind == "hang":
-            while True:
-                time.sleep(1)
+        inject_fault(self.spec.fault_kind, task_id, before_dying=self.flush)
+
+
+def inject_fault(kind: str, task_id: int, before_dying: Callable[[], None] | None = None) -> None:
+    """Do the experiment's deliberate fault ``kind`` in task ``task_id``: raise, exit,
+    be killed, crash or hang. ``before_dying`` runs first where the process will not
+    come back (the probe sends what it holds)."""
+    if kind == "raise":
+        raise RuntimeError(f"deliberate failure in task {task_id}")
+    if before_dying is not None:
+        before_dying()
+    if kind == "exit":
+        os._exit(3)
+    elif kind == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(10)
+    elif kind == "segv":
+        sys.stderr.flush()
+        ctypes.string_at(0)
+    elif kind == "hang":
+        while True:
+            time.sleep(1)
 
 
 class LineCapture:
