@@ -215,3 +215,18 @@ def test_a_sweep_on_a_busy_machine_says_its_fit_is_not_reliable(qtbot, others):
     assert ("the fit is not reliable" in text) == busy, text
     if busy:
         assert f"up to {others:.0%} of the machine" in text
+
+
+def test_a_run_over_before_any_cpu_sample_says_so_not_waiting(qtbot):
+    from coreography.gui.widgets.cpu_view import NO_SAMPLE_NOTE, CpuView
+    from coreography.model.run import FINISHED
+
+    view = CpuView()
+    qtbot.addWidget(view)
+    run = Run(Experiment(), cores=2, t0=0)
+    view.set_run(run)
+    view.refresh()
+    assert "Waiting" in view.note.text()  # live: the first reading may still come
+    run.finish(FINISHED, "", 5_000_000, produced={})
+    view.refresh()
+    assert view.note.text() == NO_SAMPLE_NOTE

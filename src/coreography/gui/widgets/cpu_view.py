@@ -33,6 +33,11 @@ NOTE_INTERVAL_S = 1.0
 GROW = 1.25
 
 
+#: A run over before the sampler's first reading (a few milliseconds of work).
+NO_SAMPLE_NOTE = "No CPU sample: the run ended before the sampler's first reading."
+WAITING_NOTE = "Waiting for the first CPU sample…"
+
+
 class CpuView(QWidget):
     """Curves are created once per core count and then only fed with ``setData``."""
 
@@ -159,7 +164,7 @@ class CpuView(QWidget):
             self.note.setText(IDLE_NOTE)
             return
         count = len(run.cpu_t)
-        if count == self._samples_seen:
+        if count == self._samples_seen and (count or not run.is_over):
             return
         now = time.monotonic()
         if not run.is_over and now - self._shown_at < LIVE_INTERVAL_S:
@@ -167,7 +172,7 @@ class CpuView(QWidget):
         self._samples_seen, self._shown_at = count, now
         self.redraws += 1
         if not count:
-            self.note.setText("Waiting for the first CPU sample…")
+            self.note.setText(NO_SAMPLE_NOTE if run.is_over else WAITING_NOTE)
             for item in [*self.curves, *self.totals]:
                 item.setData([], [])
             return
