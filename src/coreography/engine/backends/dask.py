@@ -214,6 +214,9 @@ def _stop_on_sigterm() -> Iterator[None]:
         return
 
     def stop(signum: int, frame: Any) -> None:
+        # One is enough: another SIGTERM while the futures are cancelled and the cluster
+        # closed must not interrupt that (it would end the run as failed, not stopped).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise RunStopped("stopped")
 
     previous = signal.signal(signal.SIGTERM, stop)
@@ -477,19 +480,22 @@ def _run(driver: Any, items: Items, collect: Callable[[Session, Items], list[Any
     _require_distributed(driver.experiment.model)
     stopped = False
     with _stop_on_sigterm():
-        session = Session(driver)
+        session: Session | None = None
         failed = True
         try:
+            session = Session(driver)  # a Stop may come while the cluster starts, too
             results = collect(session, items)
             failed = False
         except RunStopped:
             stopped = True
             raise
         except BaseException as exc:
-            session.mark(exc)
+            if session is not None:
+                session.mark(exc)
             raise
         finally:
-            session.close(failed, stopped)
+            if session is not None:
+                session.close(failed, stopped)
             if stopped:  # end as Stop ends any driver: by its SIGTERM, with no report
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
                 os.kill(os.getpid(), signal.SIGTERM)

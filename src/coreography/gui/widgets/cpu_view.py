@@ -70,6 +70,7 @@ class CpuView(QWidget):
         layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
         self._samples_seen = -1
+        self._over_seen = False  # the run's end was taken in (it changes the note)
         self._band_color = ""
         self._shown_at = -float("inf")  # monotonic time of the last redraw of the strips
         self._noted_at = -float("inf")
@@ -80,6 +81,7 @@ class CpuView(QWidget):
     def set_run(self, run: Run | None) -> None:
         self.run = run
         self._samples_seen = -1
+        self._over_seen = False
         self._shown_at = self._noted_at = -float("inf")
         self._right = 0.0
         cores = run.cores if run is not None else 0
@@ -164,8 +166,9 @@ class CpuView(QWidget):
             self.note.setText(IDLE_NOTE)
             return
         count = len(run.cpu_t)
-        if count == self._samples_seen and (count or not run.is_over):
+        if count == self._samples_seen and (count or self._over_seen or not run.is_over):
             return
+        self._over_seen = run.is_over
         now = time.monotonic()
         if not run.is_over and now - self._shown_at < LIVE_INTERVAL_S:
             return  # the next tick takes these samples in
