@@ -113,6 +113,15 @@ def test_a_task_shows_while_it_runs_and_stop_leaves_no_process():
         assert len({int(lane) for lane in run.task_lane[running]}) == 2
         pids = {lane.pid for lane in _dask_lanes(run)}
         assert len(pids) == 2 and alive(pids) == pids
+        # The workers' own readings, per host, arrive while they work.
+        assert _wait_for(
+            lambda: any(s.workers == 2 and len(s) >= 2 for s in run.hosts.series()), controller
+        ), [(s.host, s.workers, len(s)) for s in run.hosts.series()]
+        host = run.hosts.hosts["127.0.0.1"]
+        assert host.cores == os.cpu_count() and host.threads == 2
+        assert (host.memory > 0).all() and host.memory_limit > 0
+        assert (host.t > run.t0).all() and (host.t <= time.perf_counter_ns()).all()
+        assert (host.cpu >= 0).all()
         controller.stop()
         assert controller.wait(timeout=30), "Stop did not end the run"
     finally:

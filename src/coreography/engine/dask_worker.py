@@ -119,6 +119,15 @@ def run_task(run_id: str, task_id: int, arg: Any) -> Any:
     return result
 
 
+def _memory_total() -> int:
+    try:
+        import psutil  # distributed's own dependency
+
+        return int(psutil.virtual_memory().total)
+    except Exception:
+        return 0
+
+
 def _keep_printed(state: _RunState, task_id: int, out: io.StringIO) -> None:
     text = out.getvalue()
     if text:
@@ -199,6 +208,8 @@ class Observer(WorkerPlugin):
                     "host": str(worker.ip),
                     "hostname": socket.gethostname(),
                     "nthreads": int(worker.state.nthreads),
+                    "cpus": os.cpu_count() or 0,
+                    "memory_total": _memory_total(),
                     "t": self._now(),
                     "delay_s": float(worker.scheduler_delay),
                     "task_thread": self._task_thread(),

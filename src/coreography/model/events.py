@@ -84,6 +84,9 @@ class Kind(enum.IntEnum):
     WAIT = 21
     #: driver; text event: JSON ``{"id", "name", "kind"}`` naming a channel (queue, pipe, lock)
     CHANNEL_INFO = 22
+    #: driver; text event: JSON of one host's Dask worker metrics, from the scheduler
+    #: (model/host_metrics.py: ``host``, ``t`` when measured, ``cpu``, ``memory``, ...)
+    HOST_METRICS = 23
 
 
 #: Kinds of the communication events (a compact range: the run model takes them vectorised).

@@ -57,6 +57,9 @@ class _Worker:
     delay_s: float
     #: Another machine than this one: its clock is moved by Dask's estimate of its offset.
     remote: bool = False
+    #: Its host's logical CPUs and physical memory (bytes), as the worker found them.
+    cores: int = 0
+    memory_total: int = 0
     sent: int = 0
     batches: int = 0
     cpu: float = 0.0
@@ -101,11 +104,13 @@ class Forwarder:
             str(hello["host"]),
             float(hello["delay_s"]),
             remote=str(hello.get("hostname", "")) != socket.gethostname(),
+            cores=int(hello.get("cpus") or 0),
+            memory_total=int(hello.get("memory_total") or 0),
         )
         with self.lock:
             self.workers[worker.address] = worker
             self.by_pid[worker.pid] = worker
-        t = int(hello["t"]) + self._shift(worker)
+        t = int(hello["t"]) + self.shift(worker)
         info = {
             "event": "worker",
             "name": worker.name,
@@ -127,7 +132,7 @@ class Forwarder:
         else:
             self.log(f"{where} runs on this machine: one clock, no correction")
 
-    def _shift(self, worker: _Worker) -> int:
+    def shift(self, worker: _Worker) -> int:
         """Worker-clock ns + this = this machine's perf_counter ns."""
         if not worker.remote:
             return self.local_shift_ns
@@ -139,7 +144,7 @@ class Forwarder:
         if worker is None:
             return
         worker.delay_s = float(message.get("delay_s", worker.delay_s))
-        shift = self._shift(worker)
+        shift = self.shift(worker)
         events = [
             (int(kind), int(flags), 0, int(task), int(t) + shift, float(value), int(aux))
             for kind, task, t, value, aux, flags in message["records"]
@@ -274,6 +279,9 @@ class Session:
 
     def close_quietly(self) -> None:
         """After a failed start: close whatever did start."""
+        watch = getattr(self, "host_watch", None)
+        if watch is not None:
+            watch.stop()
         for part in (getattr(self, "client", None), self.cluster):
             if part is not None:
                 try:
@@ -310,6 +318,10 @@ class Session:
             driver.worker_spec.code,
         )
         self.client.register_plugin(dask_worker.Observer(config, self.topic))
+        from coreography.engine.dask_hosts import HostWatch
+
+        self.host_watch = HostWatch(self.client, self.forwarder, driver.probe)
+        self.host_watch.start()
         self.flush_fn = dask_worker.flush
         self.keys = dask_worker.task_keys
         self.task_fn = dask_worker.run_task
@@ -430,6 +442,9 @@ class Session:
         (not on Stop: its grace period is short), and close the client and a cluster
         the run started."""
         now = time.perf_counter_ns()
+        watch = getattr(self, "host_watch", None)
+        if watch is not None:
+            watch.stop()
         if failed and self.futures:
             try:
                 self.client.cancel(self.futures, force=True)
