@@ -36,7 +36,7 @@ from distributed.diagnostics.plugin import WorkerPlugin
 
 from coreography.engine.probe import describe_exception, inject_fault
 from coreography.engine.workloads import Calibration, run_workload
-from coreography.model.events import Kind, clip_text
+from coreography.model.events import TASK_PHASES, Kind, clip_text
 from coreography.model.failure import EXIT_PREFIX, exit_call
 from coreography.model.user_code import load_task
 
@@ -48,6 +48,7 @@ PERIOD_MS = 50
 #: ``[kind, task, t_ns, text, lane]``; the lane is the thread's ordinal in the worker.
 STARTED, FINISHED = int(Kind.TASK_STARTED), int(Kind.TASK_FINISHED)
 FAILED, STDOUT, RESULT = int(Kind.TASK_FAILED), int(Kind.STDOUT), int(Kind.RESULT)
+WAIT = int(Kind.WAIT)
 #: Not an event: a task thread's first task, ``[THREAD, lane, native id, t_ns]``.
 THREAD = -1
 
@@ -270,6 +271,7 @@ class Observer(WorkerPlugin):
         lane = state.lane_of.pop(task, 0)
         for line in state.printed.pop(task, ()):
             self.texts.append([STDOUT, task, self._now(), line, lane])
+        self._phases(key, task, lane)
         if finish == "memory":
             end, cpu, result = state.finished.pop(task, (time.time_ns(), 0, None))
             value, flags = _numeric(result)
@@ -283,6 +285,21 @@ class Observer(WorkerPlugin):
             return
         if time.time_ns() - self.last_send >= SEND_NS:
             self.send()
+
+    def _phases(self, key: str, task: int, lane: int) -> None:
+        """What Dask reports of the task besides its compute (``startstops``): fetching
+        its inputs from other workers, reading them from disk, ... as WAIT spans."""
+        ts = self.worker.state.tasks.get(key)
+        for step in getattr(ts, "startstops", None) or ():
+            flag = TASK_PHASES.get(step.get("action", ""))
+            if flag is None:
+                continue
+            start, stop = float(step["start"]), float(step["stop"])
+            if step["action"] == "transfer":  # Dask stamps these on the scheduler's clock
+                delay = float(self.worker.scheduler_delay)
+                start, stop = start - delay, stop - delay
+            begin, end = int(start * 1e9), int(stop * 1e9)
+            self.records.append([WAIT, task, begin, 0.0, max(end, begin), flag, lane])
 
     def _take_pending(self) -> None:
         pending = self.state.pending

@@ -169,8 +169,17 @@ class Forwarder:
                 worker.lanes = lane + 1
                 events.append((int(Kind.WORKER_READY), 0, lane, -1, t, 0.0, native))
             texts.append(self._lane_info(worker, lane, native, t))
+        wait = int(Kind.WAIT)
         events += [
-            (int(kind), int(flags), int(lane), int(task), int(t) + shift, float(value), int(aux))
+            (
+                int(kind),
+                int(flags),
+                int(lane),
+                int(task),
+                int(t) + shift,
+                float(value),
+                int(aux) + shift if kind == wait else int(aux),  # a span's end is a time
+            )
             for kind, task, t, value, aux, flags, lane in message["records"]
         ]
         texts += [
