@@ -28,6 +28,7 @@ from typing import Any
 from coreography.engine.trace import tracer
 from coreography.model.events import (
     BIG_MESSAGE,
+    RECORD,
     SENDING,
     WAIT_LOCK,
     WAIT_PIPE,
@@ -66,9 +67,28 @@ def _prune(exc: BaseException) -> None:
     prune(exc)
 
 
+class _Pid:
+    """This process's pid, kept without a system call per message (renewed in a forked
+    child before any of its code runs)."""
+
+    value = os.getpid()
+
+    @classmethod
+    def renew(cls) -> None:
+        cls.value = os.getpid()
+
+
+os.register_at_fork(after_in_child=_Pid.renew)
+
+
 def _probe() -> tracer.TraceProbe | None:
     probe = tracer._probe
-    return probe if probe is not None and probe.pid == os.getpid() else None
+    return probe if probe is not None and probe.pid == _Pid.value else None
+
+
+def _lane(probe: tracer.TraceProbe) -> int:
+    lane: int | None = getattr(probe._local, "lane", None)
+    return probe.lane() if lane is None else lane
 
 
 def _made_by_program(path: frozenset[str]) -> bool:
@@ -101,6 +121,14 @@ def _message_id(probe: tracer.TraceProbe) -> int:
     return probe.pid << 32 | next(_counts)
 
 
+_pack = RECORD.pack
+_MESSAGE_SENT, _MESSAGE_RECEIVED, _WAIT = (
+    int(Kind.MESSAGE_SENT),
+    int(Kind.MESSAGE_RECEIVED),
+    int(Kind.WAIT),
+)
+
+
 # -- queues -------------------------------------------------------------------------------------
 def patch_queues(module: Any) -> None:
     # JoinableQueue is a Queue (its __init__ and pickling go through Queue's).
@@ -112,13 +140,17 @@ def patch_queues(module: Any) -> None:
 def _traced_put(put: Any) -> Any:
     def traced_put(self: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
         channel = getattr(self, "_coreography_channel", 0)
-        probe = _probe()
-        if not channel or probe is None:
+        probe = tracer._probe
+        if not channel or probe is None or probe.pid != _Pid.value:
             return put(self, obj, *args, **kwargs)
         began = _now()
-        message = _message_id(probe)
-        # Reported before the put, which wakes the feeder thread (see engine/channels.py).
-        probe.emit(Kind.MESSAGE_SENT, probe.lane(), channel, 0.0, message, t=began)
+        message = probe.pid << 32 | next(_counts)
+        # Reported before the put, which wakes the feeder thread (see engine/channels.py),
+        # packed here: no call to emit, no tuple kept until the flush.
+        lane = getattr(probe._local, "lane", None)
+        if lane is None:
+            lane = probe.lane()
+        probe.add_packed(_pack(_MESSAGE_SENT, 0, lane, channel, began, 0.0, message), began)
         return put(self, Envelope(message, began, obj), *args, **kwargs)
 
     return traced_put
@@ -159,18 +191,21 @@ def _patch_queue_class(cls: Any, simple: bool) -> None:
 
 
 def _received(channel: int, on: int, began: int, got: Envelope, size: int) -> None:
-    probe = _probe()
-    if probe is None:
+    probe = tracer._probe
+    if probe is None or probe.pid != _Pid.value:
         return
     ended = _now()
-    lane = probe.lane()
-    if got.put_at > began:  # nothing for it when it began: it waited for this message
-        big = size >= BIG_MESSAGE
-        probe.emit(Kind.WAIT, lane, channel, 0.0, got.put_at if big else ended, on, began)
-        began = got.put_at
-    if size >= BIG_MESSAGE:
-        probe.emit(Kind.WAIT, lane, channel, float(size), ended, SENDING, began)
-    probe.emit(Kind.MESSAGE_RECEIVED, lane, channel, float(size), got.message, t=ended)
+    lane = getattr(probe._local, "lane", None)
+    if lane is None:
+        lane = probe.lane()
+    if got.put_at > began or size >= BIG_MESSAGE:
+        if got.put_at > began:  # nothing for it when it began: it waited for this message
+            big = size >= BIG_MESSAGE
+            probe.emit(_WAIT, lane, channel, 0.0, got.put_at if big else ended, on, began)
+            began = got.put_at
+        if size >= BIG_MESSAGE:
+            probe.emit(_WAIT, lane, channel, float(size), ended, SENDING, began)
+    probe.add_packed(_pack(_MESSAGE_RECEIVED, 0, lane, channel, ended, size, got.message), ended)
 
 
 def _keep_channel(cls: Any) -> None:
@@ -217,7 +252,8 @@ def patch_connections(module: Any) -> None:
             return
         began = _now()
         message = _message_id(probe)
-        probe.emit(Kind.MESSAGE_SENT, probe.lane(), channel, 0.0, message, t=began)
+        lane = _lane(probe)
+        probe.add_packed(_pack(_MESSAGE_SENT, 0, lane, channel, began, 0.0, message), began)
         send(self, Envelope(message, began, obj))
 
     def traced_recv(self: Any) -> Any:
@@ -319,7 +355,7 @@ def _traced_acquire(acquire: Any, channel: int) -> Any:
         got = bool(acquire(True, timeout))
         probe = _probe()
         if probe is not None:
-            probe.emit(Kind.WAIT, probe.lane(), channel, 0.0, _now(), WAIT_LOCK, t=began)
+            probe.emit(_WAIT, _lane(probe), channel, 0.0, _now(), WAIT_LOCK, t=began)
         return got
 
     return traced
