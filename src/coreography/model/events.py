@@ -91,12 +91,14 @@ COMMUNICATION = frozenset({Kind.MESSAGE_SENT, Kind.MESSAGE_RECEIVED, Kind.WAIT})
 #: WAIT's flags: what the wait was for, as the timeline says it. SENDING is not a wait for
 #: another process but the cost of a big message itself (pickling it, the pipe, unpickling
 #: it): value = its size in bytes; drawn as a span of its own kind.
-WAIT_QUEUE, WAIT_PIPE, WAIT_LOCK, SENDING = 1, 2, 3, 4
+WAIT_QUEUE, WAIT_PIPE, WAIT_LOCK, SENDING, WAIT_EVENT, WAIT_CONDITION = 1, 2, 3, 4, 5, 6
 WAIT_ON = {
     WAIT_QUEUE: "waiting for the queue",
     WAIT_PIPE: "waiting for the pipe",
     WAIT_LOCK: "waiting for the lock",
     SENDING: "sending (pickling and the pipe)",
+    WAIT_EVENT: "waiting for the event",
+    WAIT_CONDITION: "waiting for the condition",
 }
 #: A message at least this big (pickled) has its sending drawn as a SENDING span.
 BIG_MESSAGE = 64 * 1024

@@ -16,6 +16,9 @@ import numpy as np
 
 from coreography.model.events import SENDING, WAIT_ON
 
+#: Channel kinds that carry no messages, only waits.
+SYNC_KINDS = frozenset({"lock", "event", "condition"})
+
 NO_TIME = -1
 SENT_DTYPE = np.dtype(
     [("id", "i8"), ("lane", "i4"), ("t", "i8"), ("size", "i8"), ("channel", "i4")]
@@ -44,7 +47,7 @@ class Channel:
 
     id: int
     name: str
-    kind: str  # "queue", "pipe" or "lock"
+    kind: str  # "queue", "pipe", or one of SYNC_KINDS
 
 
 class _Column:

@@ -97,11 +97,19 @@ def _made_by_program(path: frozenset[str]) -> bool:
     nor Coreography."""
     frame: Any = sys._getframe(2)
     while frame is not None:
+        if frame.f_code in COMPOSITE_INITS:
+            return False  # a part of a Condition or Event: that one is the program's
         module = frame.f_globals.get("__name__", "")
-        if module not in path and module != _ME:
+        if module not in path and module != _ME and not module.startswith(_SYNC):
             return not module.startswith(("multiprocessing", "concurrent.", "coreography."))
         frame = frame.f_back
     return False
+
+
+#: Constructors of objects built of others (``multiprocessing``'s Condition, Event,
+#: Barrier): what they make for themselves is not a channel (engine/trace/sync_hooks.py).
+COMPOSITE_INITS: set[Any] = set()
+_SYNC = "coreography.engine.trace.sync_hooks"
 
 
 def _new_channel(kind: str, name: str) -> int:

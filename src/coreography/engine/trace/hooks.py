@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from coreography.engine.trace import comm_hooks, tracer
+from coreography.engine.trace import comm_hooks, sync_hooks, tracer
 from coreography.model.events import Kind
 
 _config: dict[str, Any] = {}
@@ -30,6 +30,7 @@ def install(probe: tracer.TraceProbe | None, config: dict[str, Any]) -> None:
     _config.update(config)
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
     _patch_threading(threading)
+    sync_hooks.patch_threading(threading)
     _patch_exit()
     for name in list(_PATCHES):
         if name in sys.modules:
@@ -502,10 +503,15 @@ def _hook_excepthook(probe: tracer.TraceProbe) -> None:
     sys.excepthook = excepthook
 
 
+def _patch_synchronize(module: Any) -> None:
+    comm_hooks.patch_locks(module)
+    sync_hooks.patch_mp_synchronize(module)
+
+
 _PATCHES = {
     # The program's own queues and locks (engine/trace/comm_hooks.py).
     "multiprocessing.queues": comm_hooks.patch_queues,
-    "multiprocessing.synchronize": comm_hooks.patch_locks,
+    "multiprocessing.synchronize": _patch_synchronize,
     "multiprocessing.connection": comm_hooks.patch_connections,
     "multiprocessing.process": _patch_process,
     "multiprocessing.pool": _patch_pool,
