@@ -154,3 +154,27 @@ def test_a_program_making_thousands_of_locks_has_the_first_thousand_drawn_and_is
     assert got.stdout == "1005\n"
     assert len(run.messages.channels) == MAX_TRACED == 1000
     assert any("more than 1000 locks" in line for line in run.logs)
+
+
+FOUR_TUPLES = """\
+import multiprocessing
+
+items = [(b"x", 1, 2, 3), ([1, 2], "a", None, 4.5), (b"", b"", b"", b""), ("one", 2)]
+queue, simple = multiprocessing.Queue(), multiprocessing.SimpleQueue()
+mine, theirs = multiprocessing.Pipe()
+for item in items:
+    queue.put(item)
+    simple.put(item)
+    mine.send(item)
+print([queue.get() for _ in items] == items, [simple.get() for _ in items] == items)
+print([theirs.recv() for _ in items] == items)
+"""
+
+
+def test_a_programs_own_four_tuples_travel_unchanged_through_traced_queues_and_pipes(tmp_path):
+    program = tmp_path / "four_tuples.py"
+    program.write_text(FOUR_TUPLES)
+    got, run = _same_as_plain(str(program), "fork", tmp_path)
+    assert got.stdout == "True True\nTrue\n"
+    arrows = run.messages.arrows()
+    assert len(arrows) == 3 * 4 and (arrows["to_lane"] >= 0).all()

@@ -6,8 +6,8 @@ when imported. Only objects the program itself creates are traced: those the lib
 makes for its own use (a Queue's internal locks, a Pool's queues, an executor's) are
 left alone, so a Pool sends exactly what it would untraced.
 
-* A traced queue's ``put`` sends the item in an :class:`Envelope` (message id, the time
-  the put began); its ``get`` unwraps it, reports the message and, if the put began
+* A traced queue's ``put`` sends the item in a marked tuple (:data:`MARK`, message id,
+  the time the put began); its ``get`` unwraps it, reports the message and, if the put began
   after the get, a wait. The blocking get without a timeout reads the bytes itself, as
   the queue does, to learn the message's size.
 * A traced lock's contended ``acquire`` (and ``with lock:``) is a wait.
@@ -48,16 +48,16 @@ _LOCK_PATH = frozenset(
 )
 
 
-class Envelope:
-    """A traced message on its way: plain data, pickled with the item."""
+#: A traced message travels as the tuple ``(MARK, message id, time its put began, item)``:
+#: plain data that pickles and unpickles as cheaply as a tuple (a class of ours would cost
+#: a lookup of its module on every get), told from the program's own items by its mark.
+MARK = b"\xc0\xe0coreography message"
 
-    __slots__ = ("item", "message", "put_at")
 
-    def __init__(self, message: int, put_at: int, item: Any) -> None:
-        self.message, self.put_at, self.item = message, put_at, item
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Envelope, (self.message, self.put_at, self.item))
+def _opened(got: Any) -> bool:
+    """Whether ``got`` is a traced message."""
+    # The mark's type first: a program's 4-tuple may start with anything (an array).
+    return type(got) is tuple and len(got) == 4 and type(got[0]) is bytes and got[0] == MARK
 
 
 def _prune(exc: BaseException) -> None:
@@ -159,7 +159,7 @@ def _traced_put(put: Any) -> Any:
         if lane is None:
             lane = probe.lane()
         probe.add_packed(_pack(_MESSAGE_SENT, 0, lane, channel, began, 0.0, message), began)
-        return put(self, Envelope(message, began, obj), *args, **kwargs)
+        return put(self, (MARK, message, began, obj), *args, **kwargs)
 
     return traced_put
 
@@ -189,16 +189,16 @@ def _patch_queue_class(cls: Any, simple: bool) -> None:
             size, got = len(payload), pickle.loads(payload)
         else:
             got = get(self, *args, **kwargs)
-        if not isinstance(got, Envelope):
+        if not _opened(got):
             return got
-        _received(channel, WAIT_QUEUE, began, got, size)
-        return got.item
+        _received(channel, WAIT_QUEUE, began, got[1], got[2], size)
+        return got[3]
 
     cls.__init__, cls.put, cls.get = traced_init, _traced_put(put), traced_get
     _keep_channel(cls)
 
 
-def _received(channel: int, on: int, began: int, got: Envelope, size: int) -> None:
+def _received(channel: int, on: int, began: int, message: int, put_at: int, size: int) -> None:
     probe = tracer._probe
     if probe is None or probe.pid != _Pid.value:
         return
@@ -206,14 +206,14 @@ def _received(channel: int, on: int, began: int, got: Envelope, size: int) -> No
     lane = getattr(probe._local, "lane", None)
     if lane is None:
         lane = probe.lane()
-    if got.put_at > began or size >= BIG_MESSAGE:
-        if got.put_at > began:  # nothing for it when it began: it waited for this message
+    if put_at > began or size >= BIG_MESSAGE:
+        if put_at > began:  # nothing for it when it began: it waited for this message
             big = size >= BIG_MESSAGE
-            probe.emit(_WAIT, lane, channel, 0.0, got.put_at if big else ended, on, began)
-            began = got.put_at
+            probe.emit(_WAIT, lane, channel, 0.0, put_at if big else ended, on, began)
+            began = put_at
         if size >= BIG_MESSAGE:
             probe.emit(_WAIT, lane, channel, float(size), ended, SENDING, began)
-    probe.add_packed(_pack(_MESSAGE_RECEIVED, 0, lane, channel, ended, size, got.message), ended)
+    probe.add_packed(_pack(_MESSAGE_RECEIVED, 0, lane, channel, ended, size, message), ended)
 
 
 def _keep_channel(cls: Any) -> None:
@@ -262,7 +262,7 @@ def patch_connections(module: Any) -> None:
         message = _message_id(probe)
         lane = _lane(probe)
         probe.add_packed(_pack(_MESSAGE_SENT, 0, lane, channel, began, 0.0, message), began)
-        send(self, Envelope(message, began, obj))
+        send(self, (MARK, message, began, obj))
 
     def traced_recv(self: Any) -> Any:
         channel = getattr(self, "_coreography_channel", 0)
@@ -273,10 +273,10 @@ def patch_connections(module: Any) -> None:
         self._check_readable()
         view = self._recv_bytes().getbuffer()
         size, got = view.nbytes, pickle.loads(view)
-        if not isinstance(got, Envelope):
+        if not _opened(got):
             return got
-        _received(channel, WAIT_PIPE, began, got, size)
-        return got.item
+        _received(channel, WAIT_PIPE, began, got[1], got[2], size)
+        return got[3]
 
     def _mark(end: Any, channel: int) -> None:
         # On the program's own connections only: the library's (a Pool's, a Queue's)
