@@ -178,3 +178,46 @@ def test_a_programs_own_four_tuples_travel_unchanged_through_traced_queues_and_p
     assert got.stdout == "True True\nTrue\n"
     arrows = run.messages.arrows()
     assert len(arrows) == 3 * 4 and (arrows["to_lane"] >= 0).all()
+
+
+KILLED_CONSUMER = """\
+import multiprocessing
+import os
+import signal
+import sys
+
+
+def consume(tasks):
+    for _ in range(3):
+        tasks.get()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    multiprocessing.set_start_method(sys.argv[1])
+    tasks = multiprocessing.Queue()
+    consumer = multiprocessing.Process(target=consume, args=(tasks,), name="consumer")
+    consumer.start()
+    for n in range(20):
+        tasks.put(n)
+    consumer.join()
+    print("consumer", consumer.exitcode)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", METHODS)
+def test_a_killed_consumer_of_a_traced_queue_leaves_its_depth_and_is_named(method, tmp_path):
+    import signal
+
+    program = tmp_path / "killed_consumer.py"
+    program.write_text(KILLED_CONSUMER)
+    got, run = _same_as_plain(str(program), method, tmp_path)
+    assert got.stdout == f"consumer {-signal.SIGKILL}\n"
+    (queue,) = summary_dict(run)["channels"]
+    assert (queue["messages_sent"], queue["messages_received"], queue["left"]) == (20, 3, 17)
+    _t, depth = run.messages.depth(queue["id"])
+    assert depth[-1] == 17  # the depth track ends showing what no one took
+    (consumer,) = [lane for lane in run.lanes if lane.label.startswith("consumer")]
+    assert consumer.exit_code == -signal.SIGKILL and consumer.crashed
+    assert any("killed by signal 9 (SIGKILL)" in text for text in run.task_errors.values())
