@@ -38,7 +38,9 @@ class LabelAtlas:
         self._advance = np.zeros(len(CHARS), np.float64)
         self._ratio = 1.0
         self._pixmap = QPixmap()
-        self._places: dict[tuple[str, int], tuple[int, int, int]] = {}
+        #: label (prefix, number, colour) -> its row in _table: x, y, width in the atlas
+        self._places: dict[tuple[str, int, int], int] = {}
+        self._table = np.zeros((256, 3), np.float64)
         self._x = self._y = 0
         self._fragments = np.zeros((0, _FIELDS), np.float64)
 
@@ -97,49 +99,63 @@ class LabelAtlas:
         count = len(ids)
         if not count:
             return
-        places = np.empty((count, 3), np.float64)  # x, y and width in the atlas
+        known = self._places
+        keys = [
+            (prefix, number, row) for number, row in zip(ids.tolist(), rows.tolist(), strict=True)
+        ]
+        found = [known.get(key, -1) for key in keys]  # rows of _table
         drawn = 0
-        atlas: QPainter | None = None
-        for k, (number, row) in enumerate(zip(ids.tolist(), rows.tolist(), strict=True)):
-            place = self._places.get((f"{prefix}{number}", row))
-            if place is None:
-                if atlas is None:
-                    atlas = QPainter(self._pixmap)
-                    atlas.setFont(self._font)
-                place = self._render(atlas, f"{prefix}{number}", row)
-                if place is None:  # the atlas is full: draw what it holds, start again
+        if -1 in found:
+            atlas = QPainter(self._pixmap)
+            atlas.setFont(self._font)
+            for k, key in enumerate(keys):
+                if found[k] >= 0:
+                    continue
+                place = known.get(key, -1)
+                if place < 0:
+                    place = self._render(atlas, key)
+                if place < 0:  # the atlas is full: draw what it holds, start again
                     atlas.end()
-                    self._fill(painter, left[drawn:k], top[drawn:k], places[drawn:k])
+                    self._fill(painter, left[drawn:k], top[drawn:k], found[drawn:k])
                     drawn = k
                     self._clear()
+                    known = self._places
                     atlas = QPainter(self._pixmap)
                     atlas.setFont(self._font)
-                    place = self._render(atlas, f"{prefix}{number}", row)
-                    assert place is not None
-            places[k] = place
-        if atlas is not None:
+                    # What this frame still draws from the old atlas is rendered again.
+                    found[k:] = [-1] * (count - k)
+                    place = self._render(atlas, key)
+                    assert place >= 0
+                found[k] = place
             atlas.end()
-        self._fill(painter, left[drawn:], top[drawn:], places[drawn:])
+        self._fill(painter, left[drawn:], top[drawn:], found[drawn:])
 
-    def _render(self, atlas: QPainter, text: str, row: int) -> tuple[int, int, int] | None:
-        """Render ``text`` into the next free place; None if there is none left."""
+    def _render(self, atlas: QPainter, key: tuple[str, int, int]) -> int:
+        """Render label ``key`` (prefix, number, colour) into the next free place; its
+        row in the table of places, or -1 if there is no place left."""
+        prefix, number, row = key
+        text = f"{prefix}{number}"
         width = math.ceil(self._metrics.horizontalAdvance(text)) + 2 * PAD
         height = self.height
         if self._x + width > ATLAS_WIDTH:
             self._x, self._y = 0, self._y + height
         if self._y + height > ATLAS_HEIGHT:
-            return None
+            return -1
         atlas.setPen(self._colors[row])
         atlas.drawText(self._x + PAD, round(self._y + self._metrics.ascent()), text)
-        place = (self._x, self._y, width)
-        self._places[(text, row)] = place
+        place = len(self._places)
+        if place == len(self._table):
+            self._table = np.concatenate((self._table, np.zeros_like(self._table)))
+        self._table[place] = (self._x, self._y, width)
+        self._places[key] = place
         self._x += width
         return place
 
-    def _fill(self, painter, left: np.ndarray, top: np.ndarray, places: np.ndarray) -> None:
+    def _fill(self, painter, left: np.ndarray, top: np.ndarray, found: list[int]) -> None:
         total = len(left)
         if not total:
             return
+        places = self._table[np.fromiter(found, np.int64, total)]
         if len(self._fragments) < total:
             self._fragments = np.zeros((max(total, 2 * len(self._fragments)), _FIELDS))
             self._fragments[:, 6:8] = 1.0 / self._ratio  # scale: the pixmap's pixels to ours

@@ -111,7 +111,8 @@ class TimelineItem(pg.GraphicsObject):
         self.reset_colors()
         self._filler = RectFiller()
         self._font_metrics: QFontMetrics | None = None
-        self._atlas = LabelAtlas()  # bar labels' characters, rendered once
+        self._atlas = LabelAtlas()  # bar labels, rendered once
+        self._narrowest: dict[str, int] = {}  # pixels of a one-digit label, by prefix
         self.last_paint_rects = 0  # for tests and benchmarks
         #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
         self.last_marks: dict[str, int] = {}
@@ -122,6 +123,7 @@ class TimelineItem(pg.GraphicsObject):
         """The font changed (theme or scale): measure text again on the next paint."""
         self._font_metrics = None
         self._atlas = LabelAtlas()
+        self._narrowest = {}
 
     def boundingRect(self) -> QRectF:
         return self._shown
@@ -196,15 +198,30 @@ class TimelineItem(pg.GraphicsObject):
         if sx <= 0 or not math.isfinite(sx) or sy == 0:
             return
         (x0, x1), (y0, y1) = view.viewRange()
+        # The view box clips its items to its shape: a path, which Qt applies pixel by
+        # pixel to every fill (three times the cost of the bars themselves). The same
+        # clip as a rectangle of whole device pixels is nearly free.
+        shape = transform.mapRect(painter.clipBoundingRect()) if painter.hasClipping() else None
         painter.resetTransform()  # everything below is in whole device pixels: crisp, cheap
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(theme.no_pen())
-        clip_at_cut(painter, self.cut_s, sx, dx)
+        top, bottom = sorted((int(y0 * sy + dy), int(y1 * sy + dy)))  # the view's edges
+        if shape is None or shape.isEmpty():
+            shape = QRectF(x0 * sx + dx, top, (x1 - x0) * sx, bottom - top + 1)
+        # A pixel is in the clip if its centre is.
+        view_rect = QRect(
+            QPoint(math.floor(shape.left() + 0.5), math.floor(shape.top() + 0.5)),
+            QPoint(math.floor(shape.right() + 0.5) - 1, math.floor(shape.bottom() + 0.5) - 1),
+        )
+        clip = QRect(view_rect)
+        if self.cut_s is not None:  # scrubbed back: nothing later is drawn
+            clip.setRight(min(clip.right(), math.floor(self.cut_s * sx + dx) - 1))
+        painter.setClipRect(clip)
         if self._font_metrics is None:
             self._font_metrics = QFontMetrics(painter.font())
         first = max(math.floor(min(y0, y1)), 0)
         last = min(math.ceil(max(y0, y1)), len(self.index.lanes))
-        self._paint_grid(painter, x0, x1, sx, dx, view)
+        self._paint_grid(painter, x0, x1, sx, dx, top, bottom)
         self.last_marks = {}
         lanes = range(first, last)
         self.lane_colors(max(last - 1, 0))
@@ -225,7 +242,7 @@ class TimelineItem(pg.GraphicsObject):
             if len(bars.prints):
                 self._paint_prints(painter, bars, x0, x1, sx, dx, top)
         if self.cut_s is not None:  # the scrubbed time, as a line across every lane
-            painter.setClipping(False)
+            painter.setClipRect(view_rect.adjusted(-2, 0, 2, 0))
             x = _px(self.cut_s, sx, dx)
             painter.setPen(theme.thin_pen(theme.FOREGROUND, 2))
             painter.drawLine(QLine(x, -(10**6), x, 10**6))
@@ -233,16 +250,12 @@ class TimelineItem(pg.GraphicsObject):
         painter.setTransform(transform)
         self.sig_painted.emit()
 
-    def _paint_grid(self, painter, x0, x1, sx, dx, view) -> None:
+    def _paint_grid(self, painter, x0, x1, sx, dx, top, bottom) -> None:
         """Faint vertical lines at round times (drawn here, not by the axis: an axis grid
         repaints the whole plot from a QPicture every frame and costs milliseconds)."""
         step = _nice_step((x1 - x0) / 10.0)
         if step <= 0:
             return
-        rect = view.mapRectToDevice(view.boundingRect())
-        if rect is None:
-            return
-        top, bottom = int(rect.top()), int(rect.bottom())
         first = math.ceil(x0 / step)
         lines = [
             QLine(int(k * step * sx + dx), top, int(k * step * sx + dx), bottom)
@@ -264,31 +277,34 @@ class TimelineItem(pg.GraphicsObject):
         width_px = (x1 - x0) * sx
         level = level_for(1.0 / sx)  # seconds per pixel
         # Lanes drawn bar by bar: slices of starts, ends and ids; first position; lane.
-        one: tuple[list, list, list, list, list] = ([], [], [], [], [])
+        one_starts: list = []
+        one_ends: list = []
+        one_ids: list = []
+        one_first: list[int] = []
+        one_lane: list[int] = []
         merged: tuple[list, list, list] = ([], [], [])  # runs of bars: starts, ends, lane
+        window = np.array([x0, x1])  # one searchsorted per lane finds both ends
+        index_lanes = self.index.lanes
         for lane in lanes:
-            bars = self.index.lanes[lane]
+            bars = index_lanes[lane]
             starts = bars.starts.view()
-            if not len(starts):
-                continue
-            i0 = max(int(starts.searchsorted(x0, "left")) - 1, 0)
-            i1 = int(starts.searchsorted(x1, "right"))
+            i0, i1 = starts.searchsorted(window).tolist()
+            i0 = i0 - 1 if i0 else 0  # the bar that starts left of the view may reach in
             if i1 <= i0:
                 continue
             if (i1 - i0) * DENSE_PX_PER_BAR <= width_px:
-                for column, value in zip(
-                    one,
-                    (starts[i0:i1], bars.ends.view()[i0:i1], bars.ids.view()[i0:i1], i0, lane),
-                    strict=True,
-                ):
-                    column.append(value)
+                one_starts.append(starts[i0:i1])
+                one_ends.append(bars.ends.view()[i0:i1])
+                one_ids.append(bars.ids.view()[i0:i1])
+                one_first.append(i0)
+                one_lane.append(lane)
                 continue
             if level is None:
                 starts, ends = starts[i0:i1], bars.ends.view()[i0:i1]
             else:
                 run_starts, run_ends = bars.level(level)
-                j0 = max(int(run_starts.searchsorted(x0, "left")) - 1, 0)
-                j1 = int(run_starts.searchsorted(x1, "right"))
+                j0, j1 = run_starts.searchsorted(window).tolist()
+                j0 = j0 - 1 if j0 else 0
                 starts, ends = run_starts[j0:j1], run_ends[j0:j1]
             merged[0].append(starts)
             merged[1].append(ends)
@@ -297,20 +313,23 @@ class TimelineItem(pg.GraphicsObject):
         top_of = np.asarray(tops, np.int64)
         palette = np.asarray(self._palette, np.int64)
         drawn = 0
-        if one[0]:
-            starts = np.concatenate(one[0])
-            ends = np.minimum(np.concatenate(one[1]), now)
-            ids = np.concatenate(one[2])
-            sizes = np.fromiter(map(len, one[0]), np.int64, len(one[0]))
-            lane = np.repeat(one[4], sizes)
+        if one_starts:
+            starts = np.concatenate(one_starts)
+            ends = np.concatenate(one_ends)
+            if now < math.inf:
+                np.minimum(ends, now, out=ends)
+            sizes = np.fromiter(map(len, one_starts), np.int64, len(one_starts))
+            part_lane = np.asarray(one_lane, np.int64)
             # Bars alternate shades by their place in their lane, not in the view.
-            shift = np.asarray(one[3], np.int64) - (np.cumsum(sizes) - sizes)
-            place = np.arange(len(starts)) + np.repeat(shift, sizes)
+            shift = np.asarray(one_first, np.int64) - (np.cumsum(sizes) - sizes)
+            parity = (np.arange(len(starts)) + np.repeat(shift, sizes)) & 1
+            slot = np.repeat(palette[part_lane], sizes)
+            top = np.repeat(top_of[part_lane - first_lane], sizes)
             left, width = bar_rects(starts, ends, x0 * sx + dx - 2, x1 * sx + dx + 2, sx, dx)
-            top = top_of[lane - first_lane]
-            groups = 2 * palette[lane] + (place & 1)
+            groups = 2 * slot + parity
             drawn += self._filler.fill(painter, self._brushes, groups, left, top, width, height)
-            self._paint_labels(painter, left, width, ids, top, height, palette[lane])
+            ids = np.concatenate(one_ids)
+            self._paint_labels(painter, left, width, ids, top, height, slot)
         if merged[0]:
             starts = np.concatenate(merged[0])
             ends = np.concatenate(merged[1])
@@ -375,13 +394,15 @@ class TimelineItem(pg.GraphicsObject):
             return
         margin = 6
         # The narrowest a label can be rules most bars out before anything is laid out.
-        narrowest = metrics.horizontalAdvance(prefix + "0") + margin
-        fits = np.flatnonzero(width >= narrowest)
+        narrowest = self._narrowest.get(prefix)
+        if narrowest is None:
+            narrowest = self._narrowest[prefix] = metrics.horizontalAdvance(prefix + "0")
+        fits = np.flatnonzero(width >= narrowest + margin)
         if not len(fits):
             return
-        colors = self._text_colors()
-        ratio = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-        self._atlas.prepare(painter.font(), colors, ratio)
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        self._atlas.prepare(painter.font(), self._text_colors(), ratio)
         needs = self._atlas.widths(ids[fits], prefix)
         keep = width[fits] >= needs + margin
         fits, needs = fits[keep], needs[keep]

@@ -103,7 +103,10 @@ class RectFiller:
         if len(self._buffer) < count:
             self._buffer = np.empty((max(count, 2 * len(self._buffer)), 4), np.int32)
         counts = np.bincount(groups, minlength=len(brushes))
-        order = np.argsort(groups, kind="stable") if np.count_nonzero(counts) > 1 else None
+        order = None
+        if np.count_nonzero(counts) > 1:  # a stable sort of small integers: a radix sort
+            small = groups.astype(np.uint8 if len(brushes) <= 256 else np.int64)
+            order = np.argsort(small, kind="stable")
         rows = self._buffer[:count]
         if order is not None:
             left, top, width = left[order], top[order], width[order]
