@@ -183,9 +183,9 @@ class TimelineView(QWidget):
             if labels != self._labels:
                 self._set_lanes(labels)
         self.item.update_bounds()
-        self.states.update_bounds(self.item.boundingRect().width())
+        self.states.update_bounds(self.item.data_bounds().width())
         self.state_legend.show_for(run)
-        self.messages.set_bounds(self.item.boundingRect())
+        self.messages.set_bounds(self.item.data_bounds())
         self.depth_track.refresh()
         if self.follow.isChecked() and not run.is_over:
             self._follow()
