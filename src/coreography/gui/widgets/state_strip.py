@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.Qt import internals as Qt_internals
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QWidget
@@ -57,6 +58,20 @@ def merge_touching(
         np.clip(merged_right, -limit, limit).astype(np.int64),
         states[starts],
     )
+
+
+def _fill_rects(painter: QPainter, left: np.ndarray, top: int, width: np.ndarray, height: int):
+    """Fill one row of rectangles from numpy columns in one call (no QRect per stretch)."""
+    if not len(left):
+        return
+    rects = Qt_internals.PrimitiveArray(QRectF, 4)
+    rects.resize(len(left))
+    table = rects.ndarray()
+    table[:, 0] = left
+    table[:, 1] = top
+    table[:, 2] = width
+    table[:, 3] = height
+    painter.drawRects(*rects.drawargs())
 
 
 class StateStripItem(pg.GraphicsObject):
@@ -155,27 +170,25 @@ class StateStripItem(pg.GraphicsObject):
                 if not mine.any():
                     continue
                 lefts, rights = left[mine], right[mine]
-                rects = [
-                    QRect(a, top, b - a, height)
-                    for a, b in zip(lefts.tolist(), rights.tolist(), strict=True)
-                ]
+                widths = rights - lefts
                 base = QColor(color)
                 if pattern != Qt.BrushStyle.SolidPattern:
                     faint = QColor(color)
                     faint.setAlpha(90)
                     painter.setPen(theme.no_pen())
                     painter.setBrush(faint)
-                    painter.drawRects(rects)
+                    _fill_rects(painter, lefts, top, widths, height)
                 painter.setBrush(theme.pattern_brush(base, pattern))
                 painter.setPen(theme.no_pen())
-                painter.drawRects(rects)
-                self.last_rects[int(state)] = len(rects)
-                wide = np.flatnonzero(rights - lefts >= (letter_w if labelled else 1 << 30))
+                _fill_rects(painter, lefts, top, widths, height)
+                self.last_rects[int(state)] = len(lefts)
+                wide = np.flatnonzero(widths >= (letter_w if labelled else 1 << 30))
                 if len(wide):
                     painter.setPen(QColor(theme.FOREGROUND))
                     letter = STATE_LETTERS[ThreadState(state)]
-                    for k in wide.tolist():
-                        painter.drawText(rects[k], Qt.AlignmentFlag.AlignCenter, letter)
+                    for a, w in zip(lefts[wide].tolist(), widths[wide].tolist(), strict=True):
+                        box = QRect(a, top, w, height)
+                        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, letter)
         painter.setClipping(False)
         painter.setTransform(transform)
 
