@@ -204,6 +204,7 @@ class StateLegend(QWidget):
         self.label.setWordWrap(True)  # never widens the window past the screen
         layout.addWidget(self.label, 1)  # the whole row: wraps only where it must
         self._key: tuple[str, bool, bool] | None = None
+        self._seen: tuple[int, int] | None = None  # the table and version last looked at
         #: Off where small timelines are stacked (Compare): the Timeline tab has the key.
         self.wanted = True
         self.setVisible(False)
@@ -212,12 +213,17 @@ class StateLegend(QWidget):
         if not self.wanted or run is None or not len(run.thread_states):
             self.setVisible(False)
             return
+        self.setVisible(True)
+        table = run.thread_states
+        seen = (id(table), table.version)
+        if seen == self._seen:  # every tick asks; the states change a few times a second
+            return
+        self._seen = seen
         gil = lock_is_gil(run.experiment)
         # On Linux, too, a stretch can lack its reason (a thread running at every reading
         # around it): its key is shown once there is one.
-        unknown = bool(np.any(run.thread_states.view()["state"] == ThreadState.OFF_CPU))
-        key = (run.thread_states.source, gil, unknown)
-        self.setVisible(True)
+        unknown = bool(np.any(table.view()["state"] == ThreadState.OFF_CPU))
+        key = (table.source, gil, unknown)
         if key == self._key:
             return
         self._key = key
