@@ -83,6 +83,8 @@ def test_run_of_a_crashing_experiment_fails_with_the_cause(tmp_path):
         (["--fault", "kill:99"], "fault: 'kill:99'"),
         (["--model", "processes", "--tasks", "1000"], "tasks: 1000"),
         (["--slow-motion", "0"], "speed: 0.0"),
+        (["--threads-per-worker", "2"], "only a cluster model runs several threads"),
+        (["--model", "dask-map", "--threads-per-worker", "17"], "threads_per_worker: 17"),
         (["--out", "/no/such/folder/x.coreo.json"], "no such folder"),
     ],
 )
@@ -139,6 +141,7 @@ def test_help_documents_every_option_with_range_and_default():
         "--slow-motion",
         "--fault",
         "--out",
+        "--threads-per-worker",
     ):
         assert option in result.stdout
     assert "1 to 64 (default: 2)" in result.stdout

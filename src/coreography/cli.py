@@ -145,6 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
         "left running after the run (default: the run starts a LocalCluster of --workers "
         "processes and closes it)",
     )
+    lo, hi = LIMITS["threads_per_worker"]
+    run.add_argument(
+        "--threads-per-worker",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"threads in each worker of the LocalCluster a Dask model starts, {lo} to {hi}; "
+        "each thread is a lane of its own (default: 1)",
+    )
     lo, hi = LIMITS["seed"]
     run.add_argument(
         "--seed",
@@ -301,6 +310,7 @@ def experiment_from_args(args: argparse.Namespace) -> Experiment:
         speed=args.slow_motion,
         scheduler=getattr(args, "scheduler", ""),
         array_mb=getattr(args, "array_mb", Experiment.array_mb),
+        threads_per_worker=getattr(args, "threads_per_worker", 1),
     ).validate()
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -94,6 +95,49 @@ def test_local_cluster_lanes_bars_and_a_raised_task_with_its_traceback():
     assert not left, [psutil.Process(p).cmdline() for p in left]
 
 
+def test_a_worker_of_several_threads_has_a_lane_per_thread_grouped_under_it():
+    before = _descendants()
+    run, _ = run_experiment(
+        timeout=RUN_DEADLINE_S,
+        model="dask-map",
+        workers=2,
+        threads_per_worker=3,
+        tasks=12,
+        workload="io",
+        size=400.0,
+    )
+    assert run.state == FINISHED, run.message
+    lanes = _dask_lanes(run)
+    assert len(lanes) == 6, [lane.label for lane in run.lanes]
+    pids = sorted({lane.pid for lane in lanes})
+    assert len(pids) == 2
+    for pid in pids:
+        mine = [lane for lane in lanes if lane.pid == pid]
+        # One worker's lanes are neighbours, in thread order, and named under the worker.
+        assert [lane.index for lane in mine] == list(range(mine[0].index, mine[0].index + 3))
+        assert [lane.thread for lane in mine] == [0, 1, 2]
+        for k, lane in enumerate(mine):
+            assert re.fullmatch(rf"Dask worker \d+ · PID {pid} · thread {k + 1}", lane.label)
+        # Each lane is a thread of its own (the thread-state sampler reads it).
+        natives = [lane.native_id for lane in mine]
+        assert len(set(natives)) == 3 and pid not in natives and 0 not in natives
+    # Every task ran on the lane of the thread that ran it: the threads of one worker
+    # slept at the same time (io tasks release the GIL), so their bars overlap.
+    assert (run.task_status == DONE).all()
+    for pid in pids:
+        spans = sorted(
+            (int(run.task_start[t]), int(run.task_end[t]))
+            for lane in lanes
+            if lane.pid == pid
+            for t in lane.task_ids()
+        )
+        assert any(b[0] < a[1] for a, b in itertools.pairwise(spans)), spans
+    # The task's CPU is its own thread's, from its start and end in that thread.
+    assert (run.task_cpu[run.task_status == DONE] > 0).all()
+    assert run.events_lost() == 0
+    assert not alive(_descendants() - before)
+
+
 def test_a_task_shows_while_it_runs_and_stop_leaves_no_process():
     before = _descendants()
     controller = RunController(sample_hz=20)
@@ -113,6 +157,15 @@ def test_a_task_shows_while_it_runs_and_stop_leaves_no_process():
         assert len({int(lane) for lane in run.task_lane[running]}) == 2
         pids = {lane.pid for lane in _dask_lanes(run)}
         assert len(pids) == 2 and alive(pids) == pids
+        # The workers' own readings, per host, arrive while they work.
+        assert _wait_for(
+            lambda: any(s.workers == 2 and len(s) >= 2 for s in run.hosts.series()), controller
+        ), [(s.host, s.workers, len(s)) for s in run.hosts.series()]
+        host = run.hosts.hosts["127.0.0.1"]
+        assert host.cores == os.cpu_count() and host.threads == 2
+        assert (host.memory > 0).all() and host.memory_limit > 0
+        assert (host.t > run.t0).all() and (host.t <= time.perf_counter_ns()).all()
+        assert (host.cpu >= 0).all()
         controller.stop()
         assert controller.wait(timeout=30), "Stop did not end the run"
     finally:
@@ -296,6 +349,22 @@ def test_a_model_whose_package_is_missing_says_how_to_get_it():
         "installed: pip install 'coreography[dask]'"
     )
     assert models.get("dask-map").missing() == ""
+
+
+def test_threads_per_worker_are_a_setting_of_the_cluster_a_run_starts():
+    with pytest.raises(ExperimentError, match="only a cluster model runs several threads"):
+        Experiment(model="pool-map", threads_per_worker=2).validate()
+    with pytest.raises(ExperimentError, match="has its own threads per worker"):
+        Experiment(
+            model="dask-map", threads_per_worker=2, scheduler="tcp://127.0.0.1:8786"
+        ).validate()
+    with pytest.raises(ExperimentError, match="from 1 to 16"):
+        Experiment(model="dask-map", threads_per_worker=0).validate()
+    exp = Experiment(model="dask-map", workers=2, threads_per_worker=3, tasks=10).validate()
+    assert exp.parallel_workers == 6
+    code = "\n".join(exp.execution_model.code(exp, "task").body)
+    assert "LocalCluster(n_workers=2, threads_per_worker=3, processes=True)" in code
+    assert Experiment.from_dict(exp.to_dict()) == exp
 
 
 def test_only_a_cluster_model_takes_a_scheduler():

@@ -41,6 +41,17 @@ def test_shipped_models_enable_only_the_options_that_apply(qtbot):
     assert not panel.chunksize.isEnabled()
     _choose(panel, "processes")
     assert panel.tasks.maximum() == 256 and not panel.workers.isEnabled()
+    _choose(panel, "dask-map")
+    assert panel.threads_per_worker.isEnabled()
+    panel.threads_per_worker.setValue(3)
+    assert panel.experiment().validate().threads_per_worker == 3  # it reaches the run
+    panel.scheduler.setText("tcp://127.0.0.1:8786")  # that cluster has its own threads
+    assert not panel.threads_per_worker.isEnabled()
+    assert panel.experiment().validate().threads_per_worker == 1
+    panel.scheduler.setText("")
+    _choose(panel, "pool-map")
+    assert not panel.threads_per_worker.isEnabled()
+    assert panel.experiment().threads_per_worker == 1
     _choose(panel, "shared-array")
     panel.array_mb.setValue(3.5)
     assert panel.experiment().validate().array_mb == 3.5  # the array size reaches the run

@@ -177,4 +177,13 @@ def test_parallel_workers_follows_the_model():
 
 
 def test_limits_cover_every_numeric_field():
-    assert set(LIMITS) == {"workers", "tasks", "chunksize", "size", "seed", "speed", "array_mb"}
+    assert set(LIMITS) == {
+        "workers",
+        "tasks",
+        "chunksize",
+        "size",
+        "seed",
+        "speed",
+        "array_mb",
+        "threads_per_worker",
+    }

@@ -22,7 +22,9 @@ ITEMS = (
     ("wait", "Waiting inside get(), recv() or acquire() (dotted outline, faint tint)"),
     (
         "sending",
-        "Sending a big message: pickling it, the pipe, unpickling it (solid outline, dots)",
+        "Sending a big message: pickling it, the pipe, unpickling it; a Dask task's "
+        "inputs moving before it runs: transfer from another worker, disk read "
+        "(solid outline, dots)",
     ),
 )
 SHORT = {

@@ -155,8 +155,7 @@ class MainWindow(AppWindow):
             self._bottom_run = run
             self.cpu_view.set_run(run)
             self.cores_view.set_run(run)
-        self.dock(DockId.CPU).setWindowTitle("CPU per core" + title)
-        self.dock(DockId.CORES).setWindowTitle("Cores" + title)
+        self.title_bottom_docks(run, title)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.desktop.confirm_close():  # an unsaved run: Save / Discard / Cancel

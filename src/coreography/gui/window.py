@@ -26,7 +26,7 @@ from coreography.gui.run_files import RunFilesMixin
 from coreography.gui.settings import DEFAULT_STATE_HZ
 from coreography.gui.widgets.console import ConsoleView
 from coreography.gui.widgets.cores_view import CoresView
-from coreography.gui.widgets.cpu_view import CpuView
+from coreography.gui.widgets.cpu_view import CpuView, show_hosts
 from coreography.gui.widgets.experiment_panel import ExperimentPanel
 from coreography.gui.widgets.metrics_panel import MetricsPanel
 from coreography.gui.widgets.status import RunStatus
@@ -243,6 +243,13 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.experiment_panel.show_error(error)
         self.show_error("Cannot start this experiment", str(error))
 
+    def title_bottom_docks(self, run: Run | None, suffix: str = "") -> None:
+        """The CPU and Cores docks say what they show: a cluster run's hosts, from their
+        workers' own readings, or this machine's cores."""
+        hosts = show_hosts(run)
+        self.dock(DockId.CPU).setWindowTitle(("CPU per host" if hosts else "CPU per core") + suffix)
+        self.dock(DockId.CORES).setWindowTitle(("Memory per host" if hosts else "Cores") + suffix)
+
     def stop_run(self) -> None:
         self.presenter.stop()
 
@@ -285,6 +292,7 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self._plots = None
         for view in self.views:
             view.set_run(run)
+        self.title_bottom_docks(run)
         live = not run.is_over
         self.experiment_panel.set_running(live)
         self.run_action.setEnabled(not live)

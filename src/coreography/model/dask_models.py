@@ -2,7 +2,8 @@
 
 ``dask-map`` hands every task to ``client.map`` and collects them with ``gather``;
 ``dask-submit`` submits one future per task and takes results as they complete. Both
-start a ``LocalCluster`` of ``workers`` single-threaded worker processes, or use the
+start a ``LocalCluster`` of ``workers`` worker processes of ``threads_per_worker`` threads
+each (one by default), or use the
 cluster at the experiment's ``scheduler`` address. ``distributed`` is the optional extra
 ``coreography[dask]``.
 """
@@ -26,7 +27,7 @@ def _client(exp: Experiment) -> tuple[str, ...]:
     if exp.scheduler:
         return (f"with Client({exp.scheduler!r}) as client:  # a cluster already running",)
     return (
-        f"with LocalCluster(n_workers={exp.workers}, threads_per_worker=1, "
+        f"with LocalCluster(n_workers={exp.workers}, threads_per_worker={exp.threads_each}, "
         "processes=True) as cluster, \\",
         "        Client(cluster) as client:",
     )

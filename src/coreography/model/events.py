@@ -84,6 +84,9 @@ class Kind(enum.IntEnum):
     WAIT = 21
     #: driver; text event: JSON ``{"id", "name", "kind"}`` naming a channel (queue, pipe, lock)
     CHANNEL_INFO = 22
+    #: driver; text event: JSON of one host's Dask worker metrics, from the scheduler
+    #: (model/host_metrics.py: ``host``, ``t`` when measured, ``cpu``, ``memory``, ...)
+    HOST_METRICS = 23
 
 
 #: Kinds of the communication events (a compact range: the run model takes them vectorised).
@@ -92,12 +95,28 @@ COMMUNICATION = frozenset({Kind.MESSAGE_SENT, Kind.MESSAGE_RECEIVED, Kind.WAIT})
 #: another process but the cost of a big message itself (pickling it, the pipe, unpickling
 #: it): value = its size in bytes; drawn as a span of its own kind.
 WAIT_QUEUE, WAIT_PIPE, WAIT_LOCK, SENDING = 1, 2, 3, 4
+#: A Dask task's phases before (or after) its compute, as Dask reports them in the task's
+#: ``startstops``: task = the task (not a channel), drawn as a sending is.
+TRANSFER, DESERIALIZE, DISK_READ, DISK_WRITE = 5, 6, 7, 8
 WAIT_ON = {
     WAIT_QUEUE: "waiting for the queue",
     WAIT_PIPE: "waiting for the pipe",
     WAIT_LOCK: "waiting for the lock",
     SENDING: "sending (pickling and the pipe)",
+    TRANSFER: "transfer: its inputs fetched from another worker",
+    DESERIALIZE: "deserialising its inputs",
+    DISK_READ: "reading its inputs from disk (spilled)",
+    DISK_WRITE: "writing its result to disk (spilled)",
 }
+#: Dask's ``startstops`` actions drawn as phases, by WAIT flag.
+TASK_PHASES = {
+    "transfer": TRANSFER,
+    "deserialize": DESERIALIZE,
+    "disk-read": DISK_READ,
+    "disk-write": DISK_WRITE,
+}
+#: Spans that move data (drawn alike), not waits for another process.
+DATA_MOVES = frozenset({SENDING, *TASK_PHASES.values()})
 #: A message at least this big (pickled) has its sending drawn as a SENDING span.
 BIG_MESSAGE = 64 * 1024
 

@@ -42,6 +42,7 @@ LIMITS = {
     "seed": (0, 2**31 - 1),
     "speed": (1.0, 100.0),
     "array_mb": (0.01, 64.0),
+    "threads_per_worker": (1, 16),
 }
 
 
@@ -119,6 +120,9 @@ class Experiment:
     #: Size of the big array the sharing models (pickled-array, shared-array) hand their
     #: tasks, in MB (2**20 bytes) of 8-byte floats.
     array_mb: float = 8.0
+    #: A cluster model's threads in each worker of the cluster the run starts (Dask's
+    #: ``threads_per_worker``); a cluster at a ``scheduler`` has its own.
+    threads_per_worker: int = 1
 
     # -- validation -------------------------------------------------------------------
     def validate(self) -> Experiment:
@@ -127,7 +131,7 @@ class Experiment:
         _choice("workload", self.workload, WORKLOADS)
         _choice("distribution", self.distribution, DISTRIBUTIONS)
         _choice("start_method", self.start_method, available_start_methods())
-        for name in ("workers", "tasks", "chunksize", "seed"):
+        for name in ("workers", "tasks", "chunksize", "seed", "threads_per_worker"):
             if not (name == "tasks" and self.model == TRACE_MODEL and self.tasks == 0):
                 _int_range(name, getattr(self, name))
         for name in ("size", "speed", "array_mb"):
@@ -146,6 +150,7 @@ class Experiment:
             if problem is not None:
                 raise CodeError(problem)
         _scheduler(self)
+        _threads_per_worker(self)
         if not isinstance(self.fault, Fault):
             raise ExperimentError("fault", self.fault, "expected a Fault")
         _choice("fault", self.fault.kind, FAULTS)
@@ -173,7 +178,12 @@ class Experiment:
     @property
     def parallel_workers(self) -> int:
         """How many tasks can run at once under this model."""
-        return self.execution_model.parallel_workers(self.workers, self.tasks)
+        return self.execution_model.parallel_workers(self.workers * self.threads_each, self.tasks)
+
+    @property
+    def threads_each(self) -> int:
+        """Threads in each worker the run starts (1 where the model has no such setting)."""
+        return self.threads_per_worker if self.execution_model.cluster else 1
 
     @property
     def array_length(self) -> int:
@@ -238,6 +248,7 @@ class Experiment:
             "size": float,
             "speed": float,
             "array_mb": float,
+            "threads_per_worker": int,
         }
         for name, kind in types.items():
             if name in values:
@@ -287,6 +298,23 @@ def _choice(name: str, value: Any, allowed: Any) -> None:
 _ADDRESS = re.compile(
     r"([a-z]+://)?[A-Za-z0-9_.\-]+:[0-9]{1,5}|([a-z]+://)?\[[0-9a-fA-F:]+\]:[0-9]{1,5}"
 )
+
+
+def _threads_per_worker(exp: Experiment) -> None:
+    if exp.threads_per_worker == 1:
+        return
+    if not exp.execution_model.cluster:
+        raise ExperimentError(
+            "threads_per_worker",
+            exp.threads_per_worker,
+            "only a cluster model runs several threads in each worker",
+        )
+    if exp.scheduler:
+        raise ExperimentError(
+            "threads_per_worker",
+            exp.threads_per_worker,
+            "a cluster at a scheduler has its own threads per worker: 1 here",
+        )
 
 
 def _scheduler(exp: Experiment) -> None:

@@ -14,7 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from coreography.model.events import SENDING, WAIT_ON
+from coreography.model.events import SENDING, TASK_PHASES, WAIT_ON
+
+#: WAIT flags of a Dask task's phases: their ``channel`` is the task, not a channel.
+_PHASES = np.array(sorted(TASK_PHASES.values()), np.uint8)
 
 NO_TIME = -1
 SENT_DTYPE = np.dtype(
@@ -131,6 +134,16 @@ class Messages:
     def waits(self) -> np.ndarray:
         return self._waits.view()
 
+    def channel_waits(self) -> np.ndarray:
+        """The waits and sendings of channels (queues, pipes, locks): not task phases."""
+        waits = self.waits()
+        return waits[~np.isin(waits["on"], _PHASES)]
+
+    def task_phases(self) -> np.ndarray:
+        """A cluster's task phases (transfer, disk read, ...): ``channel`` is the task."""
+        waits = self.waits()
+        return waits[np.isin(waits["on"], _PHASES)]
+
     def channel_name(self, channel: int) -> str:
         known = self.channels.get(channel)
         return known.name if known is not None else f"channel {channel}"
@@ -180,7 +193,7 @@ class Messages:
 
     def waits_by_channel(self) -> dict[int, tuple[int, int]]:
         """``{channel: (number of waits, total ns waited)}`` (sendings are not waits)."""
-        waits = self.waits()
+        waits = self.channel_waits()
         waits = waits[waits["on"] != SENDING]
         out: dict[int, tuple[int, int]] = {}
         for channel in sorted(set(waits["channel"].tolist())):
@@ -191,7 +204,7 @@ class Messages:
     def channel_stats(self) -> list[ChannelStats]:
         """Per channel (named or seen in an event), in id order: its messages, bytes,
         waits and sendings."""
-        sent, received, waits = self.sent(), self.received(), self.waits()
+        sent, received, waits = self.sent(), self.received(), self.channel_waits()
         arrows = self.arrows()
         ids = set(self.channels) | set(sent["channel"].tolist())
         ids |= set(received["channel"].tolist()) | set(waits["channel"].tolist())

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from coreography.model.events import SENDING
+from coreography.model.events import SENDING, TASK_PHASES
 from coreography.model.messages import NO_TIME
+
+PHASES = frozenset(TASK_PHASES.values())
 
 if TYPE_CHECKING:
     from coreography.model.run import Run
@@ -92,13 +94,17 @@ def message_events(run: Run, tids: list[int], counter_pid: int) -> list[dict[str
         events.append(
             {
                 "name": messages.wait_label(on),
-                "cat": "sending" if on == SENDING else "wait",
+                "cat": "sending" if on == SENDING else "phase" if on in PHASES else "wait",
                 "ph": "X",
                 "pid": lanes[lane].pid,
                 "tid": tids[lane],
                 "ts": us(start),
                 "dur": max(end - start, 0) / 1e3,
-                "args": {"channel": messages.channel_name(channel)},
+                "args": (
+                    {"task": channel}
+                    if on in PHASES
+                    else {"channel": messages.channel_name(channel)}
+                ),
             }
         )
     for channel in messages.message_channels():

@@ -136,6 +136,8 @@ def _document(run: Run, column: Any) -> dict[str, Any]:
         **({"task_labels": _table(run.task_labels)} if run.task_labels else {}),
         # queues, pipes and locks: left out when the run has none (older recordings neither)
         **({"messages": messages_to_dict(run.messages, t0)} if run.messages else {}),
+        # a cluster's hosts, from their workers' own metrics: left out when there are none
+        **({"hosts": run.hosts.to_dict(t0)} if run.hosts else {}),
         "requests_by_task": [[task, t - t0] for task, t in sorted(run.requests_by_task.items())],
         "texts": {
             "t": [line.t - t0 for line in texts],

@@ -12,12 +12,14 @@ import numpy as np
 from coreography.model.events import Kind
 from coreography.model.failure import KINDS as FAILURE_KINDS
 from coreography.model.failure import Failure
+from coreography.model.host_metrics import HostMetrics
 from coreography.model.messages_recording import messages_from_dict
 from coreography.model.recording_checks import (
     MAX_NS,
     check_experiment,
     check_pairs,
     expect,
+    fail,
     flag,
     float_column,
     int_column,
@@ -168,6 +170,10 @@ def run_from_dict(data: Any) -> Run:
         )
     }
     run.messages = messages_from_dict(data.get("messages"), t0, len(lanes))
+    try:
+        run.hosts = HostMetrics.from_dict(data.get("hosts"), t0)
+    except ValueError as exc:
+        fail(str(exc))
     _texts(run, _section(data, "texts"), abs_time)
     run.logs = text_list(data.get("logs"), "logs", MAX_TEXTS)
     _samples(run, data, cores)

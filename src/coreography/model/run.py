@@ -31,6 +31,7 @@ from coreography.model.failure import (
     signal_name,
     user_line,
 )
+from coreography.model.host_metrics import HostMetrics
 from coreography.model.messages import Messages
 from coreography.model.states import END_STATES, RunState, TaskState, run_state
 from coreography.model.thread_states import StateTable
@@ -187,6 +188,8 @@ class Run:
         self.lanes: list[Lane] = []
         #: Messages through queues and pipes, and waits in get/recv/acquire (model/messages.py).
         self.messages = Messages()
+        #: A cluster's hosts: their workers' own CPU and memory readings (model/host_metrics.py).
+        self.hosts = HostMetrics()
         self._lane_of: dict[tuple[int, int], int] = {}
         self.texts: list[TextLine] = []
         self.logs: list[str] = []
@@ -537,6 +540,9 @@ class Run:
                 self.messages.name_channel(text)
             elif kind == Kind.LANE_INFO:
                 self._name_lane(pid, thread, text)
+            elif kind == Kind.HOST_METRICS:
+                if not self.hosts.add_text(text):
+                    self.bad_frames += 1
             elif kind == Kind.RUN_FINISHED:
                 self.run_finished_ns = t
                 self._apply_status(text)

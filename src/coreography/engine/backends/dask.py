@@ -1,9 +1,10 @@
 """Dask: ``client.map`` + ``gather`` and ``submit`` + ``as_completed`` on a cluster.
 
-The run starts a ``distributed.LocalCluster`` of ``workers`` single-threaded worker
-processes (children of the driver, so Stop ends them with the rest of the tree) and
-closes it at the end, or connects to the experiment's ``scheduler`` and leaves that
-cluster running. Each Dask worker is a lane, named by its name and address; what its
+The run starts a ``distributed.LocalCluster`` of ``workers`` worker processes of
+``threads_per_worker`` threads each (children of the driver, so Stop ends them with the
+rest of the tree) and closes it at the end, or connects to the experiment's
+``scheduler`` and leaves that cluster running. Each thread of a Dask worker is a lane,
+named by the worker's name and address (and the thread's number); what its
 tasks do arrives over Dask's event channel (:mod:`coreography.engine.dask_worker`) and is
 written to the app's pipe here as that worker's own frames (the frame's pid is the
 worker's), so the run model sees it as it sees any worker process.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import signal
@@ -57,6 +59,12 @@ class _Worker:
     delay_s: float
     #: Another machine than this one: its clock is moved by Dask's estimate of its offset.
     remote: bool = False
+    #: Its host's logical CPUs and physical memory (bytes), as the worker found them.
+    cores: int = 0
+    memory_total: int = 0
+    #: Its lanes: one per thread that runs tasks (announced at its hello, or when a
+    #: thread beyond those ran its first task).
+    lanes: int = 1
     sent: int = 0
     batches: int = 0
     cpu: float = 0.0
@@ -101,21 +109,21 @@ class Forwarder:
             str(hello["host"]),
             float(hello["delay_s"]),
             remote=str(hello.get("hostname", "")) != socket.gethostname(),
+            cores=int(hello.get("cpus") or 0),
+            memory_total=int(hello.get("memory_total") or 0),
+            lanes=max(int(hello.get("nthreads") or 1), 1),
         )
         with self.lock:
             self.workers[worker.address] = worker
             self.by_pid[worker.pid] = worker
-        t = int(hello["t"]) + self._shift(worker)
-        info = {
-            "event": "worker",
-            "name": worker.name,
-            "address": worker.address,
-            "host": worker.host,
-            "label": lane_label(worker.name, worker.address, worker.pid),
-            "native_id": int(hello.get("task_thread", 0)),
-        }
-        events = [(int(Kind.WORKER_READY), 0, 0, -1, t, 0.0, worker.pid)]
-        texts = [(int(Kind.LANE_INFO), 0, -1, t, 0.0, json.dumps(info))]
+        t = int(hello["t"]) + self.shift(worker)
+        # Every thread's lane at once, so that a worker's lanes are neighbours.
+        events, texts = [], []
+        for lane in range(worker.lanes):
+            native = int(hello.get("task_thread", 0)) if lane == 0 else 0
+            aux = native if lane else worker.pid  # a thread lane's aux is its native id
+            events.append((int(Kind.WORKER_READY), 0, lane, -1, t, 0.0, aux))
+            texts.append(self._lane_info(worker, lane, native, t))
         self._send(worker, events, texts)
         where = f"Dask worker {worker.name} at {worker.address} (PID {worker.pid})"
         if worker.remote:
@@ -127,7 +135,20 @@ class Forwarder:
         else:
             self.log(f"{where} runs on this machine: one clock, no correction")
 
-    def _shift(self, worker: _Worker) -> int:
+    def _lane_info(self, worker: _Worker, lane: int, native: int, t: int) -> tuple[Any, ...]:
+        info = {
+            "event": "worker",
+            "name": worker.name,
+            "address": worker.address,
+            "host": worker.host,
+            "label": lane_label(
+                worker.name, worker.address, worker.pid, lane if worker.lanes > 1 else None
+            ),
+            "native_id": native,
+        }
+        return (int(Kind.LANE_INFO), lane, -1, t, 0.0, json.dumps(info))
+
+    def shift(self, worker: _Worker) -> int:
         """Worker-clock ns + this = this machine's perf_counter ns."""
         if not worker.remote:
             return self.local_shift_ns
@@ -139,14 +160,31 @@ class Forwarder:
         if worker is None:
             return
         worker.delay_s = float(message.get("delay_s", worker.delay_s))
-        shift = self._shift(worker)
-        events = [
-            (int(kind), int(flags), 0, int(task), int(t) + shift, float(value), int(aux))
-            for kind, task, t, value, aux, flags in message["records"]
+        shift = self.shift(worker)
+        events: list[tuple[Any, ...]] = []
+        texts: list[tuple[Any, ...]] = []
+        for lane, native, seen in message.get("threads", ()):
+            lane, native, t = int(lane), int(native), int(seen) + shift
+            if lane >= worker.lanes:  # a thread beyond those it started with
+                worker.lanes = lane + 1
+                events.append((int(Kind.WORKER_READY), 0, lane, -1, t, 0.0, native))
+            texts.append(self._lane_info(worker, lane, native, t))
+        wait = int(Kind.WAIT)
+        events += [
+            (
+                int(kind),
+                int(flags),
+                int(lane),
+                int(task),
+                int(t) + shift,
+                float(value),
+                int(aux) + shift if kind == wait else int(aux),  # a span's end is a time
+            )
+            for kind, task, t, value, aux, flags, lane in message["records"]
         ]
-        texts = [
-            (int(kind), 0, int(task), int(t) + shift, 0.0, str(text))
-            for kind, task, t, text in message["texts"]
+        texts += [
+            (int(kind), int(lane), int(task), int(t) + shift, 0.0, str(text))
+            for kind, task, t, text, lane in message["texts"]
         ]
         self._send(worker, events, texts)
         worker.batches = max(worker.batches, int(message["n"]))
@@ -155,7 +193,11 @@ class Forwarder:
         """The worker's lane ends (it left the cluster, or the run is over)."""
         if not worker.gone:
             worker.gone = True
-            self._send(worker, [(int(Kind.WORKER_DONE), 0, 0, -1, t, cpu_seconds, worker.pid)], [])
+            done = [
+                (int(Kind.WORKER_DONE), 0, lane, -1, t, cpu_seconds if lane == 0 else math.nan, 0)
+                for lane in range(worker.lanes)
+            ]
+            self._send(worker, done, [])
 
     def _send(
         self, worker: _Worker, events: list[tuple[Any, ...]], texts: list[tuple[Any, ...]]
@@ -176,12 +218,15 @@ class Forwarder:
                 pass  # the app is gone; the driver's parent watch ends the tree
 
 
-def lane_label(name: str, address: str, pid: int) -> str:
+def lane_label(name: str, address: str, pid: int, thread: int | None = None) -> str:
     """``Dask worker 0 · PID 4711`` (by its name), or ``Dask 127.0.0.1:40123 · PID 4711``
-    for a worker named by its address."""
+    for a worker named by its address; ``… · thread 2`` for its second task thread when
+    it has several."""
     if name and name != address:
-        return f"Dask worker {name} · PID {pid}"
-    return f"Dask {address.split('://', 1)[-1]} · PID {pid}"
+        label = f"Dask worker {name} · PID {pid}"
+    else:
+        label = f"Dask {address.split('://', 1)[-1]} · PID {pid}"
+    return label if thread is None else f"{label} · thread {thread + 1}"
 
 
 class _NannyExits(logging.Handler):
@@ -258,7 +303,7 @@ class Session:
         logging.getLogger("distributed.nanny").addHandler(self.nanny_exits)
         self.cluster = LocalCluster(
             n_workers=exp.workers,
-            threads_per_worker=1,
+            threads_per_worker=exp.threads_each,
             processes=True,
             # Its HTTP server on a free port: the default, 8787, may be taken.
             dashboard_address="127.0.0.1:0",
@@ -274,6 +319,9 @@ class Session:
 
     def close_quietly(self) -> None:
         """After a failed start: close whatever did start."""
+        watch = getattr(self, "host_watch", None)
+        if watch is not None:
+            watch.stop()
         for part in (getattr(self, "client", None), self.cluster):
             if part is not None:
                 try:
@@ -310,6 +358,10 @@ class Session:
             driver.worker_spec.code,
         )
         self.client.register_plugin(dask_worker.Observer(config, self.topic))
+        from coreography.engine.dask_hosts import HostWatch
+
+        self.host_watch = HostWatch(self.client, self.forwarder, driver.probe)
+        self.host_watch.start()
         self.flush_fn = dask_worker.flush
         self.keys = dask_worker.task_keys
         self.task_fn = dask_worker.run_task
@@ -430,6 +482,9 @@ class Session:
         (not on Stop: its grace period is short), and close the client and a cluster
         the run started."""
         now = time.perf_counter_ns()
+        watch = getattr(self, "host_watch", None)
+        if watch is not None:
+            watch.stop()
         if failed and self.futures:
             try:
                 self.client.cancel(self.futures, force=True)

@@ -16,6 +16,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.host_view import HostView
+from coreography.model import models
 from coreography.model.interference import measure_interference
 from coreography.model.run import Run
 
@@ -36,6 +38,14 @@ GROW = 1.25
 #: A run over before the sampler's first reading (a few milliseconds of work).
 NO_SAMPLE_NOTE = "No CPU sample: the run ended before the sampler's first reading."
 WAITING_NOTE = "Waiting for the first CPU sample…"
+
+
+def show_hosts(run: Run | None) -> bool:
+    """A cluster model's run shows its hosts, from their workers' own readings."""
+    if run is None:
+        return False
+    record = models.find(run.experiment.model)
+    return record is not None and record.cluster
 
 
 class CpuView(QWidget):
@@ -69,6 +79,10 @@ class CpuView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
+        #: A cluster run's hosts, in the strips' place (their workers' own readings).
+        self.hosts = HostView("cpu")
+        self.hosts.setVisible(False)
+        layout.addWidget(self.hosts, 1)
         self._samples_seen = -1
         self._over_seen = False  # the run's end was taken in (it changes the note)
         self._band_color = ""
@@ -80,6 +94,11 @@ class CpuView(QWidget):
 
     def set_run(self, run: Run | None) -> None:
         self.run = run
+        cluster = show_hosts(run)
+        for part in (self.note, self.legend, self.plot):
+            part.setVisible(not cluster)
+        self.hosts.setVisible(cluster)
+        self.hosts.set_run(run if cluster else None)
         self._samples_seen = -1
         self._over_seen = False
         self._shown_at = self._noted_at = -float("inf")
@@ -157,6 +176,9 @@ class CpuView(QWidget):
 
     def refresh(self) -> None:
         run = self.run
+        if self.hosts.run is not None:
+            self.hosts.refresh()
+            return
         if self._band_color != theme.active().name:  # the theme changed: recolor the bands
             brush = self._others_brush()
             for band in self.bands:

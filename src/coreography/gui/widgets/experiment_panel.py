@@ -113,6 +113,12 @@ class ExperimentPanel(QWidget):
             "leave it running. Empty: the run starts a LocalCluster of Workers processes "
             "and closes it at the end"
         )
+        self.threads_per_worker = QSpinBox()
+        self.threads_per_worker.setRange(*LIMITS["threads_per_worker"])
+        self.threads_per_worker.setToolTip(
+            "Threads in each worker of the LocalCluster a Dask model starts (each thread "
+            "is a lane, grouped under its worker); a cluster at a scheduler has its own"
+        )
         self.seed = QSpinBox()
         self.seed.setRange(*LIMITS["seed"])
         self.seed.setToolTip("Random seed for task sizes (same seed, same sizes)")
@@ -156,6 +162,7 @@ class ExperimentPanel(QWidget):
             ("Chunk size", self.chunksize),
             ("Start method", self.start_method),
             ("Scheduler", self.scheduler),
+            ("Threads / worker", self.threads_per_worker),
             ("Array size", self.array_mb),
             ("Seed", self.seed),
             ("Fault", self.fault),
@@ -203,6 +210,7 @@ class ExperimentPanel(QWidget):
         self.speed.setValue(experiment.speed)
         self.title.setText(experiment.title)
         self.scheduler.setText(experiment.scheduler)
+        self.threads_per_worker.setValue(experiment.threads_per_worker)
         self.code.setPlainText(experiment.code)
         self._on_choice_changed()
 
@@ -224,11 +232,18 @@ class ExperimentPanel(QWidget):
             code=self.code.toPlainText() if self.workload.currentText() == "custom" else "",
             scheduler=self.scheduler.text().strip() if self._takes_scheduler() else "",
             array_mb=self.array_mb.value(),
+            threads_per_worker=(
+                self.threads_per_worker.value() if self._takes_threads_per_worker() else 1
+            ),
         )
 
     def _takes_scheduler(self) -> bool:
         record = models.find(self.model.currentText())
         return record is not None and record.cluster
+
+    def _takes_threads_per_worker(self) -> bool:
+        """A cluster model on a LocalCluster of the run's own (not at a scheduler)."""
+        return self._takes_scheduler() and not self.scheduler.text().strip()
 
     def show_error(self, error: ExperimentError | None) -> None:
         self.error.setText(str(error) if error else "")
@@ -249,6 +264,7 @@ class ExperimentPanel(QWidget):
         self.chunksize.setEnabled(record is not None and record.uses_chunksize)
         self.start_method.setEnabled(record is None or not record.cluster)
         self.scheduler.setEnabled(self._takes_scheduler())
+        self.threads_per_worker.setEnabled(self._takes_threads_per_worker())
         self.array_mb.setEnabled(record is not None and record.uses_array)
         self.size.setSuffix(" ms" if self.workload.currentText() in TIMED_WORKLOADS else "")
         self.speed.setEnabled(self.workload.currentText() in TIMED_WORKLOADS)

@@ -20,7 +20,7 @@ from PySide6.QtGui import QBrush, QColor, QPainter, QPen, QPolygonF
 from coreography.gui import theme
 from coreography.gui.widgets.lane_axis import LaneAxis
 from coreography.gui.widgets.timeline_item import clip_at_cut
-from coreography.model.events import SENDING
+from coreography.model.events import DATA_MOVES, TASK_PHASES
 from coreography.model.messages import NO_TIME
 from coreography.model.run import Run
 
@@ -119,7 +119,7 @@ class MessageLayer(pg.GraphicsObject):
         waits = run.messages.waits()
         if not len(waits):
             return
-        sending = waits["on"] == SENDING
+        sending = np.isin(waits["on"], np.array(sorted(DATA_MOVES), np.uint8))
         self.last_waits = self._paint_spans(
             painter, run, waits[~sending], wait_style(), x0, x1, sx, dx, sy, dy
         )
@@ -267,7 +267,10 @@ class MessageLayer(pg.GraphicsObject):
             return ""
         row = waits[hit[0]]
         what = run.messages.wait_label(int(row["on"]))
-        name = run.messages.channel_name(int(row["channel"]))
+        if int(row["on"]) in TASK_PHASES.values():  # a Dask task's phase: of a task
+            name = f"task {int(row['channel'])}"
+        else:
+            name = run.messages.channel_name(int(row["channel"]))
         return (
             f"{run.lanes[lane].label}\n{what} ({name}): "
             f"{(int(row['end']) - int(row['start'])) / 1e6:.3f} ms"
