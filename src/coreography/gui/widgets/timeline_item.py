@@ -133,9 +133,16 @@ class TimelineItem(pg.GraphicsObject):
         return QRectF(self._bounds)
 
     def update_bounds(self) -> None:
+        """Cover every lane up to past the run's extent. While the run is live the width
+        grows in steps (a new bounding rect repaints the whole view, a frame only the
+        part that changed)."""
         run = self.index.run
         lanes = max(len(run.lanes), 1) if run is not None else 1
-        bounds = QRectF(0.0, 0.0, self.index.extent(self.now_s) * 1.05 + 1.0, float(lanes))
+        width = self.index.extent(self.now_s) * 1.05 + 1.0
+        if run is not None and not run.is_over and self._bounds.height() == lanes:
+            have = self._bounds.width()
+            width = have if width <= have <= 4.0 * width else width * 2.0
+        bounds = QRectF(0.0, 0.0, width, float(lanes))
         if bounds != self._bounds:
             self._bounds = bounds
             self._clip_to_view()
