@@ -111,3 +111,37 @@ def test_the_frozen_app_traces_a_program_with_the_systems_python(tmp_path, metho
     workers = [lane for lane in run.lanes if "PoolWorker" in lane.label]
     assert len(workers) == 4, [lane.label for lane in run.lanes]
     assert sum(len(lane.tasks) for lane in workers) == 10
+
+
+def test_the_frozen_app_runs_a_dask_map_on_a_local_cluster(tmp_path):
+    """distributed is bundled: the frozen app starts a LocalCluster (its worker
+    processes are the frozen executable again), runs the tasks there, and closes it."""
+    from coreography.model.recording import load_run
+
+    app = Path(FROZEN_APP).resolve()
+    before = {p.pid for p in _app_processes(app)}
+    out = tmp_path / "run.coreo.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COREOGRAPHY_")}
+    result = subprocess.run(
+        [
+            *(str(app), "run", "--model", "dask-map", "--workers", "2", "--tasks", "6"),
+            *("--task", "square", "--out", str(out)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
+    run = load_run(out)
+    assert run.state == "finished", run.message
+    assert run.results() == [i * i for i in range(6)]
+    workers = [lane for lane in run.lanes if lane.label.startswith("Dask worker")]
+    assert len(workers) == 2, [lane.label for lane in run.lanes]
+    assert sum(len(lane.tasks) for lane in workers) == 6
+    deadline = time.monotonic() + 10
+    left = [p for p in _app_processes(app) if p.pid not in before]
+    while left and time.monotonic() < deadline:
+        time.sleep(0.1)
+        left = [p for p in _app_processes(app) if p.pid not in before and p.is_running()]
+    assert not left, [" ".join(p.cmdline()) for p in left]
