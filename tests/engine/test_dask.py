@@ -271,6 +271,44 @@ def cluster(tmp_path_factory):
         log.close()
 
 
+def test_a_host_whose_worker_stops_answering_is_behind_and_catches_up(cluster):
+    """A stopped worker (SIGSTOP: no heartbeats) leaves its host's readings behind the
+    run's live edge; they come again once it goes on (SIGCONT)."""
+    from coreography.model.host_metrics import STALE_S
+
+    address, procs = cluster
+    controller = RunController(sample_hz=20)
+    run = controller.start(
+        Experiment(
+            model="dask-submit", workers=2, tasks=16, workload="io", size=600.0, scheduler=address
+        )
+    )
+    beta = procs[2]
+    try:
+        assert _wait_for(lambda: any(len(s) >= 2 for s in run.hosts.series()), controller)
+        host = run.hosts.hosts["127.0.0.1"]
+        assert host.workers == 2
+        os.kill(beta.pid, signal.SIGSTOP)
+        try:
+            assert _wait_for(
+                lambda: host.age_s(run.last_time()) > STALE_S + 1.0, controller, timeout=30
+            ), (host.age_s(run.last_time()), len(host))
+            stalled = len(host)
+        finally:
+            os.kill(beta.pid, signal.SIGCONT)
+        # Fresh readings again (the first after the stop may still be an old one's).
+        assert _wait_for(
+            lambda: len(host) > stalled and host.age_s(run.last_time()) < STALE_S,
+            controller,
+            timeout=30,
+        ), (host.age_s(run.last_time()), len(host), stalled)
+        assert controller.wait(timeout=RUN_DEADLINE_S)
+    finally:
+        controller.shutdown()
+    assert run.state == FINISHED, (run.message, run.logs)
+    assert alive({proc.pid for proc in procs}) == {proc.pid for proc in procs}
+
+
 def _scheduler_tasks(address: str) -> int:
     from distributed import Client
 
