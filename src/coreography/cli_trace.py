@@ -11,7 +11,10 @@ from pathlib import Path
 
 EXIT_USAGE = 2
 EXIT_TIMEOUT = 124
-USAGE = "coreography trace [--out FILE] [--timeout S] [--quiet] (script.py | -m module) [ARGS…]"
+USAGE = (
+    "coreography trace [--out FILE] [--timeout S] [--quiet] [--sample-hz HZ] [--state-hz HZ]"
+    " (script.py | -m module) [ARGS…]"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,3 +29,23 @@ def test_first_layout_shows_the_experiment_panel_whole_and_keeps_the_timeline_bi
     assert console.width() >= size[0] // 4
     assert win.timeline.height() >= size[1] * 0.4
     win.close()
+
+
+def test_presentation_docks_follow_a_resolution_change(qtbot):
+    """Presentation on at 1920×1080, then the projector makes it 1280×720: the Metrics
+    column shrinks with the window instead of keeping its 1920-wide size."""
+    create_app()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1920, 1080)
+    win.show()
+    qtbot.waitExposed(win)
+    win.desktop.finish()
+    win.desktop.presentation.set_active(True, full_screen=False)
+    qtbot.wait(20)
+    win.resize(1280, 720)
+    qtbot.waitUntil(lambda: win.width() == 1280)
+    metrics = win.dock(DockId.METRICS)
+    qtbot.waitUntil(lambda: metrics.width() <= 1280 * 0.3 + 8)
+    assert win.timeline.width() >= 1280 * 0.6
+    win.close()

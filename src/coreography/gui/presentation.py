@@ -6,7 +6,7 @@ import html
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSizePolicy, QToolBar, QWidget
 
 from coreography.gui.look import SCALE_RANGE
@@ -112,6 +112,21 @@ class Presentation(QObject):
         self._saved_corner = Qt.DockWidgetArea.BottomDockWidgetArea
         self._saved_window_state = Qt.WindowState.WindowNoState
         self._hidden: list[QWidget] = []
+        # A projector's resolution is often set after the mode is on: the docks follow.
+        self._refit = QTimer(self)
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self._on_refit_timeout)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.window and event.type() == QEvent.Type.Resize and self.active:
+            self._refit.start()
+        return False
+
+    def _on_refit_timeout(self) -> None:
+        if self.active:
+            self._widen_docks()
 
     def toggle(self) -> None:
         self.set_active(not self.active)

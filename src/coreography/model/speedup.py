@@ -54,9 +54,9 @@ class Baseline:
         return self.kind == ESTIMATED
 
     def describe(self) -> str:
-        """E.g. "vs one-worker run (measured, median of 3)" or "vs sequential estimate"."""
+        """E.g. "vs one-worker run (measured, median of 3)" or "vs sequential estimate (…)"."""
         if self.estimated:
-            return "vs sequential estimate (estimated)"
+            return "vs sequential estimate (sum of task times)"
         median = f", median of {self.runs}" if self.runs > 1 else ""
         return f"vs {self.source} (measured{median})"
 
