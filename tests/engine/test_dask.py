@@ -90,6 +90,10 @@ def test_local_cluster_lanes_bars_and_a_raised_task_with_its_traceback():
         run.task_end[done] >= run.task_start[done]
     ).all()
     assert run.events_lost() == 0
+    # Even a run this short has its host's readings: the scheduler holds what the
+    # workers sent when they joined, and is asked again at the end.
+    host = run.hosts.hosts["127.0.0.1"]
+    assert len(host) >= 1 and host.workers == 2 and (host.memory > 0).all()
     assert not alive(experiment_pids(run))
     left = alive(_descendants() - before)
     assert not left, [psutil.Process(p).cmdline() for p in left]
