@@ -142,6 +142,17 @@ def test_a_worker_of_several_threads_has_a_lane_per_thread_grouped_under_it():
     assert not alive(_descendants() - before)
 
 
+def test_a_task_that_secedes_from_the_thread_pool_still_ends_its_bar():
+    code = "from distributed import secede\n\ndef task(x):\n    secede()\n    return x + 1\n"
+    run, _ = run_experiment(
+        timeout=RUN_DEADLINE_S, model="dask-map", workers=2, tasks=4, workload="custom", code=code
+    )
+    assert run.state == FINISHED, run.message
+    assert run.results() == [1, 2, 3, 4]
+    assert (run.task_status == DONE).all()  # not left running, then interrupted
+    assert (run.task_end >= run.task_start).all()
+
+
 def test_a_task_shows_while_it_runs_and_stop_leaves_no_process():
     before = _descendants()
     controller = RunController(sample_hz=20)

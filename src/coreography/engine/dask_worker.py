@@ -267,8 +267,10 @@ class Observer(WorkerPlugin):
     def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
         if type(key) is not str or not key.startswith(self.prefix):
             return
-        if start != "executing":
-            return  # a task's start is reported by its thread (run_task)
+        # A task's start is reported by its thread (run_task); its end is when it leaves
+        # executing (or long-running: a task that seceded from the thread pool).
+        if start not in ("executing", "long-running") or finish == "long-running":
+            return
         task = int(key[len(self.prefix) :])
         self._take_pending()  # its start first
         state = self.state
