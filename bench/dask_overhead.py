@@ -42,13 +42,16 @@ def _drain(conn) -> None:
 
 
 def _time_hooks(dask_worker, run_id: str, n: int) -> float:
-    """On a worker: ns per task of the plugin's two transitions (executing, memory)."""
+    """On a worker: ns per task of what observing adds to it: the task's start noted in
+    its thread, and the plugin's two transitions (into executing, out of it)."""
     plugin = dask_worker.plugins[f"coreography-{run_id}"]
     prefix = dask_worker_mod.key_prefix(run_id)
+    state = plugin.state
     start = time.perf_counter_ns()
     for i in range(n):
         key = f"{prefix}{i}"
         plugin.transition(key, "ready", "executing")
+        dask_worker_mod.note_start(state, i)
         plugin.transition(key, "executing", "memory")
     return (time.perf_counter_ns() - start) / n
 

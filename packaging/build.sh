@@ -14,7 +14,8 @@ bash packaging/linux/apt-ensure.sh binutils chrpath  # strip and chrpath, for fi
 $PYTHON packaging/check-python.py
 [ -x $VENV/bin/python ] || $PYTHON -m venv $VENV
 $VENV/bin/python -m pip install --quiet --upgrade pip
-$VENV/bin/python -m pip install --quiet '.[package]'
+# The dask extra: the frozen app runs the dask-map and dask-submit models too.
+$VENV/bin/python -m pip install --quiet '.[package,dask]'
 # pip keeps an installed wheel of the same version: force this checkout's code in.
 $VENV/bin/python -m pip install --quiet --no-deps --force-reinstall .
 

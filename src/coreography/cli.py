@@ -490,9 +490,9 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _print_states(run) -> None:
-    from coreography.model.summary_json import channel_table, state_table
+    from coreography.model.summary_json import channel_table, host_table, state_table
 
-    for table in (state_table(run), channel_table(run)):
+    for table in (state_table(run), channel_table(run), host_table(run)):
         if table:
             print(f"\n{printable(table)}")
 

@@ -90,6 +90,10 @@ def test_local_cluster_lanes_bars_and_a_raised_task_with_its_traceback():
         run.task_end[done] >= run.task_start[done]
     ).all()
     assert run.events_lost() == 0
+    # Even a run this short has its host's readings: the scheduler holds what the
+    # workers sent when they joined, and is asked again at the end.
+    host = run.hosts.hosts["127.0.0.1"]
+    assert len(host) >= 1 and host.workers == 2 and (host.memory > 0).all()
     assert not alive(experiment_pids(run))
     left = alive(_descendants() - before)
     assert not left, [psutil.Process(p).cmdline() for p in left]
@@ -136,6 +140,17 @@ def test_a_worker_of_several_threads_has_a_lane_per_thread_grouped_under_it():
     assert (run.task_cpu[run.task_status == DONE] > 0).all()
     assert run.events_lost() == 0
     assert not alive(_descendants() - before)
+
+
+def test_a_task_that_secedes_from_the_thread_pool_still_ends_its_bar():
+    code = "from distributed import secede\n\ndef task(x):\n    secede()\n    return x + 1\n"
+    run, _ = run_experiment(
+        timeout=RUN_DEADLINE_S, model="dask-map", workers=2, tasks=4, workload="custom", code=code
+    )
+    assert run.state == FINISHED, run.message
+    assert run.results() == [1, 2, 3, 4]
+    assert (run.task_status == DONE).all()  # not left running, then interrupted
+    assert (run.task_end >= run.task_start).all()
 
 
 def test_a_task_shows_while_it_runs_and_stop_leaves_no_process():
@@ -269,6 +284,44 @@ def cluster(tmp_path_factory):
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+def test_a_host_whose_worker_stops_answering_is_behind_and_catches_up(cluster):
+    """A stopped worker (SIGSTOP: no heartbeats) leaves its host's readings behind the
+    run's live edge; they come again once it goes on (SIGCONT)."""
+    from coreography.model.host_metrics import STALE_S
+
+    address, procs = cluster
+    controller = RunController(sample_hz=20)
+    run = controller.start(
+        Experiment(
+            model="dask-submit", workers=2, tasks=16, workload="io", size=600.0, scheduler=address
+        )
+    )
+    beta = procs[2]
+    try:
+        assert _wait_for(lambda: any(len(s) >= 2 for s in run.hosts.series()), controller)
+        host = run.hosts.hosts["127.0.0.1"]
+        assert host.workers == 2
+        os.kill(beta.pid, signal.SIGSTOP)
+        try:
+            assert _wait_for(
+                lambda: host.age_s(run.last_time()) > STALE_S + 1.0, controller, timeout=30
+            ), (host.age_s(run.last_time()), len(host))
+            stalled = len(host)
+        finally:
+            os.kill(beta.pid, signal.SIGCONT)
+        # Fresh readings again (the first after the stop may still be an old one's).
+        assert _wait_for(
+            lambda: len(host) > stalled and host.age_s(run.last_time()) < STALE_S,
+            controller,
+            timeout=30,
+        ), (host.age_s(run.last_time()), len(host), stalled)
+        assert controller.wait(timeout=RUN_DEADLINE_S)
+    finally:
+        controller.shutdown()
+    assert run.state == FINISHED, (run.message, run.logs)
+    assert alive({proc.pid for proc in procs}) == {proc.pid for proc in procs}
 
 
 def _scheduler_tasks(address: str) -> int:

@@ -243,13 +243,16 @@ def test_experiment_panel_edits_every_setting(qtbot):
     cluster = Experiment(model="dask-map", scheduler="tcp://127.0.0.1:8786")
     panel.set_experiment(cluster)
     assert panel.experiment() == cluster
+    threaded = Experiment(model="dask-submit", threads_per_worker=3)
+    panel.set_experiment(threaded)
+    assert panel.experiment() == threaded
     panel.set_experiment(custom)
     # Together the round trips exercise every setting an Experiment has.
     defaults = Experiment()
     covered = {
         f.name
         for f in dataclasses.fields(Experiment)
-        for other in (wanted, custom, shared, cluster)
+        for other in (wanted, custom, shared, cluster, threaded)
         if getattr(defaults, f.name) != getattr(other, f.name)
     }
     assert covered | {"start_method"} == {f.name for f in dataclasses.fields(Experiment)}

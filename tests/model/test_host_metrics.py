@@ -114,3 +114,28 @@ def test_a_run_without_hosts_saves_no_hosts_section(tmp_path):
     save_run(run, path)
     assert "hosts" not in json.loads(path.read_text())
     assert not load_run(path).hosts
+
+
+def test_the_summary_has_a_line_per_host_and_says_when_the_newest_reading_is_late():
+    from coreography.model.summary_json import host_summaries, host_table, summary_dict
+
+    run = _run_with(
+        [
+            _reading("10.0.0.1", 11 * S, 100.0, 2**30),
+            _reading("10.0.0.1", 12 * S, 300.0, 2**31),
+            _reading("10.0.0.2", 11 * S, 50.0, 2**29),  # then nothing more from it
+        ]
+    )
+    run.task_end[0] = 12 * S + S // 2  # the last task ended at 12.5 s
+    one, two = host_summaries(run)
+    assert (one["cpu_mean"], one["cpu_peak"], one["memory_peak"]) == (200.0, 300.0, 2**31)
+    assert one["newest_age_s"] == 0.5 and two["newest_age_s"] == 1.5
+    run.task_end[0] = 14 * S
+    table = host_table(run).splitlines()
+    assert table[0].split()[:3] == ["Host", "Workers", "Cores"]
+    assert "2.0 s before the end" in table[1] and "(late)" not in table[1]
+    assert "3.0 s before the end (late)" in table[2]
+    assert json.loads(json.dumps(summary_dict(run), allow_nan=False))["hosts"][1]["host"] == (
+        "10.0.0.2"
+    )
+    assert host_table(_run_with([])) == ""

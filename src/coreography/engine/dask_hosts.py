@@ -82,12 +82,14 @@ class HostWatch(threading.Thread):
         self.polls = 0
 
     def run(self) -> None:
-        while not self.finished.wait(POLL_S):
+        # At once: the scheduler holds the readings the workers sent when they joined.
+        while not self.finished.is_set():
             try:
                 self.poll()
             except Exception:  # the client is closing, or the scheduler is gone
                 if self.finished.is_set():
                     return
+            self.finished.wait(POLL_S)
 
     def poll(self) -> None:
         info = self.client.scheduler_info(n_workers=-1)
@@ -105,7 +107,13 @@ class HostWatch(threading.Thread):
         if new:
             self.probe.flush()
 
-    def stop(self) -> None:
+    def stop(self, last: bool = False) -> None:
+        """End the polling; ``last``: ask once more (the readings up to the run's end)."""
         self.finished.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout=2 * POLL_S + 5)
+        if last:
+            try:
+                self.poll()
+            except Exception:
+                pass

@@ -105,12 +105,8 @@ def run_task(run_id: str, task_id: int, arg: Any) -> Any:
     if state is None:
         raise RuntimeError("Coreography's worker plugin is not set up on this Dask worker")
     config = state.config
-    lane = _lane(state, threading.get_native_id())
-    state.lane_of[task_id] = lane
+    note_start(state, task_id)
     out = io.StringIO()
-    # The bar begins here, in the thread that runs the task (which is its lane), with
-    # the thread's CPU clock, as the probe's TASK_STARTED has them.
-    state.pending.append([STARTED, task_id, time.time_ns(), 0.0, time.thread_time_ns(), 0, lane])
     try:
         with contextlib.redirect_stdout(out):
             if task_id == config.fault_task:
@@ -136,6 +132,14 @@ def run_task(run_id: str, task_id: int, arg: Any) -> Any:
     _keep_printed(state, task_id, out)
     state.finished[task_id] = (time.time_ns(), cpu, result)
     return result
+
+
+def note_start(state: _RunState, task_id: int) -> None:
+    """The bar begins here, in the thread that runs the task (which is its lane), with
+    the thread's CPU clock, as the probe's TASK_STARTED has them."""
+    lane = _lane(state, threading.get_native_id())
+    state.lane_of[task_id] = lane
+    state.pending.append([STARTED, task_id, time.time_ns(), 0.0, time.thread_time_ns(), 0, lane])
 
 
 def _lane(state: _RunState, native_id: int) -> int:
@@ -263,8 +267,10 @@ class Observer(WorkerPlugin):
     def transition(self, key: Any, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
         if type(key) is not str or not key.startswith(self.prefix):
             return
-        if start != "executing":
-            return  # a task's start is reported by its thread (run_task)
+        # A task's start is reported by its thread (run_task); its end is when it leaves
+        # executing (or long-running: a task that seceded from the thread pool).
+        if start not in ("executing", "long-running") or finish == "long-running":
+            return
         task = int(key[len(self.prefix) :])
         self._take_pending()  # its start first
         state = self.state

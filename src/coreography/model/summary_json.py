@@ -11,6 +11,11 @@ and ``states_all`` (the same seconds over all the lane was sampled, tasks or not
 ``waits`` and ``wait_s`` (inside get/recv/acquire: a lock's waits are its contended
 acquires), ``sendings`` and ``sending_s`` (big messages pickled and sent), ``max_depth``
 and ``left`` (messages never taken).
+``hosts`` (a cluster's run; empty otherwise) has one object per host from its workers'
+own readings: ``host``, ``workers``, ``cores``, ``readings``, ``cpu_mean`` and
+``cpu_peak`` (% of one core, summed over its workers), ``memory_peak`` (bytes),
+``memory_limit`` (bytes, Dask's) and ``newest_age_s`` (how long before the last task's
+end its newest reading was taken; null without readings).
 New fields may be added within a schema version; none is removed or changes meaning.
 """
 
@@ -19,9 +24,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from coreography.model.host_metrics import STALE_S
 from coreography.model.messages import SYNC_KINDS
 from coreography.model.metrics import RunMetrics, compute_metrics
-from coreography.model.run import Run
+from coreography.model.run import NO_TIME, Run
 from coreography.model.thread_states import (
     SOURCE_PSUTIL,
     STATE_KEYS,
@@ -76,7 +82,75 @@ def summary_dict(run: Run, metrics: RunMetrics | None = None) -> dict[str, Any]:
         "thread_states_source": run.thread_states.source or None,
         "lanes": lanes,
         "channels": [dataclasses.asdict(stats) for stats in run.messages.channel_stats()],
+        "hosts": host_summaries(run),
     }
+
+
+def _work_end(run: Run) -> int:
+    """When the run's work ended (its last task's end), the run's end without one."""
+    ends = run.task_end[run.task_end != NO_TIME]
+    return int(ends.max()) if len(ends) else run.last_time()
+
+
+def host_summaries(run: Run) -> list[dict[str, Any]]:
+    """One object per host of a cluster's run (see the module's schema)."""
+    at = _work_end(run)
+    out = []
+    for s in run.hosts.series():
+        age = s.age_s(at)
+        out.append(
+            {
+                "host": s.host,
+                "workers": s.workers,
+                "cores": s.cores,
+                "readings": len(s),
+                "cpu_mean": float(s.cpu.mean()) if len(s) else None,
+                "cpu_peak": float(s.cpu.max()) if len(s) else None,
+                "memory_peak": float(s.memory.max()) if len(s) else None,
+                "memory_limit": s.memory_limit,
+                "newest_age_s": age,
+            }
+        )
+    return out
+
+
+def host_table(run: Run) -> str:
+    """Per host of a cluster's run, from its workers' own readings; '' when none."""
+    hosts = host_summaries(run)
+    if not hosts:
+        return ""
+    head = ("Host", "Workers", "Cores", "CPU mean", "CPU peak", "Memory peak", "Readings", "Newest")
+    rows: list[tuple[str, ...]] = [head]
+    for h in hosts:
+        if not h["readings"]:
+            rows.append(
+                (h["host"], str(h["workers"]), str(h["cores"] or "?"), "—", "—", "—", "0", "—")
+            )
+            continue
+        age = h["newest_age_s"]
+        newest = f"{age:.1f} s before the end" + (" (late)" if age > STALE_S else "")
+        rows.append(
+            (
+                h["host"],
+                str(h["workers"]),
+                str(h["cores"] or "?"),
+                f"{h['cpu_mean']:.0f} %",
+                f"{h['cpu_peak']:.0f} %",
+                f"{h['memory_peak'] / 2**20:,.0f} MiB",
+                f"{h['readings']:,}",
+                newest,
+            )
+        )
+    widths = [max(len(row[c]) for row in rows) for c in range(len(head))]
+    lines = [
+        "  ".join(
+            [row[0].ljust(widths[0])]
+            + [v.rjust(w) for v, w in zip(row[1:], widths[1:], strict=True)]
+        )
+        for row in rows
+    ]
+    lines.append("(the workers' own readings: CPU in % of one core, summed over a host's workers)")
+    return "\n".join(lines)
 
 
 def state_table(run: Run) -> str:

@@ -484,7 +484,7 @@ class Session:
         now = time.perf_counter_ns()
         watch = getattr(self, "host_watch", None)
         if watch is not None:
-            watch.stop()
+            watch.stop(last=not stopped)
         if failed and self.futures:
             try:
                 self.client.cancel(self.futures, force=True)
