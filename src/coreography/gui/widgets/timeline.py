@@ -252,12 +252,12 @@ class TimelineView(QWidget):
         its paint: a lane switching mode must be repainted whole)."""
         (x0, x1), _ = self.view_box.viewRange()
         width_px = (x1 - x0) / (self.view_box.viewPixelSize()[0] or 1.0)
+        window = np.array([x0, x1])
         dense = []
         for bars in self.index.lanes:
-            starts = bars.starts.view()
-            i0 = max(int(np.searchsorted(starts, x0, "left")) - 1, 0)
-            count = int(np.searchsorted(starts, x1, "right")) - i0
-            dense.append(count * DENSE_PX_PER_BAR > width_px)
+            i0, i1 = bars.starts.view().searchsorted(window).tolist()
+            i0 = i0 - 1 if i0 else 0
+            dense.append((i1 - i0) * DENSE_PX_PER_BAR > width_px)
         return tuple(dense)
 
     def _changed_from(self, run: Run, before: tuple | None) -> float | None:
