@@ -11,6 +11,13 @@ four ways from this process, which plays the app:
 * **mpire**: ``mpire.WorkerPool(2).map`` of the loop, if mpire is installed
   (``pip install mpire``; not a dependency of Coreography).
 
+Then whole commands, each a fresh process timed from its launch to its exit (what a user
+waits for at a prompt), in rotating order too:
+
+* **plain script**: ``python script.py`` running ``Pool(2).map`` of the same loop;
+* **coreography run**: ``python -m coreography run --task cpu:1ms -q`` (the CLI: it
+  starts its driver first thing, while it loads the rest of itself).
+
 Two workloads: the fixed cost (4 tasks that do nothing) and a whole run of 1 ms CPU
 tasks (the calibrated ``cpu`` workload, the same loop for every way). Prints each way's
 median and range over the rounds and its ratio to plain.
@@ -27,6 +34,9 @@ import argparse
 import multiprocessing
 import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 
 from coreography.engine.calibration import load_or_measure
@@ -89,6 +99,65 @@ def coreography(controller: RunController, size_ms: float, tasks: int) -> float:
     return spent
 
 
+PLAIN_SCRIPT = """
+import multiprocessing, sys
+LOOPS = int(sys.argv[1])
+def spin(loops):
+    total = 0
+    for i in range(loops):
+        total += i * i % 7
+    return total
+def task(x):
+    spin(int(x * LOOPS))
+    return x
+if __name__ == "__main__":
+    size, tasks = float(sys.argv[2]), int(sys.argv[3])
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(task, [size] * tasks)
+"""
+
+
+def command(args: list[str]) -> float:
+    """Seconds from launching ``args`` to its exit (it must succeed)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    start = time.perf_counter()
+    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    spent = time.perf_counter() - start
+    assert done.returncode == 0, done.stderr
+    return spent
+
+
+def cli_args(size: float, tasks: int) -> list[str]:
+    task = f"cpu:{size:g}ms"  # the same calibrated loop; cpu:0ms does nothing
+    return [
+        *(sys.executable, "-m", "coreography", "run", "--workers", "2", "-q"),
+        *("--tasks", str(tasks), "--task", task, "--start-method", "fork"),
+    ]
+
+
+def rounds(ways: dict, size: float, n: int, count: int) -> dict[str, list[float]]:
+    """Each way once a round, in rotating order; the first round only warms up."""
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    names = list(ways)
+    for round_ in range(count + 1):
+        order = names[round_ % len(names) :] + names[: round_ % len(names)]
+        for name in order:
+            spent = ways[name](size, n)
+            if round_:
+                times[name].append(spent)
+    return times
+
+
+def report(title: str, times: dict[str, list[float]], base_name: str) -> None:
+    base = statistics.median(times[base_name])
+    print(f"\n{title}, load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"{'way':<20}{'median':>10}{'range':>22}{'× ' + base_name:>16}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        spread = f"{min(values):.3f}–{max(values):.3f} s"
+        print(f"{name:<20}{median:>9.3f}s{spread:>22}{median / base:>15.3f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -113,22 +182,24 @@ def main() -> None:
             ("fixed cost: 4 tasks that do nothing", 0.0, 4),
             (f"whole run: {args.tasks:,} tasks of 1 ms", 1.0, args.tasks),
         ):
-            times: dict[str, list[float]] = {name: [] for name in ways}
-            names = list(ways)
-            for round_ in range(args.rounds + 1):  # the first round only warms up
-                order = names[round_ % len(names) :] + names[: round_ % len(names)]
-                for name in order:
-                    spent = ways[name](size, n)
-                    if round_:
-                        times[name].append(spent)
-            base = statistics.median(times["plain"])
-            load = os.getloadavg()[0]
-            print(f"\n{title}, Pool(2) under fork, {args.rounds} rounds, load {load:.2f}")
-            print(f"{'way':<20}{'median':>10}{'range':>22}{'× plain':>10}")
-            for name, values in times.items():
-                median = statistics.median(values)
-                spread = f"{min(values):.3f}–{max(values):.3f} s"
-                print(f"{name:<20}{median:>9.3f}s{spread:>22}{median / base:>9.3f}×")
+            times = rounds(ways, size, n, args.rounds)
+            report(f"{title}, Pool(2) under fork, {args.rounds} rounds", times, "plain")
+        with tempfile.TemporaryDirectory() as folder:
+            script = os.path.join(folder, "plain.py")
+            with open(script, "w", encoding="utf-8") as out:
+                out.write(PLAIN_SCRIPT)
+            commands = {
+                "plain script": lambda size, n: command(
+                    [sys.executable, script, str(loops), str(size), str(n)]
+                ),
+                "coreography run": lambda size, n: command(cli_args(size, n)),
+            }
+            for title, size, n in (
+                ("whole command: 4 tasks that do nothing", 0.0, 4),
+                (f"whole command: {args.tasks:,} tasks of 1 ms", 1.0, args.tasks),
+            ):
+                times = rounds(commands, size, n, args.rounds)
+                report(f"{title}, {args.rounds} rounds", times, "plain script")
     finally:
         warm.shutdown()
         cold.shutdown()

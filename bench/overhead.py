@@ -25,7 +25,8 @@ from collections import deque
 
 from coreography.engine import probe as probe_mod
 from coreography.engine.calibration import load_or_measure
-from coreography.engine.controller import enlarge_pipe, read_frames
+from coreography.engine.controller import read_frames
+from coreography.engine.launch import enlarge_pipe
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.engine.workloads import run_workload
 from coreography.model import wire

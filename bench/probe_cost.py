@@ -33,7 +33,7 @@ import struct
 import time
 
 from coreography.engine import probe as probe_mod
-from coreography.engine.controller import enlarge_pipe
+from coreography.engine.launch import enlarge_pipe
 from coreography.engine.probe import SLOT_FIELDS, ProbeSpec
 from coreography.model import wire
 from coreography.model.events import HEADER, MAX_FRAME, FrameType, Kind

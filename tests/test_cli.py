@@ -219,3 +219,46 @@ def test_no_display_says_so_instead_of_a_qt_abort():
     )
     assert done.returncode == 1
     assert "no display" in done.stderr and "coreography run --help" in done.stderr
+
+
+def _marked_by(pid: int) -> list[int]:
+    """Living processes whose run mark was made by process ``pid`` (Linux)."""
+    wanted = f"\0COREOGRAPHY_RUN={pid}-".encode()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as env:
+                if wanted in b"\0" + env.read():
+                    with open(f"/proc/{entry}/stat", "rb") as stat:
+                        if stat.read().split(b") ")[-1][:1] != b"Z":
+                            found.append(int(entry))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("run", "--tasks", "3", "--task", "square", "-q"), 0),
+        (("run", "--workers", "0"), 2),  # refused after the driver was started early
+    ],
+)
+def test_a_run_command_leaves_neither_its_early_driver_nor_its_log(tmp_path, args, code):
+    """``run`` starts its driver first thing; used or not, it ends with the command."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "coreography", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "TMPDIR": str(tmp_path)},
+    )
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    if code == 0:
+        assert b"finished" in out and b"3 done, 0 failed, of 3" in out
+    assert not _marked_by(proc.pid)
+    assert not list(tmp_path.glob(f"coreography-{proc.pid}-*.log"))

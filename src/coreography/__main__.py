@@ -25,8 +25,14 @@ def main(argv: list[str] | None = None) -> int:
     # function, and freeze_support() turns it into the worker it is meant to be.
     multiprocessing.freeze_support()
     _note_entry()
-    _remove_stale_files()
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in CLI_COMMANDS and _runs_experiments(args):
+        # The run's driver starts now and loads the engine while this process loads
+        # the command line: the two overlap instead of following each other.
+        from coreography.engine.standby import start_early
+
+        start_early()
+    _remove_stale_files()
     if args and args[0] == "--self-test":
         from coreography.selftest import main as selftest_main
 
@@ -76,6 +82,11 @@ def _unknown_command(word: str) -> int:
         file=sys.stderr,
     )
     return EXIT_USAGE
+
+
+def _runs_experiments(args: list[str]) -> bool:
+    """Whether the command will start an experiment's driver (not for help)."""
+    return args[0] in ("run", "sweep") and not {"-h", "--help"} & set(args)
 
 
 def _no_display() -> str:

@@ -84,9 +84,10 @@ def test_every_queue_message_goes_from_the_lane_that_put_it_to_the_lane_that_got
 
 
 @pytest.mark.slow
-def test_pipe_pair_messages_alternate_between_the_two_ends():
+@pytest.mark.parametrize("start_method", available_start_methods())
+def test_pipe_pair_messages_alternate_between_the_two_ends(start_method):
     run, _ = run_experiment(
-        timeout=60, model="pipe-pair", tasks=5, workload="square", start_method="fork"
+        timeout=60, model="pipe-pair", tasks=5, workload="square", start_method=start_method
     )
     assert run.state == FINISHED, run.message
     assert run.results() == [i * i for i in range(5)]
@@ -102,10 +103,11 @@ def test_pipe_pair_messages_alternate_between_the_two_ends():
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("start_method", available_start_methods())
 @pytest.mark.parametrize("model", ["race-counter", "lock-counter"])
-def test_the_counter_reports_the_lost_updates_its_printed_total_shows(model):
+def test_the_counter_reports_the_lost_updates_its_printed_total_shows(model, start_method):
     run, _ = run_experiment(
-        timeout=60, model=model, workers=2, tasks=6, workload="square", start_method="fork"
+        timeout=60, model=model, workers=2, tasks=6, workload="square", start_method=start_method
     )
     assert run.state == FINISHED, run.message
     (printed,) = run.stdout_lines()

@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 
-from coreography.engine.process_tree import RUN_MARKER, marked
+from coreography.engine.launch import RUN_MARKER
+from coreography.engine.process_tree import marked
 
 
 @pytest.mark.parametrize("first", [True, False])

@@ -3,9 +3,13 @@ controller."""
 
 from __future__ import annotations
 
+import os
+
 import psutil
 
+from coreography.engine import standby as standby_module
 from coreography.engine.controller import RunController
+from coreography.engine.standby import release_early, start_early
 from coreography.model.experiment import Experiment
 from coreography.model.run import FINISHED
 
@@ -50,3 +54,63 @@ def test_a_run_started_before_its_driver_was_ready_still_runs():
         assert run.state == FINISHED and run.results() == [0, 1, 4]
     finally:
         controller.shutdown()
+
+
+def test_a_driver_started_first_thing_runs_the_first_experiment():
+    """The command's (and the window's) early driver is the first run's main process,
+    whichever controller starts it."""
+    start_early()
+    waiting = standby_module._early.process.pid
+    controller = RunController(sample_hz=10)  # the command line's: no standby of its own
+    try:
+        run = controller.start(Experiment(model="pool-map", workers=2, tasks=20, workload="square"))
+        assert run.driver_pid == waiting
+        assert controller.wait(60)
+        assert run.state == FINISHED and run.results() == [i * i for i in range(20)]
+        assert standby_module._early is None  # used once
+        again = controller.start(
+            Experiment(model="pool-map", workers=1, tasks=2, workload="square")
+        )
+        assert again.driver_pid != waiting and controller.wait(60)
+        assert again.state == FINISHED
+    finally:
+        controller.shutdown()
+    assert not alive({waiting})
+
+
+def test_a_window_controller_takes_the_early_driver_as_its_standby():
+    start_early()
+    waiting = standby_module._early.process.pid
+    controller = RunController(sample_hz=10, standby=True)
+    try:
+        assert controller._standby is not None and controller._standby.process.pid == waiting
+        run = controller.start(Experiment(model="threads", workers=2, tasks=4, workload="square"))
+        assert run.driver_pid == waiting and controller.wait(60)
+        assert run.state == FINISHED
+    finally:
+        controller.shutdown()
+    assert not alive({waiting})
+
+
+def test_an_early_driver_nobody_took_is_ended_with_its_log():
+    start_early()
+    early = standby_module._early
+    pid, log = early.process.pid, early.log_path
+    start_early()  # once: a second call keeps the one that waits
+    assert standby_module._early is early
+    release_early()
+    assert standby_module._early is None
+    assert not alive({pid}) and not os.path.exists(log)
+
+
+def test_an_early_driver_that_echoes_otherwise_is_not_used():
+    start_early(echo=True)
+    pid = standby_module._early.process.pid
+    controller = RunController(sample_hz=10)
+    try:
+        run = controller.start(Experiment(model="sequential", tasks=2, workload="square"))
+        assert run.driver_pid != pid and controller.wait(60)
+        assert run.state == FINISHED
+    finally:
+        controller.shutdown()
+    assert not alive({pid}) and standby_module._early is None

@@ -366,6 +366,32 @@ def test_deep_zoom_paints_without_overflow(qtbot, timeline):
     _paint(qtbot, timeline)
 
 
+@pytest.mark.parametrize("at", [0.02, 0.5, 0.98])
+def test_deep_zoom_anywhere_in_a_long_run_shows_the_bar_under_it(qtbot, timeline, at):
+    # 1,000 s of run, four 200 s tasks a lane, seen 2 µs wide: the run is ~4e11 device
+    # pixels wide. Wherever the view is, the task under it fills the lane.
+    run = make_run(workers=2, tasks=8, task_ms=200_000, prints=False)
+    timeline.set_run(run)
+    timeline.follow.setChecked(False)
+    lane = int(run.task_lane[4])
+    start, end = (
+        float(run.seconds(int(run.task_start[4]))),
+        float(run.seconds(int(run.task_end[4]))),
+    )
+    middle = start + at * (end - start)
+    timeline.plot.setXRange(middle, middle + 2e-6, padding=0)
+    _paint(qtbot, timeline)
+    image = timeline.plot.viewport().grab().toImage()
+    transform = timeline.item.deviceTransform(timeline.plot.viewportTransform())
+    ratio = image.devicePixelRatio()
+    y = round(((lane + 0.2) * transform.m22() + transform.dy()) * ratio)  # above its label
+    left = round((middle * transform.m11() + transform.dx()) * ratio) + 2
+    right = round(((middle + 2e-6) * transform.m11() + transform.dx()) * ratio) - 2
+    shades = {color.rgb() for color in timeline.item.lane_colors(lane)[:2]}
+    painted = {image.pixel(x, y) for x in range(left, right, 7)}
+    assert painted <= shades and painted, (painted, shades)
+
+
 def _gapped_run(lanes: int = 6, per_lane: int = 4000) -> Run:
     """Exponential durations and, every 200 bars of a lane, a gap a full view shows."""
     rng = np.random.default_rng(3)

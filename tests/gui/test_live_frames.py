@@ -130,3 +130,42 @@ def test_the_lag_grows_while_events_wait_to_be_shown():
     assert lag.waiting == 2
     # Events received but not applied count too.
     assert abs(lag.lag_s(now + 500 * MS, received_ns=now) - 0.500) < 0.0005
+
+
+def _pixels(image) -> np.ndarray:
+    from PySide6.QtGui import QImage
+
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return rows.reshape(image.height(), image.bytesPerLine())[:, : image.width() * 4].copy()
+
+
+def test_a_frame_that_repaints_only_what_changed_leaves_nothing_stale(qtbot, window):
+    """Live frames repaint the time their events changed, not the whole view. After
+    every few ticks, what the window shows (its backing store) must equal a fresh full
+    render of the timeline at that moment, pixel for pixel."""
+    window.resize(1280, 720)
+    compared, stale = [], []
+
+    def compare(_run) -> None:
+        if window.presenter.ticks % 3:
+            return
+        view = window.timeline.plot.viewport()
+        area = view.rect().translated(view.mapTo(window, view.rect().topLeft()))
+        shown = window.screen().grabWindow(window.winId()).toImage().copy(area)
+        fresh = window.grab().toImage().copy(area)
+        compared.append(1)
+        if (_pixels(shown) != _pixels(fresh)).any():
+            stale.append(window.presenter.ticks)
+
+    # Connected after the window's own handler: the tick's frame is painted by now.
+    window.presenter.sig_run_ticked.connect(compare)
+    experiment = Experiment(
+        model="pool-map", workers=2, tasks=600, workload="io", size=2.0, distribution="uniform"
+    )
+    run = start(qtbot, window, experiment)
+    wait_over(qtbot, window)
+    assert run.state == "finished", run.message
+    assert window.timeline.partial_frames > 0
+    assert len(compared) >= 3
+    assert stale == []

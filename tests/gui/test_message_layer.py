@@ -80,6 +80,31 @@ def test_each_taken_message_is_an_arrow_and_the_wait_is_its_own_span(qtbot, time
     assert y[-1] == 1
 
 
+def test_hovering_one_of_two_short_waits_side_by_side_names_the_one_under_the_pointer(
+    qtbot, timeline
+):
+    from coreography.model.events import WAIT_CONDITION, WAIT_EVENT
+
+    run = _talking_run()
+    waiter = FakeProcess(WORKER + 1)
+    for channel, kind in ((4, "event"), (5, "condition")):
+        info = {"id": channel, "name": f"my {kind}", "kind": kind}
+        waiter.text(Kind.CHANNEL_INFO, run.t0, json.dumps(info))
+    waiter.emit(Kind.WORKER_READY, run.t0 + MS, aux=WORKER + 1)
+    # An event waited for 1 ms, then at once a condition for 1 ms: at 1,000 px for 200 ms
+    # both are within a few pixels of either's middle.
+    t = run.t0 + 100 * MS
+    waiter.emit(Kind.WAIT, t, task=4, aux=t + MS, flags=WAIT_EVENT)
+    waiter.emit(Kind.WAIT, t + MS, task=5, aux=t + 2 * MS, flags=WAIT_CONDITION)
+    run.apply(waiter.frames())
+    _show(timeline, run, 0.0, 0.200, qtbot)
+    lane = run.lane(WORKER + 1).index
+    first = timeline.messages.describe_at(0.1005, lane + 0.7)
+    second = timeline.messages.describe_at(0.1015, lane + 0.7)
+    assert "waiting for the event (my event): 1.000 ms" in first
+    assert "waiting for the condition (my condition): 1.000 ms" in second
+
+
 def test_a_run_without_messages_draws_none_and_hides_the_depth_track(qtbot, timeline):
     from tests.gui.synthetic import make_run
 

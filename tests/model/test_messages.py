@@ -115,6 +115,34 @@ def test_summary_json_counts_each_channels_messages_and_waits():
     assert (locked["kind"], locked["waits"], locked["messages_sent"]) == ("lock", 2, 0)
     assert locked["wait_s"] == pytest.approx(0.002)
     table = channel_table(run).splitlines()
-    assert table[0].split()[:4] == ["Queue,", "pipe", "or", "lock"]
+    assert table[0].split()[:5] == ["Queue,", "pipe,", "lock", "or", "event"]
     assert any(line.startswith("counter lock (lock)") for line in table)
     assert summary_dict(full_run())["channels"] == []
+
+
+def test_an_event_and_a_condition_are_channels_of_waits_kept_by_recordings_and_traces():
+    from coreography.model.events import WAIT_CONDITION, WAIT_EVENT
+    from coreography.model.summary_json import channel_table, summary_dict
+
+    run = _talking_run()
+    waiter = FakeProcess(WORKER + 1)
+    for channel, kind in ((4, "event"), (5, "condition")):
+        info = {"id": channel, "name": f"threading.{kind}", "kind": kind}
+        waiter.text(Kind.CHANNEL_INFO, run.t0, json.dumps(info))
+    waiter.emit(Kind.WORKER_READY, run.t0 + MS, aux=WORKER + 1)
+    waiter.emit(Kind.WAIT, run.t0 + 10 * MS, task=4, aux=run.t0 + 14 * MS, flags=WAIT_EVENT)
+    waiter.emit(Kind.WAIT, run.t0 + 15 * MS, task=5, aux=run.t0 + 16 * MS, flags=WAIT_CONDITION)
+    run.apply(waiter.frames())
+    again = run_from_dict(json.loads(json.dumps(run_to_dict(run))))
+    assert again.messages.channels == run.messages.channels
+    assert np.array_equal(again.messages.waits(), run.messages.waits())
+    channels = {c["name"]: c for c in summary_dict(again)["channels"]}
+    assert (channels["threading.event"]["kind"], channels["threading.event"]["waits"]) == (
+        "event",
+        1,
+    )
+    assert channels["threading.condition"]["wait_s"] == pytest.approx(0.001)
+    names = {e["name"] for e in chrome_trace(again)["traceEvents"] if e.get("cat") == "wait"}
+    assert {"waiting for the event", "waiting for the condition"} <= names
+    row = next(line for line in channel_table(again).splitlines() if "(event)" in line)
+    assert row.split()[2:4] == ["—", "—"]  # an event carries no messages

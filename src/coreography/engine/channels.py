@@ -29,30 +29,40 @@ import itertools
 import os
 import pickle
 import queue
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 from coreography.engine import probe as probe_mod
-from coreography.model.events import BIG_MESSAGE, SENDING, WAIT_LOCK, WAIT_PIPE, WAIT_QUEUE, Kind
+from coreography.model.events import (
+    BIG_MESSAGE,
+    RECORD,
+    RECORDS_PER_FRAME,
+    SENDING,
+    WAIT_LOCK,
+    WAIT_PIPE,
+    WAIT_QUEUE,
+    Kind,
+)
 
 _now = probe_mod._now
 _dumps = pickle.dumps
 _loads = pickle.loads
 _HIGHEST = pickle.HIGHEST_PROTOCOL
 _current = probe_mod.current
+_pack = RECORD.pack
 
 
 class _Ids:
     """Message ids: the pid in the high 32 bits, a per-process count below (started
-    afresh in a forked child, whose pid differs)."""
+    afresh in a forked child, whose pid differs). ``take()`` is one C call
+    (``itertools.count.__next__``), atomic under the GIL: no lock needed."""
 
     def __init__(self) -> None:
-        self.high = 0
-        self.count: Iterator[int] = itertools.count(1)
+        self.take: Callable[[], int] = itertools.count(1).__next__
         self.reset()
 
     def reset(self) -> None:
-        self.high, self.count = os.getpid() << 32, itertools.count(1)
+        self.take = itertools.count((os.getpid() << 32) | 1).__next__
 
 
 _ids = _Ids()
@@ -61,8 +71,7 @@ if hasattr(os, "register_at_fork"):  # not on Windows, which never forks
 
 
 def next_message_id() -> int:
-    # next() on an itertools.count is one C call, atomic under the GIL: no lock needed.
-    return _ids.high | next(_ids.count)
+    return _ids.take()
 
 
 def announce(channel: int, name: str, kind: str) -> None:
@@ -135,13 +144,22 @@ class TracedQueue:
 
     def put(self, item: Any) -> None:
         began = _now()
-        message = _ids.high | next(_ids.count)
+        message = _ids.take()
         if self.maxsize <= 0:
             # Reported before the put: afterwards the feeder thread, woken by it, would
-            # find this thread holding the GIL and need a second wake-up.
-            probe = _current()
+            # find this thread holding the GIL and need a second wake-up. The record is
+            # packed and stored inline: no call to emit, no tuple kept until the flush.
+            probe = probe_mod._probe
             if probe is not None:
-                probe.emit(_MESSAGE_SENT, probe.lane(), self.channel, 0.0, message, 0, began)
+                try:
+                    lane = probe._local.state.lane
+                except AttributeError:
+                    lane = probe.lane()
+                packed = probe.packed
+                packed.append(_pack(_MESSAGE_SENT, 0, lane, self.channel, began, 0.0, message))
+                probe._words[probe._produced_at] += 1
+                if began >= probe._due or len(packed) >= RECORDS_PER_FRAME:
+                    probe.flush()
             self._queue.put((message, began, item))
             return
         # A bounded queue's message is on it (its depth counts it) once the put got in,
@@ -155,7 +173,7 @@ class TracedQueue:
             entered = _now()
             probe = _current()
             if probe is not None:
-                probe.emit(Kind.WAIT, probe.lane(), self.channel, 0.0, entered, WAIT_QUEUE, full_at)
+                probe.emit(_WAIT, probe.lane(), self.channel, 0.0, entered, WAIT_QUEUE, full_at)
         probe = _current()
         if probe is not None:
             probe.emit(_MESSAGE_SENT, probe.lane(), self.channel, 0.0, message, 0, entered)
@@ -167,7 +185,22 @@ class TracedQueue:
             payload = q._recv_bytes()
         q._sem.release()
         message, put_at, item = _loads(payload)
-        _received(self.channel, WAIT_QUEUE, began, put_at, len(payload), message, _now())
+        ended = _now()
+        probe = probe_mod._probe
+        if probe is None:
+            return item
+        try:
+            lane = probe._local.state.lane
+        except AttributeError:
+            lane = probe.lane()
+        size = len(payload)
+        if put_at > began or size >= BIG_MESSAGE:
+            _waited(probe, lane, self.channel, WAIT_QUEUE, began, put_at, size, ended)
+        packed = probe.packed
+        packed.append(_pack(_MESSAGE_RECEIVED, 0, lane, self.channel, ended, size, message))
+        probe._words[probe._produced_at] += 1
+        if ended >= probe._due or len(packed) >= RECORDS_PER_FRAME:
+            probe.flush()
         return item
 
     def close(self) -> None:

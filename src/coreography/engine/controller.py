@@ -8,17 +8,15 @@ event pipe continuously (writers block when a pipe is full), and one sampler thr
 from __future__ import annotations
 
 import atexit
-import contextlib
 import multiprocessing
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -26,8 +24,11 @@ import psutil
 
 from coreography.engine.calibration import as_recorded, cached
 from coreography.engine.driver import describe_exit, driver_main
+from coreography.engine.launch import enlarge_pipe, new_run_id
+from coreography.engine.launch import make_log as _make_log
+from coreography.engine.launch import marked_environment as _marked_environment
+from coreography.engine.launch import start_helpers_unmarked as _start_helpers_unmarked
 from coreography.engine.probe import ProbeSpec
-from coreography.engine.process_tree import RUN_MARKER
 from coreography.engine.process_tree import SIGKILL as _SIGKILL
 from coreography.engine.process_tree import descendants as _descendants
 from coreography.engine.process_tree import describe_process as _describe_process
@@ -35,7 +36,7 @@ from coreography.engine.process_tree import end_tree as _end_tree
 from coreography.engine.process_tree import marked as _marked
 from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
-from coreography.engine.standby import Standby
+from coreography.engine.standby import Standby, take_early
 from coreography.engine.thread_states import DEFAULT_HZ as STATE_HZ
 from coreography.engine.thread_states import StateSamplerThread
 from coreography.model import wire
@@ -157,6 +158,8 @@ class RunController:
         self._wall_t0 = time.time()
         self._prepared()
         standby, self._standby = self._standby, None
+        if standby is None:  # one started first thing by the command or the window
+            standby = take_early(self.echo)
         fields: dict[str, Any] = {
             "workload": experiment.workload,
             "code": experiment.code,
@@ -189,7 +192,7 @@ class RunController:
                 write_lock=None if sys.platform.startswith("linux") else ctx.Lock(),
                 echo=self.echo,
             )
-            self._run_id = f"{os.getpid()}-{os.urandom(6).hex()}"
+            self._run_id = new_run_id()
             driver = ctx.Process(
                 target=driver_main,
                 args=(experiment.to_dict(), spec, self._new_log(), model.backend, self._run_id),
@@ -361,8 +364,12 @@ class RunController:
         # The pipe is closed: the driver is leaving. Whatever is left (a worker that
         # outlived the driver) goes now.
         driver.join(LINGER)
-        _end_tree(driver, self._known_processes() + self._escaped_processes(), STOP_GRACE)
-        for _ in range(3):
+        leftover = self._known_processes() + self._escaped_processes()
+        _end_tree(driver, leftover, STOP_GRACE)
+        # Looking for the run's mark reads every process's environment: only again if
+        # something was still there to be ended (a driver that exited cleanly with
+        # nothing left behind has nothing that could still fork).
+        for _ in range(3 if leftover or driver.exitcode != 0 else 0):
             # A process being ended may have forked one more on its way out (a signal
             # handler it inherited let it finish its fork): look again until none is left.
             late = self._escaped_processes()
@@ -421,10 +428,13 @@ class RunController:
         self._standby = None
         if old is not None:
             old.close()
+        early = take_early(self.echo)  # one started first thing by the command or window
+        if early is not None:
+            self._standby = early
+            return
         _start_helpers_unmarked()
         ctx = multiprocessing.get_context("spawn")
-        run_id = f"{os.getpid()}-{os.urandom(6).hex()}"
-        self._standby = Standby(ctx, self.echo, _make_log(), run_id)
+        self._standby = Standby(ctx, self.echo, _make_log(), new_run_id())
 
     def _prepare_in_background(self) -> None:
         """Start the next driver away from the caller's thread (the window's): spawning
@@ -539,36 +549,6 @@ class RunController:
         return True
 
 
-def _make_log() -> str:
-    # The app's pid in the name: a later start removes the logs of a killed app.
-    fd, path = tempfile.mkstemp(prefix=f"coreography-{os.getpid()}-", suffix=".log")
-    os.close(fd)
-    return path
-
-
-def _start_helpers_unmarked() -> None:
-    """The app's own resource tracker starts before the run's mark is set (else it would
-    carry the mark and look like a process that escaped the run)."""
-    if os.name == "posix":
-        from multiprocessing import resource_tracker
-
-        resource_tracker.ensure_running()
-
-
-@contextlib.contextmanager
-def _marked_environment(run_id: str) -> Iterator[None]:
-    """This process's environment carries the run's mark while the driver starts."""
-    before = os.environ.get(RUN_MARKER)
-    os.environ[RUN_MARKER] = run_id
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(RUN_MARKER, None)
-        else:
-            os.environ[RUN_MARKER] = before
-
-
 #: After a burst of frames the reader naps this long, so that it wakes once per burst
 #: rather than once per frame (on a machine whose every core runs a worker, each wake-up
 #: takes a moment from a worker, and each needs the GIL the window is drawing with), at
@@ -579,17 +559,6 @@ READER_NAP_S = 0.01
 #: How often a reader that may be told to stop looks whether it is, while the pipe is
 #: quiet.
 STOP_LOOK_S = 0.25
-PIPE_SIZE = 1 << 20
-
-
-def enlarge_pipe(conn: Any) -> None:
-    """Give the pipe a 1 MiB buffer where the OS allows it (Linux)."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(conn.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), PIPE_SIZE)
-    except (ImportError, OSError, ValueError):
-        pass  # the default buffer works too, with more wake-ups
 
 
 _NO_TIMES: np.ndarray[Any, Any] = np.empty(0, np.int64)

@@ -23,9 +23,10 @@ from typing import Any
 
 from coreography.engine import backends
 from coreography.engine import probe as probe_mod
+from coreography.engine.launch import RUN_MARKER
 from coreography.engine.probe import ProbeSpec, describe_exception
-from coreography.engine.process_tree import RUN_MARKER, kill_marked
 from coreography.engine.process_tree import kill_descendants as _kill_descendants
+from coreography.engine.process_tree import kill_marked
 from coreography.engine.process_tree import kill_own_group as _kill_own_group
 from coreography.engine.worker_watch import created as _created
 from coreography.engine.worker_watch import on_created as _on_created

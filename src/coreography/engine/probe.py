@@ -112,6 +112,9 @@ class Probe:
         self.pid = os.getpid()
         self.events: list[tuple[Any, ...]] = []
         self.texts: list[tuple[Any, ...]] = []
+        #: Records already packed (``RECORD.pack``) by the channels' hot paths
+        #: (engine/channels.py): one small bytes object each, nothing to pack at a flush.
+        self.packed: list[bytes] = []
         self.sent = 0
         self._due = _now() + FLUSH_NS  # when the buffer must go at the latest
         self._flush_lock = threading.Lock()
@@ -279,14 +282,16 @@ class Probe:
     def flush(self) -> None:
         """Send everything buffered, in frames that each fit one atomic pipe write."""
         with self._flush_lock:
-            n_events, n_texts = len(self.events), len(self.texts)
-            if not (n_events or n_texts) or self.broken:
+            n_events, n_texts, n_packed = len(self.events), len(self.texts), len(self.packed)
+            if not (n_events or n_texts or n_packed) or self.broken:
                 return
             events = self.events[:n_events]
             del self.events[:n_events]
             texts = self.texts[:n_texts]
             del self.texts[:n_texts]
-            frames, self.sent = wire.encode_frames(self.pid, self.sent, events, texts)
+            packed = self.packed[:n_packed]
+            del self.packed[:n_packed]
+            frames, self.sent = wire.encode_frames(self.pid, self.sent, events, texts, packed)
             self._send(frames)
             self._due = _now() + FLUSH_NS
 
@@ -317,7 +322,7 @@ class Probe:
                 if watched is not None and watched[0].task == watched[1] and self.events:
                     self.flush()  # the task is still running: show it now
                     continue
-            if (self.events or self.texts) and _now() >= self._due:
+            if (self.events or self.texts or self.packed) and _now() >= self._due:
                 self.flush()
 
     def close(self, cpu_seconds: float | None = None) -> None:

@@ -9,11 +9,9 @@ from typing import Any
 
 import psutil
 
+from coreography.engine.launch import RUN_MARKER
+
 SIGKILL = getattr(signal, "SIGKILL", signal.SIGTERM)
-#: Every process of a run carries ``COREOGRAPHY_RUN=<run id>`` in its environment (the
-#: driver sets it; workers, and whatever they start, inherit it): a process that left
-#: the tree (a daemon in a session of its own) is still found by it.
-RUN_MARKER = "COREOGRAPHY_RUN"
 
 
 def descendants(pid: int) -> list[psutil.Process]:

@@ -8,15 +8,29 @@ the run's mark, its log), waiting on a pipe for its experiment
 starts the next one while the window is idle. It ends when the controller lets it go
 (:meth:`close`: the end of its pipe, then SIGKILL if needed) or when the app disappears
 (it watches its parent like any driver).
+
+A command or the window can start one first thing (:func:`start_early`), while it loads
+the rest of itself: this module and what it imports are light (the standard library and
+the probe's modules), and the driver imports the engine in its own process. The first
+controller to start a run (or to want a standby) takes it (:func:`take_early`).
 """
 
 from __future__ import annotations
 
+import atexit
+import multiprocessing
 import os
 import sys
+import threading
 from typing import Any
 
-from coreography.engine.driver import standby_main
+from coreography.engine.launch import (
+    enlarge_pipe,
+    make_log,
+    marked_environment,
+    new_run_id,
+    start_helpers_unmarked,
+)
 from coreography.engine.probe import ProbeSpec
 from coreography.model.accounting import Accounting
 
@@ -29,8 +43,6 @@ class Standby:
     """One driver process waiting for an experiment, and what belongs to it."""
 
     def __init__(self, ctx: Any, echo: bool, log_path: str, run_id: str) -> None:
-        from coreography.engine.controller import _marked_environment, enlarge_pipe
-
         self.reader, writer = ctx.Pipe(duplex=False)
         enlarge_pipe(self.reader)
         self.slots = SLOTS
@@ -49,11 +61,11 @@ class Standby:
         self.run_id = run_id
         self.orders, theirs = ctx.Pipe(duplex=True)
         self.process = ctx.Process(
-            target=standby_main,
+            target=_standby_entry,
             args=(self.spec, log_path, run_id, theirs),
             name="coreography-driver",
         )
-        with _marked_environment(run_id):
+        with marked_environment(run_id):
             self.process.start()
         writer.close()  # the driver and its workers hold the write end from now on
         theirs.close()
@@ -80,13 +92,13 @@ class Standby:
         self.orders.close()
         return True
 
-    def close(self) -> None:
-        """End it (it was not used): the end of its pipe, then SIGKILL after 0.2 s."""
+    def close(self, grace: float = 0.2) -> None:
+        """End it (it was not used): the end of its pipe, then SIGKILL after ``grace`` s."""
         try:
             self.orders.close()
         except OSError:
             pass
-        self.process.join(0.2)
+        self.process.join(grace)
         if self.process.exitcode is None:
             self.process.kill()
             self.process.join(2.0)
@@ -96,3 +108,61 @@ class Standby:
         except OSError:
             pass
         self.process.close()
+
+
+def _standby_entry(*args: Any) -> None:
+    """The driver process's target: the driver's module is imported there, not here."""
+    from coreography.engine.driver import standby_main
+
+    standby_main(*args)
+
+
+# -- started first thing ---------------------------------------------------------------
+_early: Standby | None = None
+_early_lock = threading.Lock()
+_release_registered = False
+
+
+def start_early(echo: bool = False) -> None:
+    """Start a driver for this process's first run now (once; nothing if one waits).
+
+    For a command or a window that will run an experiment soon: the driver's start (a
+    fresh interpreter and the engine's imports, most of a run's fixed cost) overlaps
+    with the caller's own imports and set-up instead of following them. Unused, it is
+    ended when this process exits.
+    """
+    global _early, _release_registered
+    with _early_lock:
+        if _early is not None:
+            return
+        start_helpers_unmarked()
+        _early = Standby(multiprocessing.get_context("spawn"), echo, make_log(), new_run_id())
+        if not _release_registered:
+            # After multiprocessing's own exit work was registered (making the standby
+            # loaded it), so it runs first: multiprocessing joins every child at exit,
+            # and this one waits for orders until its pipe is closed.
+            atexit.register(release_early)
+            _release_registered = True
+
+
+def take_early(echo: bool = False) -> Standby | None:
+    """The driver :func:`start_early` started, for the caller to use (once), if it is
+    still alive and prints as the caller wants (``echo``); else None."""
+    global _early
+    with _early_lock:
+        standby, _early = _early, None
+    if standby is None:
+        return None
+    if standby.echo != echo or standby.process.exitcode is not None:
+        standby.close()
+        return None
+    return standby
+
+
+def release_early() -> None:
+    """End the driver :func:`start_early` started, if nothing took it."""
+    global _early
+    with _early_lock:
+        standby, _early = _early, None
+    if standby is not None:
+        standby.close(grace=0.05)  # it waits for orders; only its start may be cut short

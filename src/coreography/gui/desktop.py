@@ -16,7 +16,7 @@ from coreography.gui import theme as themes
 from coreography.gui.accessibility import name_controls
 from coreography.gui.desktop_menus import add_menus
 from coreography.gui.legend import TimelineLegend
-from coreography.gui.look import apply_look
+from coreography.gui.look import apply_app_look, apply_look
 from coreography.gui.playback import PlaybackBar, ViewFreezer
 from coreography.gui.presentation import BANNER_SCALE, CaptionLabel, Presentation
 from coreography.gui.scripts import ScriptTools
@@ -86,7 +86,10 @@ class Desktop(QObject):
         window.setWindowIcon(app_icon())
         window.resize(default_size(window).boundedTo(window.size()))
         self._connect()
-        self.apply_look()
+        # The application's part now, before the other parts build their widgets (each
+        # is polished once, as it is made); the whole look once they are all there.
+        apply_app_look(self.current_theme())
+        self._look: tuple[object, ...] = ()
 
     def finish(self) -> None:
         """Once every part has added its docks and menus (the composition root calls
@@ -155,7 +158,8 @@ class Desktop(QObject):
         if settings.set_aside is not None:
             message = f"The settings were damaged and start afresh; a copy: {settings.set_aside}"
             self.window.statusBar().showMessage(message, 60_000)
-        self.apply_look()
+        if self._look != self._look_key():  # the settings chose another look
+            self.apply_look()
 
     def save(self) -> None:
         settings = self.settings
@@ -202,10 +206,16 @@ class Desktop(QObject):
         self.set_theme(names[(names.index(current) + 1) % len(names)])
         self.window.statusBar().showMessage(f"Theme: {self.current_theme().title}", 4000)
 
+    def _look_key(self) -> tuple[object, ...]:
+        presenting = self.presentation.active
+        scale = self.presentation.scale if presenting else 1.0
+        return (self.theme_choice, self.current_theme(), scale, presenting)
+
     def apply_look(self) -> None:
         presenting = self.presentation.active
         scale = self.presentation.scale if presenting else 1.0
         theme = self.current_theme()
+        self._look = self._look_key()
         apply_look(self.window, theme, scale)
         self.caption.restyle(theme.text, theme.track, scale)
         self.legend.updateGeometry()

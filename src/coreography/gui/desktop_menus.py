@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
 
-from coreography.gui import dialogs, export
 from coreography.gui.actions import add_action, ask_folder, ask_path
 from coreography.gui.parts import MenuId
 from coreography.gui.theme import THEME_CHOICES, THEMES
+
+if TYPE_CHECKING:  # the dialogs and the exports load when first used
+    from coreography.gui import dialogs
 
 THEME_TITLES = {"system": "Follow the system", **{k: t.title for k, t in THEMES.items()}}
 
@@ -85,7 +88,7 @@ def add_menus(desktop) -> DesktopActions:
         window,
         pictures,
         "&Copy current view",
-        lambda: export.copy_widget(current_view(window)),
+        lambda: _export().copy_widget(current_view(window)),
         ["Ctrl+Shift+C"],
         "Copy the view with the keyboard focus as a picture",
     )
@@ -96,7 +99,7 @@ def add_menus(desktop) -> DesktopActions:
         window,
         help_menu,
         "&Keyboard shortcuts",
-        lambda: dialogs.shortcuts_dialog(window).open(),
+        lambda: _dialogs().shortcuts_dialog(window).open(),
         ["F1"],
     )
     add_action(
@@ -106,7 +109,9 @@ def add_menus(desktop) -> DesktopActions:
         _open_log_folder,
         tip="The folder of coreography.log, to attach to a bug report",
     )
-    add_action(window, help_menu, "&About Coreography", lambda: dialogs.about_dialog(window).open())
+    add_action(
+        window, help_menu, "&About Coreography", lambda: _dialogs().about_dialog(window).open()
+    )
     return actions
 
 
@@ -127,7 +132,7 @@ def _set_theme(desktop, name: str, _checked: bool = False) -> None:
 
 def show_lessons(desktop, welcome: bool = False) -> dialogs.LessonsDialog:
     """Help → Lessons (or the first-run welcome): choosing one loads it."""
-    dialog = dialogs.LessonsDialog(desktop.window, welcome=welcome)
+    dialog = _dialogs().LessonsDialog(desktop.window, welcome=welcome)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.accepted.connect(lambda: dialog.chosen and desktop.load_lesson(dialog.chosen))
     dialog.open()
@@ -160,6 +165,7 @@ def _export_current(desktop, kind: str) -> None:
     path = ask_path(window, f"Export view as {kind.upper()}", name, True, f".{kind}")
     if not path:
         return
+    export = _export()
     try:
         export.export_widget(current_view(window), path)
     except export.ExportError as error:
@@ -173,9 +179,22 @@ def _export_all(desktop) -> None:
     folder = ask_folder(window, "Export every view to a folder")
     if not folder:
         return
+    export = _export()
     try:
         written = export.export_many(all_views(window), folder, parent=window)
     except export.ExportError as error:
         window.show_error("Cannot export", str(error))
         return
     window.statusBar().showMessage(f"Wrote {len(written)} files to {folder}", 5000)
+
+
+def _dialogs():
+    from coreography.gui import dialogs
+
+    return dialogs
+
+
+def _export():
+    from coreography.gui import export
+
+    return export

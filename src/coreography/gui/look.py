@@ -51,25 +51,41 @@ def scaled_font(font: QFont, scale: float) -> QFont:
     return font
 
 
-def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
-    """Paint ``window`` and everything in it with ``theme``, fonts and lines × ``scale``."""
+#: What the application wears now (theme, scale): set on the QApplication.
+_APPLIED = "_coreography_look"
+
+
+def apply_app_look(theme: Theme, scale: float = 1.0) -> None:
+    """The application-wide part of the look: the Fusion style, the palette, the fonts and
+    the style sheet. Each of them makes Qt polish every widget again (tens of ms in a
+    built window), so this does nothing when ``theme`` and ``scale`` are already worn;
+    called before a window is built, its widgets are polished once, as they are made."""
     app = QApplication.instance()
     themes.use(theme)
-    if app is not None:
-        if app.style().name().lower() != "fusion":
-            app.setStyle(QStyleFactory.create("Fusion"))  # honours every palette role
-        app.setPalette(themes.palette(theme))
-        # A style sheet stops a new application font from reaching the widgets: drop it,
-        # change the font, then set it again.
+    if not isinstance(app, QApplication) or getattr(app, _APPLIED, None) == (theme, scale):
+        return
+    # Under a style sheet the style's name is Qt's wrapper's (""): ask only once.
+    if getattr(app, _APPLIED, None) is None and app.style().name().lower() != "fusion":
+        app.setStyle(QStyleFactory.create("Fusion"))  # honours every palette role
+    app.setPalette(themes.palette(theme))
+    # A style sheet stops a new application font from reaching the widgets: drop it,
+    # change the font, then set it again.
+    if app.styleSheet():
         app.setStyleSheet("")
-        app.setFont(scaled_font(_base(app, QApplication.font()), scale))
-        fonts = _base(app, None, "_coreography_class_fonts") or {}
-        if not fonts:
-            fonts = {name: QApplication.font(name) for name in CLASS_FONTS}
-            app._coreography_class_fonts = fonts
-        for name, font in fonts.items():  # the platform may give these their own fonts
-            app.setFont(scaled_font(font, scale), name)
-        app.setStyleSheet(themes.stylesheet(theme))
+    app.setFont(scaled_font(_base(app, QApplication.font()), scale))
+    fonts = _base(app, None, "_coreography_class_fonts") or {}
+    if not fonts:
+        fonts = {name: QApplication.font(name) for name in CLASS_FONTS}
+        app._coreography_class_fonts = fonts  # type: ignore[attr-defined]
+    for name, font in fonts.items():  # the platform may give these their own fonts
+        app.setFont(scaled_font(font, scale), name)
+    app.setStyleSheet(themes.stylesheet(theme))
+    setattr(app, _APPLIED, (theme, scale))
+
+
+def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
+    """Paint ``window`` and everything in it with ``theme``, fonts and lines × ``scale``."""
+    apply_app_look(theme, scale)
     for widget in window.findChildren(QWidget):
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             widget.setFont(scaled_font(_base(widget, widget.font()), scale))

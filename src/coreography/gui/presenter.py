@@ -272,9 +272,10 @@ class Presenter(QObject):
             self.shown.applied(getattr(controller, "applied_ns", _NONE))
         self.backlog = int(getattr(controller, "backlog", 0))
         self._measure_rate(run)
-        self.sig_run_ticked.emit(run)
         self.gc.tick()
-        self._frame_ended = time.thread_time()
+        self.sig_run_ticked.emit(run)  # the views may paint at once (frame_painted)
+        if self._frame_began is not None:  # the paint comes later, or never
+            self._frame_ended = time.thread_time()
         if run.is_over and not self.live:
             self.timer.stop()
             self.gc.stop()

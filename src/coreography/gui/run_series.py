@@ -7,17 +7,27 @@ starts each point through the window's presenter, so every run is shown live.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from coreography.engine.sweep import Sweep
-from coreography.engine.sweep import SweepPoint as SeriesPoint
 from coreography.gui.presenter import Presenter
 from coreography.model.experiment import Experiment
 from coreography.model.run import Run
 from coreography.model.series import PointSummary
 
+if TYPE_CHECKING:  # the engine's series loads with the first series, not the window
+    from coreography.engine.sweep import SweepPoint as SeriesPoint
+
 __all__ = ["RunSeries", "SeriesPoint"]
+
+
+def __getattr__(name: str):
+    if name == "SeriesPoint":
+        from coreography.engine.sweep import SweepPoint
+
+        return SweepPoint
+    raise AttributeError(name)
 
 
 class RunSeries(QObject):
@@ -56,6 +66,8 @@ class RunSeries(QObject):
     ) -> None:
         super().__init__(parent)
         experiments, labels = [e for _label, e in runs], [label for label, _e in runs]
+        from coreography.engine.sweep import Sweep
+
         self.sweep = Sweep(experiments, labels, repeats=repeats)
         self.presenter = presenter
         self._start = start

@@ -8,8 +8,6 @@ import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-import psutil
-
 from coreography.assets import list_assets
 from coreography.model.experiment import (
     TIMED_WORKLOADS,
@@ -118,7 +116,10 @@ class Lesson:
         """
         if scale not in SCALES:
             raise ValueError(f"scale: {scale!r} is not one of {', '.join(SCALES)}")
-        cores = cores or psutil.cpu_count() or 1
+        if not cores:
+            import psutil  # with the first lesson's runs, not with the window
+
+            cores = psutil.cpu_count() or 1
         offered = available_start_methods()
         runs = []
         for label, fields in self.settings:

@@ -98,6 +98,9 @@ WAIT_QUEUE, WAIT_PIPE, WAIT_LOCK, SENDING = 1, 2, 3, 4
 #: A Dask task's phases before (or after) its compute, as Dask reports them in the task's
 #: ``startstops``: task = the task (not a channel), drawn as a sending is.
 TRANSFER, DESERIALIZE, DISK_READ, DISK_WRITE = 5, 6, 7, 8
+#: A traced program's own event or condition (engine/trace/sync_hooks.py); its locks
+#: and semaphores wait with WAIT_LOCK.
+WAIT_EVENT, WAIT_CONDITION = 9, 10
 WAIT_ON = {
     WAIT_QUEUE: "waiting for the queue",
     WAIT_PIPE: "waiting for the pipe",
@@ -107,6 +110,8 @@ WAIT_ON = {
     DESERIALIZE: "deserialising its inputs",
     DISK_READ: "reading its inputs from disk (spilled)",
     DISK_WRITE: "writing its result to disk (spilled)",
+    WAIT_EVENT: "waiting for the event",
+    WAIT_CONDITION: "waiting for the condition",
 }
 #: Dask's ``startstops`` actions drawn as phases, by WAIT flag.
 TASK_PHASES = {

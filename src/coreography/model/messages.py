@@ -19,6 +19,9 @@ from coreography.model.events import SENDING, TASK_PHASES, WAIT_ON
 #: WAIT flags of a Dask task's phases: their ``channel`` is the task, not a channel.
 _PHASES = np.array(sorted(TASK_PHASES.values()), np.uint8)
 
+#: Channel kinds that carry no messages, only waits.
+SYNC_KINDS = frozenset({"lock", "event", "condition"})
+
 NO_TIME = -1
 SENT_DTYPE = np.dtype(
     [("id", "i8"), ("lane", "i4"), ("t", "i8"), ("size", "i8"), ("channel", "i4")]
@@ -47,7 +50,7 @@ class Channel:
 
     id: int
     name: str
-    kind: str  # "queue", "pipe" or "lock"
+    kind: str  # "queue", "pipe", or one of SYNC_KINDS
 
 
 class _Column:

@@ -12,7 +12,7 @@ from coreography.model.recording_checks import expect, int_column, integer, text
 
 #: Most rows a recording's message columns may hold (each of sent, received, waits).
 MAX_ROWS = 2_000_000
-_CHANNEL_KINDS = ("queue", "pipe", "lock")
+_CHANNEL_KINDS = ("queue", "pipe", "lock", "event", "condition")
 
 
 def messages_to_dict(messages: Messages, t0: int) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import dataclasses
 from typing import Any
 
 from coreography.model.host_metrics import STALE_S
+from coreography.model.messages import SYNC_KINDS
 from coreography.model.metrics import RunMetrics, compute_metrics
 from coreography.model.run import NO_TIME, Run
 from coreography.model.thread_states import (
@@ -192,13 +193,22 @@ def channel_table(run: Run) -> str:
     stats = run.messages.channel_stats()
     if not stats:
         return ""
-    head = ("Queue, pipe or lock", "Messages", "Bytes", "Waits", "Waited", "Sendings", "Left")
+    head = (
+        "Queue, pipe, lock or event",
+        "Messages",
+        "Bytes",
+        "Waits",
+        "Waited",
+        "Sendings",
+        "Left",
+    )
     rows: list[tuple[str, ...]] = [head]
     for item in stats:
         name = f"{item.name} ({item.kind})" if item.kind else item.name
-        messages = "—" if item.kind == "lock" else f"{item.messages_sent:,}"
-        size = "—" if item.kind == "lock" else f"{item.bytes_sent:,}"
-        left = "—" if item.kind == "lock" else f"{item.left:,}"
+        carries = item.kind not in SYNC_KINDS  # a lock, event or condition carries nothing
+        messages = f"{item.messages_sent:,}" if carries else "—"
+        size = f"{item.bytes_sent:,}" if carries else "—"
+        left = f"{item.left:,}" if carries else "—"
         sendings = f"{item.sendings:,} · {item.sending_s:.3f} s" if item.sendings else "0"
         rows.append(
             (name, messages, size, f"{item.waits:,}", f"{item.wait_s:.3f} s", sendings, left)

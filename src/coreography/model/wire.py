@@ -108,12 +108,18 @@ def text_bodies(items: Iterable[Sequence[Any]]) -> Iterator[tuple[int, bytes]]:
 
 
 def encode_frames(
-    pid: int, sent: int, records: Sequence[Record], texts: Sequence[TextItem]
+    pid: int,
+    sent: int,
+    records: Sequence[Record],
+    texts: Sequence[TextItem],
+    packed: Sequence[bytes] = (),
 ) -> tuple[list[bytes], int]:
     """Everything a sender has buffered, as the frames to write, one atomic write each.
 
-    Records come first, in frames of at most :data:`RECORDS_PER_FRAME`; then the text
-    items. Returns the frames and the sender's new ``sent`` count.
+    Records come first, in frames of at most :data:`RECORDS_PER_FRAME`; then the
+    ``packed`` ones (records a hot path already packed with ``RECORD.pack``, which
+    keeps no tuple alive and leaves nothing to pack here); then the text items.
+    Returns the frames and the sender's new ``sent`` count.
     """
     frames = []
     for start in range(0, len(records), RECORDS_PER_FRAME):
@@ -123,6 +129,10 @@ def encode_frames(
             _pack_header(MAGIC, PROTOCOL_VERSION, _BINARY, pid, sent)
             + b"".join([_pack_record(*record) for record in chunk])
         )
+    for start in range(0, len(packed), RECORDS_PER_FRAME):
+        done = packed[start : start + RECORDS_PER_FRAME]
+        sent += len(done)
+        frames.append(_pack_header(MAGIC, PROTOCOL_VERSION, _BINARY, pid, sent) + b"".join(done))
     if texts:
         for count, body in text_bodies(texts):
             sent += count

@@ -6,8 +6,8 @@ when imported. Only objects the program itself creates are traced: those the lib
 makes for its own use (a Queue's internal locks, a Pool's queues, an executor's) are
 left alone, so a Pool sends exactly what it would untraced.
 
-* A traced queue's ``put`` sends the item in an :class:`Envelope` (message id, the time
-  the put began); its ``get`` unwraps it, reports the message and, if the put began
+* A traced queue's ``put`` sends the item in a marked tuple (:data:`MARK`, message id,
+  the time the put began); its ``get`` unwraps it, reports the message and, if the put began
   after the get, a wait. The blocking get without a timeout reads the bytes itself, as
   the queue does, to learn the message's size.
 * A traced lock's contended ``acquire`` (and ``with lock:``) is a wait.
@@ -28,6 +28,7 @@ from typing import Any
 from coreography.engine.trace import tracer
 from coreography.model.events import (
     BIG_MESSAGE,
+    RECORD,
     SENDING,
     WAIT_LOCK,
     WAIT_PIPE,
@@ -47,16 +48,16 @@ _LOCK_PATH = frozenset(
 )
 
 
-class Envelope:
-    """A traced message on its way: plain data, pickled with the item."""
+#: A traced message travels as the tuple ``(MARK, message id, time its put began, item)``:
+#: plain data that pickles and unpickles as cheaply as a tuple (a class of ours would cost
+#: a lookup of its module on every get), told from the program's own items by its mark.
+MARK = b"\xc0\xe0coreography message"
 
-    __slots__ = ("item", "message", "put_at")
 
-    def __init__(self, message: int, put_at: int, item: Any) -> None:
-        self.message, self.put_at, self.item = message, put_at, item
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (Envelope, (self.message, self.put_at, self.item))
+def _opened(got: Any) -> bool:
+    """Whether ``got`` is a traced message."""
+    # The mark's type first: a program's 4-tuple may start with anything (an array).
+    return type(got) is tuple and len(got) == 4 and type(got[0]) is bytes and got[0] == MARK
 
 
 def _prune(exc: BaseException) -> None:
@@ -66,9 +67,28 @@ def _prune(exc: BaseException) -> None:
     prune(exc)
 
 
+class _Pid:
+    """This process's pid, kept without a system call per message (renewed in a forked
+    child before any of its code runs)."""
+
+    value = os.getpid()
+
+    @classmethod
+    def renew(cls) -> None:
+        cls.value = os.getpid()
+
+
+os.register_at_fork(after_in_child=_Pid.renew)
+
+
 def _probe() -> tracer.TraceProbe | None:
     probe = tracer._probe
-    return probe if probe is not None and probe.pid == os.getpid() else None
+    return probe if probe is not None and probe.pid == _Pid.value else None
+
+
+def _lane(probe: tracer.TraceProbe) -> int:
+    lane: int | None = getattr(probe._local, "lane", None)
+    return probe.lane() if lane is None else lane
 
 
 def _made_by_program(path: frozenset[str]) -> bool:
@@ -77,11 +97,19 @@ def _made_by_program(path: frozenset[str]) -> bool:
     nor Coreography."""
     frame: Any = sys._getframe(2)
     while frame is not None:
+        if frame.f_code in COMPOSITE_INITS:
+            return False  # a part of a Condition or Event: that one is the program's
         module = frame.f_globals.get("__name__", "")
-        if module not in path and module != _ME:
+        if module not in path and module != _ME and not module.startswith(_SYNC):
             return not module.startswith(("multiprocessing", "concurrent.", "coreography."))
         frame = frame.f_back
     return False
+
+
+#: Constructors of objects built of others (``multiprocessing``'s Condition, Event,
+#: Barrier): what they make for themselves is not a channel (engine/trace/sync_hooks.py).
+COMPOSITE_INITS: set[Any] = set()
+_SYNC = "coreography.engine.trace.sync_hooks"
 
 
 def _new_channel(kind: str, name: str) -> int:
@@ -101,6 +129,14 @@ def _message_id(probe: tracer.TraceProbe) -> int:
     return probe.pid << 32 | next(_counts)
 
 
+_pack = RECORD.pack
+_MESSAGE_SENT, _MESSAGE_RECEIVED, _WAIT = (
+    int(Kind.MESSAGE_SENT),
+    int(Kind.MESSAGE_RECEIVED),
+    int(Kind.WAIT),
+)
+
+
 # -- queues -------------------------------------------------------------------------------------
 def patch_queues(module: Any) -> None:
     # JoinableQueue is a Queue (its __init__ and pickling go through Queue's).
@@ -112,14 +148,18 @@ def patch_queues(module: Any) -> None:
 def _traced_put(put: Any) -> Any:
     def traced_put(self: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
         channel = getattr(self, "_coreography_channel", 0)
-        probe = _probe()
-        if not channel or probe is None:
+        probe = tracer._probe
+        if not channel or probe is None or probe.pid != _Pid.value:
             return put(self, obj, *args, **kwargs)
         began = _now()
-        message = _message_id(probe)
-        # Reported before the put, which wakes the feeder thread (see engine/channels.py).
-        probe.emit(Kind.MESSAGE_SENT, probe.lane(), channel, 0.0, message, t=began)
-        return put(self, Envelope(message, began, obj), *args, **kwargs)
+        message = probe.pid << 32 | next(_counts)
+        # Reported before the put, which wakes the feeder thread (see engine/channels.py),
+        # packed here: no call to emit, no tuple kept until the flush.
+        lane = getattr(probe._local, "lane", None)
+        if lane is None:
+            lane = probe.lane()
+        probe.add_packed(_pack(_MESSAGE_SENT, 0, lane, channel, began, 0.0, message), began)
+        return put(self, (MARK, message, began, obj), *args, **kwargs)
 
     return traced_put
 
@@ -149,28 +189,31 @@ def _patch_queue_class(cls: Any, simple: bool) -> None:
             size, got = len(payload), pickle.loads(payload)
         else:
             got = get(self, *args, **kwargs)
-        if not isinstance(got, Envelope):
+        if not _opened(got):
             return got
-        _received(channel, WAIT_QUEUE, began, got, size)
-        return got.item
+        _received(channel, WAIT_QUEUE, began, got[1], got[2], size)
+        return got[3]
 
     cls.__init__, cls.put, cls.get = traced_init, _traced_put(put), traced_get
     _keep_channel(cls)
 
 
-def _received(channel: int, on: int, began: int, got: Envelope, size: int) -> None:
-    probe = _probe()
-    if probe is None:
+def _received(channel: int, on: int, began: int, message: int, put_at: int, size: int) -> None:
+    probe = tracer._probe
+    if probe is None or probe.pid != _Pid.value:
         return
     ended = _now()
-    lane = probe.lane()
-    if got.put_at > began:  # nothing for it when it began: it waited for this message
-        big = size >= BIG_MESSAGE
-        probe.emit(Kind.WAIT, lane, channel, 0.0, got.put_at if big else ended, on, began)
-        began = got.put_at
-    if size >= BIG_MESSAGE:
-        probe.emit(Kind.WAIT, lane, channel, float(size), ended, SENDING, began)
-    probe.emit(Kind.MESSAGE_RECEIVED, lane, channel, float(size), got.message, t=ended)
+    lane = getattr(probe._local, "lane", None)
+    if lane is None:
+        lane = probe.lane()
+    if put_at > began or size >= BIG_MESSAGE:
+        if put_at > began:  # nothing for it when it began: it waited for this message
+            big = size >= BIG_MESSAGE
+            probe.emit(_WAIT, lane, channel, 0.0, put_at if big else ended, on, began)
+            began = put_at
+        if size >= BIG_MESSAGE:
+            probe.emit(_WAIT, lane, channel, float(size), ended, SENDING, began)
+    probe.add_packed(_pack(_MESSAGE_RECEIVED, 0, lane, channel, ended, size, message), ended)
 
 
 def _keep_channel(cls: Any) -> None:
@@ -217,8 +260,9 @@ def patch_connections(module: Any) -> None:
             return
         began = _now()
         message = _message_id(probe)
-        probe.emit(Kind.MESSAGE_SENT, probe.lane(), channel, 0.0, message, t=began)
-        send(self, Envelope(message, began, obj))
+        lane = _lane(probe)
+        probe.add_packed(_pack(_MESSAGE_SENT, 0, lane, channel, began, 0.0, message), began)
+        send(self, (MARK, message, began, obj))
 
     def traced_recv(self: Any) -> Any:
         channel = getattr(self, "_coreography_channel", 0)
@@ -229,10 +273,10 @@ def patch_connections(module: Any) -> None:
         self._check_readable()
         view = self._recv_bytes().getbuffer()
         size, got = view.nbytes, pickle.loads(view)
-        if not isinstance(got, Envelope):
+        if not _opened(got):
             return got
-        _received(channel, WAIT_PIPE, began, got, size)
-        return got.item
+        _received(channel, WAIT_PIPE, began, got[1], got[2], size)
+        return got[3]
 
     def _mark(end: Any, channel: int) -> None:
         # On the program's own connections only: the library's (a Pool's, a Queue's)
@@ -319,7 +363,7 @@ def _traced_acquire(acquire: Any, channel: int) -> Any:
         got = bool(acquire(True, timeout))
         probe = _probe()
         if probe is not None:
-            probe.emit(Kind.WAIT, probe.lane(), channel, 0.0, _now(), WAIT_LOCK, t=began)
+            probe.emit(_WAIT, _lane(probe), channel, 0.0, _now(), WAIT_LOCK, t=began)
         return got
 
     return traced

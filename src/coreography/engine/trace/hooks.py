@@ -13,12 +13,13 @@ import functools
 import importlib.abc
 import importlib.machinery
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-from coreography.engine.trace import comm_hooks, tracer
+from coreography.engine.trace import comm_hooks, sync_hooks, tracer
 from coreography.model.events import Kind
 
 _config: dict[str, Any] = {}
@@ -30,6 +31,7 @@ def install(probe: tracer.TraceProbe | None, config: dict[str, Any]) -> None:
     _config.update(config)
     os.register_at_fork(before=_before_fork, after_in_child=_after_fork_in_child)
     _patch_threading(threading)
+    sync_hooks.patch_threading(threading)
     _patch_exit()
     for name in list(_PATCHES):
         if name in sys.modules:
@@ -68,6 +70,36 @@ def _patch_exit() -> None:
         real_exit(status)
 
     os._exit = _exit
+    real_kill = os.kill
+    real_raise = signal.raise_signal
+
+    def kill(pid: int, sig: int) -> None:
+        # A process that signals itself (os.kill(os.getpid(), SIGKILL)) may never run
+        # again: what it did so far (the messages it took) is sent first. Another
+        # process killed from outside loses up to 10 ms of events, counted as lost.
+        if pid in (0, os.getpid()):
+            _flush_now()
+        try:
+            real_kill(pid, sig)
+        except BaseException as exc:  # no such process, not allowed: as the plain call
+            _prune(exc)
+            raise
+
+    def raise_signal(sig: int) -> None:
+        _flush_now()
+        try:
+            real_raise(sig)
+        except BaseException as exc:
+            _prune(exc)
+            raise
+
+    os.kill, signal.raise_signal = kill, raise_signal
+
+
+def _flush_now() -> None:
+    probe = _probe()
+    if probe is not None:
+        probe.flush(blocking=False)
 
 
 # -- the post-import hook -----------------------------------------------------------------------
@@ -502,10 +534,15 @@ def _hook_excepthook(probe: tracer.TraceProbe) -> None:
     sys.excepthook = excepthook
 
 
+def _patch_synchronize(module: Any) -> None:
+    comm_hooks.patch_locks(module)
+    sync_hooks.patch_mp_synchronize(module)
+
+
 _PATCHES = {
     # The program's own queues and locks (engine/trace/comm_hooks.py).
     "multiprocessing.queues": comm_hooks.patch_queues,
-    "multiprocessing.synchronize": comm_hooks.patch_locks,
+    "multiprocessing.synchronize": _patch_synchronize,
     "multiprocessing.connection": comm_hooks.patch_connections,
     "multiprocessing.process": _patch_process,
     "multiprocessing.pool": _patch_pool,

@@ -27,7 +27,8 @@ from typing import Any
 import psutil
 
 from coreography.engine import process_tree
-from coreography.engine.controller import enlarge_pipe, read_frames
+from coreography.engine.controller import read_frames
+from coreography.engine.launch import enlarge_pipe
 from coreography.engine.sampler import SamplerThread
 from coreography.engine.thread_states import StateSamplerThread
 from coreography.engine.trace.tracer import ACCOUNTING_SLOTS, SLOT_WORDS, trace_accounting

@@ -82,6 +82,9 @@ class TraceProbe:
         """Start afresh as the current process (also in a forked child)."""
         self.pid = os.getpid()
         self.events: list[tuple[Any, ...]] = []
+        #: Records the queue and lock hooks packed themselves (``RECORD.pack``,
+        #: engine/trace/comm_hooks.py): nothing to pack at a flush.
+        self.packed: list[bytes] = []
         self.texts: list[tuple[Any, ...]] = []
         self.sent = 0
         self.produced = 0
@@ -167,6 +170,16 @@ class TraceProbe:
         self.info(0, {"event": "started", "pid": pid, "name": name, "kind": kind})
         self.flush()
 
+    def add_packed(self, record: bytes, t: int) -> None:
+        """Buffer one record packed by the caller (``RECORD.pack``), that happened at ``t``."""
+        packed = self.packed
+        packed.append(record)
+        self.produced += 1
+        if self._words is not None:
+            self._words[self._produced_at] = self.produced
+        if len(packed) >= RECORDS_PER_FRAME or t - self.last_flush >= FLUSH_NS:
+            self.flush()
+
     def _maybe_flush(self) -> None:
         if (
             len(self.events) >= RECORDS_PER_FRAME
@@ -180,14 +193,16 @@ class TraceProbe:
         if not self._flush_lock.acquire(blocking):
             return
         try:
-            n_events, n_texts = len(self.events), len(self.texts)
-            if not (n_events or n_texts) or self.broken:
+            n_events, n_texts, n_packed = len(self.events), len(self.texts), len(self.packed)
+            if not (n_events or n_texts or n_packed) or self.broken:
                 return
             events = self.events[:n_events]
             del self.events[:n_events]
             texts = self.texts[:n_texts]
             del self.texts[:n_texts]
-            frames, self.sent = wire.encode_frames(self.pid, self.sent, events, texts)
+            packed = self.packed[:n_packed]
+            del self.packed[:n_packed]
+            frames, self.sent = wire.encode_frames(self.pid, self.sent, events, texts, packed)
             self.last_flush = _now()
             try:
                 for frame in frames:
@@ -208,7 +223,7 @@ class TraceProbe:
     def _flush_loop(self) -> None:
         while not self.closed:
             time.sleep(FLUSHER_PERIOD_S)
-            if (self.events or self.texts) and _now() - self.last_flush >= FLUSH_NS:
+            if (self.events or self.texts or self.packed) and _now() - self.last_flush >= FLUSH_NS:
                 self.flush()
 
     def close(self) -> None:

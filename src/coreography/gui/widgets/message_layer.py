@@ -265,7 +265,8 @@ class MessageLayer(pg.GraphicsObject):
         hit = np.flatnonzero((waits["lane"] == lane) & (start - slack <= x) & (end + slack >= x))
         if not len(hit) or y - lane < 0.4:
             return ""
-        row = waits[hit[0]]
+        inside = hit[(start[hit] <= x) & (end[hit] >= x)]  # before one only near the pointer
+        row = waits[inside[0] if len(inside) else hit[0]]
         what = run.messages.wait_label(int(row["on"]))
         if int(row["on"]) in TASK_PHASES.values():  # a Dask task's phase: of a task
             name = f"task {int(row['channel'])}"

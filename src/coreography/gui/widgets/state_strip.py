@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.Qt import internals as Qt_internals
 from PySide6.QtCore import QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QWidget
@@ -57,6 +58,20 @@ def merge_touching(
         np.clip(merged_right, -limit, limit).astype(np.int64),
         states[starts],
     )
+
+
+def _fill_rects(painter: QPainter, left: np.ndarray, top: int, width: np.ndarray, height: int):
+    """Fill one row of rectangles from numpy columns in one call (no QRect per stretch)."""
+    if not len(left):
+        return
+    rects = Qt_internals.PrimitiveArray(QRectF, 4)
+    rects.resize(len(left))
+    table = rects.ndarray()
+    table[:, 0] = left
+    table[:, 1] = top
+    table[:, 2] = width
+    table[:, 3] = height
+    painter.drawRects(*rects.drawargs())
 
 
 class StateStripItem(pg.GraphicsObject):
@@ -155,27 +170,25 @@ class StateStripItem(pg.GraphicsObject):
                 if not mine.any():
                     continue
                 lefts, rights = left[mine], right[mine]
-                rects = [
-                    QRect(a, top, b - a, height)
-                    for a, b in zip(lefts.tolist(), rights.tolist(), strict=True)
-                ]
+                widths = rights - lefts
                 base = QColor(color)
                 if pattern != Qt.BrushStyle.SolidPattern:
                     faint = QColor(color)
                     faint.setAlpha(90)
                     painter.setPen(theme.no_pen())
                     painter.setBrush(faint)
-                    painter.drawRects(rects)
+                    _fill_rects(painter, lefts, top, widths, height)
                 painter.setBrush(theme.pattern_brush(base, pattern))
                 painter.setPen(theme.no_pen())
-                painter.drawRects(rects)
-                self.last_rects[int(state)] = len(rects)
-                wide = np.flatnonzero(rights - lefts >= (letter_w if labelled else 1 << 30))
+                _fill_rects(painter, lefts, top, widths, height)
+                self.last_rects[int(state)] = len(lefts)
+                wide = np.flatnonzero(widths >= (letter_w if labelled else 1 << 30))
                 if len(wide):
                     painter.setPen(QColor(theme.FOREGROUND))
                     letter = STATE_LETTERS[ThreadState(state)]
-                    for k in wide.tolist():
-                        painter.drawText(rects[k], Qt.AlignmentFlag.AlignCenter, letter)
+                    for a, w in zip(lefts[wide].tolist(), widths[wide].tolist(), strict=True):
+                        box = QRect(a, top, w, height)
+                        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, letter)
         painter.setClipping(False)
         painter.setTransform(transform)
 
@@ -191,6 +204,7 @@ class StateLegend(QWidget):
         self.label.setWordWrap(True)  # never widens the window past the screen
         layout.addWidget(self.label, 1)  # the whole row: wraps only where it must
         self._key: tuple[str, bool, bool] | None = None
+        self._seen: tuple[int, int] | None = None  # the table and version last looked at
         #: Off where small timelines are stacked (Compare): the Timeline tab has the key.
         self.wanted = True
         self.setVisible(False)
@@ -199,12 +213,17 @@ class StateLegend(QWidget):
         if not self.wanted or run is None or not len(run.thread_states):
             self.setVisible(False)
             return
+        self.setVisible(True)
+        table = run.thread_states
+        seen = (id(table), table.version)
+        if seen == self._seen:  # every tick asks; the states change a few times a second
+            return
+        self._seen = seen
         gil = lock_is_gil(run.experiment)
         # On Linux, too, a stretch can lack its reason (a thread running at every reading
         # around it): its key is shown once there is one.
-        unknown = bool(np.any(run.thread_states.view()["state"] == ThreadState.OFF_CPU))
-        key = (run.thread_states.source, gil, unknown)
-        self.setVisible(True)
+        unknown = bool(np.any(table.view()["state"] == ThreadState.OFF_CPU))
+        key = (table.source, gil, unknown)
         if key == self._key:
             return
         self._key = key

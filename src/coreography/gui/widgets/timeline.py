@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -14,7 +15,7 @@ from coreography.gui.widgets.lane_axis import LaneAxis
 from coreography.gui.widgets.message_layer import DepthTrack, MessageLayer
 from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
 from coreography.gui.widgets.timeline_index import TimelineIndex
-from coreography.gui.widgets.timeline_item import TimelineItem
+from coreography.gui.widgets.timeline_item import DENSE_PX_PER_BAR, TimelineItem
 from coreography.model.run import NO_TIME, Run
 from coreography.model.states import task_state_name
 
@@ -42,6 +43,13 @@ def duration_text(seconds: float) -> str:
 MAX_AXIS_SHARE = 0.4
 #: Up to this many lanes, each tick compares the names (traced programs rename lanes).
 RENAME_CHECK_LANES = 2000
+#: Up to this many lanes a live frame repaints only the time it changed (from the
+#: earliest bar it added or ended to the live edge); beyond, the whole view.
+PARTIAL_LANES = 2000
+#: Slack either side of that strip, in pixels (a running bar's arrow head is 6 wide).
+PARTIAL_MARGIN_PX = 10
+#: ...and the whole view at least this often all the same.
+FULL_PAINT_S = 1.0
 
 
 class TimelineViewBox(pg.ViewBox):
@@ -136,6 +144,11 @@ class TimelineView(QWidget):
         self._summary_at = -float("inf")
         self._states_at = -float("inf")
         self._states_seen = -1
+        self._edge_s: float | None = None  # the live edge the last frame was drawn to
+        self._dense_drawn: tuple[bool, ...] | None = None
+        self._full_at = -float("inf")
+        self._messages_shown = True
+        self.partial_frames = 0  # frames that repainted only what changed (for tests)
         self.view_box.sigResized.connect(self._on_view_box_resized)
         self._set_lanes([])
 
@@ -150,6 +163,8 @@ class TimelineView(QWidget):
         self._drawn = None
         self._summary_at = self._states_at = -float("inf")
         self._states_seen = -1
+        self._edge_s, self._dense_drawn, self._full_at = None, None, -float("inf")
+        self._messages_shown = True
         self.follow.setChecked(run is not None and not run.is_over)
         self.refresh()
         if run is not None and run.is_over:
@@ -174,6 +189,7 @@ class TimelineView(QWidget):
         if drawn == self._drawn:
             return
         self._drawn = drawn
+        before = self._marks(run)
         self.index.sync()
         if len(run.lanes) != self._lane_count:
             self._set_lanes(lane_labels(run))
@@ -183,9 +199,9 @@ class TimelineView(QWidget):
             if labels != self._labels:
                 self._set_lanes(labels)
         self.item.update_bounds()
-        self.states.update_bounds(self.item.boundingRect().width())
+        self.states.update_bounds(self.item.data_bounds().width())
         self.state_legend.show_for(run)
-        self.messages.set_bounds(self.item.boundingRect())
+        self.messages.set_bounds(self.item.data_bounds())
         self.depth_track.refresh()
         if self.follow.isChecked() and not run.is_over:
             self._follow()
@@ -193,14 +209,99 @@ class TimelineView(QWidget):
         if run.is_over or now - self._summary_at >= SUMMARY_INTERVAL_S:
             self._summary_at = now
             self.summary.setText(self._describe(run))
-        self.item.update()
+        self._update_bars(run, before, now)
         states = run.thread_states.version
         if states != self._states_seen and (
             run.is_over or now - self._states_at >= STATES_INTERVAL_S
         ):
             self._states_seen, self._states_at = states, now
             self.states.update()
-        self.messages.update()
+        if run.messages or self._messages_shown:
+            self._messages_shown = bool(run.messages)
+            self.messages.update()
+
+    # -- what a frame repaints ----------------------------------------------------------
+    def _marks(self, run: Run) -> tuple | None:
+        """What the lanes held before a sync, to tell which times it changed (None: too
+        many lanes to look, or no frame drawn yet: repaint everything)."""
+        if self._edge_s is None or len(run.lanes) > PARTIAL_LANES:
+            return None
+        lanes = self.index.lanes
+        return (
+            [len(bars) for bars in lanes],
+            [list(bars.open) for bars in lanes],
+            [len(bars.prints) for bars in lanes],
+            self._lives(run),
+        )
+
+    @staticmethod
+    def _lives(run: Run) -> tuple:
+        """Everything a lane's start-up, life line and end marks are drawn from."""
+        return (
+            run.run_started_ns,
+            run.run_finished_ns,
+            run.end_ns,
+            tuple(
+                (lane.requested_ns, lane.ready_ns, lane.end_ns(), lane.crashed, lane.ended_by_pool)
+                for lane in run.lanes
+            ),
+        )
+
+    def _dense(self) -> tuple[bool, ...]:
+        """Which lanes the item draws as pixel columns in the present view (the test of
+        its paint: a lane switching mode must be repainted whole)."""
+        (x0, x1), _ = self.view_box.viewRange()
+        width_px = (x1 - x0) / (self.view_box.viewPixelSize()[0] or 1.0)
+        dense = []
+        for bars in self.index.lanes:
+            starts = bars.starts.view()
+            i0 = max(int(np.searchsorted(starts, x0, "left")) - 1, 0)
+            count = int(np.searchsorted(starts, x1, "right")) - i0
+            dense.append(count * DENSE_PX_PER_BAR > width_px)
+        return tuple(dense)
+
+    def _changed_from(self, run: Run, before: tuple | None) -> float | None:
+        """The earliest time (s) the last sync changed the drawing at; None: anywhere."""
+        if before is None or self._edge_s is None or run.is_over or self.item.cut_s is not None:
+            return None
+        lengths, opened, printed, lives = before
+        if len(self.index.lanes) != len(lengths) or self._lives(run) != lives:
+            return None
+        earliest = self._edge_s  # running bars and life lines grew from there
+        for bars, length, was_open, prints in zip(
+            self.index.lanes, lengths, opened, printed, strict=True
+        ):
+            starts = bars.starts.view()
+            if len(starts) > length:
+                earliest = min(earliest, float(starts[length:].min()))
+            closed = [position for position in was_open if position not in bars.open]
+            if closed:
+                earliest = min(earliest, float(starts[closed].min()))
+            new_prints = bars.prints.view()[prints:]
+            if len(new_prints):
+                earliest = min(earliest, float(new_prints.min()))
+        return earliest
+
+    def _update_bars(self, run: Run, before: tuple | None, now: float) -> None:
+        """Ask for the bars' repaint: where a live frame changed them only; all of it when
+        the view moved, a lane came or switched to pixel columns, the run ended, and
+        once a second."""
+        changed_from = self._changed_from(run, before)
+        dense = self._dense()
+        if (
+            changed_from is None
+            or dense != self._dense_drawn
+            or now - self._full_at >= FULL_PAINT_S
+        ):
+            self._full_at = now
+            self.item.update()
+        else:
+            self.partial_frames += 1
+            margin = PARTIAL_MARGIN_PX * (self.view_box.viewPixelSize()[0] or 0.0)
+            left, right = changed_from - margin, self.item.now_s + margin
+            self.item.update(QRectF(left, 0.0, right - left, self.item.boundingRect().height()))
+        self._dense_drawn = dense
+        self._edge_s = None if run.is_over else self.item.now_s
 
     def _describe(self, run: Run) -> str:
         workers = len(run.worker_lanes())

@@ -6,18 +6,22 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.Qt import internals as Qt_internals
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon, QStaticText
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
 
 from coreography.gui import contrast, theme
-from coreography.gui.widgets.timeline_index import TimelineIndex, busy_columns, level_for
+from coreography.gui.widgets.bar_labels import LabelAtlas
+from coreography.gui.widgets.timeline_index import TimelineIndex, level_for
+from coreography.gui.widgets.timeline_rects import (
+    CLAMP_PX,
+    RectFiller,
+    bar_rects,
+    coverage_runs,
+)
 from coreography.model.run import NO_TIME
 
-#: Below this many pixels per bar on average a lane is drawn as sampled pixel columns.
+#: Below this many pixels per bar on average a lane is drawn as runs of busy pixel columns.
 DENSE_PX_PER_BAR = 3.0
-#: Bars at least this wide get a one-pixel gap so that neighbouring tasks stay distinct.
-GAP_FROM_PX = 5
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
 MARKER_PX = 9  # print() ticks: visible from the back of a classroom
 
@@ -29,8 +33,6 @@ def clip_at_cut(painter: QPainter, cut_s: float | None, sx: float, dx: float) ->
         painter.setClipRect(QRect(-(10**6), -(10**6), right + 10**6, 2 * 10**6))
 
 
-#: Pixel coordinates are clamped to this: deep zoom would overflow Qt's 32-bit QRect.
-CLAMP_PX = 1_000_000
 #: Label prefixes of tasks a run did not complete: shape tells them apart, not only color.
 FAILED_PREFIX = "✕ #"
 INTERRUPTED_PREFIX = "‖ #"
@@ -87,10 +89,11 @@ class TimelineItem(pg.GraphicsObject):
     """Lanes of task bars in data coordinates: x in seconds, lane ``i`` spans y ``[i, i+1]``.
 
     Painting works in device pixels: per lane it finds the visible bars with
-    ``searchsorted``; where they are denser than a few pixels each it samples one pixel
-    column at a time (a column is busy if the last bar starting before its right edge
-    ends after its left edge), so the cost follows the width of the view, not the
-    number of bars.
+    ``searchsorted``; where they are denser than a few pixels each it draws the runs of
+    pixel columns they cover (from bars merged across sub-pixel gaps), so the cost
+    follows the width of the view, not the number of bars. The rectangles of all lanes
+    are computed in one numpy pass and filled with one call per brush, so many lanes
+    of few bars cost little more than one.
     """
 
     sig_painted = Signal()
@@ -103,9 +106,13 @@ class TimelineItem(pg.GraphicsObject):
         #: Scrubbed back to this run time (seconds): nothing later is drawn.
         self.cut_s: float | None = None
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
+        self._shown = QRectF(self._bounds)  # the bounds near the view (boundingRect)
         self._colors: list[tuple[QColor, QColor, QColor, QColor]] = []
+        self.reset_colors()
+        self._filler = RectFiller()
         self._font_metrics: QFontMetrics | None = None
-        self._static_texts: dict[str, QStaticText] = {}  # bar labels, laid out once
+        self._atlas = LabelAtlas()  # bar labels, rendered once
+        self._narrowest: dict[str, int] = {}  # pixels of a one-digit label, by prefix
         self.last_paint_rects = 0  # for tests and benchmarks
         #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
         self.last_marks: dict[str, int] = {}
@@ -115,18 +122,51 @@ class TimelineItem(pg.GraphicsObject):
     def forget_font(self) -> None:
         """The font changed (theme or scale): measure text again on the next paint."""
         self._font_metrics = None
-        self._static_texts = {}
+        self._atlas = LabelAtlas()
+        self._narrowest = {}
 
     def boundingRect(self) -> QRectF:
-        return self._bounds
+        return self._shown
+
+    def data_bounds(self) -> QRectF:
+        """All the run in data coordinates (seconds by lanes), wherever the view is."""
+        return QRectF(self._bounds)
 
     def update_bounds(self) -> None:
+        """Cover every lane up to past the run's extent. While the run is live the width
+        grows in steps (a new bounding rect repaints the whole view, a frame only the
+        part that changed)."""
         run = self.index.run
         lanes = max(len(run.lanes), 1) if run is not None else 1
-        bounds = QRectF(0.0, 0.0, self.index.extent(self.now_s) * 1.05 + 1.0, float(lanes))
+        width = self.index.extent(self.now_s) * 1.05 + 1.0
+        if run is not None and not run.is_over and self._bounds.height() == lanes:
+            have = self._bounds.width()
+            width = have if width <= have <= 4.0 * width else width * 2.0
+        bounds = QRectF(0.0, 0.0, width, float(lanes))
         if bounds != self._bounds:
-            self.prepareGeometryChange()
             self._bounds = bounds
+            self._clip_to_view()
+
+    def viewRangeChanged(self) -> None:
+        super().viewRangeChanged()
+        self._clip_to_view()
+
+    def _clip_to_view(self) -> None:
+        """What Qt is told the item covers: its bounds, but no further than a view's width
+        either side of the view. Zoomed in far, the whole run would be billions of device
+        pixels wide, which Qt's integer rectangles cannot hold: the item was then not
+        painted at all."""
+        shown = QRectF(self._bounds)
+        view = self.getViewBox()
+        if view is not None:
+            (x0, x1), _ = view.viewRange()
+            width = x1 - x0
+            left, right = max(shown.left(), x0 - width), min(shown.right(), x1 + width)
+            shown.setLeft(left)
+            shown.setRight(max(right, left))
+        if shown != self._shown:
+            self.prepareGeometryChange()
+            self._shown = shown
 
     def lane_colors(self, lane: int) -> tuple[QColor, QColor, QColor, QColor]:
         """(base, alternate, running, text) colors of a lane, computed once."""
@@ -135,12 +175,23 @@ class TimelineItem(pg.GraphicsObject):
             number = len(self._colors)
             role = run.lanes[number].role if run is not None and number < len(run.lanes) else ""
             slot = run.lanes[number].number - 1 if run is not None and role != "main" else 0
-            base = theme.lane_color(slot, role)
-            self._colors.append(bar_colors(base))
+            colors = bar_colors(theme.lane_color(slot, role))
+            self._colors.append(colors)
+            # Lanes of one colour share their brushes: one fill per brush, all lanes.
+            key = colors[0].rgba()
+            if key not in self._palette_of:
+                self._palette_of[key] = len(self._brushes) // 2
+                self._brushes.extend(QBrush(color) for color in colors[:2])
+                self._label_colors.append(colors[3])
+            self._palette.append(self._palette_of[key])
         return self._colors[lane]
 
     def reset_colors(self) -> None:
         self._colors = []
+        self._palette = []  # per lane: which pair of _brushes it takes
+        self._palette_of: dict[int, int] = {}
+        self._brushes: list[QBrush] = []  # base, alternate, base, alternate, ...
+        self._label_colors: list[QColor] = []  # the text colour of each pair
 
     # -- painting ---------------------------------------------------------------------
     def paint(self, painter: QPainter, *args) -> None:
@@ -154,26 +205,51 @@ class TimelineItem(pg.GraphicsObject):
         if sx <= 0 or not math.isfinite(sx) or sy == 0:
             return
         (x0, x1), (y0, y1) = view.viewRange()
+        # The view box clips its items to its shape: a path, which Qt applies pixel by
+        # pixel to every fill (three times the cost of the bars themselves). The same
+        # clip as a rectangle of whole device pixels is nearly free.
+        shape = transform.mapRect(painter.clipBoundingRect()) if painter.hasClipping() else None
         painter.resetTransform()  # everything below is in whole device pixels: crisp, cheap
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setPen(theme.no_pen())
-        clip_at_cut(painter, self.cut_s, sx, dx)
+        top, bottom = sorted((int(y0 * sy + dy), int(y1 * sy + dy)))  # the view's edges
+        if shape is None or shape.isEmpty():
+            shape = QRectF(x0 * sx + dx, top, (x1 - x0) * sx, bottom - top + 1)
+        # A pixel is in the clip if its centre is.
+        view_rect = QRect(
+            QPoint(math.floor(shape.left() + 0.5), math.floor(shape.top() + 0.5)),
+            QPoint(math.floor(shape.right() + 0.5) - 1, math.floor(shape.bottom() + 0.5) - 1),
+        )
+        clip = QRect(view_rect)
+        if self.cut_s is not None:  # scrubbed back: nothing later is drawn
+            clip.setRight(min(clip.right(), math.floor(self.cut_s * sx + dx) - 1))
+        painter.setClipRect(clip)
         if self._font_metrics is None:
             self._font_metrics = QFontMetrics(painter.font())
         first = max(math.floor(min(y0, y1)), 0)
         last = min(math.ceil(max(y0, y1)), len(self.index.lanes))
-        self._paint_grid(painter, x0, x1, sx, dx, view)
+        self._paint_grid(painter, x0, x1, sx, dx, top, bottom)
         self.last_marks = {}
-        rects = 0
-        for lane in range(first, last):
-            top_a, top_b = lane * sy + dy, (lane + 1) * sy + dy
-            top, height = min(top_a, top_b), abs(top_b - top_a)
-            bar_top = round(top + height * (1 - LANE_FILL) / 2)
-            bar_height = max(round(height * LANE_FILL), 1)
-            rects += self._paint_lane(painter, lane, x0, x1, sx, dx, bar_top, bar_height)
-        self.last_paint_rects = rects
+        lanes = range(first, last)
+        self.lane_colors(max(last - 1, 0))
+        # Every lane is as high as the next: its bar's top is all that differs.
+        height = abs(sy)
+        bar_height = max(round(height * LANE_FILL), 1)
+        tops = [round(min(k * sy, (k + 1) * sy) + dy + height * (1 - LANE_FILL) / 2) for k in lanes]
+        now = self.now_s if not run.is_over else math.inf
+        self._paint_lives(painter, lanes, sx, dx, tops, bar_height)
+        self.last_paint_rects = self._paint_bars(
+            painter, lanes, x0, x1, sx, dx, now, tops, bar_height
+        )
+        for lane, top in zip(lanes, tops, strict=True):
+            bars = self.index.lanes[lane]
+            if bars.open or bars.failed or bars.interrupted:
+                running = self._colors[lane][2]
+                self._paint_special(painter, bars, x0, x1, sx, dx, now, top, bar_height, running)
+            if len(bars.prints):
+                self._paint_prints(painter, bars, x0, x1, sx, dx, top)
         if self.cut_s is not None:  # the scrubbed time, as a line across every lane
-            painter.setClipping(False)
+            painter.setClipRect(view_rect.adjusted(-2, 0, 2, 0))
             x = _px(self.cut_s, sx, dx)
             painter.setPen(theme.thin_pen(theme.FOREGROUND, 2))
             painter.drawLine(QLine(x, -(10**6), x, 10**6))
@@ -181,170 +257,173 @@ class TimelineItem(pg.GraphicsObject):
         painter.setTransform(transform)
         self.sig_painted.emit()
 
-    def _paint_grid(self, painter, x0, x1, sx, dx, view) -> None:
+    def _paint_grid(self, painter, x0, x1, sx, dx, top, bottom) -> None:
         """Faint vertical lines at round times (drawn here, not by the axis: an axis grid
         repaints the whole plot from a QPicture every frame and costs milliseconds)."""
         step = _nice_step((x1 - x0) / 10.0)
         if step <= 0:
             return
-        rect = view.mapRectToDevice(view.boundingRect())
-        if rect is None:
-            return
-        top, bottom = int(rect.top()), int(rect.bottom())
         first = math.ceil(x0 / step)
+        # One-pixel rectangles, not lines: on a widget, filling is several times cheaper
+        # than stroking.
         lines = [
-            QLine(int(k * step * sx + dx), top, int(k * step * sx + dx), bottom)
+            QRect(int(k * step * sx + dx), top, 1, bottom - top + 1)
             for k in range(first, first + 12)
             if k * step <= x1
         ]
-        painter.setPen(theme.thin_pen(theme.GRID_COLOR))
-        painter.drawLines(lines)
-        painter.setPen(theme.no_pen())
+        painter.setBrush(QColor(theme.GRID_COLOR))  # the theme's: it may change
+        painter.drawRects(lines)
 
-    def _paint_lane(self, painter, lane, x0, x1, sx, dx, top, height) -> int:
-        run = self.index.run
-        bars = self.index.lanes[lane]
-        info = run.lanes[lane]
-        base, alternate, running, text_color = self.lane_colors(lane)
-        self._paint_life(painter, info, sx, dx, top, height)
-        starts, ends = bars.starts.view(), bars.ends.view()
-        now = self.now_s if not run.is_over else math.inf
-        i0 = max(int(np.searchsorted(starts, x0, "left")) - 1, 0)
-        i1 = int(np.searchsorted(starts, x1, "right"))
-        count = i1 - i0
+    def _paint_bars(self, painter, lanes, x0, x1, sx, dx, now, tops, height) -> int:
+        """Every visible lane's bars, in one numpy pass and one fill per brush.
+
+        A lane whose visible bars are wider than a few pixels on average draws them one
+        by one (alternate shades, a gap, labels if they fit); a denser lane draws the
+        runs of pixel columns its bars cover, from the coarsest merged level whose gaps
+        are all narrower than a pixel, so a gap of a pixel or more always shows.
+        """
         width_px = (x1 - x0) * sx
-        drawn = 0
-        if count > 0:
-            if count * DENSE_PX_PER_BAR > width_px:
-                level = level_for(1.0 / sx)  # seconds per pixel
-                if level is not None:  # bars merged across sub-pixel gaps: far fewer
-                    starts, ends = bars.level(level)
-                    i0 = max(int(np.searchsorted(starts, x0, "left")) - 1, 0)
-                drawn = self._paint_dense(
-                    painter, starts, ends, i0, x0, x1, sx, dx, now, top, height, base
-                )
+        level = level_for(1.0 / sx)  # seconds per pixel
+        # Lanes drawn bar by bar: slices of starts, ends and ids; first position; lane.
+        one_starts: list = []
+        one_ends: list = []
+        one_ids: list = []
+        one_first: list[int] = []
+        one_lane: list[int] = []
+        merged: tuple[list, list, list] = ([], [], [])  # runs of bars: starts, ends, lane
+        window = np.array([x0, x1])  # one searchsorted per lane finds both ends
+        index_lanes = self.index.lanes
+        for lane in lanes:
+            bars = index_lanes[lane]
+            starts = bars.starts.view()
+            i0, i1 = starts.searchsorted(window).tolist()
+            i0 = i0 - 1 if i0 else 0  # the bar that starts left of the view may reach in
+            if i1 <= i0:
+                continue
+            if (i1 - i0) * DENSE_PX_PER_BAR <= width_px:
+                one_starts.append(starts[i0:i1])
+                one_ends.append(bars.ends.view()[i0:i1])
+                one_ids.append(bars.ids.view()[i0:i1])
+                one_first.append(i0)
+                one_lane.append(lane)
+                continue
+            if level is None:
+                starts, ends = starts[i0:i1], bars.ends.view()[i0:i1]
             else:
-                drawn = self._paint_bars(
-                    painter,
-                    bars,
-                    i0,
-                    i1,
-                    x0,
-                    x1,
-                    sx,
-                    dx,
-                    now,
-                    top,
-                    height,
-                    base,
-                    alternate,
-                    text_color,
-                )
-        self._paint_special(painter, bars, x0, x1, sx, dx, now, top, height, running)
-        self._paint_prints(painter, bars, x0, x1, sx, dx, top)
+                run_starts, run_ends = bars.level(level)
+                j0, j1 = run_starts.searchsorted(window).tolist()
+                j0 = j0 - 1 if j0 else 0
+                starts, ends = run_starts[j0:j1], run_ends[j0:j1]
+            merged[0].append(starts)
+            merged[1].append(ends)
+            merged[2].append(lane)
+        first_lane = lanes.start
+        top_of = np.asarray(tops, np.int64)
+        palette = np.asarray(self._palette, np.int64)
+        drawn = 0
+        if one_starts:
+            starts = np.concatenate(one_starts)
+            ends = np.concatenate(one_ends)
+            if now < math.inf:
+                np.minimum(ends, now, out=ends)
+            sizes = np.fromiter(map(len, one_starts), np.int64, len(one_starts))
+            part_lane = np.asarray(one_lane, np.int64)
+            # Bars alternate shades by their place in their lane, not in the view.
+            shift = np.asarray(one_first, np.int64) - (np.cumsum(sizes) - sizes)
+            parity = (np.arange(len(starts)) + np.repeat(shift, sizes)) & 1
+            slot = np.repeat(palette[part_lane], sizes)
+            top = np.repeat(top_of[part_lane - first_lane], sizes)
+            left, width = bar_rects(starts, ends, x0 * sx + dx - 2, x1 * sx + dx + 2, sx, dx)
+            groups = 2 * slot + parity
+            drawn += self._filler.fill(painter, self._brushes, groups, left, top, width, height)
+            ids = np.concatenate(one_ids)
+            self._paint_labels(painter, left, width, ids, top, height, slot)
+        if merged[0]:
+            starts = np.concatenate(merged[0])
+            ends = np.concatenate(merged[1])
+            lane = np.repeat(merged[2], np.fromiter(map(len, merged[0]), np.int64))
+            lo = math.floor(x0 * sx + dx)
+            hi = math.ceil(min(x1, now) * sx + dx)
+            left, width, lane = coverage_runs(starts, ends, lane, lo, hi, sx, dx)
+            top = top_of[lane - first_lane]
+            groups = 2 * palette[lane]
+            drawn += self._filler.fill(painter, self._brushes, groups, left, top, width, height)
         return drawn
 
-    def _paint_life(self, painter, info, sx, dx, top, height) -> None:
-        """Worker start-up (requested → ready) as a hatched segment, then a thin life line."""
+    def _paint_lives(self, painter, lanes, sx, dx, tops, height) -> None:
+        """Worker start-up (requested → ready) as a hatched segment, then a thin life line;
+        and how each lane's process ended (its pool ended it, or it crashed)."""
         run = self.index.run
-        if info.requested_ns != NO_TIME and info.ready_ns != NO_TIME:
-            left = _px((info.requested_ns - run.t0) / 1e9, sx, dx)
-            right = max(_px((info.ready_ns - run.t0) / 1e9, sx, dx), left + 1)
+        startups, lives, pool_ends, crashes = [], [], [], []
+        for lane, top in zip(lanes, tops, strict=True):
+            info = run.lanes[lane]
+            if info.requested_ns != NO_TIME and info.ready_ns != NO_TIME:
+                left = _px((info.requested_ns - run.t0) / 1e9, sx, dx)
+                right = max(_px((info.ready_ns - run.t0) / 1e9, sx, dx), left + 1)
+                startups.append(QRect(left, top, right - left, height - 1))
+            ready_ns = info.ready_ns
+            if info.role == "main":  # the driver's life: the experiment's main, start to end
+                ready_ns = run.run_started_ns
+            if ready_ns != NO_TIME:
+                ends = (info.end_ns(), run.run_finished_ns if info.role == "main" else NO_TIME)
+                end_ns = next(
+                    (t for t in ends if t != NO_TIME), run.end_ns if run.end_ns != NO_TIME else None
+                )
+                left = _px((ready_ns - run.t0) / 1e9, sx, dx)
+                end_s = (end_ns - run.t0) / 1e9 if end_ns is not None else self.now_s
+                right = max(_px(end_s, sx, dx), left + 1)
+                lives.append(QRect(left, top + height // 2, right - left, 1))
+            if info.ended_by_pool and info.exited_ns != NO_TIME:
+                # Its pool ended it (SIGTERM at the pool's end): a plain end, not a ✕.
+                x = _px((info.exited_ns - run.t0) / 1e9, sx, dx)
+                pool_ends.append(QRect(x - 1, top + height // 4, 2, height // 2))
+            elif info.crashed and info.exited_ns != NO_TIME:
+                x = _px((info.exited_ns - run.t0) / 1e9, sx, dx)
+                crashes.append(QLine(x - 4, top, x + 4, top + height))
+                crashes.append(QLine(x - 4, top + height, x + 4, top))
+        if startups:
             painter.setBrush(theme.pattern_brush(theme.STARTUP_COLOR, Qt.BrushStyle.BDiagPattern))
             painter.setPen(theme.thin_pen(theme.STARTUP_COLOR))
-            painter.drawRect(QRect(left, top, right - left, height - 1))
+            painter.drawRects(startups)
             painter.setPen(theme.no_pen())
-        ready_ns = info.ready_ns
-        if info.role == "main":  # the driver's life: the experiment's main, start to end
-            ready_ns = run.run_started_ns
-        if ready_ns != NO_TIME:
-            ends = (info.end_ns(), run.run_finished_ns if info.role == "main" else NO_TIME)
-            end_ns = next(
-                (t for t in ends if t != NO_TIME), run.end_ns if run.end_ns != NO_TIME else None
-            )
-            left = _px((ready_ns - run.t0) / 1e9, sx, dx)
-            end_s = (end_ns - run.t0) / 1e9 if end_ns is not None else self.now_s
-            right = max(_px(end_s, sx, dx), left + 1)
-            painter.fillRect(
-                QRect(left, top + height // 2, right - left, 1), QColor(theme.STARTUP_COLOR)
-            )
-        if info.ended_by_pool and info.exited_ns != NO_TIME:
-            # Its pool ended it (SIGTERM at the pool's end): a plain end, not a ✕.
-            x = _px((info.exited_ns - run.t0) / 1e9, sx, dx)
-            painter.fillRect(QRect(x - 1, top + height // 4, 2, height // 2), theme.STARTUP_COLOR)
-        elif info.crashed and info.exited_ns != NO_TIME:
-            x = _px((info.exited_ns - run.t0) / 1e9, sx, dx)
+        if lives or pool_ends:
+            painter.setBrush(QColor(theme.STARTUP_COLOR))
+            painter.drawRects(lives + pool_ends)
+        if crashes:
             painter.setPen(theme.thin_pen(theme.FAILED_COLOR, 2))
-            painter.drawLines(
-                [QLine(x - 4, top, x + 4, top + height), QLine(x - 4, top + height, x + 4, top)]
-            )
+            painter.drawLines(crashes)
             painter.setPen(theme.no_pen())
 
-    def _paint_dense(
-        self, painter, starts, ends, i0, x0, x1, sx, dx, now, top, height, color
-    ) -> int:
-        """One sample per pixel column; busy columns merge into runs of filled pixels."""
-        left_px = math.floor(max(x0, starts[i0]) * sx + dx)
-        right_px = math.ceil(min(x1, now) * sx + dx)
-        if right_px <= left_px:
-            return 0
-        cols = np.arange(left_px, right_px + 1, dtype=np.float64)
-        edges = (cols - dx) / sx  # seconds at each column's left edge
-        busy = busy_columns(starts, ends, edges)
-        if not busy.any():
-            return 0
-        flips = np.flatnonzero(np.diff(np.concatenate(([False], busy, [False])).astype(np.int8)))
-        run_starts, run_ends = flips[0::2], flips[1::2]
-        painter.setBrush(color)
-        _draw_rects(painter, left_px + run_starts, top, run_ends - run_starts, height)
-        return len(run_starts)
-
-    def _paint_bars(
-        self, painter, bars, i0, i1, x0, x1, sx, dx, now, top, height, base, alternate, text_color
-    ) -> int:
-        """Bars wide enough to see one by one: alternate shades, a gap, labels if they fit."""
-        starts = bars.starts.view()[i0:i1]
-        ends = np.minimum(bars.ends.view()[i0:i1], now)
-        lo, hi = x0 * sx + dx - 2, x1 * sx + dx + 2
-        left = np.clip(starts * sx + dx, lo, hi).astype(np.int64)
-        right = np.clip(ends * sx + dx, lo, hi).astype(np.int64)
-        width = np.maximum(right - left, 1)
-        width = np.where(width >= GAP_FROM_PX, width - 1, width)
-        ids = bars.ids.view()[i0:i1]
-        odd = i0 & 1  # which of the slice's bars take the alternate shade
-        for shade, first in ((base, odd), (alternate, 1 - odd)):
-            painter.setBrush(shade)
-            _draw_rects(painter, left[first::2], top, width[first::2], height)
-        self._paint_labels(painter, left, width, ids, top, height, text_color)
-        return len(left)
-
-    def _paint_labels(self, painter, left, width, ids, top, height, color, prefix="#") -> None:
+    def _paint_labels(self, painter, left, width, ids, top, height, rows, prefix="#") -> None:
+        """Each bar's task number where it fits (``top`` and ``rows``, the colour of each
+        label in :meth:`_text_colors`: one per bar, or one for all)."""
         metrics = self._font_metrics
-        if metrics is None or height < metrics.height() - 2:
+        if metrics is None or height < metrics.height() - 2 or not len(left):
             return
-        digit = metrics.horizontalAdvance("0")
-        digits = np.floor(np.log10(np.maximum(ids, 1))) + 1
-        need = digits * digit + metrics.horizontalAdvance(prefix) + 6  # and a margin
-        fits = np.flatnonzero(width >= need)
+        margin = 6
+        # The narrowest a label can be rules most bars out before anything is laid out.
+        narrowest = self._narrowest.get(prefix)
+        if narrowest is None:
+            narrowest = self._narrowest[prefix] = metrics.horizontalAdvance(prefix + "0")
+        fits = np.flatnonzero(width >= narrowest + margin)
         if not len(fits):
             return
-        painter.setPen(color)
-        # Laid-out texts are kept (QStaticText): drawing one is several times cheaper
-        # than drawText laying it out again every frame.
-        texts = self._static_texts
-        if len(texts) > 20_000:
-            texts.clear()
-        middle = top + (height - metrics.height()) // 2
-        for k, number in zip(fits.tolist(), ids[fits].tolist(), strict=True):
-            label = f"{prefix}{number}"
-            static = texts.get(label)
-            if static is None:
-                static = texts[label] = QStaticText(label)
-                static.setTextFormat(Qt.TextFormat.PlainText)
-                static.prepare(font=painter.font())
-            x = int(left[k]) + (int(width[k]) - round(static.size().width())) // 2
-            painter.drawStaticText(x, middle, static)
-        painter.setPen(theme.no_pen())
+        device = painter.device()
+        ratio = device.devicePixelRatioF() if device is not None else 1.0
+        self._atlas.prepare(painter.font(), self._text_colors(), ratio)
+        needs = self._atlas.widths(ids[fits], prefix)
+        keep = width[fits] >= needs + margin
+        fits, needs = fits[keep], needs[keep]
+        if not len(fits):
+            return
+        lefts = left[fits] + (width[fits] - np.round(needs).astype(np.int64)) // 2
+        tops = np.broadcast_to(top, left.shape)[fits] + (height - metrics.height()) // 2
+        rows = np.broadcast_to(rows, left.shape)[fits]
+        self._atlas.draw(painter, lefts, tops, ids[fits], rows, prefix)
+
+    def _text_colors(self) -> list[QColor]:
+        """The labels' colours: each lane palette's text colour, then the marks'."""
+        return [*self._label_colors, QColor(theme.FOREGROUND)]
 
     def _paint_special(self, painter, bars, x0, x1, sx, dx, now, top, height, running) -> None:
         """Running bars (open right edge, growing), failed and interrupted bars, on top."""
@@ -394,9 +473,8 @@ class TimelineItem(pg.GraphicsObject):
             painter.drawRects(rects)
             self.last_marks[kind] = self.last_marks.get(kind, 0) + len(rects)
             ids = bars.ids.view()[pos]
-            self._paint_labels(
-                painter, left, width, ids, top, height, QColor(theme.FOREGROUND), prefix
-            )
+            marks_row = len(self._label_colors)
+            self._paint_labels(painter, left, width, ids, top, height, marks_row, prefix)
             painter.setPen(theme.no_pen())
 
     def _paint_prints(self, painter, bars, x0, x1, sx, dx, top) -> None:
@@ -411,19 +489,3 @@ class TimelineItem(pg.GraphicsObject):
         columns = np.unique((prints[i0:i1] * sx + dx).astype(np.int64))
         painter.setBrush(QColor(theme.FOREGROUND))
         painter.drawRects([QRect(c, top - MARKER_PX, 1, MARKER_PX) for c in columns.tolist()])
-
-
-def _draw_rects(painter: QPainter, left: np.ndarray, top: int, width: np.ndarray, height: int):
-    """Fill rectangles given as numpy columns in one call, without a Python object per
-    rectangle (what made zoomed views of many lanes slower than BarGraphItem)."""
-    count = len(left)
-    if not count:
-        return
-    rects = Qt_internals.PrimitiveArray(QRectF, 4)
-    rects.resize(count)
-    table = rects.ndarray()
-    table[:, 0] = left
-    table[:, 1] = top
-    table[:, 2] = width
-    table[:, 3] = height
-    painter.drawRects(*rects.drawargs())

@@ -1,0 +1,173 @@
+"""Task numbers on the timeline's bars ("#12", "✕ #7"): each label rendered once into a
+pixmap, then every label of a frame drawn from it in one ``drawPixmapFragments`` call
+(about ten times cheaper than drawing each label's text)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPixmap
+
+#: The characters a label may hold: digits, the number sign and the marks' prefixes.
+CHARS = "0123456789#✕‖ "
+PAD = 2  # room either side of a label for glyphs wider than their advance
+ATLAS_WIDTH = 1024  # pixels: a shelf of labels side by side
+ATLAS_HEIGHT = 1024  # shelves of labels; full, it starts again from the top
+#: QPainter.PixmapFragment's fields: x, y (the target's centre), sourceLeft,
+#: sourceTop, width, height (in the pixmap's own pixels), scaleX, scaleY, rotation,
+#: opacity.
+_FIELDS = 10
+
+
+class LabelAtlas:
+    """Draws bar labels of one font, in a few colours, as fragments of one pixmap.
+
+    A label is rendered (as text, in its colour) the first time it is drawn, into the
+    next free place of a shelf; the pixmap is at the device pixel ratio of the target,
+    so a label reads exactly as drawn text would.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._colors: list[QColor] = []
+        self._font = QFont()
+        self._metrics = QFontMetricsF(self._font)
+        self._advance = np.zeros(len(CHARS), np.float64)
+        self._ratio = 1.0
+        self._pixmap = QPixmap()
+        #: label (prefix, number, colour) -> its row in _table: x, y, width in the atlas
+        self._places: dict[tuple[str, int, int], int] = {}
+        self._table = np.zeros((256, 3), np.float64)
+        self._x = self._y = 0
+        self._fragments = np.zeros((0, _FIELDS), np.float64)
+
+    @property
+    def height(self) -> int:
+        """A label's height in pixels (the font's line)."""
+        return math.ceil(self._metrics.height())
+
+    def prepare(self, font: QFont, colors: list[QColor], ratio: float) -> None:
+        """Be ready to draw in ``font`` with ``colors`` at device pixel ratio ``ratio``
+        (rendered labels are kept while all three stay the same)."""
+        key = (font.key(), tuple(color.rgba() for color in colors), ratio)
+        if key == self._key:
+            return
+        self._key = key
+        self._font = QFont(font)
+        self._colors = list(colors)
+        self._metrics = QFontMetricsF(font)
+        self._advance = np.array([self._metrics.horizontalAdvance(c) for c in CHARS])
+        self._ratio = ratio
+        self._pixmap = QPixmap(round(ATLAS_WIDTH * ratio), round(ATLAS_HEIGHT * ratio))
+        self._pixmap.setDevicePixelRatio(ratio)
+        self._clear()
+        self._fragments = np.zeros((0, _FIELDS), np.float64)
+
+    def _clear(self) -> None:
+        self._pixmap.fill(Qt.GlobalColor.transparent)
+        self._places = {}
+        self._x = self._y = 0
+
+    def widths(self, ids: np.ndarray, prefix: str) -> np.ndarray:
+        """The width in pixels of each label ``prefix + str(id)`` (its characters'
+        advances: digits and the number sign do not kern)."""
+        advance = self._advance
+        width = np.full(len(ids), sum(float(advance[CHARS.index(c)]) for c in prefix))
+        rest = np.maximum(ids, 0).astype(np.int64)
+        width += advance[rest % 10]  # the last digit, which even 0 has
+        rest //= 10
+        while rest.any():
+            width += np.where(rest > 0, advance[rest % 10], 0.0)
+            rest //= 10
+        return width
+
+    def draw(
+        self,
+        painter: QPainter,
+        left: np.ndarray,
+        top: np.ndarray,
+        ids: np.ndarray,
+        rows: np.ndarray,
+        prefix: str,
+    ) -> None:
+        """Draw label ``prefix + str(ids[k])`` with its text's left edge at ``left[k]``
+        and its top at ``top[k]``, in colour ``rows[k]`` (an index into the colours
+        given to :meth:`prepare`)."""
+        count = len(ids)
+        if not count:
+            return
+        known = self._places
+        keys = [
+            (prefix, number, row) for number, row in zip(ids.tolist(), rows.tolist(), strict=True)
+        ]
+        found = [known.get(key, -1) for key in keys]  # rows of _table
+        drawn = 0
+        if -1 in found:
+            atlas = QPainter(self._pixmap)
+            atlas.setFont(self._font)
+            for k, key in enumerate(keys):
+                if found[k] >= 0:
+                    continue
+                place = known.get(key, -1)
+                if place < 0:
+                    place = self._render(atlas, key)
+                if place < 0:  # the atlas is full: draw what it holds, start again
+                    atlas.end()
+                    self._fill(painter, left[drawn:k], top[drawn:k], found[drawn:k])
+                    drawn = k
+                    self._clear()
+                    known = self._places
+                    atlas = QPainter(self._pixmap)
+                    atlas.setFont(self._font)
+                    # What this frame still draws from the old atlas is rendered again.
+                    found[k:] = [-1] * (count - k)
+                    place = self._render(atlas, key)
+                    assert place >= 0
+                found[k] = place
+            atlas.end()
+        self._fill(painter, left[drawn:], top[drawn:], found[drawn:])
+
+    def _render(self, atlas: QPainter, key: tuple[str, int, int]) -> int:
+        """Render label ``key`` (prefix, number, colour) into the next free place; its
+        row in the table of places, or -1 if there is no place left."""
+        prefix, number, row = key
+        text = f"{prefix}{number}"
+        width = math.ceil(self._metrics.horizontalAdvance(text)) + 2 * PAD
+        height = self.height
+        if self._x + width > ATLAS_WIDTH:
+            self._x, self._y = 0, self._y + height
+        if self._y + height > ATLAS_HEIGHT:
+            return -1
+        atlas.setPen(self._colors[row])
+        atlas.drawText(self._x + PAD, round(self._y + self._metrics.ascent()), text)
+        place = len(self._places)
+        if place == len(self._table):
+            self._table = np.concatenate((self._table, np.zeros_like(self._table)))
+        self._table[place] = (self._x, self._y, width)
+        self._places[key] = place
+        self._x += width
+        return place
+
+    def _fill(self, painter, left: np.ndarray, top: np.ndarray, found: list[int]) -> None:
+        total = len(left)
+        if not total:
+            return
+        places = self._table[np.fromiter(found, np.int64, total)]
+        if len(self._fragments) < total:
+            self._fragments = np.zeros((max(total, 2 * len(self._fragments)), _FIELDS))
+            self._fragments[:, 6:8] = 1.0 / self._ratio  # scale: the pixmap's pixels to ours
+            self._fragments[:, 9] = 1.0  # opaque
+        table = self._fragments[:total]
+        ratio, height = self._ratio, self.height
+        width = places[:, 2]
+        table[:, 0] = left - PAD + width / 2
+        table[:, 1] = top + height / 2
+        table[:, 2] = places[:, 0] * ratio
+        table[:, 3] = places[:, 1] * ratio
+        table[:, 4] = width * ratio
+        table[:, 5] = height * ratio
+        first = shiboken6.wrapInstance(table.ctypes.data, QPainter.PixmapFragment)
+        painter.drawPixmapFragments(first, total, self._pixmap)
