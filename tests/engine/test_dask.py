@@ -190,11 +190,19 @@ def test_a_task_shows_while_it_runs_and_stop_leaves_no_process():
     assert not alive(_descendants() - before), "Stop left a process of the cluster running"
 
 
-def test_a_killed_worker_is_named_and_its_task_moves_or_the_run_fails_by_name():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_a_killed_worker_is_named_and_its_task_moves_or_the_run_fails_by_name(threads):
     controller = RunController(sample_hz=20)
     before = _descendants()
     run = controller.start(
-        Experiment(model="dask-map", workers=2, tasks=6, workload="io", size=1500.0)
+        Experiment(
+            model="dask-map",
+            workers=2,
+            threads_per_worker=threads,
+            tasks=6,
+            workload="io",
+            size=1500.0,
+        )
     )
     try:
         assert _wait_for(lambda: (run.task_status == RUNNING).sum() >= 1, controller)
@@ -207,7 +215,15 @@ def test_a_killed_worker_is_named_and_its_task_moves_or_the_run_fails_by_name():
     lost = [log for log in run.logs if f"PID {victim.pid}" in log and "was lost" in log]
     assert lost, run.logs
     assert "killed by signal 9 (SIGKILL)" in lost[0]
+    victim = run.lane(victim.pid, 0)
     assert victim.exit_code == -signal.SIGKILL
+    # Every thread's lane of the killed worker ends at its death (when its nanny said
+    # so), not when the run closed the cluster.
+    mine = [lane for lane in run.lanes if lane.pid == victim.pid]
+    assert len(mine) == threads
+    assert all(lane.end_ns() == victim.exited_ns != NO_TIME for lane in mine), [
+        (lane.label, lane.end_ns(), lane.exited_ns) for lane in mine
+    ]
     if run.state == FINISHED:  # Dask ran the task again on another worker
         assert (
             f"task {victim_task}" in lost[0]

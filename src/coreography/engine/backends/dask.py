@@ -445,6 +445,8 @@ class Session:
             self.driver.probe.emit(Kind.WORKER_EXITED, 0, -1, float(code), worker.pid, t=now)
             self.driver.probe.flush()
             how = _describe_code(code)
+            # Its lanes (every thread's) end at its death, not when the run closes.
+            self.forwarder.done(worker, now)
         else:
             self.forwarder.done(worker, now)
             how = "its connection to the scheduler was lost"
