@@ -93,28 +93,33 @@ def test_a_killed_workers_run_in_the_window(qtbot, window, tmp_path):
     qtbot.wait(100)
     failed = [int(b.ids.view()[p]) for b in timeline.index.lanes for p in b.failed]
     cut = [int(b.ids.view()[p]) for b in timeline.index.lanes for p in b.interrupted]
-    assert failed == [5] and cut, (failed, cut)
+    assert failed == [5], (failed, cut)
+    # The other worker is nearly always inside a task when the run ends (then that task
+    # is cut short); on a very busy machine it may be between two, and nothing is cut.
     assert all(run.task_status[t] == INTERRUPTED for t in cut)
+    assert cut == [t for t in range(run.n_tasks) if run.task_status[t] == INTERRUPTED]
     assert run.task_status[5] == FAILED
     lane = run.lane(run.failure.pid)
     bars = timeline.index.lanes[int(run.task_lane[5])]
     drawn_end = float(bars.ends.view()[bars.failed[0]])
     assert math.isclose(drawn_end, float(run.seconds(lane.exited_ns)), abs_tol=1e-6)
     # Drawn differently: vermillion cross-hatching in the failed bar, none in the other.
+    first = int(run.task_start[cut[0] if cut else 5])
     timeline.plot.setXRange(
-        float(run.seconds(int(run.task_start[cut[0]]))) - 0.05,
+        float(run.seconds(first)) - 0.05,
         float(run.seconds(run.end_ns)) + 0.05,
         padding=0,
     )
     qtbot.wait(100)
     timeline.item.update()
     qtbot.waitUntil(lambda: timeline.item.last_marks.get("failed", 0) >= 1, timeout=3000)
-    assert timeline.item.last_marks.get("interrupted", 0) >= 1
     failed_px = _bar_pixels(timeline, run, 5)
-    cut_px = _bar_pixels(timeline, run, cut[0])
     assert _near(failed_px, theme.FAILED_COLOR) > 0
-    assert _near(cut_px, theme.FAILED_COLOR) == 0
-    assert _near(cut_px, theme.FOREGROUND, 120) > 0  # its lines, in the text color
+    if cut:
+        assert timeline.item.last_marks.get("interrupted", 0) >= 1
+        cut_px = _bar_pixels(timeline, run, cut[0])
+        assert _near(cut_px, theme.FAILED_COLOR) == 0
+        assert _near(cut_px, theme.FOREGROUND, 120) > 0  # its lines, in the text color
     _screenshots(qtbot, window, "killed-worker")
 
 
