@@ -170,3 +170,20 @@ def test_each_lane_is_sampled_from_its_start(model):
         assert (rows["start"][1:] == rows["end"][:-1]).all(), f"{lane.label}: gaps"
         checked += 1
     assert checked >= 2
+
+
+def test_a_cluster_workers_lane_is_read_only_once_its_task_thread_is_known():
+    """A Dask worker's main thread is its event loop, not the thread that runs its
+    tasks: its lane is not read as the process's main thread while that thread is not
+    known, and is read as that thread once it is."""
+    from coreography.engine.thread_states import lanes_to_watch
+    from coreography.model.run import Lane
+
+    process = Lane(index=0, pid=100, thread=0, role="worker", label="Worker 1")
+    thread = Lane(index=1, pid=100, thread=1, role="thread", label="Thread 1", native_id=101)
+    cluster = Lane(
+        index=2, pid=200, thread=0, role="worker", label="Dask worker 0", host="127.0.0.1"
+    )
+    assert lanes_to_watch([process, thread, cluster]) == [(0, 100, 100), (1, 100, 101)]
+    cluster.native_id = 202
+    assert lanes_to_watch([cluster]) == [(2, 200, 202)]

@@ -361,10 +361,12 @@ class ThreadStateSampler:
 def lanes_to_watch(lanes: Any) -> list[tuple[int, int, int]]:
     """``(lane, pid, tid)`` of every lane whose thread is known: a process's main
     thread has the PID as its TID; another thread reported its native id, and so did a
-    cluster's worker, whose tasks run in a thread of their own."""
+    cluster's worker, whose tasks run in a thread of their own — never its main thread
+    (Dask's event loop): until that thread is known, such a lane is not read."""
     out = []
     for lane in lanes:
-        tid = lane.native_id if lane.native_id > 0 else lane.pid if lane.thread == 0 else 0
+        main = lane.thread == 0 and not lane.host
+        tid = lane.native_id if lane.native_id > 0 else lane.pid if main else 0
         if tid > 0:
             out.append((lane.index, lane.pid, tid))
     return out
