@@ -442,3 +442,61 @@ def test_only_a_cluster_model_takes_a_scheduler():
     with pytest.raises(ExperimentError, match="expected HOST:PORT"):
         Experiment(model="dask-map", scheduler="not an address").validate()
     assert Experiment(model="dask-map", scheduler="tcp://127.0.0.1:8786").validate()
+
+
+def test_lanes_of_an_existing_cluster_are_grouped_by_host_then_worker(tmp_path):
+    """Three workers join in the order beta@127.0.0.3, alpha@127.0.0.2, gamma@127.0.0.3
+    (each listening on its own loopback address, as on hosts of their own): the lanes
+    come host by host, then by worker name, whatever the order of their hellos."""
+    info = tmp_path / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115
+    common = {"cwd": tmp_path, "env": env, "stdout": log, "stderr": log, "start_new_session": True}
+    scheduler = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"]
+    procs = [
+        subprocess.Popen([*scheduler, "--no-dashboard", "--scheduler-file", str(info)], **common)
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        address = json.loads(info.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            for count, (name, host) in enumerate(
+                (("beta", "127.0.0.3"), ("alpha", "127.0.0.2"), ("gamma", "127.0.0.3")), 1
+            ):
+                worker = [str(DASK), "worker", address, "--nthreads", "1", "--no-nanny"]
+                procs.append(
+                    subprocess.Popen(
+                        [*worker, "--no-dashboard", "--name", name, "--host", host], **common
+                    )
+                )
+                client.wait_for_workers(count, timeout=60)  # one after the other
+        run, _ = run_experiment(
+            timeout=RUN_DEADLINE_S,
+            model="dask-map",
+            workers=3,
+            tasks=9,
+            workload="square",
+            scheduler=address,
+        )
+        assert run.state == FINISHED, run.message
+        lanes = _dask_lanes(run)
+        assert [(lane.host, lane.label.split(" · ")[0]) for lane in lanes] == [
+            ("127.0.0.2", "Dask worker alpha"),
+            ("127.0.0.3", "Dask worker beta"),
+            ("127.0.0.3", "Dask worker gamma"),
+        ]
+        assert [lane.index for lane in lanes] == sorted(lane.index for lane in lanes)
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        log.close()

@@ -37,6 +37,8 @@ LAST_BATCHES_S = 3.0
 #: A LocalCluster that does not come up in this time is a failure, not a hang.
 CLUSTER_START_S = 60.0
 CLOSE_S = 10.0
+#: How long the start waits for the hellos of the workers that took the plugin.
+HELLOS_S = 10.0
 SUBSCRIBE_S = 20.0
 #: How long to wait for a LocalCluster nanny's words on how its worker process ended.
 NANNY_WORDS_S = 2.0
@@ -87,6 +89,9 @@ class Forwarder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: The scheduler forwards the run's topic to this client (a ping came back).
     subscribed: threading.Event = field(default_factory=threading.Event)
+    #: The hellos of the workers there at the start, kept until all have come
+    #: (:meth:`release_hellos`) so that their lanes are made host by host; None after.
+    held: list[dict[str, Any]] | None = field(default_factory=list)
 
     def __call__(self, event: Any) -> None:
         """``subscribe_topic`` handler: ``event`` is ``(time, message)``."""
@@ -102,6 +107,29 @@ class Forwarder:
             self.log(f"a Dask worker's report could not be read: {type(exc).__name__}: {exc}")
 
     def _hello(self, hello: dict[str, Any]) -> None:
+        with self.lock:
+            if self.held is not None:
+                self.held.append(hello)
+                return
+        self._join(hello)
+
+    def release_hellos(self, addresses: set[str], timeout_s: float) -> None:
+        """Make the lanes of the workers at ``addresses`` (there when the run began) once
+        each has said hello, or ``timeout_s`` is over: grouped by host, then by worker
+        name; a worker that joins later gets its lanes when it says hello."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with self.lock:
+                held = self.held or []
+                arrived = {str(hello.get("address")) for hello in held}
+                if addresses <= arrived or time.monotonic() > deadline:
+                    self.held = None
+                    break
+            time.sleep(0.01)
+        for hello in sorted(held, key=_worker_order):
+            self._join(hello)
+
+    def _join(self, hello: dict[str, Any]) -> None:
         worker = _Worker(
             int(hello["pid"]),
             str(hello["name"]),
@@ -216,6 +244,14 @@ class Forwarder:
                             self.conn.send_bytes(frame)
             except OSError:
                 pass  # the app is gone; the driver's parent watch ends the tree
+
+
+def _worker_order(hello: dict[str, Any]) -> tuple[Any, ...]:
+    """Host, then name (numbers in numeric order: worker 2 before worker 10), then
+    address."""
+    name = str(hello.get("name", ""))
+    number = (0, int(name), "") if name.isdigit() else (1, 0, name)
+    return (str(hello.get("host", "")), number, str(hello.get("address", "")))
 
 
 def lane_label(name: str, address: str, pid: int, thread: int | None = None) -> str:
@@ -357,7 +393,11 @@ class Session:
             driver.worker_spec.fault_task,
             driver.worker_spec.code,
         )
-        self.client.register_plugin(dask_worker.Observer(config, self.topic))
+        answers = self.client.register_plugin(dask_worker.Observer(config, self.topic))
+        # Every worker there now has said hello (its plugin's setup ran); the hellos
+        # travel through the scheduler, so wait for them before making the lanes.
+        there = set(answers) if isinstance(answers, dict) else set()
+        self.forwarder.release_hellos(there, HELLOS_S)
         from coreography.engine.dask_hosts import HostWatch
 
         self.host_watch = HostWatch(self.client, self.forwarder, driver.probe)
