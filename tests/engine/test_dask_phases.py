@@ -71,7 +71,8 @@ def _scenario(writer) -> None:
             client.log_event(topic, {"ping": 1})
             forwarder.subscribed.wait(0.2)
         config = dask_worker.TaskConfig(run_id, "custom", None, code=_IDENTITY)
-        client.register_plugin(dask_worker.Observer(config, topic))
+        answers = client.register_plugin(dask_worker.Observer(config, topic))
+        forwarder.release_hellos(set(answers), 30)  # as the run's session does
         first, second = sorted(client.scheduler_info()["workers"])
         keys = dask_worker.task_keys(run_id, [0, 1])
         data = client.submit(_make_input, INPUT_MB, key="input", workers=[first], pure=False)
