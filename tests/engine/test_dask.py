@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
@@ -239,56 +240,35 @@ def test_a_killed_worker_is_named_and_its_task_moves_or_the_run_fails_by_name(th
 
 
 # -- a cluster the test starts: `dask scheduler` and two `dask worker` processes --------------
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("dask")
+@contextmanager
+def _a_cluster(folder: Path, workers: list[tuple[str, str]]):
+    """A real ``dask scheduler`` on 127.0.0.1 and one ``dask worker`` of one thread per
+    ``(name, host)``, started one after the other (each joined before the next starts);
+    yields the scheduler's address and the processes, and ends them all."""
     info = folder / "scheduler.json"
     env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
     log = open(folder / "cluster.log", "w")  # noqa: SIM115
     common = {"cwd": folder, "env": env, "stdout": log, "stderr": log, "start_new_session": True}
-    scheduler = subprocess.Popen(
-        [
-            str(DASK),
-            "scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--no-dashboard",
-            "--scheduler-file",
-            str(info),
-        ],
-        **common,
-    )
-    procs = [scheduler]
+    scheduler = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"]
+    procs = [
+        subprocess.Popen([*scheduler, "--no-dashboard", "--scheduler-file", str(info)], **common)
+    ]
     try:
         deadline = time.monotonic() + 60
         while not info.exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         address = json.loads(info.read_text())["address"]
-        for name in ("alpha", "beta"):
-            procs.append(
-                subprocess.Popen(
-                    [
-                        str(DASK),
-                        "worker",
-                        address,
-                        "--nthreads",
-                        "1",
-                        "--no-nanny",
-                        "--no-dashboard",
-                        "--name",
-                        name,
-                        "--host",
-                        "127.0.0.1",
-                    ],
-                    **common,
-                )
-            )
         from distributed import Client
 
         with Client(address, timeout=30) as client:
-            client.wait_for_workers(2, timeout=60)
+            for count, (name, host) in enumerate(workers, 1):
+                worker = [str(DASK), "worker", address, "--nthreads", "1", "--no-nanny"]
+                procs.append(
+                    subprocess.Popen(
+                        [*worker, "--no-dashboard", "--name", name, "--host", host], **common
+                    )
+                )
+                client.wait_for_workers(count, timeout=60)
         yield address, procs
     finally:
         for proc in reversed(procs):
@@ -300,6 +280,13 @@ def cluster(tmp_path_factory):
                 proc.kill()
                 proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("dask")
+    with _a_cluster(folder, [("alpha", "127.0.0.1"), ("beta", "127.0.0.1")]) as found:
+        yield found
 
 
 def test_a_host_whose_worker_stops_answering_is_behind_and_catches_up(cluster):
@@ -448,32 +435,8 @@ def test_lanes_of_an_existing_cluster_are_grouped_by_host_then_worker(tmp_path):
     """Three workers join in the order beta@127.0.0.3, alpha@127.0.0.2, gamma@127.0.0.3
     (each listening on its own loopback address, as on hosts of their own): the lanes
     come host by host, then by worker name, whatever the order of their hellos."""
-    info = tmp_path / "scheduler.json"
-    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
-    log = open(tmp_path / "cluster.log", "w")  # noqa: SIM115
-    common = {"cwd": tmp_path, "env": env, "stdout": log, "stderr": log, "start_new_session": True}
-    scheduler = [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", "0"]
-    procs = [
-        subprocess.Popen([*scheduler, "--no-dashboard", "--scheduler-file", str(info)], **common)
-    ]
-    try:
-        deadline = time.monotonic() + 60
-        while not info.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        address = json.loads(info.read_text())["address"]
-        from distributed import Client
-
-        with Client(address, timeout=30) as client:
-            for count, (name, host) in enumerate(
-                (("beta", "127.0.0.3"), ("alpha", "127.0.0.2"), ("gamma", "127.0.0.3")), 1
-            ):
-                worker = [str(DASK), "worker", address, "--nthreads", "1", "--no-nanny"]
-                procs.append(
-                    subprocess.Popen(
-                        [*worker, "--no-dashboard", "--name", name, "--host", host], **common
-                    )
-                )
-                client.wait_for_workers(count, timeout=60)  # one after the other
+    joining = [("beta", "127.0.0.3"), ("alpha", "127.0.0.2"), ("gamma", "127.0.0.3")]
+    with _a_cluster(tmp_path, joining) as (address, _procs):
         run, _ = run_experiment(
             timeout=RUN_DEADLINE_S,
             model="dask-map",
@@ -489,14 +452,3 @@ def test_lanes_of_an_existing_cluster_are_grouped_by_host_then_worker(tmp_path):
             ("127.0.0.3", "Dask worker beta"),
             ("127.0.0.3", "Dask worker gamma"),
         ]
-        assert [lane.index for lane in lanes] == sorted(lane.index for lane in lanes)
-    finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        log.close()
