@@ -6,6 +6,8 @@ Assembly only: the widgets live in ``widgets/``; series of runs in :mod:`run_ser
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import psutil
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -27,10 +29,14 @@ from coreography.gui.window import AppWindow
 from coreography.lessons.registry import Lesson, all_lessons
 from coreography.model.diagnosis import diagnose
 from coreography.model.experiment import Experiment
-from coreography.model.history import History
+from coreography.model.history import Entry, History, encode_run
 from coreography.model.run import Run
 
 LESSONS_WIDTH = 560  # the lesson list and its text without mid-word wraps
+
+
+#: Runs of more tasks than this are made ready for the history in a thread of their own.
+BACKGROUND_TASKS = 20_000
 
 
 class TeachingTools(SeriesMixin, CodeMixin, QObject):
@@ -47,6 +53,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
     """
 
     sig_views_added = Signal()
+    #: A big run's history entry is ready (emitted in the thread that made it).
+    _sig_encoded = Signal(object, object)
     """New plots were built (a tab made on first use): they need the current look."""
 
     def __init__(
@@ -82,6 +90,10 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self._on_panel_changed()
         self.presenter.sig_run_started.connect(self._on_presenter_run_started)
         self.presenter.sig_run_ended.connect(self._on_presenter_run_ended)
+        #: Big runs' history entries being made in a thread of their own (run -> future).
+        self.saving: dict[int, tuple[Run, Future[Entry], str]] = {}
+        self._encoder: ThreadPoolExecutor | None = None
+        self._sig_encoded.connect(self._on_encoded, Qt.ConnectionType.QueuedConnection)
         window.sig_recording_opened.connect(self._on_window_recording_opened)
         self.lesson_panel.sig_lesson_run_requested.connect(self.run_lesson)
         self.lesson_panel.sig_stop_requested.connect(self.stop_series)
@@ -213,6 +225,14 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         if self.series is not None and not self.series.done:
             self.series.cancel()
         self.presenter.sig_run_ended.disconnect(self._on_presenter_run_ended)
+        # Nothing lost: a big run's entry still being made is waited for and stored.
+        for run, future, _title in list(self.saving.values()):
+            self.saving.pop(id(run), None)
+            if self.history is not None:
+                self._store(run, future.result)
+        if self._encoder is not None:
+            self._encoder.shutdown(wait=True)
+            self._encoder = None
         if self._owns_history and self.history is not None:
             self.history.close()
             self.history = None
@@ -262,13 +282,34 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         findings = diagnose(run)
         self.findings.set_findings(title or "The last run", findings)
         if self.history is not None:
-            try:
-                run_id = self.history.add(run, title=title)
-            except (sqlite3.Error, OSError, ValueError) as error:
-                self.window.statusBar().showMessage(f"Run not kept in the history: {error}", 8000)
-            else:
-                self.session[run_id] = run
-                self.history_panel.refresh()
+            self._keep(run, title)
+
+    def _keep(self, run: Run, title: str) -> None:
+        """Store ``run`` in the history: at once, or, for a big run, once a thread of its
+        own has made its entry (0.8 s for 300,000 tasks: the window must not stop)."""
+        if run.n_tasks <= BACKGROUND_TASKS:
+            self._store(run, lambda: encode_run(run, title=title))
+            return
+        if self._encoder is None:
+            self._encoder = ThreadPoolExecutor(1, thread_name_prefix="coreography-history")
+        future = self._encoder.submit(encode_run, run, None, title)
+        self.saving[id(run)] = (run, future, title)
+        future.add_done_callback(lambda done: self._sig_encoded.emit(run, done))
+        self.window.statusBar().showMessage("Keeping the run in the history…", 3000)
+
+    def _on_encoded(self, run: Run, future: Future[Entry]) -> None:
+        if self.saving.pop(id(run), None) is not None and self.history is not None:
+            self._store(run, future.result)
+
+    def _store(self, run: Run, entry: Callable[[], Entry]) -> None:
+        assert self.history is not None
+        try:
+            run_id = self.history.insert(entry())
+        except (sqlite3.Error, OSError, ValueError) as error:
+            self.window.statusBar().showMessage(f"Run not kept in the history: {error}", 8000)
+        else:
+            self.session[run_id] = run
+            self.history_panel.refresh()
 
     def _on_window_recording_opened(self, run: Run, path: str) -> None:
         """A recording's findings are its own, not the last run's."""

@@ -9,6 +9,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -40,6 +41,38 @@ _COLUMNS = "id, created, title, model, workers, tasks, state, wall_s, speedup"
 def default_history_path() -> Path:
     """``history.sqlite3`` in the platform's user data folder for Coreography."""
     return Path(platformdirs.user_data_dir("coreography", appauthor=False)) / "history.sqlite3"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A run ready to be stored: its summary columns and its compressed recording."""
+
+    row: tuple[Any, ...]
+
+
+def encode_run(run: Run, metrics: RunMetrics | None = None, title: str = "") -> Entry:
+    """The history's entry for ``run``: what :meth:`History.add` stores. Pure, and safe
+    in another thread than the history's (a big run's recording takes a while)."""
+    metrics = metrics or compute_metrics(run)
+    exp = run.experiment
+    title = title or exp.title or f"{exp.model}, {exp.workers} workers, {exp.tasks} tasks"
+    blob = gzip.compress(
+        json.dumps(run_to_dict(run), separators=(",", ":"), allow_nan=False).encode(),
+        compresslevel=5,
+        mtime=0,
+    )
+    row = (
+        time.time(),
+        title,
+        exp.model,
+        exp.workers,
+        exp.tasks,
+        run.state,
+        metrics.wall_s,
+        metrics.speedup,
+        blob,
+    )
+    return Entry(row)
 
 
 @dataclass(frozen=True)
@@ -125,29 +158,15 @@ class History:
         title
             Shown in the list; default: the experiment's title, or a description.
         """
-        metrics = metrics or compute_metrics(run)
-        exp = run.experiment
-        title = title or exp.title or f"{exp.model}, {exp.workers} workers, {exp.tasks} tasks"
-        blob = gzip.compress(
-            json.dumps(run_to_dict(run), separators=(",", ":"), allow_nan=False).encode(),
-            compresslevel=5,
-            mtime=0,
-        )
+        return self.insert(encode_run(run, metrics, title))
+
+    def insert(self, entry: Entry) -> int:
+        """Store an entry :func:`encode_run` made (in any thread); return its id."""
         with self._transaction():
             cursor = self._db.execute(
                 "INSERT INTO runs (created, title, model, workers, tasks, state, wall_s, "
                 "speedup, recording) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    time.time(),
-                    title,
-                    exp.model,
-                    exp.workers,
-                    exp.tasks,
-                    run.state,
-                    metrics.wall_s,
-                    metrics.speedup,
-                    blob,
-                ),
+                entry.row,
             )
             self._trim()
         assert cursor.lastrowid is not None  # an INSERT always has one
