@@ -227,67 +227,15 @@ def _patch_semaphore(semaphore: Any, bounded: Any) -> None:
     bounded.__init__ = traced_bounded_init
 
 
-def _patch_event(event: Any, kind: str, name: str) -> None:
-    """``Event.wait`` on an event that is not set is a wait until it is (or the timeout)."""
-    init, wait = event.__init__, event.wait
-
-    def traced_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        _channel_if_program(self, kind, name)
-
-    def traced_wait(self: Any, timeout: float | None = None) -> bool:
-        channel = self.__dict__.get("_coreography_channel", 0)
-        if not channel or self._flag:
-            return bool(wait(self, timeout))
-        began = _now()
-        got = bool(wait(self, timeout))
-        report_wait(channel, began, WAIT_EVENT)
-        return got
-
-    event.__init__, event.wait = traced_init, traced_wait
-
-
-def _patch_condition(condition: Any, name: str) -> None:
-    """``Condition.wait`` always waits for a notify (or the timeout): always a wait."""
-    init, wait = condition.__init__, condition.wait
-
-    def traced_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        _channel_if_program(self, "condition", name)
-
-    def traced_wait(self: Any, timeout: float | None = None) -> bool:
-        channel = self.__dict__.get("_coreography_channel", 0)
-        if not channel:
-            return bool(wait(self, timeout))
-        began = _now()
-        got = bool(wait(self, timeout))
-        report_wait(channel, began, WAIT_CONDITION)
-        return got
-
-    condition.__init__, condition.wait = traced_init, traced_wait
-
-
-# -- multiprocessing ----------------------------------------------------------------------------
-_MP_PATH = frozenset({"multiprocessing.context", "multiprocessing.synchronize", "multiprocessing"})
-
-
-def patch_mp_synchronize(module: Any) -> None:
-    """``multiprocessing.Event`` and ``Condition``: one channel each, made by the program
-    (the locks and semaphores inside them are theirs, not the program's: untraced)."""
-    for cls in (module.Condition, module.Event, module.Barrier):
-        comm_hooks.COMPOSITE_INITS.add(cls.__init__.__code__)
-    _patch_mp(module.Event, "event", "Event", WAIT_EVENT, lambda self: self.is_set())
-    _patch_mp(module.Condition, "condition", "Condition", WAIT_CONDITION, lambda self: False)
-    comm_hooks._keep_channel(module.Condition)  # pickled to a child with its channel
-
-
-def _patch_mp(cls: Any, kind: str, name: str, on: int, done: Any) -> None:
+def _patch_waits(cls: Any, kind: str, name: str, on: int, done: Any, mine: Any) -> None:
+    """``cls.wait`` (an Event's or a Condition's) is a wait on the object's channel unless
+    ``done(self)`` says it returns at once (a set event); ``mine()`` tells, in its
+    constructor, whether the program made the object."""
     init, wait = cls.__init__, cls.wait
 
     def traced_init(self: Any, *args: Any, **kwargs: Any) -> None:
         init(self, *args, **kwargs)
-        mine = comm_hooks._made_by_program(_MP_PATH)
-        self._coreography_channel = comm_hooks._new_channel(kind, name) if mine else 0
+        self._coreography_channel = comm_hooks._new_channel(kind, name) if mine() else 0
 
     def traced_wait(self: Any, timeout: float | None = None) -> bool:
         channel = getattr(self, "_coreography_channel", 0)
@@ -299,3 +247,39 @@ def _patch_mp(cls: Any, kind: str, name: str, on: int, done: Any) -> None:
         return got
 
     cls.__init__, cls.wait = traced_init, traced_wait
+
+
+def _patch_event(event: Any, kind: str, name: str) -> None:
+    """``Event.wait`` on an event that is not set is a wait until it is (or the timeout)."""
+    _patch_waits(event, kind, name, WAIT_EVENT, lambda self: self._flag, _threading_mine)
+
+
+def _patch_condition(condition: Any, name: str) -> None:
+    """``Condition.wait`` always waits for a notify (or the timeout): always a wait."""
+    _patch_waits(condition, "condition", name, WAIT_CONDITION, _never, _threading_mine)
+
+
+def _threading_mine() -> bool:
+    return _from_program(1)  # from traced_init (this module's, skipped) to the caller
+
+
+def _never(_self: Any) -> bool:
+    return False
+
+
+# -- multiprocessing ----------------------------------------------------------------------------
+_MP_PATH = frozenset({"multiprocessing.context", "multiprocessing.synchronize", "multiprocessing"})
+
+
+def patch_mp_synchronize(module: Any) -> None:
+    """``multiprocessing.Event`` and ``Condition``: one channel each, made by the program
+    (the locks and semaphores inside them are theirs, not the program's: untraced)."""
+    for cls in (module.Condition, module.Event, module.Barrier):
+        comm_hooks.COMPOSITE_INITS.add(cls.__init__.__code__)
+    _patch_waits(module.Event, "event", "Event", WAIT_EVENT, lambda self: self.is_set(), _mp_mine)
+    _patch_waits(module.Condition, "condition", "Condition", WAIT_CONDITION, _never, _mp_mine)
+    comm_hooks._keep_channel(module.Condition)  # pickled to a child with its channel
+
+
+def _mp_mine() -> bool:
+    return comm_hooks._made_by_program(_MP_PATH)
