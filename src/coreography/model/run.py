@@ -408,6 +408,11 @@ class Run:
 
     def _apply_records(self, rec: np.ndarray, pid: np.ndarray) -> None:
         kind = rec["kind"]
+        # Lanes are made in the order their processes and threads said they were ready,
+        # before the vectorised steps below make any (those go by pid).
+        ready = np.flatnonzero(kind == Kind.WORKER_READY)
+        for row in ready.tolist():
+            self._lane_for(int(pid[row]), int(rec["lane"][row]))
         # Task starts and ends are the bulk: handle them vectorised.
         started = kind == Kind.TASK_STARTED
         if started.any():

@@ -152,7 +152,11 @@ class Forwarder:
             aux = native if lane else worker.pid  # a thread lane's aux is its native id
             events.append((int(Kind.WORKER_READY), 0, lane, -1, t, 0.0, aux))
             texts.append(self._lane_info(worker, lane, native, t))
-        self._send(worker, events, texts)
+        # The lanes' names, hosts and task threads first, in frames of their own: a
+        # lane is never seen (by the thread-state sampler above all) as a plain
+        # process's, whose main thread would be the one to read.
+        self._send(worker, [], texts)
+        self._send(worker, events, [])
         where = f"Dask worker {worker.name} at {worker.address} (PID {worker.pid})"
         if worker.remote:
             self.log(
@@ -190,13 +194,15 @@ class Forwarder:
         worker.delay_s = float(message.get("delay_s", worker.delay_s))
         shift = self.shift(worker)
         events: list[tuple[Any, ...]] = []
-        texts: list[tuple[Any, ...]] = []
+        infos: list[tuple[Any, ...]] = []
         for lane, native, seen in message.get("threads", ()):
             lane, native, t = int(lane), int(native), int(seen) + shift
             if lane >= worker.lanes:  # a thread beyond those it started with
                 worker.lanes = lane + 1
                 events.append((int(Kind.WORKER_READY), 0, lane, -1, t, 0.0, native))
-            texts.append(self._lane_info(worker, lane, native, t))
+            infos.append(self._lane_info(worker, lane, native, t))
+        self._send(worker, [], infos)  # first: see _join
+        texts: list[tuple[Any, ...]] = []
         wait = int(Kind.WAIT)
         events += [
             (

@@ -2,7 +2,8 @@
 
 The CPU view shows it in place of the per-core strips (``measure="cpu"``: the workers'
 processes' CPU in % of the host's cores), the Cores view in place of its core rows
-(``measure="memory"``: their memory in % of Dask's memory limit for them). What this
+(``measure="memory"``: their memory, against a round size above the most seen; the note
+gives Dask's memory limit). What this
 machine's sampler sees is not what a remote host did, so only the workers' own numbers
 are drawn. A host whose newest reading is older than ``STALE_S`` says so, and the
 strip is shaded from that reading on: no number is drawn where none was measured.
@@ -48,9 +49,7 @@ class HostView(QWidget):
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.showGrid(x=False, y=True, alpha=theme.GRID_ALPHA)
-        self.plot.setLabel(
-            "left", "CPU, % of the host's cores" if measure == "cpu" else "memory (RSS)"
-        )
+        self.plot.setLabel("left", "CPU % of host" if measure == "cpu" else "memory (RSS)")
         self.plot.setLabel("bottom", "seconds since the run started")
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.plot.getAxis("left").setWidth(110)
