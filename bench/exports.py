@@ -56,6 +56,10 @@ elif mode == "chrome":
         open(out, "wb").write(data)
     else:
         export.export_chrome_trace(run, out)
+elif mode == "perfetto":  # no old path: the protobuf export is new
+    from coreography.model.export_perfetto import export_perfetto
+    run = recording.load_run(path)
+    export_perfetto(run, out)
 elif mode == "csv":
     run = recording.load_run(path)
     if old:
@@ -150,6 +154,14 @@ def check(mode: str, out: Path) -> str:
     if mode == "chrome":
         events = json.loads(out.read_bytes())["traceEvents"]
         return f"{sum(1 for e in events if e['ph'] == 'X'):,} slices"
+    if mode == "perfetto":  # read back with Perfetto's own schema, where it is installed
+        try:
+            from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
+        except ImportError:
+            return "(install perfetto to check)"
+        packets = pb.Trace.FromString(out.read_bytes()).packet
+        begins = sum(1 for p in packets if p.track_event.type == pb.TrackEvent.TYPE_SLICE_BEGIN)
+        return f"{begins:,} slices"
     if mode == "csv":
         import csv
 
@@ -170,7 +182,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-old", action="store_true", help="measure the new path only")
-    parser.add_argument("--modes", default="summary,chrome,csv,save")
+    parser.add_argument("--modes", default="summary,chrome,perfetto,csv,save")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="coreo-bench-"))
     recording = folder / "big.coreo.json"
@@ -180,9 +192,9 @@ def main() -> None:
     made = time.perf_counter() - began
     print(f"recording: {args.tasks:,} tasks, {size:.1f} MB, made in {made:.1f} s")
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
-    paths = ("new", "old") if not args.no_old else ("new",)
     print(f"{'':8} {'path':4} {'wall (launch to exit)':>24} {'peak RSS':>24} {'size':>9}  output")
     for mode in args.modes.split(","):
+        paths = ("new",) if args.no_old or mode == "perfetto" else ("new", "old")
         results: dict[str, list[tuple[float, float, float]]] = {p: [] for p in paths}
         out: dict[str, Path] = {p: folder / f"{mode}-{p}.out" for p in paths}
         for _ in range(args.repeats):

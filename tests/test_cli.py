@@ -46,11 +46,20 @@ def test_run_prints_summary_writes_recording_and_exports(tmp_path):
     assert data["experiment"]["tasks"] == 40
 
     trace, table = tmp_path / "trace.json", tmp_path / "tasks.csv"
-    result = coreography("export", str(out), "--chrome", str(trace), "--csv", str(table))
+    native = tmp_path / "run.pftrace"
+    result = coreography(
+        "export", str(out), "--chrome", str(trace), "--csv", str(table), "--perfetto", str(native)
+    )
     assert result.returncode == 0, result.stderr
     events = json.loads(trace.read_text())["traceEvents"]
     assert sum(1 for e in events if e.get("ph") == "X" and e.get("cat") == "task") == 40
     assert len(table.read_text().strip().splitlines()) == 41
+    from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
+
+    packets = pb.Trace.FromString(native.read_bytes()).packet
+    begins = [p.track_event for p in packets if p.track_event.type == 1]
+    names = [event.name for event in begins if event.name]  # states and waits: interned
+    assert sorted(names) == sorted(f"task {n}" for n in range(40))
 
 
 @pytest.mark.slow

@@ -240,11 +240,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="turn a recording into a Chrome trace or CSV",
-        description="Export a recording: Chrome Trace Event JSON (opens in Perfetto and "
+        help="turn a recording into a Perfetto or Chrome trace, or CSV",
+        description="Export a recording: a Perfetto trace (Perfetto's own protobuf "
+        "format, for ui.perfetto.dev), Chrome Trace Event JSON (opens in Perfetto and "
         "chrome://tracing) and/or one CSV row per task.",
     )
     export.add_argument("recording", type=Path, help="a .coreo.json(.gz) recording")
+    export.add_argument(
+        "--perfetto", type=Path, metavar="FILE", help="write a Perfetto trace here (.pftrace)"
+    )
     export.add_argument("--chrome", type=Path, metavar="FILE", help="write a Chrome trace here")
     export.add_argument("--csv", type=Path, metavar="FILE", help="write one row per task here")
 
@@ -460,9 +464,16 @@ def _export(args: argparse.Namespace) -> int:
     from coreography.model.export import export_chrome_trace, export_csv
     from coreography.model.recording import load_run
 
-    if args.chrome is None and args.csv is None:
-        raise ExperimentError("export", "nothing", "give --chrome FILE and/or --csv FILE")
+    if args.perfetto is None and args.chrome is None and args.csv is None:
+        raise ExperimentError(
+            "export", "nothing", "give --perfetto FILE, --chrome FILE and/or --csv FILE"
+        )
     run = load_run(args.recording)
+    if args.perfetto is not None:
+        from coreography.model.export_perfetto import export_perfetto
+
+        export_perfetto(run, args.perfetto)
+        print(f"Perfetto trace written to {args.perfetto}")
     if args.chrome is not None:
         export_chrome_trace(run, args.chrome)
         print(f"Chrome trace written to {args.chrome}")

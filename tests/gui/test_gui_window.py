@@ -226,6 +226,9 @@ def test_export_chrome_trace_csv_and_png(window, tmp_path):
     assert window.export_chrome_trace(trace)
     assert window.export_csv(table)
     assert window.export_png(picture)
+    native = tmp_path / "t.pftrace"
+    assert window.export_perfetto(native)
+    assert native.read_bytes().startswith(b"\x0a")  # a Trace's first packet
     events = json.loads(trace.read_text())
     assert events  # a list of events or {"traceEvents": [...]}: either way not empty
     assert len(table.read_text().splitlines()) >= 9  # a header and one row per task

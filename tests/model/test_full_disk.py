@@ -14,6 +14,7 @@ from coreography.model import files
 from coreography.model.experiment import Experiment
 from coreography.model.experiment_file import ExperimentFileError, save_experiment
 from coreography.model.export import export_chrome_trace, export_csv
+from coreography.model.export_perfetto import export_perfetto
 from coreography.model.recording import RecordingError, load_run, save_run
 from tests.model.fakes import assert_runs_equal, big_run, full_run
 
@@ -60,6 +61,7 @@ SAVES = {
     "compressed": ("r.coreo.json.gz", save_run, RecordingError),
     "chrome": ("t.json", export_chrome_trace, RecordingError),
     "csv": ("t.csv", export_csv, RecordingError),
+    "perfetto": ("t.pftrace", export_perfetto, RecordingError),
 }
 
 

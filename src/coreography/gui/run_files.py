@@ -116,6 +116,12 @@ class RunFilesMixin:
 
         return self._write(path, export_chrome_trace, RecordingError)
 
+    def export_perfetto(self, path: str | Path) -> bool:
+        from coreography.model.export_perfetto import export_perfetto
+        from coreography.model.recording import RecordingError
+
+        return self._write(path, export_perfetto, RecordingError)
+
     def export_csv(self, path: str | Path) -> bool:
         from coreography.model.export import export_csv
         from coreography.model.recording import RecordingError
@@ -156,6 +162,13 @@ class RunFilesMixin:
         path = ask_path(self, "Export Chrome trace", "Trace (*.json)", True, ".json")
         if path:
             self.export_chrome_trace(path)
+
+    def _on_export_perfetto_triggered(self) -> None:
+        path = ask_path(
+            self, "Export Perfetto trace", "Perfetto trace (*.pftrace)", True, ".pftrace"
+        )
+        if path:
+            self.export_perfetto(path)
 
     def _on_export_csv_triggered(self) -> None:
         path = ask_path(self, "Export CSV", "CSV (*.csv)", True, ".csv")

@@ -187,7 +187,8 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
             self, file_menu, "&Save recording…", self._on_save_triggered, SAVE
         )
         export = self.add_menu(MenuId.EXPORT, "&Export", file_menu)
-        add_action(self, export, "Chrome trace (Perfetto)…", self._on_export_trace_triggered)
+        add_action(self, export, "Perfetto trace…", self._on_export_perfetto_triggered)
+        add_action(self, export, "Chrome trace (JSON)…", self._on_export_trace_triggered)
         add_action(self, export, "CSV of tasks…", self._on_export_csv_triggered)
         add_action(self, export, "PNG of the window…", self._on_export_png_triggered)
         file_menu.addSeparator()
