@@ -183,6 +183,7 @@ def test_prints_counters_and_states_are_the_chrome_traces(tmp_path):
     prints = sorted(
         (_thread_of(tracks, i["track"]), round(_us(run, i["ts"]), 3), i["name"], i["args"])
         for i in replayed["instants"]
+        if i["track"] < export_perfetto._PROCESS_UUID  # a lane's: not the run's
     )
     chrome_prints = sorted(
         ((e["pid"], e["tid"]), round(e["ts"], 3), e["name"], e["args"]) for e in _chrome(run, "i")
@@ -273,6 +274,17 @@ def test_messages_are_joined_by_flows_and_waits_have_a_track_of_their_own(tmp_pa
     assert {tracks[s["track"]].name for s in waits} == {f"{run.lanes[1].label} · waits"}
     depth = [c["value"] for c in sorted(replayed["counters"], key=lambda c: c["ts"])]
     assert depth == [1, 2, 1, 2, 1]  # a put and a get at 3 ms: the put first
+
+
+def test_the_run_track_carries_the_experiment_its_state_and_message(tmp_path):
+    run = full_run()
+    run.message = "worker 2 crashed"
+    replayed = _read(tmp_path, run)
+    (start,) = [i for i in replayed["instants"] if replayed["tracks"][i["track"]].name == "Run"]
+    other = chrome_trace(run)["otherData"]
+    assert json.loads(start["args"]["experiment"]) == other["experiment"]
+    assert (start["args"]["state"], start["args"]["why"]) == (other["state"], other["message"])
+    assert _us(run, start["ts"]) == 0
 
 
 def test_an_unwritable_path_is_a_one_line_error(tmp_path):

@@ -19,6 +19,7 @@ event before it): Perfetto shows every time relative to the trace's start anyway
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 from collections.abc import Callable, Iterator
@@ -85,6 +86,9 @@ ANNOTATIONS = {
             "channel",
             "message",
             "in_flight_us",
+            "experiment",
+            "state",
+            "why",
         ),
         start=1,
     )
@@ -97,6 +101,7 @@ _STATE_UUID = 2 << 20  # + the lane's index: its thread states
 _WAIT_UUID = 3 << 20  # + the lane's index: its waits
 _CPU_UUID = 4 << 20  # the "CPU cores" group; + 1 + core: a core's counter
 _QUEUE_UUID = 5 << 20  # the "Queues and pipes" group; + 1 + order: a depth counter
+_RUN_UUID = 6 << 20  # the run itself: its experiment, end state and message
 
 
 # -- the wire format, one value at a time ---------------------------------------------------
@@ -494,6 +499,19 @@ def _tracks(run: Run, with_states: set[int], with_waits: set[int]) -> Iterator[b
             )
 
 
+def _run_track(run: Run, base: int) -> Iterator[bytes]:
+    """A "Run" track with one instant at the run's start: the experiment (as JSON), the
+    state the run ended in and its message (the Chrome trace's ``otherData``)."""
+    yield _track(_RUN_UUID, _text(b"\x12", "Run"))
+    rest = (
+        _text(_NAME, f"run · {run.state}")
+        + _annotation("experiment", json.dumps(run.experiment.to_dict(), ensure_ascii=False))
+        + _annotation("state", run.state)
+        + (_annotation("why", run.message) if run.message else b"")
+    )
+    yield _event(run.t0 - base, _INSTANT, _RUN_UUID, rest, needs_state=True)
+
+
 def _prints(run: Run, base: int) -> Iterator[bytes]:
     for line in run.texts:
         if line.kind != Kind.STDOUT or not 0 <= line.lane < len(run.lanes):
@@ -623,7 +641,12 @@ def _write_trace(run: Run, write: Callable[[bytes], object]) -> None:
             _wait_fields(names, annotations),
         ):
             write(blob)
-    for source in (_prints(run, base), _cpu(run, base), _messages(run, base)):
+    for source in (
+        _run_track(run, base),
+        _prints(run, base),
+        _cpu(run, base),
+        _messages(run, base),
+    ):
         batch: list[bytes] = []
         for packet in source:
             batch.append(packet)
