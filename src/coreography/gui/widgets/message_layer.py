@@ -175,16 +175,16 @@ class MessageLayer(pg.GraphicsObject):
         seen = taken & (received >= x0) & (sent <= x1) & (arrows["from_lane"] >= 0)
         scale = theme.active().line_scale
         if seen.any():
-            a = np.clip(sent[seen] * sx + dx, -CLAMP_PX, CLAMP_PX).astype(np.int64)
-            b = np.clip(received[seen] * sx + dx, -CLAMP_PX, CLAMP_PX).astype(np.int64)
+            a = np.floor(sent[seen] * sx + dx)
+            b = np.floor(received[seen] * sx + dx)
             src = arrows["from_lane"][seen].astype(np.int64)
             dst = arrows["to_lane"][seen].astype(np.int64)
             # One arrow per (lanes, put column, get column): the level of detail.
-            key = np.stack([src, dst, a, b], axis=1)
-            key = np.unique(key, axis=0)
-            src, dst, a, b = key[:, 0], key[:, 1], key[:, 2], key[:, 3]
-            y_src = (src + 0.5) * sy + dy
-            y_dst = (dst + 0.5) * sy + dy
+            key = np.unique(np.stack([src, dst, a, b], axis=1), axis=0)
+            src, dst = key[:, 0].astype(np.int64), key[:, 1].astype(np.int64)
+            a, y_src, b, y_dst = clip_lines(
+                key[:, 2], (src + 0.5) * sy + dy, key[:, 3], (dst + 0.5) * sy + dy
+            )
             heads = len(key) <= HEADS_UP_TO
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, heads)
             painter.setPen(theme.thin_pen(_fg(170 if heads else 110), max(1, round(scale))))
@@ -276,6 +276,21 @@ class MessageLayer(pg.GraphicsObject):
             f"{run.lanes[lane].label}\n{what} ({name}): "
             f"{(int(row['end']) - int(row['start'])) / 1e6:.3f} ms"
         )
+
+
+def clip_lines(
+    xa: np.ndarray, ya: np.ndarray, xb: np.ndarray, yb: np.ndarray, limit: float = CLAMP_PX
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lines from (xa, ya) to (xb, yb) in device pixels, each end beyond ``±limit`` in x
+    moved along its line to ``±limit``: what 32-bit coordinates hold, on the same line
+    (clamping x alone would tilt a long arrow seen at a deep zoom)."""
+    span = xb - xa
+    safe = np.where(span == 0, 1.0, span)  # an upright line: both ends move alike
+    rise = yb - ya
+    new_xa, new_xb = np.clip(xa, -limit, limit), np.clip(xb, -limit, limit)
+    new_ya = np.where(new_xa == xa, ya, ya + rise * (new_xa - xa) / safe)
+    new_yb = np.where(new_xb == xb, yb, ya + rise * (new_xb - xa) / safe)
+    return new_xa, new_ya, new_xb, new_yb
 
 
 def _head(line: QLineF, size: float) -> QPolygonF:
