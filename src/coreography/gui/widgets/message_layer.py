@@ -73,7 +73,8 @@ class MessageLayer(pg.GraphicsObject):
         super().__init__()
         self.run: Run | None = None
         self.cut_s: float | None = None  # scrubbed back: nothing later is drawn
-        self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
+        self._bounds = QRectF()
+        self._wanted = QRectF(0.0, 0.0, 1.0, 1.0)  # the bars' extent, shown with messages
         self.setZValue(10)  # over the task bars
         #: What the last paint drew (for tests and benchmarks).
         self.last_arrows = 0
@@ -83,13 +84,19 @@ class MessageLayer(pg.GraphicsObject):
 
     def set_run(self, run: Run | None) -> None:
         self.run = run
+        self.set_bounds(self._wanted)
         self.update()
 
     def boundingRect(self) -> QRectF:
         return self._bounds
 
     def set_bounds(self, bounds: QRectF) -> None:
-        """Follow the task bars' extent (the timeline calls this after theirs)."""
+        """Follow the task bars' extent (the timeline calls this after theirs). Empty
+        while the run has no messages: Qt then does not paint the layer at all."""
+        self._wanted = QRectF(bounds)
+        if self.run is None or not self.run.messages:
+            bounds = QRectF()
+            self.last_arrows = self.last_waits = self.last_sendings = 0
         if bounds != self._bounds:
             self.prepareGeometryChange()
             self._bounds = QRectF(bounds)

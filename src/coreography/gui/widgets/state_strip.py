@@ -93,7 +93,7 @@ class StateStripItem(pg.GraphicsObject):
         self.index = index
         self.cut_s: float | None = None  # scrubbed back: nothing later is drawn
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
-        self._shown = QRectF(self._bounds)  # what boundingRect says: the bounds near the view
+        self._shown = QRectF()  # what boundingRect says: the bounds near the view, if any
         self._cache: tuple[int, int, list[np.ndarray]] | None = None
         self.last_rects: dict[int, int] = {}  # per state, drawn by the last paint (tests)
 
@@ -108,10 +108,8 @@ class StateStripItem(pg.GraphicsObject):
         width = self._bounds.width()
         if not width_s <= width <= max(4.0 * width_s, 1.0):
             width = max(width_s * 2.0, 1.0) if run is not None and not run.is_over else width_s
-        bounds = QRectF(0.0, 0.0, width, float(lanes))
-        if bounds != self._bounds:
-            self._bounds = bounds
-            self._clip_to_view()
+        self._bounds = QRectF(0.0, 0.0, width, float(lanes))
+        self._clip_to_view()
 
     def viewRangeChanged(self) -> None:
         super().viewRangeChanged()
@@ -120,10 +118,15 @@ class StateStripItem(pg.GraphicsObject):
     def _clip_to_view(self) -> None:
         """The bounds, or where they are wider than ``WIDEST_BOUNDS_PX`` device pixels
         only the view and a view's width either side (so that far from a deep zoom the
-        strip keeps its pixmap while the view pans)."""
+        strip keeps its pixmap while the view pans). Empty while the run has no states:
+        Qt then neither paints the strip nor keeps a pixmap of it."""
         shown = QRectF(self._bounds)
         view = self.getViewBox()
-        if isinstance(view, pg.ViewBox):
+        run = self.index.run
+        if run is None or not len(run.thread_states):
+            shown = QRectF()
+            self.last_rects = {}
+        elif isinstance(view, pg.ViewBox):
             (x0, x1), _ = view.viewRange()
             pixel_s = (x1 - x0) / max(view.width(), 1.0)
             if pixel_s > 0 and shown.width() > WIDEST_BOUNDS_PX * pixel_s:
