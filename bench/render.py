@@ -157,9 +157,13 @@ def timeline_for(run: Run) -> TimelineView:
     return view
 
 
-def bar_graph_for(run: Run) -> pg.PlotWidget:
+def bar_graph_for(run: Run, like: TimelineView) -> pg.PlotWidget:
+    """BarGraphItem on a plot of the same size as ``like``'s, with a left axis as wide as
+    its lane axis: both fill bars into the same area."""
     widget = pg.PlotWidget()
-    widget.resize(*SIZE)
+    widget.resize(like.plot.size())
+    widget.getAxis("left").setWidth(like.lane_axis.width())
+    widget.setLabel("bottom", "seconds since the run started")
     lane = run.task_lane.astype(float)
     done = run.task_end >= 0
     start = (run.task_start[done] - run.t0) / 1e9
@@ -211,8 +215,11 @@ def main() -> int:
             run = make_run(data, count, count)
             extent = extent_s(data, count)
             timeline = timeline_for(run)
-            bars = bar_graph_for(run)
             app.processEvents()
+            bars = bar_graph_for(run, timeline)
+            app.processEvents()
+            same = timeline.view_box.size() == bars.getViewBox().size()
+            assert same, (timeline.view_box.size(), bars.getViewBox().size())
             for name, (x0, x1) in (
                 ("full", (0.0, extent)),
                 ("zoomed", (extent * 0.5, extent * 0.5 + extent * 0.01)),
