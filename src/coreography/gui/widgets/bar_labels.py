@@ -213,6 +213,7 @@ _PREFIXES: dict[str, int] = {}
 def _code(ids: np.ndarray, rows: np.ndarray, prefix) -> np.ndarray:
     """Each label (prefix, number, colour row) as one number: number, prefix and row in
     bits of their own. ``prefix`` is one for all, or one per label."""
+    kind: int | np.ndarray
     if isinstance(prefix, str):
         kind = _PREFIXES.setdefault(prefix, len(_PREFIXES))
     else:
