@@ -16,6 +16,8 @@ CHARS = "0123456789#✕‖ "
 PAD = 2  # room either side of a label for glyphs wider than their advance
 ATLAS_WIDTH = 1024  # pixels: a shelf of labels side by side
 ATLAS_HEIGHT = 1024  # shelves of labels; full, it starts again from the top
+#: Powers of ten: how many digits a number has is one more than how many it reaches.
+_POWERS = 10 ** np.arange(1, 19, dtype=np.int64)
 #: QPainter.PixmapFragment's fields: x, y (the target's centre), sourceLeft,
 #: sourceTop, width, height (in the pixmap's own pixels), scaleX, scaleY, rotation,
 #: opacity.
@@ -43,6 +45,11 @@ class LabelAtlas:
         self._table = np.zeros((256, 3), np.float64)
         self._x = self._y = 0
         self._fragments = np.zeros((0, _FIELDS), np.float64)
+        #: The keys of _places as sorted numbers (see _codes), and the place of each: a
+        #: frame whose labels are all rendered finds them in one search.
+        self._codes = np.zeros(0, np.int64)
+        self._code_places = np.zeros(0, np.int64)
+        self._digit: float | None = None  # every digit's advance, if all are alike
 
     @property
     def height(self) -> int:
@@ -60,6 +67,8 @@ class LabelAtlas:
         self._colors = list(colors)
         self._metrics = QFontMetricsF(font)
         self._advance = np.array([self._metrics.horizontalAdvance(c) for c in CHARS])
+        digits = self._advance[:10]
+        self._digit = float(digits[0]) if (digits == digits[0]).all() else None
         self._ratio = ratio
         self._pixmap = QPixmap(round(ATLAS_WIDTH * ratio), round(ATLAS_HEIGHT * ratio))
         self._pixmap.setDevicePixelRatio(ratio)
@@ -70,6 +79,8 @@ class LabelAtlas:
         self._pixmap.fill(Qt.GlobalColor.transparent)
         self._places = {}
         self._x = self._y = 0
+        self._codes = np.zeros(0, np.int64)
+        self._code_places = np.zeros(0, np.int64)
 
     def widths(self, ids: np.ndarray, prefix: str) -> np.ndarray:
         """The width in pixels of each label ``prefix + str(id)`` (its characters'
@@ -77,6 +88,9 @@ class LabelAtlas:
         advance = self._advance
         width = np.full(len(ids), sum(float(advance[CHARS.index(c)]) for c in prefix))
         rest = np.maximum(ids, 0).astype(np.int64)
+        if self._digit is not None:  # tabular digits (most fonts): count them
+            # Advances are whole 64ths of a pixel, so this sum is the same number.
+            return width + self._digit * (1 + np.searchsorted(_POWERS, rest, "right"))
         width += advance[rest % 10]  # the last digit, which even 0 has
         rest //= 10
         while rest.any():
@@ -99,6 +113,12 @@ class LabelAtlas:
         count = len(ids)
         if not count:
             return
+        codes = _code(ids, rows, prefix)
+        if len(self._codes):  # every label already rendered: no Python per label
+            at = np.minimum(np.searchsorted(self._codes, codes), len(self._codes) - 1)
+            if (self._codes[at] == codes).all():
+                self._fill(painter, left, top, self._code_places[at])
+                return
         known = self._places
         keys = [
             (prefix, number, row) for number, row in zip(ids.tolist(), rows.tolist(), strict=True)
@@ -128,7 +148,20 @@ class LabelAtlas:
                     assert place >= 0
                 found[k] = place
             atlas.end()
+            self._index_places()
         self._fill(painter, left[drawn:], top[drawn:], found[drawn:])
+
+    def _index_places(self) -> None:
+        """Sort the rendered labels' keys as numbers, for :meth:`draw`'s one search."""
+        keys = list(self._places)
+        codes = _code(
+            np.fromiter((number for _, number, _ in keys), np.int64, len(keys)),
+            np.fromiter((row for _, _, row in keys), np.int64, len(keys)),
+            [prefix for prefix, _, _ in keys],
+        )
+        order = np.argsort(codes)
+        self._codes = codes[order]
+        self._code_places = np.fromiter(self._places.values(), np.int64, len(keys))[order]
 
     def _render(self, atlas: QPainter, key: tuple[str, int, int]) -> int:
         """Render label ``key`` (prefix, number, colour) into the next free place; its
@@ -151,11 +184,11 @@ class LabelAtlas:
         self._x += width
         return place
 
-    def _fill(self, painter, left: np.ndarray, top: np.ndarray, found: list[int]) -> None:
+    def _fill(self, painter, left: np.ndarray, top: np.ndarray, found) -> None:
         total = len(left)
         if not total:
             return
-        places = self._table[np.fromiter(found, np.int64, total)]
+        places = self._table[np.asarray(found, np.int64)]
         if len(self._fragments) < total:
             self._fragments = np.zeros((max(total, 2 * len(self._fragments)), _FIELDS))
             self._fragments[:, 6:8] = 1.0 / self._ratio  # scale: the pixmap's pixels to ours
@@ -171,3 +204,20 @@ class LabelAtlas:
         table[:, 5] = height * ratio
         first = shiboken6.wrapInstance(table.ctypes.data, QPainter.PixmapFragment)
         painter.drawPixmapFragments(first, total, self._pixmap)
+
+
+#: The prefixes a label may have, by number (for :func:`_code`).
+_PREFIXES: dict[str, int] = {}
+
+
+def _code(ids: np.ndarray, rows: np.ndarray, prefix) -> np.ndarray:
+    """Each label (prefix, number, colour row) as one number: number, prefix and row in
+    bits of their own. ``prefix`` is one for all, or one per label."""
+    kind: int | np.ndarray
+    if isinstance(prefix, str):
+        kind = _PREFIXES.setdefault(prefix, len(_PREFIXES))
+    else:
+        kind = np.fromiter(
+            (_PREFIXES.setdefault(p, len(_PREFIXES)) for p in prefix), np.int64, len(prefix)
+        )
+    return (np.asarray(ids, np.int64) << 24) | (np.asarray(kind, np.int64) << 16) | rows

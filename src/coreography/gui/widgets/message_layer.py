@@ -73,7 +73,8 @@ class MessageLayer(pg.GraphicsObject):
         super().__init__()
         self.run: Run | None = None
         self.cut_s: float | None = None  # scrubbed back: nothing later is drawn
-        self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
+        self._bounds = QRectF()
+        self._wanted = QRectF(0.0, 0.0, 1.0, 1.0)  # the bars' extent, shown with messages
         self.setZValue(10)  # over the task bars
         #: What the last paint drew (for tests and benchmarks).
         self.last_arrows = 0
@@ -83,13 +84,19 @@ class MessageLayer(pg.GraphicsObject):
 
     def set_run(self, run: Run | None) -> None:
         self.run = run
+        self.set_bounds(self._wanted)
         self.update()
 
     def boundingRect(self) -> QRectF:
         return self._bounds
 
     def set_bounds(self, bounds: QRectF) -> None:
-        """Follow the task bars' extent (the timeline calls this after theirs)."""
+        """Follow the task bars' extent (the timeline calls this after theirs). Empty
+        while the run has no messages: Qt then does not paint the layer at all."""
+        self._wanted = QRectF(bounds)
+        if self.run is None or not self.run.messages:
+            bounds = QRectF()
+            self.last_arrows = self.last_waits = self.last_sendings = 0
         if bounds != self._bounds:
             self.prepareGeometryChange()
             self._bounds = QRectF(bounds)
@@ -175,16 +182,16 @@ class MessageLayer(pg.GraphicsObject):
         seen = taken & (received >= x0) & (sent <= x1) & (arrows["from_lane"] >= 0)
         scale = theme.active().line_scale
         if seen.any():
-            a = np.clip(sent[seen] * sx + dx, -CLAMP_PX, CLAMP_PX).astype(np.int64)
-            b = np.clip(received[seen] * sx + dx, -CLAMP_PX, CLAMP_PX).astype(np.int64)
+            a = np.floor(sent[seen] * sx + dx)
+            b = np.floor(received[seen] * sx + dx)
             src = arrows["from_lane"][seen].astype(np.int64)
             dst = arrows["to_lane"][seen].astype(np.int64)
             # One arrow per (lanes, put column, get column): the level of detail.
-            key = np.stack([src, dst, a, b], axis=1)
-            key = np.unique(key, axis=0)
-            src, dst, a, b = key[:, 0], key[:, 1], key[:, 2], key[:, 3]
-            y_src = (src + 0.5) * sy + dy
-            y_dst = (dst + 0.5) * sy + dy
+            key = np.unique(np.stack([src, dst, a, b], axis=1), axis=0)
+            src, dst = key[:, 0].astype(np.int64), key[:, 1].astype(np.int64)
+            a, y_src, b, y_dst = clip_lines(
+                key[:, 2], (src + 0.5) * sy + dy, key[:, 3], (dst + 0.5) * sy + dy
+            )
             heads = len(key) <= HEADS_UP_TO
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, heads)
             painter.setPen(theme.thin_pen(_fg(170 if heads else 110), max(1, round(scale))))
@@ -276,6 +283,21 @@ class MessageLayer(pg.GraphicsObject):
             f"{run.lanes[lane].label}\n{what} ({name}): "
             f"{(int(row['end']) - int(row['start'])) / 1e6:.3f} ms"
         )
+
+
+def clip_lines(
+    xa: np.ndarray, ya: np.ndarray, xb: np.ndarray, yb: np.ndarray, limit: float = CLAMP_PX
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Lines from (xa, ya) to (xb, yb) in device pixels, each end beyond ``±limit`` in x
+    moved along its line to ``±limit``: what 32-bit coordinates hold, on the same line
+    (clamping x alone would tilt a long arrow seen at a deep zoom)."""
+    span = xb - xa
+    safe = np.where(span == 0, 1.0, span)  # an upright line: both ends move alike
+    rise = yb - ya
+    new_xa, new_xb = np.clip(xa, -limit, limit), np.clip(xb, -limit, limit)
+    new_ya = np.where(new_xa == xa, ya, ya + rise * (new_xa - xa) / safe)
+    new_yb = np.where(new_xb == xb, yb, ya + rise * (new_xb - xa) / safe)
+    return new_xa, new_ya, new_xb, new_yb
 
 
 def _head(line: QLineF, size: float) -> QPolygonF:

@@ -37,6 +37,10 @@ STYLES = {
     ThreadState.BLOCKED_IO: (theme.SKY_BLUE, Qt.BrushStyle.HorPattern),
     ThreadState.OFF_CPU: ("#9A9A9A", Qt.BrushStyle.Dense5Pattern),
 }
+#: Wider than this many device pixels, the strip tells Qt it covers only the view and a
+#: view's width either side: Qt maps an item's bounds to 32-bit integer pixels (for the
+#: pixmap it is drawn from), and a deep zoom into a long run overflows them.
+WIDEST_BOUNDS_PX = 1 << 28
 
 
 def merge_touching(
@@ -89,11 +93,12 @@ class StateStripItem(pg.GraphicsObject):
         self.index = index
         self.cut_s: float | None = None  # scrubbed back: nothing later is drawn
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
+        self._shown = QRectF()  # what boundingRect says: the bounds near the view, if any
         self._cache: tuple[int, int, list[np.ndarray]] | None = None
         self.last_rects: dict[int, int] = {}  # per state, drawn by the last paint (tests)
 
     def boundingRect(self) -> QRectF:
-        return self._bounds
+        return self._shown
 
     def update_bounds(self, width_s: float) -> None:
         """Cover ``width_s`` seconds of every lane. The bounds grow in steps (each change
@@ -103,10 +108,35 @@ class StateStripItem(pg.GraphicsObject):
         width = self._bounds.width()
         if not width_s <= width <= max(4.0 * width_s, 1.0):
             width = max(width_s * 2.0, 1.0) if run is not None and not run.is_over else width_s
-        bounds = QRectF(0.0, 0.0, width, float(lanes))
-        if bounds != self._bounds:
+        self._bounds = QRectF(0.0, 0.0, width, float(lanes))
+        self._clip_to_view()
+
+    def viewRangeChanged(self) -> None:
+        super().viewRangeChanged()
+        self._clip_to_view()
+
+    def _clip_to_view(self) -> None:
+        """The bounds, or where they are wider than ``WIDEST_BOUNDS_PX`` device pixels
+        only the view and a view's width either side (so that far from a deep zoom the
+        strip keeps its pixmap while the view pans). Empty while the run has no states:
+        Qt then neither paints the strip nor keeps a pixmap of it."""
+        shown = QRectF(self._bounds)
+        view = self.getViewBox()
+        run = self.index.run
+        if run is None or not len(run.thread_states):
+            shown = QRectF()
+            self.last_rects = {}
+        elif isinstance(view, pg.ViewBox):
+            (x0, x1), _ = view.viewRange()
+            pixel_s = (x1 - x0) / max(view.width(), 1.0)
+            if pixel_s > 0 and shown.width() > WIDEST_BOUNDS_PX * pixel_s:
+                width = x1 - x0
+                left, right = max(shown.left(), x0 - width), min(shown.right(), x1 + width)
+                shown.setLeft(left)
+                shown.setRight(max(right, left))
+        if shown != self._shown:
             self.prepareGeometryChange()
-            self._bounds = bounds
+            self._shown = shown
 
     def _by_lane(self) -> list[np.ndarray]:
         run = self.index.run

@@ -8,6 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
+from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from coreography.gui import contrast, theme
 from coreography.gui.widgets.bar_labels import LabelAtlas
@@ -20,6 +21,8 @@ from coreography.gui.widgets.timeline_rects import (
 )
 from coreography.model.run import NO_TIME
 
+#: A strip repainted alone is computed this many pixels wider either side.
+STRIP_SLACK_PX = 2
 #: Below this many pixels per bar on average a lane is drawn as runs of busy pixel columns.
 DENSE_PX_PER_BAR = 3.0
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
@@ -117,6 +120,9 @@ class TimelineItem(pg.GraphicsObject):
         #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
         self.last_marks: dict[str, int] = {}
         self.paints = 0
+        # Qt then says which part of the item a paint is for (a live frame repaints only
+        # the strip of time that changed): the bars are computed for that strip only.
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption, True)
 
     # -- geometry ---------------------------------------------------------------------
     def forget_font(self) -> None:
@@ -194,7 +200,7 @@ class TimelineItem(pg.GraphicsObject):
         self._label_colors: list[QColor] = []  # the text colour of each pair
 
     # -- painting ---------------------------------------------------------------------
-    def paint(self, painter: QPainter, *args) -> None:
+    def paint(self, painter: QPainter, option=None, *args) -> None:
         self.paints += 1
         run = self.index.run
         view = self.getViewBox()
@@ -221,6 +227,14 @@ class TimelineItem(pg.GraphicsObject):
             QPoint(math.floor(shape.right() + 0.5) - 1, math.floor(shape.bottom() + 0.5) - 1),
         )
         clip = QRect(view_rect)
+        # What this paint is for, in seconds: the view, or the strip Qt repaints.
+        strip = (x0, x1)
+        if isinstance(option, QStyleOptionGraphicsItem):
+            exposed = transform.mapRect(option.exposedRect)
+            if exposed.left() > view_rect.left() or exposed.right() < view_rect.right() + 1:
+                left = max((exposed.left() - STRIP_SLACK_PX - dx) / sx, x0)
+                right = min((exposed.right() + STRIP_SLACK_PX - dx) / sx, x1)
+                strip = (left, max(left, right))
         if self.cut_s is not None:  # scrubbed back: nothing later is drawn
             clip.setRight(min(clip.right(), math.floor(self.cut_s * sx + dx) - 1))
         painter.setClipRect(clip)
@@ -239,7 +253,7 @@ class TimelineItem(pg.GraphicsObject):
         now = self.now_s if not run.is_over else math.inf
         self._paint_lives(painter, lanes, sx, dx, tops, bar_height)
         self.last_paint_rects = self._paint_bars(
-            painter, lanes, x0, x1, sx, dx, now, tops, bar_height
+            painter, lanes, x0, x1, sx, dx, now, tops, bar_height, strip
         )
         for lane, top in zip(lanes, tops, strict=True):
             bars = self.index.lanes[lane]
@@ -274,13 +288,18 @@ class TimelineItem(pg.GraphicsObject):
         painter.setBrush(QColor(theme.GRID_COLOR))  # the theme's: it may change
         painter.drawRects(lines)
 
-    def _paint_bars(self, painter, lanes, x0, x1, sx, dx, now, tops, height) -> int:
+    def _paint_bars(self, painter, lanes, x0, x1, sx, dx, now, tops, height, strip) -> int:
         """Every visible lane's bars, in one numpy pass and one fill per brush.
 
         A lane whose visible bars are wider than a few pixels on average draws them one
         by one (alternate shades, a gap, labels if they fit); a denser lane draws the
         runs of pixel columns its bars cover, from the coarsest merged level whose gaps
         are all narrower than a pixel, so a gap of a pixel or more always shows.
+
+        Only bars that reach into ``strip`` (seconds) are computed and filled, but every
+        choice is made for the whole view from ``x0`` to ``x1`` (how a lane is drawn,
+        where a bar is cut and its label centred), so a strip repainted alone shows
+        exactly what a paint of the whole view shows there.
         """
         width_px = (x1 - x0) * sx
         level = level_for(1.0 / sx)  # seconds per pixel
@@ -291,27 +310,33 @@ class TimelineItem(pg.GraphicsObject):
         one_first: list[int] = []
         one_lane: list[int] = []
         merged: tuple[list, list, list] = ([], [], [])  # runs of bars: starts, ends, lane
-        window = np.array([x0, x1])  # one searchsorted per lane finds both ends
+        # One searchsorted per lane finds both ends of the view and of the strip.
+        window = np.array([x0, x1, *strip])
         index_lanes = self.index.lanes
         for lane in lanes:
             bars = index_lanes[lane]
             starts = bars.starts.view()
-            i0, i1 = starts.searchsorted(window).tolist()
+            i0, i1, k0, k1 = starts.searchsorted(window).tolist()
             i0 = i0 - 1 if i0 else 0  # the bar that starts left of the view may reach in
             if i1 <= i0:
                 continue
-            if (i1 - i0) * DENSE_PX_PER_BAR <= width_px:
-                one_starts.append(starts[i0:i1])
-                one_ends.append(bars.ends.view()[i0:i1])
-                one_ids.append(bars.ids.view()[i0:i1])
-                one_first.append(i0)
+            dense = (i1 - i0) * DENSE_PX_PER_BAR > width_px
+            k0 = max(k0 - 1 if k0 else 0, i0)  # likewise, left of the strip
+            k1 = min(k1, i1)
+            if k1 <= k0:
+                continue
+            if not dense:
+                one_starts.append(starts[k0:k1])
+                one_ends.append(bars.ends.view()[k0:k1])
+                one_ids.append(bars.ids.view()[k0:k1])
+                one_first.append(k0)
                 one_lane.append(lane)
                 continue
             if level is None:
-                starts, ends = starts[i0:i1], bars.ends.view()[i0:i1]
+                starts, ends = starts[k0:k1], bars.ends.view()[k0:k1]
             else:
                 run_starts, run_ends = bars.level(level)
-                j0, j1 = run_starts.searchsorted(window).tolist()
+                j0, j1 = run_starts.searchsorted(window[2:]).tolist()
                 j0 = j0 - 1 if j0 else 0
                 starts, ends = run_starts[j0:j1], run_ends[j0:j1]
             merged[0].append(starts)
@@ -342,8 +367,9 @@ class TimelineItem(pg.GraphicsObject):
             starts = np.concatenate(merged[0])
             ends = np.concatenate(merged[1])
             lane = np.repeat(merged[2], np.fromiter(map(len, merged[0]), np.int64))
-            lo = math.floor(x0 * sx + dx)
-            hi = math.ceil(min(x1, now) * sx + dx)
+            # Columns are busy or not whatever the strip: it only bounds which are drawn.
+            lo = math.floor(strip[0] * sx + dx)
+            hi = math.ceil(min(strip[1], now) * sx + dx)
             left, width, lane = coverage_runs(starts, ends, lane, lo, hi, sx, dx)
             top = top_of[lane - first_lane]
             groups = 2 * palette[lane]
