@@ -78,3 +78,52 @@ def test_each_poll_says_which_events_it_applied_and_the_reader_wakes_the_listene
     done = run.task_end >= 0
     assert set(run.task_start[done].tolist()) <= stamps
     assert set(run.task_end[done].tolist()) <= stamps
+
+
+def test_after_a_burst_the_reader_naps_as_long_as_it_is_told():
+    """Frames that come during the nap are read when it ends, all in one burst."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    frames: deque[bytes] = deque()
+    eof = threading.Event()
+    bursts: list[int] = []
+    naps: list[float] = []
+
+    def nap() -> float:
+        naps.append(time.monotonic())
+        return 0.5 if len(naps) == 1 else 0.0
+
+    thread = threading.Thread(
+        target=read_frames,
+        args=(reader, frames, eof, None, lambda: bursts.append(len(frames))),
+        kwargs={"nap": nap},
+    )
+    thread.start()
+    writer.send_bytes(b"first")
+    assert _until(lambda: naps)
+    writer.send_bytes(b"second")  # while the reader naps
+    writer.send_bytes(b"third")
+    assert _until(lambda: len(bursts) >= 2)
+    assert bursts[:2] == [1, 3]  # the two frames came in one burst, after the nap
+    assert naps[1] - naps[0] >= 0.5
+    writer.close()
+    thread.join(10)
+    assert not thread.is_alive() and list(frames) == [b"first", b"second", b"third"]
+
+
+def test_the_reader_naps_until_just_before_the_window_takes_frames_in():
+    from coreography.engine import controller as module
+
+    controller = RunController(sample_hz=10.0)
+    try:
+        assert controller._reader_nap() == module.READER_NAP_S  # the window said nothing
+        controller.next_frame_at = time.monotonic() + 0.02
+        nap = controller._reader_nap()
+        assert 0.02 - module.NAP_AHEAD_S - 0.005 < nap <= 0.02 - module.NAP_AHEAD_S
+        controller.next_frame_at = time.monotonic() + module.NAP_AHEAD_S / 2
+        assert controller._reader_nap() == 0.0  # the frame is near: read as they come
+        controller.next_frame_at = time.monotonic() - 0.001  # the frame is being made
+        assert controller._reader_nap() == module.LATE_NAP_S
+        controller.next_frame_at = time.monotonic() + 60.0
+        assert controller._reader_nap() == module.MAX_NAP_S
+    finally:
+        controller.shutdown()

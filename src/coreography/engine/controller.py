@@ -124,6 +124,10 @@ class RunController:
         #: pipe: a window wakes up with it to draw what came, rather than at a fixed phase.
         #: It must only take note (it runs outside the caller's thread).
         self.on_arrival: Callable[[], None] | None = None
+        #: When (``time.monotonic()``) the window takes in frames next, if it says: after
+        #: a burst the reader then naps until just before that moment (frames that come
+        #: meanwhile would wait for that frame anyway), so it wakes about once per frame.
+        self.next_frame_at: float | None = None
         #: The worker timestamps (ns) of the binary events the last :meth:`poll` applied.
         self.applied_ns: np.ndarray[Any, Any] = _NO_TIMES
         _live.add(self)
@@ -219,10 +223,12 @@ class RunController:
         self._escaped = set()
         self._looked_for_escapes = False
         self._stop_reading = threading.Event()
+        self.next_frame_at = None  # until the window says
         run.set_driver(driver_pid)
         self._reader_thread = threading.Thread(
             target=read_frames,
             args=(reader, self._frames, self._eof, self._stop_reading, self._on_frames_arrived),
+            kwargs={"nap": self._reader_nap},
             name="coreography-reader",
             daemon=True,
         )
@@ -283,6 +289,16 @@ class RunController:
             return None
         times = event_times([frame])
         return int(times.min()) if len(times) else None
+
+    def _reader_nap(self) -> float:
+        """How long the reader naps after a burst (called from the reader thread)."""
+        due = self.next_frame_at
+        if due is None:
+            return READER_NAP_S
+        now = time.monotonic()
+        if now < due - NAP_AHEAD_S:
+            return min(due - NAP_AHEAD_S - now, MAX_NAP_S)
+        return 0.0 if now < due else LATE_NAP_S
 
     def _on_frames_arrived(self) -> None:
         callback = self.on_arrival
@@ -556,6 +572,16 @@ class RunController:
 #: end before the window can draw it. The pipe is enlarged so that writers do not block
 #: meanwhile.
 READER_NAP_S = 0.01
+#: A reader told when the window takes frames in next (``RunController.next_frame_at``)
+#: naps until this long before it, then reads each frame as it comes: all the frames
+#: sent before the frame begins are read by then, even on a busy machine that wakes the
+#: reader late, and none waits in the pipe past the frame that could show it.
+NAP_AHEAD_S = 0.004
+#: The longest nap (a window that said nothing for a while).
+MAX_NAP_S = 0.05
+#: The nap while the window's frame is due or being made: what comes meanwhile waits
+#: for the next frame anyway, and the reader does not take the GIL from it each time.
+LATE_NAP_S = 0.005
 #: How often a reader that may be told to stop looks whether it is, while the pipe is
 #: quiet.
 STOP_LOOK_S = 0.25
@@ -582,10 +608,12 @@ def read_frames(
     eof: threading.Event,
     stop: threading.Event | None = None,
     notify: Callable[[], None] | None = None,
+    nap: Callable[[], float] | None = None,
 ) -> None:
     """Empty the pipe in bursts, until every writer has closed it (or ``stop`` is set).
 
-    ``notify`` is called after each burst and once at the end (from this thread).
+    ``notify`` is called after each burst and once at the end (from this thread); after
+    each burst the reader naps ``nap()`` seconds (default :data:`READER_NAP_S`).
     """
     try:
         while True:
@@ -600,7 +628,7 @@ def read_frames(
                 break
             if notify is not None:
                 notify()
-            time.sleep(READER_NAP_S)
+            time.sleep(READER_NAP_S if nap is None else nap())
     finally:
         reader.close()
         eof.set()

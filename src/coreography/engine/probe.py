@@ -37,14 +37,17 @@ from coreography.model.events import RECORDS_PER_FRAME, Kind, clip_text
 from coreography.model.failure import EXIT_PREFIX, exit_call
 from coreography.model.user_code import load_task
 
-FLUSH_NS = 10_000_000  # 10 ms
+#: The oldest a buffered event gets before its task thread sends it (at its next task's
+#: start or end): half the wait before a bar can be on screen, at one send per 5 ms (a
+#: frame is ~4 KiB, so a stream of tiny tasks sends on a full frame long before).
+FLUSH_NS = 5_000_000  # 5 ms
 #: A task that starts after a quiet spell has its start sent by the flusher thread once it
 #: has run this long (a shorter task sends its own record when it ends): its bar appears
 #: while it runs, and no short task has the flusher's send inside its bar.
 EAGER_S = 0.002
 #: How often the flusher thread looks. Each look takes the GIL from a busy task (measured:
 #: a 10 ms period cost a CPU-bound worker ~1.2 % of its time, 50 ms ~0.2 %); tasks flush
-#: for themselves every 10 ms, so the flusher only matters for a long task that started
+#: for themselves every FLUSH_NS, so the flusher only matters for a long task that started
 #: just after a flush: it then shows up within 50 ms instead of at its end.
 FLUSHER_PERIOD_S = 0.05
 #: Flags of TASK_FINISHED: how to read ``value``.

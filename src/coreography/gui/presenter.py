@@ -286,6 +286,8 @@ class Presenter(QObject):
             self.timer.start(max(self.heartbeat_ms, round(self.frame_s * 1000)))
         if self.backlog and self.timer.isActive():
             self._next_frame.start(max(round(self.frame_s * 1000), 1))  # catch up
+        if hasattr(controller, "next_frame_at"):  # its reader wakes in time for that
+            controller.next_frame_at = self._ticked_at + self.frame_s
 
     def _poll(self, controller: PlugInController) -> None:
         waiting = int(getattr(controller, "backlog", 0))

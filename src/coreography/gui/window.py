@@ -64,6 +64,8 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.status = RunStatus()
         self.views: list[RunView] = []
         self._plots: list[QGraphicsView] | None = None  # what paint_now flushes
+        self._turn = 0  # the paced view whose turn it is (see _refresh_views)
+        self._state_seen: tuple[str, bool] | None = None
         self.docks: dict[str, QDockWidget] = {}
         self.menus: dict[str, QMenu] = {}
         self.message_box: QMessageBox | None = None
@@ -301,8 +303,13 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.status.set_run(run)
 
     def _on_presenter_run_ticked(self, run: Run) -> None:
+        # The timeline first, painted at once: what just arrived is on screen before the
+        # other views (which redraw a few times a second) spend the tick's time; what
+        # they change is painted in a second, smaller pass.
         if not self.presenter.paused:
-            self._refresh_views()
+            self.timeline.refresh()
+            self.paint_now()
+            self._refresh_views(run)
         self.status.refresh(self.presenter)  # the run's state stays live, paused or not
         self.paint_now()
 
@@ -339,8 +346,22 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         if run.is_over and not self.presenter.live:
             self._finish_views()
 
-    def _refresh_views(self) -> None:
+    def _refresh_views(self, run: Run | None = None) -> None:
+        """Every view but the timeline (each tick paints that first); while ``run`` is
+        live, the plots and metrics, which redraw a few times a second, take their
+        turns, one per tick, so that no frame pays for all their redraws at once. Its
+        end or a new state reaches all of them in the tick that takes it in."""
+        paced = (self.cpu_view, self.cores_view, self.metrics)
+        state = (run.state, run.is_over) if run is not None else None
+        turns = run is not None and not run.is_over and state == self._state_seen
+        self._state_seen = state
+        if turns:
+            self._turn = (self._turn + 1) % len(paced)
         for view in self.views:
+            if view is self.timeline and run is not None:
+                continue
+            if turns and view in paced and view is not paced[self._turn]:
+                continue
             view.refresh()
 
     def _finish_views(self) -> None:
