@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coreography import __version__
-from coreography.cli_progress import Progress, printable
 from coreography.cli_series import lesson_main, repeats_option, sweep_main
+from coreography.engine.launch import one_blas_thread
 from coreography.model import models
 from coreography.model.experiment import (
     DISTRIBUTIONS,
@@ -26,6 +26,9 @@ from coreography.model.experiment import (
     parse_task,
 )
 from coreography.model.repeats import DEFAULT_REPEATS
+
+with one_blas_thread():  # the run model's numpy (see one_blas_thread)
+    from coreography.cli_progress import Progress, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_WORKERS = 2
