@@ -397,7 +397,6 @@ def _os_error(exc: OSError) -> str:
 def _run(args: argparse.Namespace) -> int:
     from coreography.engine.controller import RunController
     from coreography.model.metrics import compute_metrics, format_table
-    from coreography.model.recording import save_run
 
     experiment = experiment_from_args(args)
     missing = experiment.execution_model.missing()
@@ -436,6 +435,8 @@ def _run(args: argparse.Namespace) -> int:
     if run.logs:
         print(printable("\n".join(run.logs)))
     if args.out is not None:
+        from coreography.model.recording import save_run
+
         save_run(run, args.out)
         print(f"recording written to {args.out}")
     if run.state != "finished":
