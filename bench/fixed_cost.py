@@ -1,48 +1,53 @@
-"""A run's fixed cost and whole-run ratios: Coreography against a plain Pool, side by side.
+"""A run's fixed cost and whole-run ratios: Coreography against a plain Pool and mpire.
 
 Each round runs, in rotating order (a busy moment hurts every way alike), the same work
-four ways from this process, which plays the app:
+in these ways, each from a long-lived process that plays the app:
 
-* **plain**: ``multiprocessing.Pool(2).map`` of the loop, pool start and close included;
+* **plain**: ``multiprocessing.Pool(2).map`` of the loop, pool start and close included
+  (``map``'s own chunks: a quarter of the tasks per worker, in 8 chunks);
 * **coreography**: ``RunController(standby=True)``, the window's way: the run's driver was
-  started ahead of time (the bench waits until it is ready between rounds, as a user
-  between two runs); from ``start()`` until the run is over;
-* **coreography cold**: ``RunController()`` without it (the CLI's way): a fresh driver;
-* **mpire**: ``mpire.WorkerPool(2).map`` of the loop, if mpire is installed
-  (``pip install mpire``; not a dependency of Coreography).
+  started ahead of time (the bench waits until the next one is ready after each run,
+  outside the time, as a user between two runs); from ``start()`` until the run is over,
+  polled as the CLI polls;
+* **coreography cold**: ``RunController()`` without it: a driver spawned for the run;
+* **mpire**: ``mpire.WorkerPool(2).map`` of the loop with its own default chunks
+  (``n_jobs * 64`` of them: 8 tasks each here, which balances the end of a run better);
+* **mpire, Pool's chunks**: the same with ``map``'s chunk size, the like-for-like
+  comparison with the other ways.
 
-Then whole commands, each a fresh process timed from its launch to its exit (what a user
-waits for at a prompt), in rotating order too:
+mpire is in the ``bench`` extra (``pip install -e '.[bench]'``, which ``make bench`` does).
+With ``--against OLD/src`` (e.g. ``git archive main src | tar -x -C /tmp/old``) the two
+coreography ways also run from that tree, in a second process, interleaved with the rest.
 
-* **plain script**: ``python script.py`` running ``Pool(2).map`` of the same loop;
-* **coreography run**: ``python -m coreography run --task cpu:1ms -q`` (the CLI: it
-  starts its driver first thing, while it loads the rest of itself).
+For each way: the wall time's median and range, and the CPU time of every process of the
+run (the app's own threads, the driver and its workers; for the standby driver, less what
+it spent starting before the run): on this shared machine the less noisy figure. Two
+workloads: the fixed cost (4 tasks that do nothing) and a whole run of 1 ms CPU tasks
+(the calibrated ``cpu`` workload: the same loop for every way).
 
-Two workloads: the fixed cost (4 tasks that do nothing) and a whole run of 1 ms CPU
-tasks (the calibrated ``cpu`` workload, the same loop for every way). Prints each way's
-median and range over the rounds and its ratio to plain.
-
-    python bench/fixed_cost.py [--rounds 7] [--tasks 2000]
+    python bench/fixed_cost.py [--rounds 7] [--tasks 1000] [--against OLD/src]
 
 Goal (issue 17): fixed cost <= 0.15 s; whole run at 1 ms tasks <= 1.10x plain and below
-mpire.
+mpire. The whole ``coreography run`` command is ``bench/cli_cost.py``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import multiprocessing
 import os
+import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
+from collections.abc import Callable
+from typing import Any
 
 from coreography.engine.calibration import load_or_measure
-from coreography.engine.controller import RunController
 from coreography.engine.workloads import spin
-from coreography.model.experiment import Experiment
 
 _LOOPS = 0
 
@@ -63,25 +68,41 @@ def mpire_task(loops: int, x: float) -> float:
     return x
 
 
-def plain(size_ms: float, tasks: int, loops: int) -> float:
-    start = time.perf_counter()
+def pool_chunksize(tasks: int, workers: int = 2) -> int:
+    """What ``Pool.map`` picks when not told (CPython's rule)."""
+    return math.ceil(tasks / (workers * 4)) if tasks else 0
+
+
+def _cpu_now() -> float:
+    """CPU seconds of this process and of every child it (or they) waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+
+
+def plain(size_ms: float, tasks: int, loops: int) -> tuple[float, float]:
+    cpu, start = _cpu_now(), time.perf_counter()
     with multiprocessing.get_context("fork").Pool(
         2, initializer=_set_loops, initargs=(loops,)
     ) as pool:
         pool.map(task, [size_ms] * tasks)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _cpu_now() - cpu
 
 
-def with_mpire(size_ms: float, tasks: int, loops: int) -> float:
+def with_mpire(size_ms: float, tasks: int, loops: int, chunk: int | None) -> tuple[float, float]:
     from mpire import WorkerPool
 
-    start = time.perf_counter()
+    cpu, start = _cpu_now(), time.perf_counter()
     with WorkerPool(2, shared_objects=loops, start_method="fork") as pool:
-        pool.map(mpire_task, [size_ms] * tasks)
-    return time.perf_counter() - start
+        pool.map(mpire_task, [size_ms] * tasks, chunk_size=chunk or None)
+    return time.perf_counter() - start, _cpu_now() - cpu
 
 
-def coreography(controller: RunController, size_ms: float, tasks: int) -> float:
+def coreography(controller: Any, size_ms: float, tasks: int) -> tuple[float, float]:
+    import psutil
+
+    from coreography.model.experiment import Experiment
+
     experiment = Experiment(
         model="pool-map",
         workers=2,
@@ -90,54 +111,78 @@ def coreography(controller: RunController, size_ms: float, tasks: int) -> float:
         size=size_ms,
         start_method="fork",
     )
-    controller.standby_ready(30)
-    start = time.perf_counter()
+    ahead = 0.0  # what the standby driver spent starting, before this run
+    if controller.standby_ready(30):
+        try:
+            times = psutil.Process(controller._standby.process.pid).cpu_times()
+            ahead = times.user + times.system
+        except (psutil.Error, AttributeError):
+            pass
+    cpu, start = _cpu_now(), time.perf_counter()
     run = controller.start(experiment)
-    controller.wait(600, tick=0.002)
-    spent = time.perf_counter() - start
+    controller.wait(600)
+    spent, used = time.perf_counter() - start, _cpu_now() - cpu - ahead
     assert run.state == "finished", run.message
-    return spent
+    controller.standby_ready(30)  # the next one starts now, outside the time
+    return spent, used
 
 
-PLAIN_SCRIPT = """
-import multiprocessing, sys
-LOOPS = int(sys.argv[1])
-def spin(loops):
-    total = 0
-    for i in range(loops):
-        total += i * i % 7
-    return total
-def task(x):
-    spin(int(x * LOOPS))
-    return x
-if __name__ == "__main__":
-    size, tasks = float(sys.argv[2]), int(sys.argv[3])
-    with multiprocessing.get_context("fork").Pool(2) as pool:
-        pool.map(task, [size] * tasks)
-"""
+def serve(loops: int) -> None:
+    """Run ways on request: one JSON line in (way, size, tasks), one out (wall, cpu)."""
+    from coreography.engine.controller import RunController
+
+    warm = RunController(sample_hz=10, standby=True)
+    cold = RunController(sample_hz=10)
+    ways: dict[str, Callable[[float, int], tuple[float, float]]] = {
+        "plain": lambda size, n: plain(size, n, loops),
+        "coreography": lambda size, n: coreography(warm, size, n),
+        "coreography cold": lambda size, n: coreography(cold, size, n),
+        "mpire": lambda size, n: with_mpire(size, n, loops, None),
+        "mpire, Pool's chunks": lambda size, n: with_mpire(size, n, loops, pool_chunksize(n)),
+    }
+    try:
+        for line in sys.stdin:
+            name, size, n = json.loads(line)
+            print(json.dumps(ways[name](size, n)), flush=True)
+    finally:
+        warm.shutdown()
+        cold.shutdown()
 
 
-def command(args: list[str]) -> float:
-    """Seconds from launching ``args`` to its exit (it must succeed)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    start = time.perf_counter()
-    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    spent = time.perf_counter() - start
-    assert done.returncode == 0, done.stderr
-    return spent
+class Server:
+    """A process that runs the ways (from ``src``, or this tree)."""
+
+    def __init__(self, loops: int, src: str | None = None) -> None:
+        env = dict(os.environ)
+        if src:
+            env["PYTHONPATH"] = os.path.abspath(src)
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.abspath(__file__), "--serve", str(loops)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def run(self, name: str, size: float, n: int) -> tuple[float, float]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps([name, size, n]) + "\n")
+        self.process.stdin.flush()
+        wall, cpu = json.loads(self.process.stdout.readline())
+        return wall, cpu
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(30)
 
 
-def cli_args(size: float, tasks: int) -> list[str]:
-    task = f"cpu:{size:g}ms"  # the same calibrated loop; cpu:0ms does nothing
-    return [
-        *(sys.executable, "-m", "coreography", "run", "--workers", "2", "-q"),
-        *("--tasks", str(tasks), "--task", task, "--start-method", "fork"),
-    ]
+Way = Callable[[float, int], tuple[float, float]]
 
 
-def rounds(ways: dict, size: float, n: int, count: int) -> dict[str, list[float]]:
+def rounds(ways: dict[str, Way], size: float, n: int, count: int) -> dict[str, list[tuple]]:
     """Each way once a round, in rotating order; the first round only warms up."""
-    times: dict[str, list[float]] = {name: [] for name in ways}
+    times: dict[str, list[tuple]] = {name: [] for name in ways}
     names = list(ways)
     for round_ in range(count + 1):
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
@@ -148,35 +193,50 @@ def rounds(ways: dict, size: float, n: int, count: int) -> dict[str, list[float]
     return times
 
 
-def report(title: str, times: dict[str, list[float]], base_name: str) -> None:
-    base = statistics.median(times[base_name])
+def report(title: str, times: dict[str, list[tuple[float, float]]], base_name: str) -> None:
+    base_wall = statistics.median(t[0] for t in times[base_name])
+    base_cpu = statistics.median(t[1] for t in times[base_name])
     print(f"\n{title}, load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    print(f"{'way':<20}{'median':>10}{'range':>22}{'× ' + base_name:>16}")
+    print(f"{'way':<26}{'wall':>9}{'range':>18}{'×':>8}{'CPU':>9}{'range':>18}{'×':>8}")
     for name, values in times.items():
-        median = statistics.median(values)
-        spread = f"{min(values):.3f}–{max(values):.3f} s"
-        print(f"{name:<20}{median:>9.3f}s{spread:>22}{median / base:>15.3f}×")
+        walls, cpus = [t[0] for t in values], [t[1] for t in values]
+        wall, cpu = statistics.median(walls), statistics.median(cpus)
+        print(
+            f"{name:<26}{wall:>8.3f}s{f'{min(walls):.3f}–{max(walls):.3f} s':>18}"
+            f"{wall / base_wall:>7.2f}×{cpu:>8.3f}s{f'{min(cpus):.3f}–{max(cpus):.3f} s':>18}"
+            f"{cpu / base_cpu:>7.2f}×"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--tasks", type=int, default=2000, help="1 ms tasks per whole run")
+    parser.add_argument("--tasks", type=int, default=1000, help="1 ms tasks per whole run")
+    parser.add_argument("--against", metavar="OLD/src", help="also run coreography from it")
+    parser.add_argument("--serve", type=int, metavar="LOOPS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve is not None:
+        serve(args.serve)
+        return
     loops = int(load_or_measure().calibration().loops_per_ms)
-    warm = RunController(sample_hz=10, standby=True)
-    cold = RunController(sample_hz=10)
-    ways = {
-        "plain": lambda size, n: plain(size, n, loops),
-        "coreography": lambda size, n: coreography(warm, size, n),
-        "coreography cold": lambda size, n: coreography(cold, size, n),
+    new = Server(loops)
+    servers = [new]
+    ways: dict[str, Callable[[float, int], tuple[float, float]]] = {
+        name: (lambda size, n, name=name: new.run(name, size, n))
+        for name in ("plain", "coreography", "coreography cold")
     }
+    if args.against:
+        old = Server(loops, args.against)
+        servers.append(old)
+        for name in ("coreography", "coreography cold"):
+            ways[f"old {name}"] = lambda size, n, name=name: old.run(name, size, n)
     try:
         import mpire  # noqa: F401
 
-        ways["mpire"] = lambda size, n: with_mpire(size, n, loops)
+        for name in ("mpire", "mpire, Pool's chunks"):
+            ways[name] = lambda size, n, name=name: new.run(name, size, n)
     except ImportError:
-        print("(mpire not installed: pip install mpire to compare with it)")
+        print("(mpire not installed: pip install -e '.[bench]' to compare with it)")
     try:
         for title, size, n in (
             ("fixed cost: 4 tasks that do nothing", 0.0, 4),
@@ -184,25 +244,9 @@ def main() -> None:
         ):
             times = rounds(ways, size, n, args.rounds)
             report(f"{title}, Pool(2) under fork, {args.rounds} rounds", times, "plain")
-        with tempfile.TemporaryDirectory() as folder:
-            script = os.path.join(folder, "plain.py")
-            with open(script, "w", encoding="utf-8") as out:
-                out.write(PLAIN_SCRIPT)
-            commands = {
-                "plain script": lambda size, n: command(
-                    [sys.executable, script, str(loops), str(size), str(n)]
-                ),
-                "coreography run": lambda size, n: command(cli_args(size, n)),
-            }
-            for title, size, n in (
-                ("whole command: 4 tasks that do nothing", 0.0, 4),
-                (f"whole command: {args.tasks:,} tasks of 1 ms", 1.0, args.tasks),
-            ):
-                times = rounds(commands, size, n, args.rounds)
-                report(f"{title}, {args.rounds} rounds", times, "plain script")
     finally:
-        warm.shutdown()
-        cold.shutdown()
+        for server in servers:
+            server.close()
 
 
 if __name__ == "__main__":

@@ -271,3 +271,35 @@ def test_a_run_command_leaves_neither_its_early_driver_nor_its_log(tmp_path, arg
         assert b"finished" in out and b"3 done, 0 failed, of 3" in out
     assert not _marked_by(proc.pid)
     assert not list(tmp_path.glob(f"coreography-{proc.pid}-*.log"))
+
+
+def _fresh_cli(env: dict[str, str]) -> dict:
+    """After ``import coreography.cli`` in a fresh interpreter: its threads, and the BLAS
+    variables of its environment."""
+    code = (
+        "import json, os, threading\nimport coreography.cli\n"
+        "threads = len(os.listdir('/proc/self/task'))\n"
+        "print(json.dumps({'threads': threads, 'numpy': 'numpy' in __import__('sys').modules,"
+        " 'env': os.environ.get('OPENBLAS_NUM_THREADS')}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="counts threads in /proc")
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="BLAS starts no thread on one core")
+def test_the_command_line_loads_numpy_without_blas_threads_and_leaves_the_environment():
+    """The command's numpy starts no BLAS thread to spin beside the starting driver; the
+    processes it starts later get the user's environment, and a user's setting stays."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    plain = _fresh_cli(env)
+    assert plain == {"threads": 1, "numpy": True, "env": None}
+    sized = _fresh_cli({**env, "OPENBLAS_NUM_THREADS": "2"})
+    assert sized["env"] == "2" and sized["threads"] == 2

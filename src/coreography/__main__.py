@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from typing import NoReturn
 
 CLI_COMMANDS = {
     "run",
@@ -40,7 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in CLI_COMMANDS:
         from coreography.cli import main as cli_main
 
-        return cli_main(args)
+        code = cli_main(args)
+        if argv is None:  # the command itself, not a caller: leave now
+            _leave(code)
+        return code
     if args and not _names_a_file(args[0]):
         return _unknown_command(args[0])
     problem = _no_display()
@@ -106,6 +110,23 @@ def _remove_stale_files() -> None:
     from coreography.engine.cleanup import remove_stale_files
 
     remove_stale_files()
+
+
+def _leave(code: int) -> NoReturn:
+    """The command is done: leave as the run's driver does, without the interpreter's
+    teardown, which frees every module and object one by one (numpy, psutil, the run
+    model: measured 15 to 50 ms of CPU, for a command of about 0.3 s). What exit does that
+    matters still happens: atexit's work (the controller ends its runs and drivers,
+    multiprocessing joins its children) and the flush of stdout and stderr."""
+    import atexit
+
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that left (| head): not all was said
+            code = code or 1
+    os._exit(code)
 
 
 def _note_entry() -> None:

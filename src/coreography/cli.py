@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from coreography import __version__
-from coreography.cli_progress import Progress, printable
 from coreography.cli_series import lesson_main, repeats_option, sweep_main
+from coreography.engine.launch import one_blas_thread
 from coreography.model import models
 from coreography.model.experiment import (
     DISTRIBUTIONS,
@@ -26,6 +26,9 @@ from coreography.model.experiment import (
     parse_task,
 )
 from coreography.model.repeats import DEFAULT_REPEATS
+
+with one_blas_thread():  # the run model's numpy (see one_blas_thread)
+    from coreography.cli_progress import Progress, printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DEFAULT_WORKERS = 2
@@ -398,7 +401,6 @@ def _os_error(exc: OSError) -> str:
 def _run(args: argparse.Namespace) -> int:
     from coreography.engine.controller import RunController
     from coreography.model.metrics import compute_metrics, format_table
-    from coreography.model.recording import save_run
 
     experiment = experiment_from_args(args)
     missing = experiment.execution_model.missing()
@@ -437,6 +439,8 @@ def _run(args: argparse.Namespace) -> int:
     if run.logs:
         print(printable("\n".join(run.logs)))
     if args.out is not None:
+        from coreography.model.recording import save_run
+
         save_run(run, args.out)
         print(f"recording written to {args.out}")
     if run.state != "finished":

@@ -114,3 +114,57 @@ def test_an_early_driver_that_echoes_otherwise_is_not_used():
     finally:
         controller.shutdown()
     assert not alive({pid}) and standby_module._early is None
+
+
+def _fresh(code: str) -> dict:
+    """What a fresh interpreter prints as JSON after running ``code``."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_command_starts_its_driver_before_loading_the_probe():
+    """Everything loaded before the early driver's spawn delays the command's run."""
+    loaded = _fresh(
+        "import sys, json\nimport coreography.engine.standby\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    heavy = ("coreography.engine.probe", "dataclasses", "numpy", "psutil")
+    assert not [name for name in heavy if name in loaded]
+
+
+def test_a_driver_says_it_is_ready_without_loading_psutil():
+    """What a driver started ahead loads before it waits: psutil only when it must end a
+    process tree (a failure, or its app gone)."""
+    loaded = _fresh(
+        "import sys, json, importlib\nfrom coreography.engine import driver\n"
+        "for name in driver._AHEAD: importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    assert "coreography.engine.backends.pool" in loaded
+    assert not [name for name in ("psutil", "numpy") if name in loaded]
+
+
+def test_a_spec_copy_changes_only_what_it_is_told():
+    from coreography.engine.launch import ProbeSpec
+
+    spec = ProbeSpec(conn=None, workload="square", calibration=None, echo=True)
+    copy = spec.replace(workload="cpu", fault_task=3)
+    assert (copy.workload, copy.fault_task, copy.echo) == ("cpu", 3, True)
+    assert (spec.workload, spec.fault_task) == ("square", -1)
+    try:
+        spec.replace(wrokload="cpu")
+    except TypeError as exc:
+        assert "wrokload" in str(exc)
+    else:
+        raise AssertionError("an unknown field was accepted")

@@ -28,10 +28,10 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from coreography.engine.workloads import Calibration, workload_function
+from coreography.engine.launch import ProbeSpec as ProbeSpec  # where it is made
+from coreography.engine.workloads import workload_function
 from coreography.model import accounting, wire
 from coreography.model.events import RECORDS_PER_FRAME, Kind, clip_text
 from coreography.model.failure import EXIT_PREFIX, exit_call
@@ -88,23 +88,6 @@ class _ThreadState:
 
 def _same(arg: Any) -> Any:
     return arg
-
-
-@dataclass
-class ProbeSpec:
-    """What a worker needs to report: plain data and inheritable handles only."""
-
-    conn: Any  # multiprocessing Connection (write end)
-    workload: str
-    calibration: Calibration | None
-    fault_kind: str = "none"
-    fault_task: int = -1
-    shared: Any = None  # RawArray('q', Accounting.words_for(slots)): see model.accounting
-    next_slot: Any = None  # Value('i') handing out slots
-    write_lock: Any = None  # needed where pipe writes are not atomic (not Linux)
-    echo: bool = False  # also write captured lines to the real stdout
-    is_driver: bool = False
-    code: str = ""  # the user's task module, for the "custom" workload
 
 
 class Probe:

@@ -10,8 +10,9 @@ starts the next one while the window is idle. It ends when the controller lets i
 (it watches its parent like any driver).
 
 A command or the window can start one first thing (:func:`start_early`), while it loads
-the rest of itself: this module and what it imports are light (the standard library and
-the probe's modules), and the driver imports the engine in its own process. The first
+the rest of itself: this module and what it imports are light (the standard library,
+:mod:`coreography.engine.launch` and the accounting's layout), and the driver imports the
+engine, the probe included, in its own process. The first
 controller to start a run (or to want a standby) takes it (:func:`take_early`).
 """
 
@@ -25,13 +26,13 @@ import threading
 from typing import Any
 
 from coreography.engine.launch import (
+    ProbeSpec,
     enlarge_pipe,
     make_log,
     marked_environment,
     new_run_id,
     start_helpers_unmarked,
 )
-from coreography.engine.probe import ProbeSpec
 from coreography.model.accounting import Accounting
 
 #: Accounting slots of a standby: runs that need more (one process per task, over
