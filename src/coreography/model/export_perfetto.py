@@ -469,24 +469,14 @@ def _tracks(run: Run, with_states: set[int], with_waits: set[int]) -> Iterator[b
             _LANE_UUID + lane.index,
             _field(b"\x22", thread + _text(b"\x2a", lane.label)) + rank,
         )
-        if lane.index in with_states:
-            yield _track(
-                _STATE_UUID + lane.index,
-                _text(b"\x12", f"{lane.label} · state")
-                + b"\x28"
-                + _varint(parent)
-                + b"\x60"
-                + _varint(3 * lane.index + 1),
-            )
-        if lane.index in with_waits:
-            yield _track(
-                _WAIT_UUID + lane.index,
-                _text(b"\x12", f"{lane.label} · waits")
-                + b"\x28"
-                + _varint(parent)
-                + b"\x60"
-                + _varint(3 * lane.index + 2),
-            )
+        for uuid, shown, what, place in (
+            (_STATE_UUID, with_states, "state", 1),
+            (_WAIT_UUID, with_waits, "waits", 2),
+        ):
+            if lane.index in shown:  # beside the lane's thread, in its process
+                label = _text(b"\x12", f"{lane.label} · {what}")
+                order = b"\x60" + _varint(3 * lane.index + place)
+                yield _track(uuid + lane.index, label + b"\x28" + _varint(parent) + order)
     if len(run.cpu_t):
         yield _track(_CPU_UUID, _text(b"\x12", "CPU cores"))
         for core in range(run.cpu_percore.view().shape[1]):
