@@ -106,7 +106,4 @@ def test_a_tick_paints_the_timeline_before_the_paced_views_refresh(qtbot, window
         if "painted" in t:
             assert t.index("painted") < t.index("metrics")
     assert any("painted" in t for t in with_metrics)
-    # While the run is live the plots and metrics take turns: only the ticks that took in
-    # a new state (starting, running, finished) refresh them all.
-    assert len(ticks) >= 8
-    assert sum("cpu" in t and "metrics" in t for t in ticks) <= 3
+    assert all(t.count("timeline") <= 1 for t in ticks)  # refreshed once a tick, first

@@ -64,8 +64,6 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.status = RunStatus()
         self.views: list[RunView] = []
         self._plots: list[QGraphicsView] | None = None  # what paint_now flushes
-        self._turn = 0  # the paced view whose turn it is (see _refresh_views)
-        self._state_seen: tuple[str, bool] | None = None
         self.docks: dict[str, QDockWidget] = {}
         self.menus: dict[str, QMenu] = {}
         self.message_box: QMessageBox | None = None
@@ -309,7 +307,7 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         if not self.presenter.paused:
             self.timeline.refresh()
             self.paint_now()
-            self._refresh_views(run)
+            self._refresh_views(skip=self.timeline)
         self.status.refresh(self.presenter)  # the run's state stays live, paused or not
         self.paint_now()
 
@@ -346,23 +344,12 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         if run.is_over and not self.presenter.live:
             self._finish_views()
 
-    def _refresh_views(self, run: Run | None = None) -> None:
-        """Every view but the timeline (each tick paints that first); while ``run`` is
-        live, the plots and metrics, which redraw a few times a second, take their
-        turns, one per tick, so that no frame pays for all their redraws at once. Its
-        end or a new state reaches all of them in the tick that takes it in."""
-        paced = (self.cpu_view, self.cores_view, self.metrics)
-        state = (run.state, run.is_over) if run is not None else None
-        turns = run is not None and not run.is_over and state == self._state_seen
-        self._state_seen = state
-        if turns:
-            self._turn = (self._turn + 1) % len(paced)
+    def _refresh_views(self, skip: RunView | None = None) -> None:
+        """Every view's refresh but ``skip``'s (a tick refreshes and paints the timeline
+        first). Each view paces its own redraws while a run is live."""
         for view in self.views:
-            if view is self.timeline and run is not None:
-                continue
-            if turns and view in paced and view is not paced[self._turn]:
-                continue
-            view.refresh()
+            if view is not skip:
+                view.refresh()
 
     def _finish_views(self) -> None:
         self.console.refresh(catch_up=True)  # no more ticks: write what is still waiting

@@ -29,7 +29,7 @@ import numpy as np
 
 from coreography.model import ascii_columns as ac
 from coreography.model.events import TASK_PHASES, Kind
-from coreography.model.export import _short, _tid, _write
+from coreography.model.export import _short, _started, _tid, _write
 from coreography.model.messages import NO_TIME as NO_MESSAGE_TIME
 from coreography.model.run import DONE, NO_TIME, Run
 from coreography.model.states import task_state_name
@@ -291,21 +291,20 @@ def _slice_packets(
     back-to-back slices do not nest.
     """
     order = np.argsort(begin, kind="stable")
-    uuid_key = _TRACK_UUID
     for first in range(0, len(order), BLOCK):
         rows = order[first : first + BLOCK]
         n = len(rows)
         uuid, uuid_length = _varints(tracks[rows])
         # the begin packet
         event = _Rows(n)
-        event.put(_TYPE + bytes([_BEGIN]) + uuid_key)
+        event.put(_TYPE + bytes([_BEGIN]) + _TRACK_UUID)
         event.put_left(uuid, uuid_length, None)
         event.extend(begin_fields(rows))
         out = _Rows(n)
         _packet_of(out, begin[rows] - base, event, _FLAGS + _varint(_NEEDS_STATE))
         # the end packet
         event = _Rows(n)
-        event.put(_TYPE + bytes([_END]) + uuid_key)
+        event.put(_TYPE + bytes([_END]) + _TRACK_UUID)
         event.put_left(uuid, uuid_length, None)
         _packet_of(out, end[rows] - base, event, b"")
         yield out.join()
@@ -326,10 +325,6 @@ def _packet_of(out: _Rows, times: np.ndarray, event: _Rows, flags: bytes) -> Non
 
 
 # -- the run's content ----------------------------------------------------------------------
-def _started(run: Run) -> np.ndarray:
-    return np.flatnonzero((run.task_start != NO_TIME) & (run.task_lane >= 0))
-
-
 def _base(run: Run) -> int:
     """The trace's zero: the run's start, or the earliest event before it."""
     earliest = [run.t0]
