@@ -48,6 +48,34 @@ def test_lanes_appear_in_order_with_labels():
     assert [lane.pid for lane in run.worker_lanes()] == [2001, 2002]
 
 
+def test_a_process_first_heard_of_mid_run_gets_its_lane_and_the_rest_keep_theirs():
+    t0 = 5_000 * MS
+    run = Run(experiment(tasks=9), cores=2, t0=t0)
+    run.set_driver(DRIVER)
+    first, second, late = FakeProcess(2001), FakeProcess(2002), FakeProcess(2003)
+    for task, worker in enumerate([first, second, first, second]):
+        worker.emit(Kind.TASK_STARTED, t0 + task * MS, task=task)
+    run.apply(first.frames() + second.frames())
+    # A later tick: the known two again, then a process never heard of (no "ready" from
+    # it: its first event is a task), then the known ones once more.
+    first.emit(Kind.TASK_STARTED, t0 + 10 * MS, task=4)
+    late.emit(Kind.TASK_STARTED, t0 + 11 * MS, task=5)
+    late.emit(Kind.TASK_STARTED, t0 + 12 * MS, task=6, lane=3)  # a thread of it
+    second.emit(Kind.TASK_STARTED, t0 + 13 * MS, task=7)
+    run.apply(first.frames() + late.frames() + second.frames())
+    second.emit(Kind.TASK_STARTED, t0 + 14 * MS, task=8)
+    run.apply(second.frames())
+    assert [(lane.pid, lane.thread) for lane in run.lanes] == [
+        (DRIVER, 0),
+        (2001, 0),
+        (2002, 0),
+        (2003, 0),
+        (2003, 3),
+    ]
+    np.testing.assert_array_equal(run.task_lane, [1, 2, 1, 2, 1, 3, 4, 2, 2])
+    np.testing.assert_array_equal(run.lanes[2].task_ids(), [1, 3, 7, 8])
+
+
 def test_worker_start_up_and_end_are_recorded():
     run = full_run()
     first, second = run.worker_lanes()

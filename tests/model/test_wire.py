@@ -57,6 +57,52 @@ def test_frames_decode_to_what_was_encoded():
     assert counts == sorted(counts) and counts[-1] == sent and len(set(counts)) == len(frames)
 
 
+def test_a_batch_decodes_as_its_frames_one_by_one_and_counts_the_bad_ones():
+    frames: list[bytes] = []
+    expected_records, expected_pids, expected_texts = [], [], []
+    for pid in (101, 202, 101, 303):
+        records = [(int(Kind.TASK_FINISHED), 0, 2, pid + t, 5000 + t, 1.5, t) for t in range(70)]
+        texts = [(int(Kind.STDOUT), 0, t, 9000 + t, 0.0, f"{pid} says {t}") for t in range(3)]
+        got, _sent = wire.encode_frames(pid, 0, records, texts)
+        frames += got
+        expected_records += records
+        expected_pids += [pid] * len(records)
+        expected_texts += [(pid, [list(item) for item in texts])]
+    good = list(frames)
+    damaged = [
+        frames[0][:5],  # no whole header
+        b"\xef\xbe" + frames[0][2:],  # not this protocol
+        frames[0][:-3],  # a record cut short
+        wire.header(FrameType.TEXT, 7, 1) + b'{"a": 1}',  # text that is no list
+        wire.header(9, 7, 1),  # a frame type no one sends
+    ]
+    batch = wire.decode_batch(damaged[:2] + good[:3] + damaged[2:] + good[3:])
+    assert batch.bad == len(damaged)
+    assert batch.records.tolist() == expected_records
+    assert batch.pids.tolist() == expected_pids
+    assert batch.records.flags.writeable  # a traced program's records are rewritten in place
+    texts = {}
+    for pid, items in batch.texts:
+        texts.setdefault(pid, []).extend(items)
+    assert sorted(texts.items()) == sorted(
+        (pid, [i for p, items in expected_texts if p == pid for i in items]) for pid in texts
+    )
+    # Each good frame's own count and running total, in order.
+    one_by_one = []
+    for frame in good:
+        head = wire.read_header(frame)
+        assert head is not None
+        size = (
+            len(wire.read_records(frame))
+            if head.frame_type == FrameType.BINARY
+            else len(wire.read_texts(frame))
+        )
+        one_by_one.append((head.pid, size, head.sent))
+    assert batch.counts == one_by_one
+    empty = wire.decode_batch([])
+    assert len(empty.records) == 0 and len(empty.pids) == 0 and empty.bad == 0
+
+
 def test_text_too_long_for_a_frame_is_shortened_keeping_both_ends():
     text = "BEGIN" + "x" * 20_000 + "END"
     ((count, body),) = list(wire.text_bodies([(10, 0, 0, 1, 0.0, text)]))

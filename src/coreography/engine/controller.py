@@ -41,7 +41,6 @@ from coreography.engine.thread_states import DEFAULT_HZ as STATE_HZ
 from coreography.engine.thread_states import StateSamplerThread
 from coreography.model import wire
 from coreography.model.accounting import Accounting
-from coreography.model.events import FrameType
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
 
@@ -255,10 +254,11 @@ class RunController:
         samples = self._sampler.take() if self._sampler else []
         states = self._states.take() if self._states else []
         changed = bool(frames or samples or states)
-        self.applied_ns = event_times(frames)
+        batch = wire.decode_batch(frames)
+        self.applied_ns = batch.records["t"]
         if changed:
             newest = run.latest_event_ns
-            run.apply(frames, samples, states)
+            run.apply_batch(batch, samples, states)
             if self._states is not None:
                 self._states.watch(run.lanes)
             latest = run.latest_event_ns
@@ -592,14 +592,10 @@ _NO_TIMES: np.ndarray[Any, Any] = np.empty(0, np.int64)
 
 def event_times(frames: list[bytes]) -> np.ndarray[Any, Any]:
     """The worker timestamps (ns) of every record in the binary frames among ``frames``."""
-    parts = []
-    for frame in frames:
-        head = wire.read_header(frame)
-        if head is not None and head.frame_type == FrameType.BINARY:
-            parts.append(wire.read_records(frame)["t"])
-    if not parts:
+    if not frames:
         return _NO_TIMES
-    return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    times: np.ndarray[Any, Any] = wire.decode_batch(frames).records["t"]
+    return times
 
 
 def read_frames(

@@ -88,11 +88,18 @@ def apply_plot_defaults() -> None:
 def cache_axes(plot: pg.PlotWidget) -> None:
     """Draw ``plot``'s axes from a pixmap until their range, ticks or style change (each
     of those calls ``update()``, which drops the pixmap): a frame that only moves bars
-    does not lay the axes' text out again, which cost milliseconds per frame."""
+    does not lay the axes' text out again, which cost milliseconds per frame.
+
+    An axis without units shows no SI prefix, so it stops looking for one: pyqtgraph
+    otherwise sets its title's HTML again and resizes it at every change of range (the
+    hidden top and right axes too), tens of times a second while a run scrolls."""
     from PySide6.QtWidgets import QGraphicsItem
 
     for axis in plot.getPlotItem().axes.values():
-        axis["item"].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        item = axis["item"]
+        item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        if not item.labelUnits and item.autoSIPrefix:
+            item.enableAutoSIPrefix(False)
 
 
 # -- themes ------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from coreography.model import wire
-from coreography.model.events import FrameType, Kind, clip_text
+from coreography.model.events import Kind, clip_text
 from coreography.model.experiment import Experiment
 from coreography.model.failure import (
     EXIT_PREFIX,
@@ -55,6 +55,13 @@ STARTING, RUN_RUNNING, FINISHED, RUN_FAILED, STOPPED = (
     RunState.STOPPED,
 )
 NO_TIME = -1
+#: The kinds a tick's records are sorted by (plain ints: an enum member costs a lookup).
+_READY, _STARTED, _FINISHED = (
+    int(Kind.WORKER_READY),
+    int(Kind.TASK_STARTED),
+    int(Kind.TASK_FINISHED),
+)
+_SENT, _WAIT = int(Kind.MESSAGE_SENT), int(Kind.WAIT)
 
 
 class GrowArray:
@@ -191,6 +198,11 @@ class Run:
         #: A cluster's hosts: their workers' own CPU and memory readings (model/host_metrics.py).
         self.hosts = HostMetrics()
         self._lane_of: dict[tuple[int, int], int] = {}
+        #: _lane_of as sorted keys (pid << 16 | thread) and their lanes, for whole arrays.
+        self._lane_table: tuple[np.ndarray, np.ndarray] = (
+            np.empty(0, np.int64),
+            np.empty(0, np.int32),
+        )
         self.texts: list[TextLine] = []
         self.logs: list[str] = []
         self.state = STARTING
@@ -346,39 +358,26 @@ class Run:
     ) -> None:
         """Take a batch of raw frames, samples and thread-state intervals
         ``(lane, start_ns, end_ns, state)``; notify listeners once."""
-        binary: list[np.ndarray] = []
-        pids: list[np.ndarray] = []
-        texts: list[tuple[int, list[Any]]] = []
-        for frame in frames:
-            head = wire.read_header(frame)
-            if head is None:
-                self.bad_frames += 1
-                continue
-            pid = head.pid
-            if head.frame_type == FrameType.BINARY:
-                records = wire.read_records(frame)
-                binary.append(records)
-                pids.append(np.full(len(records), pid, np.int32))
-                count = len(records)
-            elif head.frame_type == FrameType.TEXT:
-                try:
-                    items = wire.read_texts(frame)
-                except ValueError:
-                    self.bad_frames += 1
-                    continue
-                texts.append((pid, items))
-                count = len(items)
-            else:
-                self.bad_frames += 1
-                continue
-            self.received[pid] = self.received.get(pid, 0) + count
-            self.reported_sent[pid] = head.sent
-        if binary:
-            records = np.concatenate(binary)
-            newest = int(records["t"].max()) if len(records) else NO_TIME
+        self.apply_batch(wire.decode_batch(frames), samples, states)
+
+    def apply_batch(
+        self,
+        batch: wire.Batch,
+        samples: Iterable[Sample] = (),
+        states: Iterable[tuple[int, int, int, int]] = (),
+    ) -> None:
+        """:meth:`apply` of frames already decoded (:func:`wire.decode_batch`)."""
+        self.bad_frames += batch.bad
+        received, sent = self.received, self.reported_sent
+        for pid, count, reported in batch.counts:
+            received[pid] = received.get(pid, 0) + count
+            sent[pid] = reported
+        records = batch.records
+        if len(records):
+            newest = int(records["t"].max())
             self.latest_event_ns = max(self.latest_event_ns or NO_TIME, newest)
-            self._apply_records(records, np.concatenate(pids))
-        for pid, items in texts:
+            self._apply_records(records, batch.pids)
+        for pid, items in batch.texts:
             self._apply_texts(pid, items)
         samples = list(samples)
         if samples:
@@ -410,14 +409,14 @@ class Run:
         kind = rec["kind"]
         # Lanes are made in the order their processes and threads said they were ready,
         # before the vectorised steps below make any (those go by pid).
-        ready = np.flatnonzero(kind == Kind.WORKER_READY)
+        ready = np.flatnonzero(kind == _READY)
         for row in ready.tolist():
             self._lane_for(int(pid[row]), int(rec["lane"][row]))
         # Task starts and ends are the bulk: handle them vectorised.
-        started = kind == Kind.TASK_STARTED
+        started = kind == _STARTED
         if started.any():
             self._apply_starts(rec[started], pid[started])
-        finished = kind == Kind.TASK_FINISHED
+        finished = kind == _FINISHED
         if finished.any():
             rows = rec[finished]
             tasks = rows["task"]
@@ -431,14 +430,14 @@ class Run:
             measured = (began != NO_TIME) & (rows["aux"] > 0)  # the probe read its CPU clock
             self.task_cpu[tasks] = np.where(measured, np.maximum(rows["aux"] - began, 0), NO_TIME)
             self.n_done += int(np.count_nonzero(~was_done))
-        talk = (kind >= Kind.MESSAGE_SENT) & (kind <= Kind.WAIT)
+        talk = (kind >= _SENT) & (kind <= _WAIT)
         if talk.any():
             rows = rec[talk]
             lanes = self._lane_indices(pid[talk], rows["lane"])
-            self.messages.add_records(rows, lanes, Kind.MESSAGE_SENT, Kind.WAIT)
+            self.messages.add_records(rows, lanes, _SENT, _WAIT)
             self.latest_event_ns = max(
                 self.latest_event_ns or NO_TIME,
-                int(rows["aux"][rows["kind"] == Kind.WAIT].max(initial=NO_TIME)),
+                int(rows["aux"][rows["kind"] == _WAIT].max(initial=NO_TIME)),
             )
         rare = ~(started | finished | talk)
         if rare.any():
@@ -448,9 +447,20 @@ class Run:
     def _lane_indices(self, pids: np.ndarray, threads: np.ndarray) -> np.ndarray:
         """The lane index of each (pid, thread) pair, making lanes as needed."""
         keys = pids.astype(np.int64) << 16 | threads.astype(np.int64)
+        known, lanes = self._lane_table
+        if len(known):  # the usual tick: every pair has its lane already (no sort)
+            at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+            if bool((known[at] == keys).all()):
+                found: np.ndarray = lanes[at]
+                return found
         unique, inverse = np.unique(keys, return_inverse=True)
         table = np.array([self._lane_for(int(k >> 16), int(k & 0xFFFF)) for k in unique], np.int32)
         indices: np.ndarray = table[inverse.reshape(-1)]
+        order = sorted((pid << 16 | thread, lane) for (pid, thread), lane in self._lane_of.items())
+        self._lane_table = (
+            np.array([key for key, _ in order], np.int64),
+            np.array([index for _, index in order], np.int32),
+        )
         return indices
 
     def _apply_starts(self, rows: np.ndarray, pids: np.ndarray) -> None:
@@ -465,9 +475,9 @@ class Run:
         self.task_status[tasks] = np.where(fresh, RUNNING, self.task_status[tasks])
         self.n_started += int(np.count_nonzero(fresh))
         order = np.argsort(rows["t"], kind="stable")
-        for index in np.unique(lane_index):
+        for index in np.flatnonzero(np.bincount(lane_index)).tolist():
             in_lane = order[lane_index[order] == index]
-            self.lanes[int(index)].tasks.extend(tasks[in_lane])
+            self.lanes[index].tasks.extend(tasks[in_lane])
 
     def _apply_rare(self, row: tuple[Any, ...], pid: int) -> None:
         kind, flags, thread, task, t, value, aux = row

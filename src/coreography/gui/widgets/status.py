@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.steady_label import SteadyLabel
 from coreography.model.interference import measure_interference
 from coreography.model.run import NO_TIME, Run
 
@@ -25,18 +26,18 @@ class RunStatus(QWidget):
         super().__init__(parent)
         self.run: Run | None = None
         self._progress_at = 0.0
-        self.state = QLabel()
-        self.message = QLabel()
-        self.message.setMinimumWidth(200)
-        self.elapsed = QLabel()
-        self.rate = QLabel()
-        self.lost = QLabel()
+        self.state = SteadyLabel()
+        self.message = SteadyLabel()
+        self.message.set_least_width(200)
+        self.elapsed = SteadyLabel()
+        self.rate = SteadyLabel()
+        self.lost = SteadyLabel()
         #: Other programs' share of the machine, when noticeable (a run's figures suffer).
-        self.machine = QLabel()
+        self.machine = SteadyLabel()
         self.machine.setObjectName("machine_busy")
         self._machine_at = 0.0
         self._machine_version = -1
-        self.lag = QLabel()
+        self.lag = SteadyLabel()
         self.lag.setToolTip(
             "Lag: how old events are when the timeline shows them, from the moment their "
             "process stamped them (the slowest 1 % of the last second), or the age of the "
@@ -52,7 +53,7 @@ class RunStatus(QWidget):
         self.progress.setFormat("%p %")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        for label in (
+        self.labels = (
             self.state,
             self.message,
             self.elapsed,
@@ -60,16 +61,18 @@ class RunStatus(QWidget):
             self.lost,
             self.machine,
             self.lag,
-        ):
+        )
+        for label in self.labels:
             layout.addWidget(label)
-        layout.setStretch(1, 1)
+        # The room left goes after the message (held live, the labels keep their size).
+        layout.insertStretch(2, 1)
 
     def set_compact(self, compact: bool) -> None:
         """The presentation banner: state, tasks, elapsed time and warnings only (events,
         lag and the progress bar are for the one at the desk)."""
         for widget in (self.rate, self.lag, self.progress):
             widget.setVisible(not compact)
-        self.message.setMinimumWidth(0 if compact else 200)
+        self.message.set_least_width(0 if compact else 200)
 
     def show_idle(self) -> None:
         self._set_state("idle")
@@ -101,6 +104,8 @@ class RunStatus(QWidget):
         ):
             return
         self._written_at, self._written_state = now, run.state
+        for label in self.labels:  # steady while live: new figures only repaint
+            label.hold(presenter is not None and not run.is_over)
         self._set_state(run.state)
         experiment = run.experiment
         message = run.message if run.is_over else f"{experiment.model} · {experiment.workload}"
@@ -110,7 +115,8 @@ class RunStatus(QWidget):
             if message != run.state
             else f"{done:,} / {run.n_tasks:,} tasks"
         )
-        self.message.setToolTip(run.message)
+        if self.message.toolTip() != run.message:
+            self.message.setToolTip(run.message)
         if run.end_ns != NO_TIME:
             elapsed = run.seconds(run.end_ns)
         elif run.is_over:
@@ -130,7 +136,9 @@ class RunStatus(QWidget):
             self.lag.setText("")
         lost = run.events_lost()
         self.lost.setText("lost: —" if lost is None else f"lost: {lost:,}")
-        self.lost.setToolTip(run.describe_loss())
+        loss = run.describe_loss()
+        if self.lost.toolTip() != loss:
+            self.lost.setToolTip(loss)
         style = f"color: {theme.text_color(theme.FAILED_COLOR).name()}" if lost else ""
         if self.lost.styleSheet() != style:  # restyling is not free; most ticks change nothing
             self.lost.setStyleSheet(style)

@@ -14,6 +14,7 @@ from coreography.gui import theme
 from coreography.gui.widgets.lane_axis import LaneAxis
 from coreography.gui.widgets.message_layer import DepthTrack, MessageLayer
 from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
+from coreography.gui.widgets.steady_label import SteadyLabel
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import DENSE_PX_PER_BAR, TimelineItem
 from coreography.model.run import NO_TIME, Run
@@ -118,8 +119,12 @@ class TimelineView(QWidget):
         )
         self.summary = QLabel("No run yet: choose an experiment and press Run (Space).")
         self.summary.setWordWrap(True)  # large fonts wrap the line rather than cut it
+        #: While a run is live its count of bars, apart (the summary's text stays put).
+        self.bar_count = SteadyLabel()
+        self.bar_count.setVisible(False)
         top = QHBoxLayout()
         top.setContentsMargins(4, 2, 4, 0)
+        top.addWidget(self.bar_count)
         top.addWidget(self.summary, 1)
         top.addWidget(self.follow)
         top.addWidget(self.fit_button)
@@ -208,7 +213,11 @@ class TimelineView(QWidget):
         now = time.monotonic()
         if run.is_over or now - self._summary_at >= SUMMARY_INTERVAL_S:
             self._summary_at = now
-            self.summary.setText(self._describe(run))
+            live = not run.is_over
+            self.bar_count.hold(live)
+            self.bar_count.setText(f"{self._bars_text(run)} ·" if live else "")
+            self.bar_count.setVisible(live and self.summary.isVisibleTo(self))
+            self.summary.setText(self._describe(run, bars=not live))
         self._update_bars(run, before, now)
         states = run.thread_states.version
         if states != self._states_seen and (
@@ -303,11 +312,14 @@ class TimelineView(QWidget):
         self._dense_drawn = dense
         self._edge_s = None if run.is_over else self.item.now_s
 
-    def _describe(self, run: Run) -> str:
+    def _bars_text(self, run: Run) -> str:
+        return f"{self.index.bars:,} of {run.n_tasks:,} task bars"
+
+    def _describe(self, run: Run, bars: bool = True) -> str:
         workers = len(run.worker_lanes())
         text = (
-            f"{workers} worker lane{'s' if workers != 1 else ''} · "
-            f"{self.index.bars:,} of {run.n_tasks:,} task bars · "
+            (f"{self._bars_text(run)} · " if bars else "")
+            + f"{workers} worker lane{'s' if workers != 1 else ''} · "
             f"{run.experiment.model}, {run.experiment.start_method}"
         )
         marks = self.startup_and_work(run) if run.is_over else None
