@@ -15,6 +15,7 @@ from coreography.gui.widgets.bar_labels import LabelAtlas
 from coreography.gui.widgets.timeline_index import TimelineIndex, level_for
 from coreography.gui.widgets.timeline_rects import (
     CLAMP_PX,
+    Recording,
     RectFiller,
     bar_rects,
     coverage_runs,
@@ -116,6 +117,14 @@ class TimelineItem(pg.GraphicsObject):
         self._font_metrics: QFontMetrics | None = None
         self._atlas = LabelAtlas()  # bar labels, rendered once
         self._narrowest: dict[str, int] = {}  # pixels of a one-digit label, by prefix
+        #: Counts the changes of colours and font: a paint may reuse what it drew in the
+        #: same style.
+        self._style = 0
+        #: The bars of the last paint and what they were drawn from: a paint of the same
+        #: view, data and style draws them again rather than computing them.
+        self._bars_drawn: tuple | None = None
+        self._bars_recording: Recording | None = None
+        self.bar_computations = 0  # paints that computed their bars (for tests)
         self.last_paint_rects = 0  # for tests and benchmarks
         #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
         self.last_marks: dict[str, int] = {}
@@ -126,10 +135,12 @@ class TimelineItem(pg.GraphicsObject):
 
     # -- geometry ---------------------------------------------------------------------
     def forget_font(self) -> None:
-        """The font changed (theme or scale): measure text again on the next paint."""
+        """The font or the theme changed: measure text and choose colours again on the
+        next paint (the main lane's colour is the theme's)."""
         self._font_metrics = None
         self._atlas = LabelAtlas()
         self._narrowest = {}
+        self.reset_colors()
 
     def boundingRect(self) -> QRectF:
         return self._shown
@@ -193,6 +204,7 @@ class TimelineItem(pg.GraphicsObject):
         return self._colors[lane]
 
     def reset_colors(self) -> None:
+        self._style = getattr(self, "_style", 0) + 1
         self._colors = []
         self._palette = []  # per lane: which pair of _brushes it takes
         self._palette_of: dict[int, int] = {}
@@ -252,9 +264,28 @@ class TimelineItem(pg.GraphicsObject):
         tops = [round(min(k * sy, (k + 1) * sy) + dy + height * (1 - LANE_FILL) / 2) for k in lanes]
         now = self.now_s if not run.is_over else math.inf
         self._paint_lives(painter, lanes, sx, dx, tops, bar_height)
-        self.last_paint_rects = self._paint_bars(
-            painter, lanes, x0, x1, sx, dx, now, tops, bar_height, strip
+        device = painter.device()
+        drawn_from = (
+            self.index.version,
+            self._style,
+            self._atlas.generation,
+            painter.font().key(),
+            device.devicePixelRatioF() if device is not None else 1.0,
+            (x0, x1, sx, dx, sy, dy, first, last, now, strip),
         )
+        if drawn_from == self._bars_drawn and self._bars_recording is not None:
+            self._bars_recording.replay(painter)
+        else:
+            self.bar_computations += 1
+            recording = Recording(painter)
+            self.last_paint_rects = self._paint_bars(
+                recording, lanes, x0, x1, sx, dx, now, tops, bar_height, strip
+            )
+            # A label atlas cleared while it drew leaves its first labels' places stale.
+            if self._atlas.generation == drawn_from[2]:
+                self._bars_drawn, self._bars_recording = drawn_from, recording
+            else:
+                self._bars_drawn = self._bars_recording = None
         for lane, top in zip(lanes, tops, strict=True):
             bars = self.index.lanes[lane]
             if bars.open or bars.failed or bars.interrupted:

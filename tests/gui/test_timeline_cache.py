@@ -1,0 +1,110 @@
+"""A paint of the timeline that has the same view, data and style as the last draws the
+bars the last computed; anything else computes them again and shows the new picture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from coreography.gui import look
+from coreography.gui import theme as themes
+from coreography.gui.widgets.timeline import TimelineView
+from coreography.model import wire
+from coreography.model.events import Kind
+from coreography.model.experiment import Experiment
+from coreography.model.run import RECORD_DTYPE, Run
+
+LANES = 4
+TASKS = 400
+
+
+def _frames(first: int, count: int) -> list[bytes]:
+    """Started and finished records of tasks ``first`` … (2 ms each, dealt round-robin;
+    every tenth of a lane is long enough to carry its number)."""
+    tasks = np.arange(first, first + count)
+    frames = []
+    for w in range(LANES):
+        mine = tasks[tasks % LANES == w]
+        slot = mine // LANES
+        start = 1_000_000 + slot * 2_200_000
+        end = start + np.where(slot % 10 == 9, 2_000_000, 1_000_000)
+        rows = np.zeros(2 * len(mine), RECORD_DTYPE)
+        rows["kind"][0::2], rows["kind"][1::2] = Kind.TASK_STARTED, Kind.TASK_FINISHED
+        rows["task"][0::2] = rows["task"][1::2] = mine
+        rows["t"][0::2], rows["t"][1::2] = start, end
+        frames.append(wire.records_frame(2000 + w, 0, rows))
+    return frames
+
+
+@pytest.fixture
+def timeline(qtbot):
+    run = Run(Experiment(workers=LANES, tasks=TASKS), cores=2, t0=0)
+    run.set_driver(1000)
+    run.apply(_frames(0, TASKS // 2))
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(1000, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_run(run)
+    view.follow.setChecked(False)
+    view.refresh()
+    view.item.now_s = 1.0  # a live edge that stays put: only the data change
+    view.plot.setXRange(0.0, 0.6, padding=0)
+    return view
+
+
+def _picture(view: TimelineView) -> np.ndarray:
+    image = view.plot.viewport().grab().toImage()
+    image = image.convertToFormat(QImage.Format.Format_RGB32)
+    rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return rows.reshape(image.height(), image.bytesPerLine()).copy()
+
+
+def _painted_and_computed(view: TimelineView) -> tuple[np.ndarray, np.ndarray]:
+    """The view as a paint now draws it, and as a paint that computes everything."""
+    painted = _picture(view)
+    view.item._bars_drawn = None  # nothing to reuse
+    return painted, _picture(view)
+
+
+def test_an_unchanged_view_draws_the_bars_it_computed(qtbot, timeline):
+    first = _picture(timeline)
+    computed = timeline.item.bar_computations
+    again = _picture(timeline)
+    assert timeline.item.bar_computations == computed  # drawn again, not computed
+    assert timeline.item.last_paint_rects > 0
+    assert (first == again).all()
+
+
+def test_new_data_view_and_theme_are_each_drawn_anew(qtbot, timeline):
+    before = _picture(timeline)
+    computed = timeline.item.bar_computations
+
+    def check() -> np.ndarray:
+        nonlocal computed
+        painted, fresh = _painted_and_computed(timeline)
+        assert timeline.item.bar_computations > computed
+        computed = timeline.item.bar_computations
+        assert (painted == fresh).all()
+        return painted
+
+    # Data appended (same view, same live edge).
+    timeline.index.run.apply(_frames(TASKS // 2, TASKS // 2))
+    assert timeline.index.sync()
+    timeline.item.update()
+    appended = check()
+    assert (appended != before).any()
+    # The view moved.
+    timeline.plot.setXRange(0.05, 0.4, padding=0)
+    moved = check()
+    assert (moved != appended).any()
+    # The theme changed.
+    light = themes.active()
+    try:
+        look.apply_look(timeline, themes.THEMES["dark"])
+        dark = check()
+        assert (dark != moved).any()
+    finally:
+        look.apply_look(timeline, light)
