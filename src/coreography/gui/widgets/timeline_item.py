@@ -278,6 +278,7 @@ class TimelineItem(pg.GraphicsObject):
         else:
             self.bar_computations += 1
             recording = Recording(painter)
+            self._filler.begin()
             self.last_paint_rects = self._paint_bars(
                 recording, lanes, x0, x1, sx, dx, now, tops, bar_height, strip
             )

@@ -94,18 +94,17 @@ class Recording:
     def font(self):
         return self._painter.font()
 
-    def _call(self, call, *args) -> None:
-        call(self._painter, *args)
-        self._calls.append((call, args))
-
     def setBrush(self, brush) -> None:
-        self._call(QPainter.setBrush, brush)
+        self._painter.setBrush(brush)
+        self._calls.append((QPainter.setBrush, (brush,)))
 
     def drawRects(self, first, count: int) -> None:
-        self._call(QPainter.drawRects, first, count)
+        self._painter.drawRects(first, count)
+        self._calls.append((QPainter.drawRects, (first, count)))
 
     def drawPixmapFragments(self, first, count: int, pixmap) -> None:
-        self._call(QPainter.drawPixmapFragments, first, count, pixmap)
+        self._painter.drawPixmapFragments(first, count, pixmap)
+        self._calls.append((QPainter.drawPixmapFragments, (first, count, pixmap)))
 
     def replay(self, painter: QPainter) -> None:
         """Draw again what was recorded, in the order it was."""
@@ -114,10 +113,22 @@ class Recording:
 
 
 class RectFiller:
-    """Fills integer rectangles held in one numpy buffer laid out as ``QRect``s
+    """Fills integer rectangles held in a reused numpy buffer laid out as ``QRect``s
     (x1, y1, x2, y2), one ``drawRects`` call per brush, without a Python object per
     rectangle. Integer rectangles take the raster engine's fast path: about twice as
-    fast as ``QRectF``. ``painter`` may be a :class:`Recording`, which keeps the buffer."""
+    fast as ``QRectF``.
+
+    Each fill of a frame has a buffer of its own, kept until :meth:`begin` starts the
+    next frame: a :class:`Recording` of the frame can draw from them until then.
+    """
+
+    def __init__(self) -> None:
+        self._buffers: list[np.ndarray] = []
+        self._used = 0
+
+    def begin(self) -> None:
+        """A new frame: its fills may reuse the buffers of the last."""
+        self._used = 0
 
     def fill(
         self,
@@ -142,9 +153,17 @@ class RectFiller:
         if np.count_nonzero(counts) > 1:  # a stable sort of small integers: a radix sort
             small = groups.astype(np.uint8 if len(brushes) <= 256 else np.int64)
             order = np.argsort(small, kind="stable")
-        rows = np.empty((count, 4), np.int32)
+        if self._used == len(self._buffers):
+            self._buffers.append(np.empty((0, 4), np.int32))
+        buffer = self._buffers[self._used]
+        if len(buffer) < count:
+            buffer = self._buffers[self._used] = np.empty(
+                (max(count, 2 * len(buffer)), 4), np.int32
+            )
+        self._used += 1
         if isinstance(painter, Recording):
-            painter.keep(rows)
+            painter.keep(buffer)  # should the next frame need a larger one
+        rows = buffer[:count]
         if order is not None:
             left, top, width = left[order], top[order], width[order]
         # Beyond the clamp, a bar reaches far outside the view (deep zoom): what Qt's
