@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage
 
 from coreography.gui import look
 from coreography.gui import theme as themes
+from coreography.gui.widgets import timeline_item
 from coreography.gui.widgets.timeline import TimelineView
 from coreography.model import wire
 from coreography.model.events import Kind
@@ -20,15 +21,16 @@ TASKS = 400
 
 
 def _frames(first: int, count: int) -> list[bytes]:
-    """Started and finished records of tasks ``first`` … (2 ms each, dealt round-robin;
-    every tenth of a lane is long enough to carry its number)."""
+    """Started and finished records of tasks ``first`` … (one every 6 ms in each lane,
+    dealt round-robin: 1 ms long, but every tenth 5 ms, long enough to carry its
+    number)."""
     tasks = np.arange(first, first + count)
     frames = []
     for w in range(LANES):
         mine = tasks[tasks % LANES == w]
         slot = mine // LANES
-        start = 1_000_000 + slot * 2_200_000
-        end = start + np.where(slot % 10 == 9, 2_000_000, 1_000_000)
+        start = 1_000_000 + slot * 6_000_000
+        end = start + np.where(slot % 10 == 9, 5_000_000, 1_000_000)
         rows = np.zeros(2 * len(mine), RECORD_DTYPE)
         rows["kind"][0::2], rows["kind"][1::2] = Kind.TASK_STARTED, Kind.TASK_FINISHED
         rows["task"][0::2] = rows["task"][1::2] = mine
@@ -51,7 +53,7 @@ def timeline(qtbot):
     view.follow.setChecked(False)
     view.refresh()
     view.item.now_s = 1.0  # a live edge that stays put: only the data change
-    view.plot.setXRange(0.0, 0.6, padding=0)
+    view.plot.setXRange(0.25, 0.35, padding=0)  # the first half's last bars, the rest's first
     return view
 
 
@@ -69,16 +71,25 @@ def _painted_and_computed(view: TimelineView) -> tuple[np.ndarray, np.ndarray]:
     return painted, _picture(view)
 
 
-def test_an_unchanged_view_draws_the_bars_it_computed(qtbot, timeline):
+@pytest.mark.parametrize("from_pixmap", [False, True])
+def test_an_unchanged_view_draws_the_bars_it_computed(qtbot, timeline, monkeypatch, from_pixmap):
+    # However few the bars, the second paint keeps them in a pixmap (or never does).
+    monkeypatch.setattr(timeline_item, "KEEP_PIXMAP_RECTS", 0 if from_pixmap else 10**9)
     first = _picture(timeline)
     computed = timeline.item.bar_computations
-    again = _picture(timeline)
+    pixmaps = timeline.item.bar_pixmap_draws
+    again = [_picture(timeline) for _ in range(3)]
     assert timeline.item.bar_computations == computed  # drawn again, not computed
+    assert timeline.item.bar_pixmap_draws == pixmaps + (3 if from_pixmap else 0)
     assert timeline.item.last_paint_rects > 0
-    assert (first == again).all()
+    for picture in again:
+        assert (first == picture).all()
+    # A label over every tenth bar: they too are drawn again exactly.
+    assert timeline.item._atlas.generation > 0
 
 
-def test_new_data_view_and_theme_are_each_drawn_anew(qtbot, timeline):
+def test_new_data_view_and_theme_are_each_drawn_anew(qtbot, timeline, monkeypatch):
+    monkeypatch.setattr(timeline_item, "KEEP_PIXMAP_RECTS", 0)
     before = _picture(timeline)
     computed = timeline.item.bar_computations
 
@@ -90,6 +101,7 @@ def test_new_data_view_and_theme_are_each_drawn_anew(qtbot, timeline):
         assert (painted == fresh).all()
         return painted
 
+    _picture(timeline)  # drawn again from a pixmap: that too gives way to what changed
     # Data appended (same view, same live edge).
     timeline.index.run.apply(_frames(TASKS // 2, TASKS // 2))
     assert timeline.index.sync()
@@ -97,7 +109,7 @@ def test_new_data_view_and_theme_are_each_drawn_anew(qtbot, timeline):
     appended = check()
     assert (appended != before).any()
     # The view moved.
-    timeline.plot.setXRange(0.05, 0.4, padding=0)
+    timeline.plot.setXRange(0.26, 0.33, padding=0)
     moved = check()
     assert (moved != appended).any()
     # The theme changed.

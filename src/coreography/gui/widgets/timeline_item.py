@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPixmap, QPolygon
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from coreography.gui import contrast, theme
@@ -28,6 +28,8 @@ STRIP_SLACK_PX = 2
 DENSE_PX_PER_BAR = 3.0
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
 MARKER_PX = 9  # print() ticks: visible from the back of a classroom
+#: Bars drawn again unchanged come from a pixmap of the view from this many rectangles.
+KEEP_PIXMAP_RECTS = 1000
 
 
 def clip_at_cut(painter: QPainter, cut_s: float | None, sx: float, dx: float) -> None:
@@ -124,6 +126,10 @@ class TimelineItem(pg.GraphicsObject):
         #: view, data and style draws them again rather than computing them.
         self._bars_drawn: tuple | None = None
         self._bars_recording: Recording | None = None
+        #: Those bars drawn into a pixmap of the view (its area, the pixmap), once they
+        #: are drawn a second time.
+        self._bars_pixmap: tuple[QRect, QPixmap] | None = None
+        self.bar_pixmap_draws = 0  # paints that drew the bars from that pixmap (for tests)
         self.bar_computations = 0  # paints that computed their bars (for tests)
         self.last_paint_rects = 0  # for tests and benchmarks
         #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
@@ -274,9 +280,10 @@ class TimelineItem(pg.GraphicsObject):
             (x0, x1, sx, dx, sy, dy, first, last, now, strip),
         )
         if drawn_from == self._bars_drawn and self._bars_recording is not None:
-            self._bars_recording.replay(painter)
+            self._draw_kept(painter, view_rect, drawn_from[4])
         else:
             self.bar_computations += 1
+            self._bars_pixmap = None
             recording = Recording(painter)
             self._filler.begin()
             self.last_paint_rects = self._paint_bars(
@@ -302,6 +309,31 @@ class TimelineItem(pg.GraphicsObject):
             painter.setPen(theme.no_pen())
         painter.setTransform(transform)
         self.sig_painted.emit()
+
+    def _draw_kept(self, painter: QPainter, area: QRect, ratio: float) -> None:
+        """The bars the last paint computed, again: the first time from its recording,
+        into a pixmap of the view (transparent but for the bars, which are opaque, and
+        their labels), then from that pixmap: one copy of the view's pixels, however many
+        bars it shows. Fewer than ``KEEP_PIXMAP_RECTS`` bars are drawn from the recording:
+        that is cheaper than the copy."""
+        assert self._bars_recording is not None
+        if area.isEmpty() or self.last_paint_rects < KEEP_PIXMAP_RECTS:
+            self._bars_recording.replay(painter)
+            return
+        kept = self._bars_pixmap
+        if kept is None or kept[0] != area:
+            pixmap = QPixmap(round(area.width() * ratio), round(area.height() * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            into = QPainter(pixmap)
+            into.setPen(theme.no_pen())
+            into.setFont(painter.font())
+            into.translate(-area.left(), -area.top())
+            self._bars_recording.replay(into)
+            into.end()
+            kept = self._bars_pixmap = (QRect(area), pixmap)
+        self.bar_pixmap_draws += 1
+        painter.drawPixmap(area.topLeft(), kept[1])
 
     def _paint_grid(self, painter, x0, x1, sx, dx, top, bottom) -> None:
         """Faint vertical lines at round times (drawn here, not by the axis: an axis grid
