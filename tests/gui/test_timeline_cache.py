@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QPainter, QPicture
 
 from coreography.gui import look
 from coreography.gui import theme as themes
@@ -120,3 +120,16 @@ def test_new_data_view_and_theme_are_each_drawn_anew(qtbot, timeline, monkeypatc
         assert (dark != moved).any()
     finally:
         look.apply_look(timeline, light)
+
+
+def test_a_painter_that_keeps_vectors_gets_rectangles_not_a_pixmap(qtbot, timeline, monkeypatch):
+    monkeypatch.setattr(timeline_item, "KEEP_PIXMAP_RECTS", 0)
+    scene = timeline.plot.scene()
+    pixmaps = timeline.item.bar_pixmap_draws
+    for _ in range(3):  # an export (SVG, print) paints into a picture, not pixels
+        picture = QPicture()
+        painter = QPainter(picture)
+        scene.render(painter)
+        painter.end()
+    assert timeline.item.bar_pixmap_draws == pixmaps
+    assert timeline.item.last_paint_rects > 0

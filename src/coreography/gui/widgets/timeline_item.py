@@ -7,7 +7,16 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPixmap, QPolygon
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QPaintEngine,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygon,
+)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from coreography.gui import contrast, theme
@@ -314,10 +323,13 @@ class TimelineItem(pg.GraphicsObject):
         """The bars the last paint computed, again: the first time from its recording,
         into a pixmap of the view (transparent but for the bars, which are opaque, and
         their labels), then from that pixmap: one copy of the view's pixels, however many
-        bars it shows. Fewer than ``KEEP_PIXMAP_RECTS`` bars are drawn from the recording:
-        that is cheaper than the copy."""
+        bars it shows. Fewer than ``KEEP_PIXMAP_RECTS`` bars are drawn from the recording
+        (cheaper than the copy), and so are bars drawn other than into pixels (an SVG
+        export keeps its rectangles)."""
         assert self._bars_recording is not None
-        if area.isEmpty() or self.last_paint_rects < KEEP_PIXMAP_RECTS:
+        engine = painter.paintEngine()
+        raster = engine is not None and engine.type() == QPaintEngine.Type.Raster
+        if area.isEmpty() or self.last_paint_rects < KEEP_PIXMAP_RECTS or not raster:
             self._bars_recording.replay(painter)
             return
         kept = self._bars_pixmap
