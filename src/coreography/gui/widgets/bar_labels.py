@@ -11,6 +11,8 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPixmap
 
+from coreography.gui.widgets.timeline_rects import Recording
+
 #: The characters a label may hold: digits, the number sign and the marks' prefixes.
 CHARS = "0123456789#✕‖ "
 PAD = 2  # room either side of a label for glyphs wider than their advance
@@ -44,7 +46,8 @@ class LabelAtlas:
         self._places: dict[tuple[str, int, int], int] = {}
         self._table = np.zeros((256, 3), np.float64)
         self._x = self._y = 0
-        self._fragments = np.zeros((0, _FIELDS), np.float64)
+        #: Counts the atlas's clearings: a label's place holds it until the next one.
+        self.generation = 0
         #: The keys of _places as sorted numbers (see _codes), and the place of each: a
         #: frame whose labels are all rendered finds them in one search.
         self._codes = np.zeros(0, np.int64)
@@ -73,9 +76,9 @@ class LabelAtlas:
         self._pixmap = QPixmap(round(ATLAS_WIDTH * ratio), round(ATLAS_HEIGHT * ratio))
         self._pixmap.setDevicePixelRatio(ratio)
         self._clear()
-        self._fragments = np.zeros((0, _FIELDS), np.float64)
 
     def _clear(self) -> None:
+        self.generation += 1
         self._pixmap.fill(Qt.GlobalColor.transparent)
         self._places = {}
         self._x = self._y = 0
@@ -189,11 +192,12 @@ class LabelAtlas:
         if not total:
             return
         places = self._table[np.asarray(found, np.int64)]
-        if len(self._fragments) < total:
-            self._fragments = np.zeros((max(total, 2 * len(self._fragments)), _FIELDS))
-            self._fragments[:, 6:8] = 1.0 / self._ratio  # scale: the pixmap's pixels to ours
-            self._fragments[:, 9] = 1.0  # opaque
-        table = self._fragments[:total]
+        table = np.empty((total, _FIELDS))
+        if isinstance(painter, Recording):
+            painter.keep(table)
+        table[:, 6:8] = 1.0 / self._ratio  # scale: the pixmap's pixels to ours
+        table[:, 8] = 0.0  # no rotation
+        table[:, 9] = 1.0  # opaque
         ratio, height = self._ratio, self.height
         width = places[:, 2]
         table[:, 0] = left - PAD + width / 2

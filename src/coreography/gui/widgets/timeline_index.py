@@ -139,6 +139,9 @@ class TimelineIndex:
         self._args: list | None = None
         self.bars = 0
         self.latest_s = 0.0  # the latest start or end seen, in seconds
+        #: Counts the changes to what the lanes hold (a new run, or a sync that took
+        #: something in): a paint may reuse what it drew from the same version.
+        self.version = 0
 
     def reset(self, run: Run | None) -> None:
         self.run = run
@@ -147,6 +150,7 @@ class TimelineIndex:
         self._args = None
         self.bars = 0
         self.latest_s = 0.0
+        self.version += 1
 
     def sync(self) -> bool:
         """Take in what the run learned since the last call; True if anything changed."""
@@ -164,6 +168,8 @@ class TimelineIndex:
                 self._ingest(bars, ids[len(bars) :])
                 changed = True
         changed |= self._sync_prints()
+        if changed:
+            self.version += 1
         return changed
 
     def _ingest(self, bars: LaneBars, ids: np.ndarray) -> None:

@@ -7,7 +7,16 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QLine, QPoint, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPen, QPolygon
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFontMetrics,
+    QPaintEngine,
+    QPainter,
+    QPen,
+    QPixmap,
+    QPolygon,
+)
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem
 
 from coreography.gui import contrast, theme
@@ -15,6 +24,7 @@ from coreography.gui.widgets.bar_labels import LabelAtlas
 from coreography.gui.widgets.timeline_index import TimelineIndex, level_for
 from coreography.gui.widgets.timeline_rects import (
     CLAMP_PX,
+    Recording,
     RectFiller,
     bar_rects,
     coverage_runs,
@@ -27,6 +37,8 @@ STRIP_SLACK_PX = 2
 DENSE_PX_PER_BAR = 3.0
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
 MARKER_PX = 9  # print() ticks: visible from the back of a classroom
+#: Bars drawn again unchanged come from a pixmap of the view from this many rectangles.
+KEEP_PIXMAP_RECTS = 1000
 
 
 def clip_at_cut(painter: QPainter, cut_s: float | None, sx: float, dx: float) -> None:
@@ -116,6 +128,18 @@ class TimelineItem(pg.GraphicsObject):
         self._font_metrics: QFontMetrics | None = None
         self._atlas = LabelAtlas()  # bar labels, rendered once
         self._narrowest: dict[str, int] = {}  # pixels of a one-digit label, by prefix
+        #: Counts the changes of colours and font: a paint may reuse what it drew in the
+        #: same style.
+        self._style = 0
+        #: The bars of the last paint and what they were drawn from: a paint of the same
+        #: view, data and style draws them again rather than computing them.
+        self._bars_drawn: tuple | None = None
+        self._bars_recording: Recording | None = None
+        #: Those bars drawn into a pixmap of the view (its area, the pixmap), once they
+        #: are drawn a second time.
+        self._bars_pixmap: tuple[QRect, QPixmap] | None = None
+        self.bar_pixmap_draws = 0  # paints that drew the bars from that pixmap (for tests)
+        self.bar_computations = 0  # paints that computed their bars (for tests)
         self.last_paint_rects = 0  # for tests and benchmarks
         #: Failed and interrupted marks drawn by the last paint, by kind (for tests).
         self.last_marks: dict[str, int] = {}
@@ -126,10 +150,12 @@ class TimelineItem(pg.GraphicsObject):
 
     # -- geometry ---------------------------------------------------------------------
     def forget_font(self) -> None:
-        """The font changed (theme or scale): measure text again on the next paint."""
+        """The font or the theme changed: measure text and choose colours again on the
+        next paint (the main lane's colour is the theme's)."""
         self._font_metrics = None
         self._atlas = LabelAtlas()
         self._narrowest = {}
+        self.reset_colors()
 
     def boundingRect(self) -> QRectF:
         return self._shown
@@ -193,6 +219,7 @@ class TimelineItem(pg.GraphicsObject):
         return self._colors[lane]
 
     def reset_colors(self) -> None:
+        self._style = getattr(self, "_style", 0) + 1
         self._colors = []
         self._palette = []  # per lane: which pair of _brushes it takes
         self._palette_of: dict[int, int] = {}
@@ -252,9 +279,30 @@ class TimelineItem(pg.GraphicsObject):
         tops = [round(min(k * sy, (k + 1) * sy) + dy + height * (1 - LANE_FILL) / 2) for k in lanes]
         now = self.now_s if not run.is_over else math.inf
         self._paint_lives(painter, lanes, sx, dx, tops, bar_height)
-        self.last_paint_rects = self._paint_bars(
-            painter, lanes, x0, x1, sx, dx, now, tops, bar_height, strip
+        device = painter.device()
+        drawn_from = (
+            self.index.version,
+            self._style,
+            self._atlas.generation,
+            painter.font().key(),
+            device.devicePixelRatioF() if device is not None else 1.0,
+            (x0, x1, sx, dx, sy, dy, first, last, now, strip),
         )
+        if drawn_from == self._bars_drawn and self._bars_recording is not None:
+            self._draw_kept(painter, view_rect, drawn_from[4])
+        else:
+            self.bar_computations += 1
+            self._bars_pixmap = None
+            recording = Recording(painter)
+            self._filler.begin()
+            self.last_paint_rects = self._paint_bars(
+                recording, lanes, x0, x1, sx, dx, now, tops, bar_height, strip
+            )
+            # A label atlas cleared while it drew leaves its first labels' places stale.
+            if self._atlas.generation == drawn_from[2]:
+                self._bars_drawn, self._bars_recording = drawn_from, recording
+            else:
+                self._bars_drawn = self._bars_recording = None
         for lane, top in zip(lanes, tops, strict=True):
             bars = self.index.lanes[lane]
             if bars.open or bars.failed or bars.interrupted:
@@ -270,6 +318,34 @@ class TimelineItem(pg.GraphicsObject):
             painter.setPen(theme.no_pen())
         painter.setTransform(transform)
         self.sig_painted.emit()
+
+    def _draw_kept(self, painter: QPainter, area: QRect, ratio: float) -> None:
+        """The bars the last paint computed, again: the first time from its recording,
+        into a pixmap of the view (transparent but for the bars, which are opaque, and
+        their labels), then from that pixmap: one copy of the view's pixels, however many
+        bars it shows. Fewer than ``KEEP_PIXMAP_RECTS`` bars are drawn from the recording
+        (cheaper than the copy), and so are bars drawn other than into pixels (an SVG
+        export keeps its rectangles)."""
+        assert self._bars_recording is not None
+        engine = painter.paintEngine()
+        raster = engine is not None and engine.type() == QPaintEngine.Type.Raster
+        if area.isEmpty() or self.last_paint_rects < KEEP_PIXMAP_RECTS or not raster:
+            self._bars_recording.replay(painter)
+            return
+        kept = self._bars_pixmap
+        if kept is None or kept[0] != area:
+            pixmap = QPixmap(round(area.width() * ratio), round(area.height() * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            into = QPainter(pixmap)
+            into.setPen(theme.no_pen())
+            into.setFont(painter.font())
+            into.translate(-area.left(), -area.top())
+            self._bars_recording.replay(into)
+            into.end()
+            kept = self._bars_pixmap = (QRect(area), pixmap)
+        self.bar_pixmap_draws += 1
+        painter.drawPixmap(area.topLeft(), kept[1])
 
     def _paint_grid(self, painter, x0, x1, sx, dx, top, bottom) -> None:
         """Faint vertical lines at round times (drawn here, not by the axis: an axis grid

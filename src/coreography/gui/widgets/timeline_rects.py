@@ -73,18 +73,66 @@ def coverage_runs(
     return run_left, right[lasts] - run_left, lanes[firsts]
 
 
+class Recording:
+    """Stands in for a ``QPainter`` while part of a frame is painted: it passes the brush
+    changes, rectangle fills and label draws on, and keeps them (with the arrays they
+    point into), so that a paint of the same view and data can draw them again without
+    computing anything."""
+
+    def __init__(self, painter: QPainter) -> None:
+        self._painter = painter
+        self._calls: list[tuple] = []
+        self._arrays: list[np.ndarray] = []
+
+    def keep(self, array: np.ndarray) -> None:
+        """``array`` holds what a recorded call points into: it must outlive the calls."""
+        self._arrays.append(array)
+
+    def device(self):
+        return self._painter.device()
+
+    def font(self):
+        return self._painter.font()
+
+    def setBrush(self, brush) -> None:
+        self._painter.setBrush(brush)
+        self._calls.append((QPainter.setBrush, (brush,)))
+
+    def drawRects(self, first, count: int) -> None:
+        self._painter.drawRects(first, count)
+        self._calls.append((QPainter.drawRects, (first, count)))
+
+    def drawPixmapFragments(self, first, count: int, pixmap) -> None:
+        self._painter.drawPixmapFragments(first, count, pixmap)
+        self._calls.append((QPainter.drawPixmapFragments, (first, count, pixmap)))
+
+    def replay(self, painter: QPainter) -> None:
+        """Draw again what was recorded, in the order it was."""
+        for call, args in self._calls:
+            call(painter, *args)
+
+
 class RectFiller:
-    """Fills integer rectangles held in one reused numpy buffer laid out as ``QRect``s
+    """Fills integer rectangles held in a reused numpy buffer laid out as ``QRect``s
     (x1, y1, x2, y2), one ``drawRects`` call per brush, without a Python object per
     rectangle. Integer rectangles take the raster engine's fast path: about twice as
-    fast as ``QRectF``."""
+    fast as ``QRectF``.
+
+    Each fill of a frame has a buffer of its own, kept until :meth:`begin` starts the
+    next frame: a :class:`Recording` of the frame can draw from them until then.
+    """
 
     def __init__(self) -> None:
-        self._buffer = np.empty((0, 4), np.int32)
+        self._buffers: list[np.ndarray] = []
+        self._used = 0
+
+    def begin(self) -> None:
+        """A new frame: its fills may reuse the buffers of the last."""
+        self._used = 0
 
     def fill(
         self,
-        painter: QPainter,
+        painter: QPainter | Recording,
         brushes: list,
         groups: np.ndarray,
         left: np.ndarray,
@@ -100,14 +148,22 @@ class RectFiller:
         count = len(left)
         if not count:
             return 0
-        if len(self._buffer) < count:
-            self._buffer = np.empty((max(count, 2 * len(self._buffer)), 4), np.int32)
         counts = np.bincount(groups, minlength=len(brushes))
         order = None
         if np.count_nonzero(counts) > 1:  # a stable sort of small integers: a radix sort
             small = groups.astype(np.uint8 if len(brushes) <= 256 else np.int64)
             order = np.argsort(small, kind="stable")
-        rows = self._buffer[:count]
+        if self._used == len(self._buffers):
+            self._buffers.append(np.empty((0, 4), np.int32))
+        buffer = self._buffers[self._used]
+        if len(buffer) < count:
+            buffer = self._buffers[self._used] = np.empty(
+                (max(count, 2 * len(buffer)), 4), np.int32
+            )
+        self._used += 1
+        if isinstance(painter, Recording):
+            painter.keep(buffer)  # should the next frame need a larger one
+        rows = buffer[:count]
         if order is not None:
             left, top, width = left[order], top[order], width[order]
         # Beyond the clamp, a bar reaches far outside the view (deep zoom): what Qt's
