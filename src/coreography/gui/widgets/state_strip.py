@@ -12,12 +12,13 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals as Qt_internals
 from PySide6.QtCore import QRect, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import clip_at_cut
+from coreography.gui.widgets.timeline_rects import RectFiller
 from coreography.model.run import NO_TIME
 from coreography.model.thread_states import (
     SOURCE_PSUTIL,
@@ -95,6 +96,7 @@ class StateStripItem(pg.GraphicsObject):
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
         self._shown = QRectF()  # what boundingRect says: the bounds near the view, if any
         self._cache: tuple[int, int, list[np.ndarray]] | None = None
+        self._filler = RectFiller()  # the stretches, as integer rectangles
         self.last_rects: dict[int, int] = {}  # per state, drawn by the last paint (tests)
 
     def boundingRect(self) -> QRectF:
@@ -167,58 +169,92 @@ class StateStripItem(pg.GraphicsObject):
         font = QFont(painter.font())
         font.setBold(True)
         painter.setFont(font)
-        letter_w = painter.fontMetrics().horizontalAdvance("W") + 4
+        metrics = painter.fontMetrics()
+        letter_w = metrics.horizontalAdvance("W") + 4
+        height = max(round((STRIP_BOTTOM - STRIP_TOP) * sy), 3)
+        labelled = height >= metrics.height() - 4
+        # Every lane's stretches in one set of columns, filled one brush at a time.
+        lefts, rights, states, tops, backs = [], [], [], [], []
         t0 = run.t0
+        by_lane = self._by_lane()
         for lane in range(
             max(math.floor(min(y0, y1)), 0), min(math.ceil(max(y0, y1)), len(run.lanes))
         ):
-            rows = self._by_lane()[lane] if lane < len(self._by_lane()) else None
+            rows = by_lane[lane] if lane < len(by_lane) else None
             if rows is None or not len(rows):
                 continue
-            top = round((lane + STRIP_TOP) * sy + dy)
-            height = max(round((STRIP_BOTTOM - STRIP_TOP) * sy), 3)
             start_s = (rows["start"] - t0) / 1e9
             end_s = (rows["end"] - t0) / 1e9
             ended = run.lanes[lane].end_ns()
             if ended != NO_TIME:  # the strip ends with the lane's life, as its line does
                 end_s = np.minimum(end_s, (ended - t0) / 1e9)
             visible = (end_s >= x0) & (start_s <= x1) & (end_s > start_s)
-            left, right, states = merge_touching(
+            left, right, state = merge_touching(
                 np.floor(start_s[visible] * sx + dx),
                 np.ceil(end_s[visible] * sx + dx),
                 rows["state"][visible],
             )
             if not len(left):
                 continue
-            painter.fillRect(
-                QRect(int(left.min()), top, int(right.max() - left.min()), height),
-                QColor(theme.BACKGROUND),
-            )
-            labelled = height >= painter.fontMetrics().height() - 4
-            for state, (color, pattern) in STYLES.items():
-                mine = states == state
-                if not mine.any():
-                    continue
-                lefts, rights = left[mine], right[mine]
-                widths = rights - lefts
-                base = QColor(color)
-                if pattern != Qt.BrushStyle.SolidPattern:
-                    faint = QColor(color)
-                    faint.setAlpha(90)
-                    painter.setPen(theme.no_pen())
-                    painter.setBrush(faint)
-                    _fill_rects(painter, lefts, top, widths, height)
-                painter.setBrush(theme.pattern_brush(base, pattern))
-                painter.setPen(theme.no_pen())
-                _fill_rects(painter, lefts, top, widths, height)
-                self.last_rects[int(state)] = len(lefts)
-                wide = np.flatnonzero(widths >= (letter_w if labelled else 1 << 30))
-                if len(wide):
-                    painter.setPen(QColor(theme.FOREGROUND))
-                    letter = STATE_LETTERS[ThreadState(state)]
-                    for a, w in zip(lefts[wide].tolist(), widths[wide].tolist(), strict=True):
-                        box = QRect(a, top, w, height)
-                        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, letter)
+            top = round((lane + STRIP_TOP) * sy + dy)
+            lefts.append(left)
+            rights.append(right)
+            states.append(state)
+            tops.append(np.full(len(left), top, np.int64))
+            backs.append((int(left.min()), top, int(right.max() - left.min())))
+        if not lefts:
+            painter.setClipping(False)
+            painter.setTransform(transform)
+            return
+        painter.setPen(theme.no_pen())
+        self._filler.begin()
+        back = np.array(backs, np.int64)
+        self._filler.fill(
+            painter,
+            [QBrush(QColor(theme.BACKGROUND))],
+            np.zeros(len(back), np.intp),
+            back[:, 0],
+            back[:, 1],
+            back[:, 2],
+            height,
+        )
+        left, right = np.concatenate(lefts), np.concatenate(rights)
+        state, top = np.concatenate(states), np.concatenate(tops)
+        width = right - left
+        # A patterned state is a faint fill of its colour under its pattern, state by
+        # state in STYLES' order (as each lane had them drawn).
+        brushes: list[QBrush] = []
+        picks: list[np.ndarray] = []
+        for code, (color, pattern) in STYLES.items():
+            mine = np.flatnonzero(state == code)
+            if not len(mine):
+                continue
+            self.last_rects[int(code)] = len(mine)
+            if pattern != Qt.BrushStyle.SolidPattern:
+                faint = QColor(color)
+                faint.setAlpha(90)
+                brushes.append(QBrush(faint))
+                picks.append(mine)
+            brushes.append(theme.pattern_brush(QColor(color), pattern))
+            picks.append(mine)
+        chosen = np.concatenate(picks)
+        groups = np.repeat(np.arange(len(picks)), [len(pick) for pick in picks])
+        self._filler.fill(
+            painter, brushes, groups, left[chosen], top[chosen], width[chosen], height
+        )
+        if labelled:
+            wide = np.flatnonzero(width >= letter_w)
+            if len(wide):
+                painter.setPen(QColor(theme.FOREGROUND))
+                for a, y, w, code in zip(
+                    left[wide].tolist(),
+                    top[wide].tolist(),
+                    width[wide].tolist(),
+                    state[wide].tolist(),
+                    strict=True,
+                ):
+                    letter = STATE_LETTERS[ThreadState(code)]
+                    painter.drawText(QRect(a, y, w, height), Qt.AlignmentFlag.AlignCenter, letter)
         painter.setClipping(False)
         painter.setTransform(transform)
 
