@@ -219,7 +219,7 @@ class StateStripItem(pg.GraphicsObject):
             height,
         )
         left, right = np.concatenate(lefts), np.concatenate(rights)
-        state, top = np.concatenate(states), np.concatenate(tops)
+        state, row_top = np.concatenate(states), np.concatenate(tops)
         width = right - left
         # A patterned state is a faint fill of its colour under its pattern, state by
         # state in STYLES' order (as each lane had them drawn).
@@ -240,7 +240,7 @@ class StateStripItem(pg.GraphicsObject):
         chosen = np.concatenate(picks)
         groups = np.repeat(np.arange(len(picks)), [len(pick) for pick in picks])
         self._filler.fill(
-            painter, brushes, groups, left[chosen], top[chosen], width[chosen], height
+            painter, brushes, groups, left[chosen], row_top[chosen], width[chosen], height
         )
         if labelled:
             wide = np.flatnonzero(width >= letter_w)
@@ -248,7 +248,7 @@ class StateStripItem(pg.GraphicsObject):
                 painter.setPen(QColor(theme.FOREGROUND))
                 for a, y, w, code in zip(
                     left[wide].tolist(),
-                    top[wide].tolist(),
+                    row_top[wide].tolist(),
                     width[wide].tolist(),
                     state[wide].tolist(),
                     strict=True,
