@@ -242,7 +242,9 @@ class CpuView(QWidget):
 
     @staticmethod
     def _note(run: Run, count: int, known: bool) -> str:
-        text = f"{run.cores} cores · {count:,} samples"
+        # The count of samples only once the run is over: a new live text every second
+        # (its line wraps) would lay the window out again each time.
+        text = f"{run.cores} cores" + (f" · {count:,} samples" if run.is_over else "")
         if not known:
             return text + " · this recording does not tell the experiment from other programs"
         found = measure_interference(run)

@@ -191,7 +191,7 @@ class MetricsPanel(QWidget):
         self._version = -1
         self.refresh(force=True)
 
-    def _show_speedup(self, run: Run, metrics) -> None:
+    def _show_speedup(self, run: Run, metrics, texts: dict[str, str]) -> None:
         from coreography.model.speedup import speedup_against, work_key
 
         self._speedup_tip = ""
@@ -205,12 +205,13 @@ class MetricsPanel(QWidget):
         else:  # a run alone has only its own estimate
             speedup, efficiency, against = metrics.speedup, metrics.efficiency, " (estimated)"
         text = format_value("speedup", speedup)
-        self.values["speedup"].setText(text + (against if speedup is not None else ""))
-        self.values["efficiency"].setText(format_value("efficiency", efficiency))
+        texts["speedup"] = text + (against if speedup is not None else "")
+        texts["efficiency"] = format_value("efficiency", efficiency)
 
-    def _show_reliability(self, metrics) -> None:
+    def _show_reliability(self, metrics, texts: dict[str, str]) -> None:
         """Mark speedup and efficiency unreliable on a busy machine, and say why a
-        speedup is missing when it cannot be measured."""
+        speedup is missing when it cannot be measured; then write every figure (each
+        label once: a label written twice lays the panel out twice)."""
         warning = busy_text(metrics)
         self.busy_note.setText(warning)
         style = f"color: {theme.FAILED_COLOR}" if warning else ""
@@ -218,7 +219,7 @@ class MetricsPanel(QWidget):
         self.busy_note.setVisible(bool(warning))
         for name in (*TIMING_FIELDS, "others_share"):
             label = self.values[name]
-            text, tip = label.text(), _TIPS[name]
+            text, tip = texts[name], _TIPS[name]
             if name == "speedup" and self._speedup_tip:
                 tip = self._speedup_tip  # the series' measured baseline, in full
             # Too little work has no speedup on any machine: say that first, busy or not.
@@ -229,9 +230,12 @@ class MetricsPanel(QWidget):
                 text += " (unreliable)"
             if warning:
                 tip = f"{warning}\n\n{tip}"
-            label.setText(text)
-            label.setToolTip(tip)
+            texts[name] = text
+            if label.toolTip() != tip:
+                label.setToolTip(tip)
             _restyle(label, style)
+        for name, text in texts.items():
+            self.values[name].setText(text)
 
     def set_run(self, run: Run | None) -> None:
         self.run = run
@@ -259,9 +263,8 @@ class MetricsPanel(QWidget):
         self._version = run.version
         self.metrics = metrics = compute_metrics(run)
         self._cost = time.monotonic() - now
-        for name, _label, _tip in FIELDS:
-            self.values[name].setText(format_value(name, metric(metrics, name)))
-        self._show_speedup(run, metrics)
-        self._show_reliability(metrics)
+        texts = {name: format_value(name, metric(metrics, name)) for name, _label, _tip in FIELDS}
+        self._show_speedup(run, metrics, texts)
+        self._show_reliability(metrics, texts)
         self.bars.set_rows(bar_rows(run, metrics))
         self.note.setText(BARS_NOTE_STATES if self.bars.with_states else BARS_NOTE)
