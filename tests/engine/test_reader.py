@@ -4,6 +4,8 @@ says which events each poll applied (their worker stamps) and which still wait."
 from __future__ import annotations
 
 import multiprocessing
+import os
+import struct
 import threading
 import time
 from collections import deque
@@ -45,6 +47,58 @@ def test_the_reader_wakes_its_listener_after_each_burst_and_at_the_end():
     assert not thread.is_alive()
     assert list(frames) == [b"first", b"second"]
     assert calls[-1] == (2, True)  # the last wake-up: everything read, the pipe closed
+
+
+def test_every_message_is_read_whole_however_the_pipe_cuts_it():
+    """Messages of every size from several writers' ways of writing: whole ones, one cut
+    across writes, one larger than a read takes at once, and a long run of small ones;
+    the reader keeps each whole and in order, and stops when it is told to."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    frames: deque[bytes] = deque()
+    eof, stop = threading.Event(), threading.Event()
+    thread = threading.Thread(target=read_frames, args=(reader, frames, eof, stop))
+    thread.start()
+    rng = np.random.default_rng(5)
+    sent = [bytes(rng.integers(0, 256, size, dtype=np.uint8)) for size in (1, 17, 4096, 0)]
+    for message in sent:
+        writer.send_bytes(message)
+    cut = b"a message written in two parts, with a pause between"
+    raw = struct.pack("!i", len(cut)) + cut
+    os.write(writer.fileno(), raw[:3])  # not even its whole length yet
+    time.sleep(0.05)
+    os.write(writer.fileno(), raw[3:20])
+    time.sleep(0.05)
+    os.write(writer.fileno(), raw[20:])
+    sent.append(cut)
+    big = bytes(rng.integers(0, 256, 3 * (1 << 20) + 5, dtype=np.uint8))
+    sent_big = threading.Thread(target=writer.send_bytes, args=(big,))  # fills the pipe
+    sent_big.start()
+    sent_big.join(20)
+    sent.append(big)
+    small = [f"frame {k}".encode() for k in range(5000)]
+    for message in small:
+        writer.send_bytes(message)
+    sent += small
+    assert _until(lambda: len(frames) == len(sent), 20)
+    assert list(frames) == sent
+    stop.set()
+    thread.join(5)
+    assert not thread.is_alive() and eof.is_set()
+    writer.close()
+
+
+def test_a_message_cut_short_by_its_writers_end_is_dropped_and_the_reader_ends():
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    frames: deque[bytes] = deque()
+    eof = threading.Event()
+    thread = threading.Thread(target=read_frames, args=(reader, frames, eof))
+    thread.start()
+    writer.send_bytes(b"whole")
+    os.write(writer.fileno(), struct.pack("!i", 100) + b"only part of it")
+    writer.close()
+    thread.join(10)
+    assert not thread.is_alive() and eof.is_set()
+    assert list(frames) == [b"whole"]
 
 
 def test_event_times_are_the_stamps_of_the_binary_records():

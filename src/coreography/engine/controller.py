@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.connection
 import os
+import select
 import signal
+import struct
 import sys
 import threading
 import time
@@ -611,6 +614,9 @@ def read_frames(
     ``notify`` is called after each burst and once at the end (from this thread); after
     each burst the reader naps ``nap()`` seconds (default :data:`READER_NAP_S`).
     """
+    if hasattr(select, "poll") and isinstance(reader, multiprocessing.connection.Connection):
+        _read_frames_raw(reader, frames, eof, stop, notify, nap)
+        return
     try:
         while True:
             try:
@@ -625,6 +631,84 @@ def read_frames(
             if notify is not None:
                 notify()
             time.sleep(READER_NAP_S if nap is None else nap())
+    finally:
+        reader.close()
+        eof.set()
+        if notify is not None:
+            notify()
+
+
+#: How much the reader takes from the pipe at once (it holds many frames).
+READ_CHUNK = 1 << 20
+_LENGTH = struct.Struct("!i")  # a Connection's message length (-1: an 8-byte one follows)
+_LONG_LENGTH = struct.Struct("!Q")
+
+
+def _cut_messages(pending: bytearray, frames: deque[bytes]) -> int:
+    """Move each whole message at the front of ``pending`` to ``frames``; how many."""
+    pos, end, taken = 0, len(pending), 0
+    with memoryview(pending) as view:
+        while end - pos >= _LENGTH.size:
+            (size,) = _LENGTH.unpack_from(view, pos)
+            head = _LENGTH.size
+            if size == -1:  # a message of 2 GiB or more: its length in 8 bytes
+                if end - pos < head + _LONG_LENGTH.size:
+                    break
+                (size,) = _LONG_LENGTH.unpack_from(view, pos + head)
+                head += _LONG_LENGTH.size
+            elif size < 0:
+                raise OSError(f"a damaged message length ({size}) on the event pipe")
+            if end - pos - head < size:
+                break
+            frames.append(bytes(view[pos + head : pos + head + size]))
+            pos += head + size
+            taken += 1
+    if pos:
+        del pending[:pos]
+    return taken
+
+
+def _read_frames_raw(
+    reader: multiprocessing.connection.Connection,
+    frames: deque[bytes],
+    eof: threading.Event,
+    stop: threading.Event | None,
+    notify: Callable[[], None] | None,
+    nap: Callable[[], float] | None,
+) -> None:
+    """:func:`read_frames` where the pipe is a file descriptor: each wake-up takes all
+    the pipe holds in as few reads as it can and cuts it into the Connection's messages
+    itself (the Connection reads each message with two reads and a poll through a new
+    selector: tens of microseconds a frame, hundreds of frames a second)."""
+    fd = reader.fileno()
+    ready = select.poll()
+    ready.register(fd, select.POLLIN)
+    pending = bytearray()
+    wait_ms = None if stop is None else round(STOP_LOOK_S * 1000)
+    try:
+        while True:
+            while not ready.poll(wait_ms):
+                if stop is not None and stop.is_set():
+                    return
+            closed = False
+            try:
+                while True:
+                    chunk = os.read(fd, READ_CHUNK)
+                    if not chunk:  # every writer has closed the pipe
+                        closed = True
+                        break
+                    pending += chunk
+                    if len(chunk) < READ_CHUNK and not ready.poll(0):
+                        break  # all there is for now
+                taken = _cut_messages(pending, frames)
+            except OSError:
+                break
+            if closed:
+                break
+            if taken:
+                if notify is not None:
+                    notify()
+                time.sleep(READER_NAP_S if nap is None else nap())
     finally:
         reader.close()
         eof.set()
