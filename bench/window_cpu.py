@@ -30,7 +30,6 @@ GOAL = 0.15
 
 def child(size_ms: float, seconds: float) -> dict[str, Any]:
     import psutil
-    from PySide6.QtCore import QTimer
 
     from coreography.gui.widgets.timeline_item import TimelineItem
 
@@ -45,7 +44,6 @@ def child(size_ms: float, seconds: float) -> dict[str, Any]:
         paint(self, painter, *args)
 
     TimelineItem.paint = counted_paint  # type: ignore[method-assign]
-    watcher = QTimer()
 
     def snapshot() -> tuple[float, float, float, int]:
         times = me.cpu_times()
@@ -61,15 +59,15 @@ def child(size_ms: float, seconds: float) -> dict[str, Any]:
             if "first" in marks and "last" not in marks and (done >= run.n_tasks or run.is_over):
                 marks["last"] = snapshot()
 
-        watcher.timeout.connect(look)
-        watcher.start(20)
+        # It looks at each of the window's ticks, not on a timer of its own: a timer's
+        # wake-ups (tens a second) would be counted as the window's.
+        _window.presenter.sig_run_ticked.connect(lambda _run: look())
         # On a machine too busy for the watcher to look in time: the run's end is the mark.
         _window.presenter.sig_run_ended.connect(lambda _run: marks.setdefault("last", snapshot()))
 
     load_before = window_run.load_average()
     experiment = window_run.experiment_for(size_ms, seconds)
     window, run = window_run.show_run(experiment, on_started)
-    watcher.stop()
     window_run.close(window)
     if "first" not in marks or "last" not in marks:
         raise RuntimeError("the window never looked while tasks ran (machine too busy?)")

@@ -630,7 +630,9 @@ def read_frames(
                 break
             if notify is not None:
                 notify()
-            time.sleep(READER_NAP_S if nap is None else nap())
+            pause = READER_NAP_S if nap is None else nap()
+            if pause > 0:
+                time.sleep(pause)
     finally:
         reader.close()
         eof.set()
@@ -708,7 +710,9 @@ def _read_frames_raw(
             if taken:
                 if notify is not None:
                     notify()
-                time.sleep(READER_NAP_S if nap is None else nap())
+                pause = READER_NAP_S if nap is None else nap()
+                if pause > 0:  # a sleep costs a wake-up even for no time at all
+                    time.sleep(pause)
     finally:
         reader.close()
         eof.set()
