@@ -63,16 +63,35 @@ def child(size_ms: float, seconds: float) -> dict[str, Any]:
         read_frames(reader, Stamped(frames), *args, **kwargs)
 
     controller_module.read_frames = stamped_read_frames  # type: ignore[assignment]
-    apply = Run.apply
+    if hasattr(Run, "apply_batch"):  # frames decoded in one batch, then applied
+        decode_batch, apply_batch = wire.decode_batch, Run.apply_batch
+        batch_frames: dict[int, list[bytes]] = {}
 
-    def stamped_apply(self: Run, frames: Any, *args: Any, **kwargs: Any) -> None:
-        frames = list(frames)
-        apply(self, frames, *args, **kwargs)
-        done = now()
-        for frame in frames:
-            applied.setdefault(id(frame), done)
+        def stamped_decode(frames: Any) -> Any:
+            frames = list(frames)
+            batch = decode_batch(frames)
+            batch_frames[id(batch)] = frames
+            return batch
 
-    Run.apply = stamped_apply  # type: ignore[method-assign]
+        def stamped_apply_batch(self: Run, batch: Any, *args: Any, **kwargs: Any) -> None:
+            apply_batch(self, batch, *args, **kwargs)
+            done = now()
+            for frame in batch_frames.pop(id(batch), []):
+                applied.setdefault(id(frame), done)
+
+        wire.decode_batch = stamped_decode  # type: ignore[assignment]
+        Run.apply_batch = stamped_apply_batch  # type: ignore[method-assign]
+    else:  # a source tree of before: Run.apply decoded and applied
+        apply = Run.apply
+
+        def stamped_apply(self: Run, frames: Any, *args: Any, **kwargs: Any) -> None:
+            frames = list(frames)
+            apply(self, frames, *args, **kwargs)
+            done = now()
+            for frame in frames:
+                applied.setdefault(id(frame), done)
+
+        Run.apply = stamped_apply  # type: ignore[method-assign]
     paint = TimelineItem.paint
 
     def stamped_paint(self: TimelineItem, painter: Any, *args: Any) -> None:
