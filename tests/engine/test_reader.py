@@ -11,6 +11,7 @@ import time
 from collections import deque
 
 import numpy as np
+import pytest
 
 from coreography.engine.controller import RunController, event_times, read_frames
 from coreography.model import wire
@@ -27,8 +28,28 @@ def _until(condition, timeout: float = 10.0) -> bool:
     return True
 
 
-def test_the_reader_wakes_its_listener_after_each_burst_and_at_the_end():
+class Messages:
+    """A Connection seen only through its methods: the reader takes it a message at a
+    time (as it does where the pipe is no file descriptor, on Windows)."""
+
+    def __init__(self, connection) -> None:
+        self.connection = connection
+
+    def poll(self, timeout: float = 0.0) -> bool:
+        return self.connection.poll(timeout)
+
+    def recv_bytes(self) -> bytes:
+        return self.connection.recv_bytes()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+@pytest.mark.parametrize("way", ["raw", "messages"])
+def test_the_reader_wakes_its_listener_after_each_burst_and_at_the_end(way):
     reader, writer = multiprocessing.Pipe(duplex=False)
+    if way == "messages":
+        reader = Messages(reader)
     frames: deque[bytes] = deque()
     eof = threading.Event()
     calls: list[tuple[int, bool]] = []

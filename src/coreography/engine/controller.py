@@ -614,30 +614,39 @@ def read_frames(
     ``notify`` is called after each burst and once at the end (from this thread); after
     each burst the reader naps ``nap()`` seconds (default :data:`READER_NAP_S`).
     """
-    if hasattr(select, "poll") and isinstance(reader, multiprocessing.connection.Connection):
-        _read_frames_raw(reader, frames, eof, stop, notify, nap)
-        return
+
+    def burst_read() -> None:
+        if notify is not None:
+            notify()
+        pause = READER_NAP_S if nap is None else nap()
+        if pause > 0:  # a sleep costs a wake-up even for no time at all
+            time.sleep(pause)
+
+    raw = hasattr(select, "poll") and isinstance(reader, multiprocessing.connection.Connection)
     try:
-        while True:
-            try:
-                while stop is not None and not reader.poll(STOP_LOOK_S):
-                    if stop.is_set():
-                        return
-                frames.append(reader.recv_bytes())  # sleeps until something arrives
-                while reader.poll(0):
-                    frames.append(reader.recv_bytes())
-            except (EOFError, OSError):
-                break
-            if notify is not None:
-                notify()
-            pause = READER_NAP_S if nap is None else nap()
-            if pause > 0:
-                time.sleep(pause)
+        (_read_raw if raw else _read_messages)(reader, frames, stop, burst_read)
     finally:
         reader.close()
         eof.set()
         if notify is not None:
             notify()
+
+
+def _read_messages(
+    reader: Any, frames: deque[bytes], stop: threading.Event | None, burst_read: Callable[[], None]
+) -> None:
+    """:func:`read_frames` a message at a time, through the Connection."""
+    while True:
+        try:
+            while stop is not None and not reader.poll(STOP_LOOK_S):
+                if stop.is_set():
+                    return
+            frames.append(reader.recv_bytes())  # sleeps until something arrives
+            while reader.poll(0):
+                frames.append(reader.recv_bytes())
+        except (EOFError, OSError):
+            return
+        burst_read()
 
 
 #: How much the reader takes from the pipe at once (it holds many frames).
@@ -670,13 +679,11 @@ def _cut_messages(pending: bytearray, frames: deque[bytes]) -> int:
     return taken
 
 
-def _read_frames_raw(
+def _read_raw(
     reader: multiprocessing.connection.Connection,
     frames: deque[bytes],
-    eof: threading.Event,
     stop: threading.Event | None,
-    notify: Callable[[], None] | None,
-    nap: Callable[[], float] | None,
+    burst_read: Callable[[], None],
 ) -> None:
     """:func:`read_frames` where the pipe is a file descriptor: each wake-up takes all
     the pipe holds in as few reads as it can and cuts it into the Connection's messages
@@ -687,34 +694,24 @@ def _read_frames_raw(
     ready.register(fd, select.POLLIN)
     pending = bytearray()
     wait_ms = None if stop is None else round(STOP_LOOK_S * 1000)
-    try:
-        while True:
-            while not ready.poll(wait_ms):
-                if stop is not None and stop.is_set():
-                    return
-            closed = False
-            try:
-                while True:
-                    chunk = os.read(fd, READ_CHUNK)
-                    if not chunk:  # every writer has closed the pipe
-                        closed = True
-                        break
-                    pending += chunk
-                    if len(chunk) < READ_CHUNK and not ready.poll(0):
-                        break  # all there is for now
-                taken = _cut_messages(pending, frames)
-            except OSError:
-                break
-            if closed:
-                break
-            if taken:
-                if notify is not None:
-                    notify()
-                pause = READER_NAP_S if nap is None else nap()
-                if pause > 0:  # a sleep costs a wake-up even for no time at all
-                    time.sleep(pause)
-    finally:
-        reader.close()
-        eof.set()
-        if notify is not None:
-            notify()
+    while True:
+        while not ready.poll(wait_ms):
+            if stop is not None and stop.is_set():
+                return
+        closed = False
+        try:
+            while True:
+                chunk = os.read(fd, READ_CHUNK)
+                if not chunk:  # every writer has closed the pipe
+                    closed = True
+                    break
+                pending += chunk
+                if len(chunk) < READ_CHUNK and not ready.poll(0):
+                    break  # all there is for now
+            taken = _cut_messages(pending, frames)
+        except OSError:
+            return
+        if closed:
+            return
+        if taken:
+            burst_read()
