@@ -215,9 +215,9 @@ class TimelineView(QWidget):
             self._summary_at = now
             live = not run.is_over
             self.bar_count.hold(live)
-            self.bar_count.setText(f"{self._bars_text(run)} ·" if live else "")
+            self.bar_count.setText(self._bars_text(run) if live else "")
             self.bar_count.setVisible(live and self.summary.isVisibleTo(self))
-            self.summary.setText(self._describe(run, bars=not live))
+            self.summary.setText((" · " if live else "") + self._describe(run, bars=not live))
         self._update_bars(run, before, now)
         states = run.thread_states.version
         if states != self._states_seen and (
