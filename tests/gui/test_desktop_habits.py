@@ -223,3 +223,40 @@ def test_an_overlong_message_is_dropped_and_the_server_keeps_serving(qtbot, tmp_
         assert received == [str(tmp_path / "after.coreo.json")]
     finally:
         server.close()
+
+
+def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_path, monkeypatch):
+    """The driver kept ready for the first run starts after the window's first paint
+    (started earlier, it took the CPU the window's making needs), once."""
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from coreography.gui.app import main
+    from coreography.gui.main_window import MainWindow
+    from coreography.gui.settings import Settings
+
+    ini = tmp_path / "settings.ini"
+    ini.write_text("[General]\nwelcomed=true\n")  # no lessons dialog of a first launch
+    original = Settings.__init__
+    monkeypatch.setattr(
+        Settings,
+        "__init__",
+        lambda self, store=None: original(
+            self, store or QSettings(str(ini), QSettings.Format.IniFormat)
+        ),
+    )
+    monkeypatch.setenv("COREOGRAPHY_LOG_DIR", str(tmp_path / "log"))
+    started: list[bool] = []
+
+    def windows() -> list[MainWindow]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+
+    def start_early(echo: bool = False) -> None:
+        handles = [w.windowHandle() for w in windows() if w.isVisible()]
+        started.append(bool(handles) and all(h is not None and h.isExposed() for h in handles))
+
+    monkeypatch.setattr("coreography.engine.standby.start_early", start_early)
+    monkeypatch.setattr("coreography.engine.standby.release_early", lambda: None)
+    QTimer.singleShot(500, lambda: [w.close() for w in windows()])
+    assert main([]) == 0
+    assert started == [True]
