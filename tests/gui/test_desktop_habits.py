@@ -228,10 +228,12 @@ def test_an_overlong_message_is_dropped_and_the_server_keeps_serving(qtbot, tmp_
 def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_path, monkeypatch):
     """The driver kept ready for the first run starts after the window's first paint
     (started earlier, it took the CPU the window's making needs), once."""
-    from PySide6.QtCore import QSettings, QTimer
+    import threading
+
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from coreography.gui.app import main
+    from coreography.gui.app import create_app, main
     from coreography.gui.main_window import MainWindow
     from coreography.gui.settings import Settings
 
@@ -246,17 +248,32 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
         ),
     )
     monkeypatch.setenv("COREOGRAPHY_LOG_DIR", str(tmp_path / "log"))
-    started: list[bool] = []
+    events: list[str] = []
+    started = threading.Event()
+
+    def start_early(echo: bool = False) -> None:
+        events.append("driver started")
+        started.set()
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):
+            first = "painted" not in events
+            if first and event.type() == QEvent.Type.Paint and isinstance(watched, MainWindow):
+                events.append("painted")
+            return False
 
     def windows() -> list[MainWindow]:
         return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
 
-    def start_early(echo: bool = False) -> None:
-        handles = [w.windowHandle() for w in windows() if w.isVisible()]
-        started.append(bool(handles) and all(h is not None and h.isExposed() for h in handles))
-
     monkeypatch.setattr("coreography.engine.standby.start_early", start_early)
     monkeypatch.setattr("coreography.engine.standby.release_early", lambda: None)
+    app = create_app()
+    paints = Paints()
+    app.installEventFilter(paints)
     QTimer.singleShot(500, lambda: [w.close() for w in windows()])
-    assert main([]) == 0
-    assert started == [True]
+    try:
+        assert main([]) == 0
+    finally:
+        app.removeEventFilter(paints)
+    assert started.wait(5)
+    assert events == ["painted", "driver started"]

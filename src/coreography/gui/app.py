@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import sys
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Qt, QTimer
@@ -68,8 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     interrupted = sigint.attach(window)
     # The first run's driver (a fresh interpreter loading the engine) starts once the
     # window is on screen: started before, it took the CPU the window's making needed
-    # (a fifth of a second on two cores) while still being ready long before a first
-    # Run can be pressed.
+    # (a fifth of a second on two cores), and it is still ready long before a first Run
+    # can be pressed.
     _after_first_paint(window, _start_driver_early)
     window.show()
     if path:
@@ -86,9 +87,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _start_driver_early() -> None:
+    """In a thread of its own, as the controller starts its next driver: spawning a
+    process from a large one can take a tenth of a second on a busy machine, and the
+    window answers meanwhile (a run that wants the driver waits for its start)."""
     from coreography.engine.standby import start_early
 
-    start_early()
+    threading.Thread(target=start_early, name="coreography-standby", daemon=True).start()
 
 
 class _FirstPaint(QObject):
