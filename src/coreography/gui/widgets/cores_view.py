@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
-import psutil
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QRectF
 from PySide6.QtGui import QPainter
@@ -18,9 +18,18 @@ from coreography.gui.widgets.host_view import HostView
 from coreography.model.run import Run
 
 BUSY_PERCENT = 2.0  # below this a process merely existed on a core during the sample
-CPU_NUM_AVAILABLE = hasattr(psutil.Process, "cpu_num")
 #: While a run is live the view takes in new samples this often at most.
 LIVE_INTERVAL_S = 0.25
+
+
+def cpu_num_available() -> bool:
+    """Whether psutil tells which core a process runs on here (always on Linux, where
+    the answer does not load psutil into the starting window)."""
+    if sys.platform.startswith("linux"):
+        return True
+    import psutil
+
+    return hasattr(psutil.Process, "cpu_num")
 
 
 class CoresItem(pg.GraphicsObject):
@@ -198,7 +207,7 @@ class CoresView(QWidget):
         return bool((run.proc_samples.view()["core"] >= 0).any())
 
     def describe(self) -> str:
-        if not CPU_NUM_AVAILABLE:
+        if not cpu_num_available():
             return (
                 "This operating system does not report which core a process runs on "
                 "(psutil has no cpu_num here), so this view stays empty."
