@@ -84,6 +84,14 @@ def apply_app_look(theme: Theme, scale: float = 1.0) -> None:
     setattr(app, _APPLIED, (theme, scale))
 
 
+def wear_current_look(widget: QWidget) -> None:
+    """A part built after the window was styled (a view made on first use) takes the
+    application's present theme and scale (nothing if no look was applied yet)."""
+    worn = getattr(QApplication.instance(), _APPLIED, None)
+    if worn is not None:
+        apply_look(widget, *worn)
+
+
 def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
     """Paint ``window`` and everything in it with ``theme``, fonts and lines × ``scale``."""
     apply_app_look(theme, scale)

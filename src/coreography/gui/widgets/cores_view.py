@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.cpu_view import show_hosts
-from coreography.gui.widgets.host_view import HostView
+from coreography.gui.widgets.host_view import HostView, built_host_view
 from coreography.model.run import Run
 
 BUSY_PERCENT = 2.0  # below this a process merely existed on a core during the sample
@@ -156,29 +156,36 @@ class CoresView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
-        #: A cluster run's hosts' memory, in the core rows' place.
-        self.hosts = HostView("memory")
-        self.hosts.setVisible(False)
-        layout.addWidget(self.hosts, 1)
+        self._layout = layout
+        self._hosts: HostView | None = None
         self._cores = -1
         self._seen = -1
         self._shown_at = -float("inf")
         self.set_run(None)
 
+    @property
+    def hosts(self) -> HostView:
+        """A cluster run's hosts' memory, in the core rows' place; made with the first
+        such run."""
+        if self._hosts is None:
+            self._hosts = built_host_view("memory", self._layout)
+        return self._hosts
+
     def set_run(self, run: Run | None) -> None:
         cluster = show_hosts(run)
         for part in (self.note, self.plot):
             part.setVisible(not cluster)
-        self.hosts.setVisible(cluster)
-        self.hosts.set_run(run if cluster else None)
+        if cluster or self._hosts is not None:
+            self.hosts.setVisible(cluster)
+            self.hosts.set_run(run if cluster else None)
         self.item.set_run(run)
         self._seen = -1
         self._shown_at = -float("inf")
         self.refresh()
 
     def refresh(self) -> None:
-        if self.hosts.run is not None:
-            self.hosts.refresh()
+        if self._hosts is not None and self._hosts.run is not None:
+            self._hosts.refresh()
             return
         run = self.item.run
         cores = run.cores if run is not None else 0
