@@ -6,12 +6,9 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup
 
-from coreography.lessons.claims import judge
 from coreography.lessons.registry import Lesson
-from coreography.model.diagnosis import diagnose
 from coreography.model.experiment import Experiment, ExperimentError
 from coreography.model.repeats import DEFAULT_REPEATS
-from coreography.model.speedup import work_key
 
 if TYPE_CHECKING:  # the engine's series loads with the first series
     from coreography.gui.run_series import RunSeries
@@ -150,6 +147,8 @@ class SeriesMixin:
         measured = [p for p in series.summary() if p.baseline and not p.baseline.estimated]
         if measured:
             point = measured[0]
+            from coreography.model.speedup import work_key
+
             self.window.metrics.set_baseline(work_key(point.experiment), point.baseline)
 
     def _on_series_progressed(self, series: RunSeries) -> None:
@@ -165,6 +164,9 @@ class SeriesMixin:
 
     def _show_lesson_results(self, series: RunSeries, verdicts: bool) -> list:
         summary = series.summary()
+        from coreography.lessons.claims import judge
+        from coreography.model.diagnosis import diagnose
+
         entries = [(p, diagnose(p.representative)) for p in summary]
         judged = judge(self.lesson, summary, self.cores) if verdicts and self.lesson else []
         self.lesson_panel.show_results(entries, judged)

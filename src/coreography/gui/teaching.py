@@ -25,7 +25,6 @@ from coreography.gui.widgets.history_panel import HistoryPanel
 from coreography.gui.widgets.lesson_panel import LessonPanel
 from coreography.gui.window import AppWindow
 from coreography.lessons.registry import Lesson, all_lessons
-from coreography.model.diagnosis import diagnose
 from coreography.model.experiment import Experiment
 from coreography.model.history import Entry, History, encode_run
 from coreography.model.run import Run
@@ -286,6 +285,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
             title = f"{prefix}: {self.series.current_label}"
             if self.series.repeats > 1:
                 title += f" (run {self.series.current_repeat} of {self.series.repeats})"
+        from coreography.model.diagnosis import diagnose
+
         findings = diagnose(run)
         self.findings.set_findings(title or "The last run", findings)
         if self.history is not None:
@@ -320,6 +321,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
 
     def _on_window_recording_opened(self, run: Run, path: str) -> None:
         """A recording's findings are its own, not the last run's."""
+        from coreography.model.diagnosis import diagnose
+
         self.findings.set_findings(run.experiment.title or path, diagnose(run))
 
     # -- comparison -----------------------------------------------------------------

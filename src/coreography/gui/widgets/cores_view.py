@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import sys
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -14,8 +15,10 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.cpu_view import show_hosts
-from coreography.gui.widgets.host_view import HostView, built_host_view
 from coreography.model.run import Run
+
+if TYPE_CHECKING:  # a cluster run's host view loads with the first one
+    from coreography.gui.widgets.host_view import HostView
 
 BUSY_PERCENT = 2.0  # below this a process merely existed on a core during the sample
 #: While a run is live the view takes in new samples this often at most.
@@ -168,6 +171,8 @@ class CoresView(QWidget):
         """A cluster run's hosts' memory, in the core rows' place; made with the first
         such run."""
         if self._hosts is None:
+            from coreography.gui.widgets.host_view import built_host_view
+
             self._hosts = built_host_view("memory", self._layout)
         return self._hosts
 

@@ -8,6 +8,7 @@ the core's color is what the experiment used, the grey band above it is everythi
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,10 +17,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
-from coreography.gui.widgets.host_view import HostView, built_host_view
 from coreography.model import models
 from coreography.model.interference import measure_interference
 from coreography.model.run import Run
+
+if TYPE_CHECKING:  # a cluster run's host view loads with the first one
+    from coreography.gui.widgets.host_view import HostView
 
 HISTORY_S = 60.0
 GAP = 25.0  # between strips, in % units of the y axis
@@ -95,6 +98,8 @@ class CpuView(QWidget):
         """A cluster run's hosts, in the strips' place (their workers' own readings);
         made with the first such run."""
         if self._hosts is None:
+            from coreography.gui.widgets.host_view import built_host_view
+
             self._hosts = built_host_view("cpu", self._layout)
         return self._hosts
 
