@@ -99,7 +99,10 @@ def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             widget.setFont(scaled_font(_base(widget, widget.font()), scale))
     font = QApplication.font()
-    for plot in window.findChildren(pg.PlotWidget):
+    plots = window.findChildren(pg.PlotWidget)
+    if isinstance(window, pg.PlotWidget):  # a plot made on first use, styled alone
+        plots.insert(0, window)
+    for plot in plots:
         style_plot(plot, theme, scale, font)
     _scale_painted_widgets(window, scale)
     window.update()
