@@ -227,7 +227,8 @@ def test_an_overlong_message_is_dropped_and_the_server_keeps_serving(qtbot, tmp_
 
 def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_path, monkeypatch):
     """The driver kept ready for the first run starts after the window's first paint
-    (started earlier, it took the CPU the window's making needs), once."""
+    (started earlier, it took the CPU the window's making needs), once; then the
+    temporary folder is swept of what killed apps left."""
     import threading
 
     from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
@@ -253,7 +254,6 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
 
     def start_early(echo: bool = False) -> None:
         events.append("driver started")
-        started.set()
 
     class Paints(QObject):
         def eventFilter(self, watched, event):
@@ -265,8 +265,14 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
     def windows() -> list[MainWindow]:
         return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
 
+    def remove_stale_files() -> list:
+        events.append("swept")
+        started.set()
+        return []
+
     monkeypatch.setattr("coreography.engine.standby.start_early", start_early)
     monkeypatch.setattr("coreography.engine.standby.release_early", lambda: None)
+    monkeypatch.setattr("coreography.engine.cleanup.remove_stale_files", remove_stale_files)
     app = create_app()
     paints = Paints()
     app.installEventFilter(paints)
@@ -288,4 +294,4 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
         closer.stop()
         app.removeEventFilter(paints)
     assert started.is_set()
-    assert events == ["painted", "driver started"]
+    assert events == ["painted", "driver started", "swept"]
