@@ -33,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
         from coreography.engine.standby import start_early
 
         start_early()
-    _remove_stale_files()
+    if args and (args[0] in CLI_COMMANDS or args[0] == "--self-test"):
+        # The window sweeps once it is on screen (gui/app.py), beside its early driver.
+        _remove_stale_files()
     if args and args[0] == "--self-test":
         from coreography.selftest import main as selftest_main
 

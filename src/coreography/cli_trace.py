@@ -72,8 +72,8 @@ def main(argv: Sequence[str]) -> int:
     if args.out is not None and not args.out.parent.exists():
         print(f"coreography: error: {args.out.parent}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    from coreography.engine.thread_states import HZ_RANGE
     from coreography.engine.trace.runner import NoPython, TraceController, program_python
+    from coreography.model.thread_states import HZ_RANGE
     from coreography.model.trace_summary import format_summary
 
     if args.state_hz != 0 and not HZ_RANGE[0] <= args.state_hz <= HZ_RANGE[1]:

@@ -49,3 +49,32 @@ def test_presentation_docks_follow_a_resolution_change(qtbot):
     qtbot.waitUntil(lambda: metrics.width() <= 1280 * 0.3 + 8)
     assert win.timeline.width() >= 1280 * 0.6
     win.close()
+
+
+def test_the_first_paint_has_the_docks_at_their_sizes(qtbot):
+    """The docks are fitted before the window is first painted: no second layout a moment
+    after the window appears."""
+    from PySide6.QtCore import QEvent, QObject
+
+    create_app()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1440, 900)
+    row = [win.dock(d) for d in (DockId.EXPERIMENT, DockId.CPU, DockId.CONSOLE)]
+    painted: list[tuple[int, int, int]] = []
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint and not painted:
+                painted.append((row[0].width(), row[1].height(), row[2].width()))
+            return False
+
+    probe = FirstPaint()
+    win.timeline.plot.viewport().installEventFilter(probe)
+    win.show()
+    qtbot.waitUntil(lambda: bool(painted))
+    qtbot.wait(100)
+    assert painted[0] == (row[0].width(), row[1].height(), row[2].width())
+    assert row[2].width() >= 1440 // 4  # the console's third of the bottom row
+    win.timeline.plot.viewport().removeEventFilter(probe)
+    win.close()

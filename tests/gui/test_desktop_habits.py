@@ -223,3 +223,75 @@ def test_an_overlong_message_is_dropped_and_the_server_keeps_serving(qtbot, tmp_
         assert received == [str(tmp_path / "after.coreo.json")]
     finally:
         server.close()
+
+
+def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_path, monkeypatch):
+    """The driver kept ready for the first run starts after the window's first paint
+    (started earlier, it took the CPU the window's making needs), once; then the
+    temporary folder is swept of what killed apps left."""
+    import threading
+
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from coreography.gui.app import create_app, main
+    from coreography.gui.main_window import MainWindow
+    from coreography.gui.settings import Settings
+
+    ini = tmp_path / "settings.ini"
+    ini.write_text("[General]\nwelcomed=true\n")  # no lessons dialog of a first launch
+    original = Settings.__init__
+    monkeypatch.setattr(
+        Settings,
+        "__init__",
+        lambda self, store=None: original(
+            self, store or QSettings(str(ini), QSettings.Format.IniFormat)
+        ),
+    )
+    monkeypatch.setenv("COREOGRAPHY_LOG_DIR", str(tmp_path / "log"))
+    events: list[str] = []
+    started = threading.Event()
+
+    def start_early(echo: bool = False) -> None:
+        events.append("driver started")
+
+    class Paints(QObject):
+        def eventFilter(self, watched, event):
+            first = "painted" not in events
+            if first and event.type() == QEvent.Type.Paint and isinstance(watched, MainWindow):
+                events.append("painted")
+            return False
+
+    def windows() -> list[MainWindow]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+
+    def remove_stale_files() -> list:
+        events.append("swept")
+        started.set()
+        return []
+
+    monkeypatch.setattr("coreography.engine.standby.start_early", start_early)
+    monkeypatch.setattr("coreography.engine.standby.release_early", lambda: None)
+    monkeypatch.setattr("coreography.engine.cleanup.remove_stale_files", remove_stale_files)
+    app = create_app()
+    paints = Paints()
+    app.installEventFilter(paints)
+    waited = []
+
+    def close_once_started() -> None:  # however long the window takes on a busy machine
+        waited.append(1)
+        if started.is_set() or len(waited) > 600:
+            closer.stop()
+            for w in windows():
+                w.close()
+
+    closer = QTimer()
+    closer.timeout.connect(close_once_started)
+    closer.start(50)
+    try:
+        assert main([]) == 0
+    finally:
+        closer.stop()
+        app.removeEventFilter(paints)
+    assert started.is_set()
+    assert events == ["painted", "driver started", "swept"]

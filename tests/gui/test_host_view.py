@@ -117,3 +117,24 @@ def test_the_cores_view_shows_each_hosts_memory_and_a_local_run_keeps_its_cores(
     view.set_run(local)
     assert view.plot.isVisible() and not view.hosts.isVisible()
     assert view.hosts.run is None
+
+
+def test_the_host_views_are_made_with_the_first_cluster_run_in_the_windows_look(qtbot, window):
+    from coreography.gui import theme
+
+    cpu, cores = window.cpu_view, window.cores_view
+    assert cpu._hosts is None and cores._hosts is None  # no plots for them at start
+    window.desktop.set_theme("dark")
+    local = make_run()
+    cpu.set_run(local)
+    assert cpu._hosts is None  # a local run needs none
+    run = _cluster_run()
+    for view in (cpu, cores):
+        view.set_run(run)
+        assert view.hosts.isVisible() and not view.plot.isVisible()
+        background = view.hosts.plot.backgroundBrush().color().name()
+        assert background == theme.THEMES["dark"].plot.lower()  # as every other plot
+    window.desktop.set_theme("light")
+    assert cpu.hosts.plot.backgroundBrush().color().name() == theme.THEMES["light"].plot.lower()
+    cpu.set_run(local)
+    assert cpu.plot.isVisible() and not cpu.hosts.isVisible()

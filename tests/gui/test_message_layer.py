@@ -189,3 +189,27 @@ def test_screenshots_of_a_pickled_arrays_sending_in_every_theme(qtbot, window, t
             image = window.grab()
             assert image.save(str(folder / f"sending-{size[0]}x{size[1]}-{look}.png"))
             assert window.timeline.messages.last_sendings > 0
+
+
+def test_the_depth_track_is_made_with_the_first_run_with_messages_in_the_windows_look(
+    qtbot, window
+):
+    from coreography.gui import theme
+    from coreography.gui.widgets.message_layer import DepthTrack
+    from tests.gui.synthetic import make_run
+
+    timeline = window.timeline
+    assert not window.findChildren(DepthTrack)  # no plot for it at start
+    window.desktop.set_theme("dark")
+    window.presenter.show_run(make_run())
+    assert not window.findChildren(DepthTrack)  # a run without messages needs none
+    window.presenter.show_run(_talking_run())
+    qtbot.waitUntil(lambda: timeline.depth_track.isVisible())
+    assert window.findChildren(DepthTrack) == [timeline.depth_track]
+    track = timeline.depth_track
+    assert track.backgroundBrush().color().name() == theme.THEMES["dark"].plot.lower()
+    assert track.getAxis("left").shown_width() == timeline.lane_axis.shown_width()
+    window.desktop.set_theme("light")
+    assert track.backgroundBrush().color().name() == theme.THEMES["light"].plot.lower()
+    window.presenter.show_run(make_run())
+    assert not track.isVisible()

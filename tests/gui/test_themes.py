@@ -82,3 +82,49 @@ def test_views_have_legends(qtbot, window):
     assert window.desktop.legend.isVisible()
     assert "failed" in window.desktop.legend.toolTip().lower()
     assert window.cpu_view.legend is not None
+
+
+def test_the_focused_control_wears_a_ring_in_the_themes_highlight(qtbot, window):
+    import shiboken6
+    from PySide6.QtCore import QRect
+    from PySide6.QtWidgets import QDialog, QPushButton, QVBoxLayout
+
+    from coreography.gui.focus_ring import FocusRing, current_ring
+
+    def ring() -> FocusRing:
+        shown = current_ring()
+        assert shown is not None
+        return shown
+
+    window.desktop.set_theme("light")
+    window.activateWindow()
+    qtbot.waitActive(window)
+    button = window.experiment_panel.run_button
+    button.setFocus()
+    qtbot.waitUntil(lambda: ring().parentWidget() is button and ring().isVisible())
+    assert ring().geometry() == QRect(0, 0, button.width(), button.height())  # inside it
+    assert ring().color.name() == theme.THEMES["light"].highlight.lower()
+    assert ring().line_width == 1
+    window.desktop.set_theme("high-contrast")
+    assert (ring().color.name(), ring().line_width) == (
+        theme.THEMES["high-contrast"].highlight.lower(),
+        2,
+    )
+    window.desktop.set_theme("light")
+    window.console.text.setFocus()  # not a control that shows focus: no ring
+    qtbot.waitUntil(lambda: not ring().isVisible())
+
+    # A dialog deleted while its control has the ring: the next control has one again.
+    dialog = QDialog(window)
+    ok = QPushButton("OK", dialog)
+    QVBoxLayout(dialog).addWidget(ok)
+    dialog.show()
+    qtbot.waitActive(dialog)
+    ok.setFocus()
+    qtbot.waitUntil(lambda: ring().parentWidget() is ok)
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(ok))
+    window.activateWindow()
+    qtbot.waitActive(window)
+    button.setFocus()
+    qtbot.waitUntil(lambda: ring().parentWidget() is button and ring().isVisible())

@@ -83,3 +83,27 @@ def test_a_layout_saved_by_one_window_restores_in_the_next(qtbot, window, tmp_pa
     toggle.trigger()  # and View brings the closed dock back
     qtbot.waitUntil(again.dock(DockId.CONSOLE).isVisible, timeout=2000)
     again.close()
+
+
+def test_the_code_tab_shows_the_panels_program_when_first_shown(qtbot, window):
+    """The Code view writes its program when shown (not with every setting while hidden):
+    shown, it is the program of what the panel holds now."""
+    from coreography.gui.widgets import code_view as module
+    from coreography.model.codegen import generate
+
+    teaching, panel = window.teaching, window.experiment_panel
+    view = teaching.code_view
+    assert not view.isVisible()  # behind the timeline at start
+    panel.workers.setValue(3)
+    panel.model.setCurrentText("processes")
+    assert view.copy_button.isEnabled()
+    teaching.show_tab(view)
+    qtbot.waitUntil(view.isVisible)
+    wanted = generate(panel.experiment(), *module._work_constants())
+    assert view.text.toPlainText() == wanted == view.source()
+    panel.workers.setValue(2)  # shown: it follows at once
+    assert view.text.toPlainText() == generate(panel.experiment(), *module._work_constants())
+    teaching.tabs.setCurrentIndex(0)  # the timeline
+    qtbot.waitUntil(lambda: not view.isVisible())
+    panel.workers.setValue(4)  # hidden again: asked for, the source is still the panel's
+    assert view.source() == generate(panel.experiment(), *module._work_constants())

@@ -10,8 +10,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import psutil
-
 #: The controller's per-run logs: ``coreography-<app pid>-<random>.log``.
 LOG_NAME = re.compile(r"coreography-(\d+)-[A-Za-z0-9_]+\.log")
 #: Logs named before they carried the app's pid are removed only when this old.
@@ -83,6 +81,8 @@ def _stale_log(name: str, info: os.stat_result, now: float) -> bool:
 def _alive_since(pid: int, made: float) -> bool:
     """True if process ``pid`` lives and was already running when the file was made
     (a younger process only reuses the pid of the one that made it)."""
+    import psutil  # only when a log is there to judge: most starts find none
+
     try:
         return psutil.Process(pid).create_time() <= made + 1.0
     except (psutil.Error, OverflowError, ValueError):
@@ -108,6 +108,8 @@ def _stale_pymp(folder: Path, info: os.stat_result, settled: float, servers: lis
 
 def _forkserver_starts() -> list[float]:
     """When each live forkserver process of this user started."""
+    import psutil
+
     starts = []
     for proc in psutil.process_iter(["cmdline", "create_time", "uids"]):
         try:

@@ -40,12 +40,12 @@ from coreography.engine.process_tree import marked as _marked
 from coreography.engine.process_tree import signal_tree as _signal_tree
 from coreography.engine.sampler import SamplerThread
 from coreography.engine.standby import Standby, take_early
-from coreography.engine.thread_states import DEFAULT_HZ as STATE_HZ
 from coreography.engine.thread_states import StateSamplerThread
 from coreography.model import wire
 from coreography.model.accounting import Accounting
 from coreography.model.experiment import TIMED_WORKLOADS, Experiment
 from coreography.model.run import RUN_FAILED, STOPPED, Run
+from coreography.model.thread_states import DEFAULT_HZ as STATE_HZ
 
 #: After a terminate, how long processes get before they are killed.
 STOP_GRACE = 0.5

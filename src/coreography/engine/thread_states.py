@@ -38,11 +38,14 @@ from typing import Any
 
 import psutil
 
-from coreography.model.thread_states import SOURCE_LINUX, SOURCE_PSUTIL, ThreadState
+from coreography.model.thread_states import (
+    DEFAULT_HZ,
+    HZ_RANGE,
+    SOURCE_LINUX,
+    SOURCE_PSUTIL,
+    ThreadState,
+)
 
-#: Default rate (Hz), and the range allowed.
-DEFAULT_HZ = 50.0
-HZ_RANGE = (1.0, 200.0)
 #: futex and futex_waitv, per machine (the syscall numbers differ between architectures).
 FUTEX_SYSCALLS = {
     "x86_64": frozenset({202, 449}),

@@ -8,9 +8,11 @@ import os
 import signal
 import socket
 import sys
+import threading
+from collections.abc import Callable
 
-from PySide6.QtCore import QSocketNotifier, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 
 from coreography.gui import theme
 from coreography.gui.main_window import MainWindow
@@ -59,27 +61,67 @@ def main(argv: list[str] | None = None) -> int:
     server = InstanceServer()
     if not new_window and not server.listen():
         log.warning("no single-instance socket: %s", server.name)
-    # The first run's driver starts while the window is built (it is a fresh interpreter
-    # on the other core): the first Run does not wait for one.
-    from coreography.engine.standby import release_early, start_early
-
-    start_early()
     settings = _settings()
     window = MainWindow()
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     _attach_desktop(window, settings)
     server.sig_file_received.connect(lambda p, w=window: _on_handed_file(w, p))
     interrupted = sigint.attach(window)
+    # The first run's driver (a fresh interpreter loading the engine) starts once the
+    # window is on screen: started before, it took the CPU the window's making needed
+    # (a fifth of a second on two cores), and it is still ready long before a first Run
+    # can be pressed.
+    _after_first_paint(window, _start_driver_early)
     window.show()
     if path:
         open_argument(window, path)
     elif window.desktop.settings is not None and window.desktop.settings.first_run:
         _welcome(window)
     code = app.exec()
+    from coreography.engine.standby import release_early
+
     release_early()  # if no run took it
     server.close()
     log.info("window closed")
     return EXIT_INTERRUPTED if interrupted() else code
+
+
+def _start_driver_early() -> None:
+    """In a thread of its own, as the controller starts its next driver: spawning a
+    process from a large one can take a tenth of a second on a busy machine, and the
+    window answers meanwhile (a run that wants the driver waits for its start). Then
+    what apps killed earlier left in the temporary folder goes (a scan of the folder,
+    and psutil asked about each log found: tens of ms the first paint need not wait
+    for)."""
+    threading.Thread(target=_early_work, name="coreography-standby", daemon=True).start()
+
+
+def _early_work() -> None:
+    from coreography.engine.cleanup import remove_stale_files
+    from coreography.engine.standby import start_early
+
+    start_early()
+    remove_stale_files()
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` from the event loop once ``widget`` has painted for the first time
+    (the whole window is painted in that pass)."""
+
+    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.then)
+        return False
+
+
+def _after_first_paint(widget: QWidget, then: Callable[[], None]) -> None:
+    _FirstPaint(widget, then)
 
 
 def _on_handed_file(window: MainWindow, path: str) -> None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Protocol, runtime_checkable
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QColor, QFont, QPen
 from PySide6.QtWidgets import QApplication, QStyleFactory, QWidget
 
 from coreography.gui import theme as themes
+from coreography.gui.focus_ring import show_focus
 from coreography.gui.theme import Theme
 
 #: Widest line any view draws (device pixels, non-antialiased): fast at any size.
@@ -57,21 +58,18 @@ _APPLIED = "_coreography_look"
 
 def apply_app_look(theme: Theme, scale: float = 1.0) -> None:
     """The application-wide part of the look: the Fusion style, the palette, the fonts and
-    the style sheet. Each of them makes Qt polish every widget again (tens of ms in a
-    built window), so this does nothing when ``theme`` and ``scale`` are already worn;
-    called before a window is built, its widgets are polished once, as they are made."""
+    the focus ring. Each of the first three makes Qt polish every widget again (tens of ms
+    in a built window), so this does nothing when ``theme`` and ``scale`` are already
+    worn; called before a window is built, its widgets are polished once, as they are
+    made. No application style sheet: it would put every widget under Qt's style sheet
+    engine (see :mod:`coreography.gui.focus_ring`)."""
     app = QApplication.instance()
     themes.use(theme)
     if not isinstance(app, QApplication) or getattr(app, _APPLIED, None) == (theme, scale):
         return
-    # Under a style sheet the style's name is Qt's wrapper's (""): ask only once.
     if getattr(app, _APPLIED, None) is None and app.style().name().lower() != "fusion":
         app.setStyle(QStyleFactory.create("Fusion"))  # honours every palette role
     app.setPalette(themes.palette(theme))
-    # A style sheet stops a new application font from reaching the widgets: drop it,
-    # change the font, then set it again.
-    if app.styleSheet():
-        app.setStyleSheet("")
     app.setFont(scaled_font(_base(app, QApplication.font()), scale))
     fonts = _base(app, None, "_coreography_class_fonts") or {}
     if not fonts:
@@ -79,8 +77,19 @@ def apply_app_look(theme: Theme, scale: float = 1.0) -> None:
         app._coreography_class_fonts = fonts  # type: ignore[attr-defined]
     for name, font in fonts.items():  # the platform may give these their own fonts
         app.setFont(scaled_font(font, scale), name)
-    app.setStyleSheet(themes.stylesheet(theme))
+    # Qt posts the change to each window: every widget wears it now, as it is asked.
+    for change in (QEvent.Type.ApplicationPaletteChange, QEvent.Type.ApplicationFontChange):
+        QCoreApplication.sendPostedEvents(None, change)
+    show_focus(app, theme)
     setattr(app, _APPLIED, (theme, scale))
+
+
+def wear_current_look(widget: QWidget) -> None:
+    """A part built after the window was styled (a view made on first use) takes the
+    application's present theme and scale (nothing if no look was applied yet)."""
+    worn = getattr(QApplication.instance(), _APPLIED, None)
+    if worn is not None:
+        apply_look(widget, *worn)
 
 
 def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
@@ -90,7 +99,10 @@ def apply_look(window: QWidget, theme: Theme, scale: float = 1.0) -> None:
         if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont):
             widget.setFont(scaled_font(_base(widget, widget.font()), scale))
     font = QApplication.font()
-    for plot in window.findChildren(pg.PlotWidget):
+    plots = window.findChildren(pg.PlotWidget)
+    if isinstance(window, pg.PlotWidget):  # a plot made on first use, styled alone
+        plots.insert(0, window)
+    for plot in plots:
         style_plot(plot, theme, scale, font)
     _scale_painted_widgets(window, scale)
     window.update()

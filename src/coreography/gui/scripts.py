@@ -163,13 +163,8 @@ class ScriptTools(QObject):
         if source is None:
             source = script.source() if script is not None else ""
         name = Path(script.path).name if script is not None and script.path else "the script"
-        view.experiment = None
         view.note.setText(f"{name}: your own program, as it runs (read-only).")
-        text = source or f"# {name} cannot be read.\n"
-        if view.text.toPlainText() != text:
-            view.text.setPlainText(text)
-        view.copy_button.setEnabled(bool(source))
-        view.save_button.setEnabled(bool(source))
+        view.show_text(source or f"# {name} cannot be read.\n", copyable=bool(source))
 
     def show_experiment_code(self) -> None:
         if self.code_view is not None:

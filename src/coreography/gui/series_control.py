@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QAction, QActionGroup
 
-from coreography.gui.run_series import RunSeries
-from coreography.lessons.claims import judge
 from coreography.lessons.registry import Lesson
-from coreography.model.diagnosis import diagnose
 from coreography.model.experiment import Experiment, ExperimentError
-from coreography.model.series import DEFAULT_REPEATS
-from coreography.model.speedup import work_key
+from coreography.model.repeats import DEFAULT_REPEATS
+
+if TYPE_CHECKING:  # the engine's series loads with the first series
+    from coreography.gui.run_series import RunSeries
 
 CHUNKSIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 #: Offered in Run → Repeats per point.
@@ -103,6 +104,8 @@ class SeriesMixin:
             self.window.statusBar().showMessage("A run is in progress: stop it first.", 5000)
             return None
         try:
+            from coreography.gui.run_series import RunSeries
+
             series = RunSeries(self.presenter, self.start, runs, self, repeats=repeats)
         except ExperimentError as error:
             self.window.show_error("Cannot run this series", str(error))
@@ -144,6 +147,8 @@ class SeriesMixin:
         measured = [p for p in series.summary() if p.baseline and not p.baseline.estimated]
         if measured:
             point = measured[0]
+            from coreography.model.speedup import work_key
+
             self.window.metrics.set_baseline(work_key(point.experiment), point.baseline)
 
     def _on_series_progressed(self, series: RunSeries) -> None:
@@ -159,6 +164,9 @@ class SeriesMixin:
 
     def _show_lesson_results(self, series: RunSeries, verdicts: bool) -> list:
         summary = series.summary()
+        from coreography.lessons.claims import judge
+        from coreography.model.diagnosis import diagnose
+
         entries = [(p, diagnose(p.representative)) for p in summary]
         judged = judge(self.lesson, summary, self.cores) if verdicts and self.lesson else []
         self.lesson_panel.show_results(entries, judged)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from coreography.engine.thread_states import DEFAULT_HZ as DEFAULT_STATE_HZ
-from coreography.engine.thread_states import HZ_RANGE as STATE_HZ_RANGE
 from coreography.gui.look import SCALE_RANGE
 from coreography.gui.theme import THEME_CHOICES
 from coreography.model.experiment import Experiment, ExperimentError
-from coreography.model.series import DEFAULT_REPEATS, MAX_REPEATS
+from coreography.model.repeats import DEFAULT_REPEATS, MAX_REPEATS
+from coreography.model.thread_states import DEFAULT_HZ as DEFAULT_STATE_HZ
+from coreography.model.thread_states import HZ_RANGE as STATE_HZ_RANGE
 
 DEFAULT_ZOOM = 1.6  # presentation mode's scale until the user picks another
 #: Bumped when the docks change so much that an old saved layout would look broken.

@@ -5,32 +5,34 @@ Assembly only: the widgets live in ``widgets/``; series of runs in :mod:`run_ser
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-import psutil
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QWidget
 
 from coreography.gui.actions import add_action
 from coreography.gui.code_files import CodeMixin
 from coreography.gui.parts import DockId, MenuId
-from coreography.gui.run_series import RunSeries
 from coreography.gui.series_control import SeriesMixin
 from coreography.gui.widgets.code_editor import CodeEditor
 from coreography.gui.widgets.code_view import CodeView, watch_controls
-from coreography.gui.widgets.compare_view import CompareView
 from coreography.gui.widgets.findings_view import FindingsView
 from coreography.gui.widgets.history_panel import HistoryPanel
 from coreography.gui.widgets.lesson_panel import LessonPanel
-from coreography.gui.widgets.sweep_chart import SweepChart
 from coreography.gui.window import AppWindow
 from coreography.lessons.registry import Lesson, all_lessons
-from coreography.model.diagnosis import diagnose
 from coreography.model.experiment import Experiment
 from coreography.model.history import Entry, History, encode_run
 from coreography.model.run import Run
+
+if TYPE_CHECKING:  # the series and the Compare and Sweep tabs load when first used
+    from coreography.gui.run_series import RunSeries
+    from coreography.gui.widgets.compare_view import CompareView
+    from coreography.gui.widgets.sweep_chart import SweepChart
 
 LESSONS_WIDTH = 560  # the lesson list and its text without mid-word wraps
 
@@ -70,7 +72,7 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self.series: RunSeries | None = None
         self.series_kind = ""  # "lesson" or a swept field
         self.lesson: Lesson | None = None
-        self.cores = psutil.cpu_count() or 1
+        self.cores = os.cpu_count() or 1  # logical cores, as psutil counts them
 
         self.lesson_panel = LessonPanel(all_lessons())
         self.history_panel = HistoryPanel(self.history)
@@ -125,6 +127,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
     @property
     def compare_view(self) -> CompareView:
         if self._compare_view is None:
+            from coreography.gui.widgets.compare_view import CompareView
+
             self._compare_view = CompareView()
             self._install_tab("Compare", self._compare_view)
         return self._compare_view
@@ -132,6 +136,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
     @property
     def sweep_chart(self) -> SweepChart:
         if self._sweep_chart is None:
+            from coreography.gui.widgets.sweep_chart import SweepChart
+
             self._sweep_chart = SweepChart()
             self._sweep_chart.sig_stop_requested.connect(self.stop_series)
             self._install_tab("Sweep chart", self._sweep_chart)
@@ -279,6 +285,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
             title = f"{prefix}: {self.series.current_label}"
             if self.series.repeats > 1:
                 title += f" (run {self.series.current_repeat} of {self.series.repeats})"
+        from coreography.model.diagnosis import diagnose
+
         findings = diagnose(run)
         self.findings.set_findings(title or "The last run", findings)
         if self.history is not None:
@@ -313,6 +321,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
 
     def _on_window_recording_opened(self, run: Run, path: str) -> None:
         """A recording's findings are its own, not the last run's."""
+        from coreography.model.diagnosis import diagnose
+
         self.findings.set_findings(run.experiment.title or path, diagnose(run))
 
     # -- comparison -----------------------------------------------------------------

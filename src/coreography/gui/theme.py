@@ -202,15 +202,6 @@ def palette(theme: Theme) -> QPalette:
     return pal
 
 
-def stylesheet(theme: Theme) -> str:
-    """Extra rules: a visible keyboard focus everywhere, stronger in high contrast."""
-    width = 2 if theme.line_scale > 1 else 1
-    return (
-        f"QAbstractButton:focus, QComboBox:focus, QAbstractSpinBox:focus, QLineEdit:focus,"
-        f" QSlider:focus {{ border: {width}px solid {theme.highlight}; }}"
-    )
-
-
 #: Syntax roles of the code views and their hue in each kind of theme; :func:`syntax_color`
 #: shifts each until it reads on the editor's background.
 SYNTAX_HUES = {

@@ -5,7 +5,7 @@ It knows nothing of the desktop or teaching tools: :mod:`main_window` builds the
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -376,8 +376,10 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if not self.docks_fitted:  # once, unless a saved layout was restored
+            # Now, before the first paint: the window is first painted with its docks
+            # at their sizes, not drawn once more a moment later.
             self.docks_fitted = True
-            QTimer.singleShot(0, self, self.fit_docks)
+            self.fit_docks()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing mid-run ends every experiment process before the window goes.

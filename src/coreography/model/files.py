@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -74,7 +73,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[BinaryIO], objec
     ``path``, never a truncated one; the temporary file is removed on failure.
     """
     path = Path(path)
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    partial = path.with_name(f".{path.name}.{os.urandom(4).hex()}.partial")
     # 0o666 and the umask, as an ordinary open() would give (mkstemp gives 0o600).
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
     try:

@@ -9,15 +9,16 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
 from coreography.model import history_repair
-from coreography.model.metrics import RunMetrics, compute_metrics
-from coreography.model.recording import run_from_dict, run_to_dict, unpack
 from coreography.model.recording_checks import RecordingError
 from coreography.model.run import Run
+
+if TYPE_CHECKING:  # what stores and rebuilds a run loads with the first one
+    from coreography.model.metrics import RunMetrics
 
 DEFAULT_MAX_RUNS = 200
 SCHEMA_VERSION = 1
@@ -53,6 +54,9 @@ class Entry:
 def encode_run(run: Run, metrics: RunMetrics | None = None, title: str = "") -> Entry:
     """The history's entry for ``run``: what :meth:`History.add` stores. Pure, and safe
     in another thread than the history's (a big run's recording takes a while)."""
+    from coreography.model.metrics import compute_metrics
+    from coreography.model.recording import run_to_dict
+
     metrics = metrics or compute_metrics(run)
     exp = run.experiment
     title = title or exp.title or f"{exp.model}, {exp.workers} workers, {exp.tasks} tasks"
@@ -208,6 +212,8 @@ class History:
         RecordingError
             The stored recording is damaged.
         """
+        from coreography.model.recording import run_from_dict, unpack
+
         row = self._db.execute("SELECT recording FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise KeyError(f"no run {run_id} in the history")

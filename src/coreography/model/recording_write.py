@@ -9,7 +9,7 @@ millions of Python numbers (which took most of a 1,000,000-task run's memory aga
 from __future__ import annotations
 
 import json
-import secrets
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -30,7 +30,7 @@ def write_document(
 ) -> None:
     """Write ``document(run, column)`` as JSON through ``write``."""
     columns: list[tuple[np.ndarray, int | None, bool]] = []
-    mark = f"\x01column-{secrets.token_hex(8)}:"  # no text of the run can hold it
+    mark = f"\x01column-{os.urandom(8).hex()}:"  # no text of the run can hold it
 
     def column(values: np.ndarray, t0: int | None, nullable: bool) -> str:
         columns.append((values, t0, nullable))

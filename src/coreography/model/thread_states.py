@@ -52,6 +52,9 @@ N_STATES = len(ThreadState)
 SOURCE_LINUX = "linux"
 SOURCE_PSUTIL = "psutil"
 SOURCES = ("", SOURCE_LINUX, SOURCE_PSUTIL)
+#: Readings per second of each lane's state: the default, and the range allowed.
+DEFAULT_HZ = 50.0
+HZ_RANGE = (1.0, 200.0)
 #: Workloads that hold the GIL while they compute: a futex wait in their tasks is the GIL.
 GIL_HOLDING_WORKLOADS = frozenset({"cpu", "primes"})
 

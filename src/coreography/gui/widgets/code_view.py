@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QFontDatabase, QGuiApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -19,9 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coreography.engine.calibration import cached
 from coreography.gui.widgets.python_highlighter import PythonHighlighter
-from coreography.model.codegen import generate
 from coreography.model.experiment import Experiment, ExperimentError
 
 
@@ -45,6 +43,7 @@ class CodeView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.experiment: Experiment | None = None
+        self._unwritten = False  # the experiment's program is not in the text yet
         self.note = QLabel(
             "The same experiment as a plain Python program: run it with python, no "
             "Coreography needed."
@@ -70,20 +69,45 @@ class CodeView(QWidget):
         self.save_button.clicked.connect(self.sig_save_requested)
 
     def set_experiment(self, experiment: Experiment) -> None:
-        """Show the program for ``experiment`` (or why there is none)."""
+        """Show the program for ``experiment`` (or why there is none). It is written when
+        the view is shown or its source asked for: the panel changes it with every
+        setting, mostly while the view is hidden behind the timeline."""
         try:
-            source = generate(experiment.validate(), *_work_constants())  # the runs' own
+            self.experiment = experiment.validate()
         except ExperimentError as error:
-            self.experiment = None
-            source = f"# This experiment cannot run yet:\n# {error}\n"
-        else:
-            self.experiment = experiment
+            self.show_text(f"# This experiment cannot run yet:\n# {error}\n", copyable=False)
+            return
+        self._unwritten = True
+        self.copy_button.setEnabled(True)
+        self.save_button.setEnabled(True)
+        if self.isVisible():
+            self._write()
+
+    def show_text(self, text: str, copyable: bool) -> None:
+        """Show ``text`` itself (a script's own source, or why there is no program)."""
+        self.experiment = None
+        self._unwritten = False
+        if text != self.text.toPlainText():
+            self.text.setPlainText(text)
+        self.copy_button.setEnabled(copyable)
+        self.save_button.setEnabled(copyable)
+
+    def _write(self) -> None:
+        if not self._unwritten or self.experiment is None:
+            return
+        self._unwritten = False
+        from coreography.model.codegen import generate
+
+        source = generate(self.experiment, *_work_constants())  # the runs' own constants
         if source != self.text.toPlainText():
             self.text.setPlainText(source)
-        self.copy_button.setEnabled(self.experiment is not None)
-        self.save_button.setEnabled(self.experiment is not None)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._write()
+        super().showEvent(event)
 
     def source(self) -> str:
+        self._write()
         return self.text.toPlainText()
 
     def save(self, path: str | Path) -> None:
@@ -98,5 +122,7 @@ def _work_constants() -> tuple[float | None, float | None]:
     """The cached calibration the runs use (loops and blocks per ms); never measured here
     (that would freeze the window for a second): before the first timed run has
     calibrated this machine, none, and the program says it uses a guess."""
+    from coreography.engine.calibration import cached  # psutil, platformdirs: not at start
+
     record = cached()
     return (record.loops_per_ms, record.blocks_per_ms) if record is not None else (None, None)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-import psutil
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QRectF
 from PySide6.QtGui import QPainter
@@ -14,13 +15,24 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.cpu_view import show_hosts
-from coreography.gui.widgets.host_view import HostView
 from coreography.model.run import Run
 
+if TYPE_CHECKING:  # a cluster run's host view loads with the first one
+    from coreography.gui.widgets.host_view import HostView
+
 BUSY_PERCENT = 2.0  # below this a process merely existed on a core during the sample
-CPU_NUM_AVAILABLE = hasattr(psutil.Process, "cpu_num")
 #: While a run is live the view takes in new samples this often at most.
 LIVE_INTERVAL_S = 0.25
+
+
+def cpu_num_available() -> bool:
+    """Whether psutil tells which core a process runs on here (always on Linux, where
+    the answer does not load psutil into the starting window)."""
+    if sys.platform.startswith("linux"):
+        return True
+    import psutil
+
+    return hasattr(psutil.Process, "cpu_num")
 
 
 class CoresItem(pg.GraphicsObject):
@@ -147,29 +159,38 @@ class CoresView(QWidget):
         layout.setSpacing(2)
         layout.addWidget(self.note)
         layout.addWidget(self.plot, 1)
-        #: A cluster run's hosts' memory, in the core rows' place.
-        self.hosts = HostView("memory")
-        self.hosts.setVisible(False)
-        layout.addWidget(self.hosts, 1)
+        self._layout = layout
+        self._hosts: HostView | None = None
         self._cores = -1
         self._seen = -1
         self._shown_at = -float("inf")
         self.set_run(None)
 
+    @property
+    def hosts(self) -> HostView:
+        """A cluster run's hosts' memory, in the core rows' place; made with the first
+        such run."""
+        if self._hosts is None:
+            from coreography.gui.widgets.host_view import built_host_view
+
+            self._hosts = built_host_view("memory", self._layout)
+        return self._hosts
+
     def set_run(self, run: Run | None) -> None:
         cluster = show_hosts(run)
         for part in (self.note, self.plot):
             part.setVisible(not cluster)
-        self.hosts.setVisible(cluster)
-        self.hosts.set_run(run if cluster else None)
+        if cluster or self._hosts is not None:
+            self.hosts.setVisible(cluster)
+            self.hosts.set_run(run if cluster else None)
         self.item.set_run(run)
         self._seen = -1
         self._shown_at = -float("inf")
         self.refresh()
 
     def refresh(self) -> None:
-        if self.hosts.run is not None:
-            self.hosts.refresh()
+        if self._hosts is not None and self._hosts.run is not None:
+            self._hosts.refresh()
             return
         run = self.item.run
         cores = run.cores if run is not None else 0
@@ -198,7 +219,7 @@ class CoresView(QWidget):
         return bool((run.proc_samples.view()["core"] >= 0).any())
 
     def describe(self) -> str:
-        if not CPU_NUM_AVAILABLE:
+        if not cpu_num_available():
             return (
                 "This operating system does not report which core a process runs on "
                 "(psutil has no cpu_num here), so this view stays empty."

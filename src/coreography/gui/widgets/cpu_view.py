@@ -8,6 +8,7 @@ the core's color is what the experiment used, the grey band above it is everythi
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,10 +17,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
-from coreography.gui.widgets.host_view import HostView
 from coreography.model import models
 from coreography.model.interference import measure_interference
 from coreography.model.run import Run
+
+if TYPE_CHECKING:  # a cluster run's host view loads with the first one
+    from coreography.gui.widgets.host_view import HostView
 
 HISTORY_S = 60.0
 GAP = 25.0  # between strips, in % units of the y axis
@@ -79,10 +82,8 @@ class CpuView(QWidget):
         layout.addWidget(self.note)
         layout.addWidget(self.legend)
         layout.addWidget(self.plot, 1)
-        #: A cluster run's hosts, in the strips' place (their workers' own readings).
-        self.hosts = HostView("cpu")
-        self.hosts.setVisible(False)
-        layout.addWidget(self.hosts, 1)
+        self._layout = layout
+        self._hosts: HostView | None = None
         self._samples_seen = -1
         self._over_seen = False  # the run's end was taken in (it changes the note)
         self._band_color = ""
@@ -92,13 +93,24 @@ class CpuView(QWidget):
         self.redraws = 0  # the strips were fed new samples (tests)
         self._make_curves(0)
 
+    @property
+    def hosts(self) -> HostView:
+        """A cluster run's hosts, in the strips' place (their workers' own readings);
+        made with the first such run."""
+        if self._hosts is None:
+            from coreography.gui.widgets.host_view import built_host_view
+
+            self._hosts = built_host_view("cpu", self._layout)
+        return self._hosts
+
     def set_run(self, run: Run | None) -> None:
         self.run = run
         cluster = show_hosts(run)
         for part in (self.note, self.legend, self.plot):
             part.setVisible(not cluster)
-        self.hosts.setVisible(cluster)
-        self.hosts.set_run(run if cluster else None)
+        if cluster or self._hosts is not None:
+            self.hosts.setVisible(cluster)
+            self.hosts.set_run(run if cluster else None)
         self._samples_seen = -1
         self._over_seen = False
         self._shown_at = self._noted_at = -float("inf")
@@ -176,8 +188,8 @@ class CpuView(QWidget):
 
     def refresh(self) -> None:
         run = self.run
-        if self.hosts.run is not None:
-            self.hosts.refresh()
+        if self._hosts is not None and self._hosts.run is not None:
+            self._hosts.refresh()
             return
         if self._band_color != theme.active().name:  # the theme changed: recolor the bands
             brush = self._others_brush()

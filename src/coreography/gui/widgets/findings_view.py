@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
 
 from coreography.gui import theme
-from coreography.model.diagnosis import Finding
+
+if TYPE_CHECKING:
+    from coreography.model.diagnosis import Finding
 
 
 class FindingsView(QWidget):

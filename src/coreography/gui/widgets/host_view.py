@@ -216,3 +216,16 @@ class HostView(QWidget):
         else:
             fresh = f"reading {age:.1f} s old"
         return f"{head}: {value} · {fresh}"
+
+
+def built_host_view(measure: str, layout: QVBoxLayout) -> HostView:
+    """A hidden host view at the end of ``layout``, in the present look: the CPU and
+    Cores views make theirs with the first cluster run (two plots the start does not
+    need)."""
+    from coreography.gui.look import wear_current_look
+
+    view = HostView(measure)
+    view.setVisible(False)
+    layout.addWidget(view, 1)
+    wear_current_look(view)
+    return view

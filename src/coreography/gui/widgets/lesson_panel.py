@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,10 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coreography.lessons.claims import Verdict
 from coreography.lessons.registry import Lesson
-from coreography.model.diagnosis import Finding
-from coreography.model.series import PointSummary
+
+if TYPE_CHECKING:  # the lessons' claims, diagnosis and series load with the first series
+    from coreography.lessons.claims import Verdict
+    from coreography.model.diagnosis import Finding
+    from coreography.model.series import PointSummary
 
 
 def describe_point(point: PointSummary, findings: list[Finding]) -> str:

@@ -89,8 +89,8 @@ class TimelineView(QWidget):
         self.state_legend = StateLegend()
         self.messages = MessageLayer()  # arrows and waits of queues, pipes and locks
         self.plot.addItem(self.messages)
-        self.depth_track = DepthTrack(self.plot)
-        self.lane_axis_followers = [self.depth_track.getAxis("left")]
+        #: Each queue's depth under the lanes: made with the first run that has messages.
+        self._depth_track: DepthTrack | None = None
         self.plot.setXRange(0.0, 1.0, padding=0.0)
         self.plot.setYRange(0.0, 1.0, padding=0.0)
         self.view_box.disableAutoRange()
@@ -98,9 +98,6 @@ class TimelineView(QWidget):
         self.lane_axis: LaneAxis = self.plot.getAxis("left")
         self.lane_axis.setStyle(tickLength=0)
         self.lane_axis.setWidth(150)  # at least: wider when a lane's name needs it
-        self.lane_axis.followers = [
-            axis for axis in self.lane_axis_followers if isinstance(axis, LaneAxis)
-        ]
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         theme.cache_axes(self.plot)
         self.item.setAcceptHoverEvents(True)
@@ -135,7 +132,7 @@ class TimelineView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.state_legend)
         layout.addWidget(self.plot, 1)
-        layout.addWidget(self.depth_track)
+        self._layout = layout
 
         self.fit_button.clicked.connect(self.fit_all)
         self.work_button.clicked.connect(self.zoom_to_work)
@@ -157,12 +154,40 @@ class TimelineView(QWidget):
         self.view_box.sigResized.connect(self._on_view_box_resized)
         self._set_lanes([])
 
+    @property
+    def depth_track(self) -> DepthTrack:
+        """The queue-depth track under the lanes, its left edge the lanes' (made on
+        first use, in the present look)."""
+        if self._depth_track is None:
+            from coreography.gui.look import wear_current_look
+
+            track = DepthTrack(self.plot)
+            self._layout.addWidget(track)
+            axis = track.getAxis("left")
+            if isinstance(axis, LaneAxis):
+                self.lane_axis.followers.append(axis)
+                axis.set_least(self.lane_axis.shown_width())
+            wear_current_look(track)
+            self._depth_track = track
+        return self._depth_track
+
+    def _depth_follows(self, run: Run | None, reset: bool) -> None:
+        track = self._depth_track
+        if track is None:
+            if run is None or not run.messages:
+                return  # nothing to draw: no track yet
+            track, reset = self.depth_track, True
+        if reset:
+            track.set_run(run)
+        else:
+            track.refresh()
+
     # -- model ------------------------------------------------------------------------
     def set_run(self, run: Run | None) -> None:
         """Show ``run`` from scratch (a new run or a recording)."""
         self.index.reset(run)
         self.messages.set_run(run)
-        self.depth_track.set_run(run)
+        self._depth_follows(run, reset=True)
         self.item.reset_colors()
         self._lane_count = -1
         self._drawn = None
@@ -207,7 +232,7 @@ class TimelineView(QWidget):
         self.states.update_bounds(self.item.data_bounds().width())
         self.state_legend.show_for(run)
         self.messages.set_bounds(self.item.data_bounds())
-        self.depth_track.refresh()
+        self._depth_follows(run, reset=False)
         if self.follow.isChecked() and not run.is_over:
             self._follow()
         now = time.monotonic()
