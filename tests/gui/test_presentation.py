@@ -21,6 +21,7 @@ def _sizes(win) -> dict[str, float]:
         "lane axis": win.timeline.lane_axis.fixedWidth,
         "utilization row": win.metrics.bars.ROW,
         "console font": win.console.text.font().pointSizeF(),
+        "status-bar gaps": win.status.layout().spacing(),
     }
 
 
@@ -34,6 +35,9 @@ def test_presentation_scales_everything_and_hides_chrome(qtbot, window):
     during = _sizes(window)
     for key, value in before.items():
         assert during[key] >= value * 1.4, (key, value, during[key])
+    # The banner's figures stay apart by an em of their own, larger, font.
+    em = window.status.elapsed.fontMetrics().horizontalAdvance("M")
+    assert window.status.layout().spacing() >= em
     assert not window.menuBar().isVisible()
     assert window.statusBar().isVisible()  # the class's banner
     assert not experiment_dock.isVisible()

@@ -73,6 +73,13 @@ class RunStatus(QWidget):
         for widget in (self.rate, self.lag, self.progress):
             widget.setVisible(not compact)
         self.message.set_least_width(0 if compact else 200)
+        self.space_labels()
+
+    def space_labels(self) -> None:
+        """Figures set apart by an em of their own font (large in presentation mode)."""
+        layout = self.layout()
+        if layout is not None:
+            layout.setSpacing(max(6, self.elapsed.fontMetrics().horizontalAdvance("M")))
 
     def show_idle(self) -> None:
         self._set_state("idle")
