@@ -150,12 +150,18 @@ class FrameHeader:
 
 def read_header(frame: bytes) -> FrameHeader | None:
     """The frame's header, or None if it is not a frame of this protocol version."""
+    fields = _header_fields(frame)
+    return FrameHeader(*fields) if fields is not None else None
+
+
+def _header_fields(frame: bytes) -> tuple[int, int, int] | None:
+    """(frame type, pid, sent) of a frame of this protocol version, else None."""
     if len(frame) < HEADER.size:
         return None
     magic, version, frame_type, pid, sent = HEADER.unpack_from(frame)
     if magic != MAGIC or version != PROTOCOL_VERSION:
         return None
-    return FrameHeader(frame_type, pid, sent)
+    return frame_type, pid, sent
 
 
 _dtype: np.dtype[Any] | None = None
@@ -196,7 +202,6 @@ def decode_batch(frames: Iterable[bytes]) -> Batch:
     import numpy
 
     size, record_size = HEADER.size, RECORD.size
-    unpack = HEADER.unpack_from
     payloads: list[memoryview] = []
     binary_pids: list[int] = []
     binary_counts: list[int] = []
@@ -204,13 +209,11 @@ def decode_batch(frames: Iterable[bytes]) -> Batch:
     counts: list[tuple[int, int, int]] = []
     bad = 0
     for frame in frames:
-        if len(frame) < size:
+        fields = _header_fields(frame)
+        if fields is None:
             bad += 1
             continue
-        magic, version, frame_type, pid, sent = unpack(frame)
-        if magic != MAGIC or version != PROTOCOL_VERSION:
-            bad += 1
-            continue
+        frame_type, pid, sent = fields
         if frame_type == _BINARY:
             count, rest = divmod(len(frame) - size, record_size)
             if rest:

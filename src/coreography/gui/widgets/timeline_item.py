@@ -123,14 +123,14 @@ class TimelineItem(pg.GraphicsObject):
         self._bounds = QRectF(0.0, 0.0, 1.0, 1.0)
         self._shown = QRectF(self._bounds)  # the bounds near the view (boundingRect)
         self._colors: list[tuple[QColor, QColor, QColor, QColor]] = []
+        #: Counts the changes of colours and font: a paint may reuse what it drew in the
+        #: same style.
+        self._style = 0
         self.reset_colors()
         self._filler = RectFiller()
         self._font_metrics: QFontMetrics | None = None
         self._atlas = LabelAtlas()  # bar labels, rendered once
         self._narrowest: dict[str, int] = {}  # pixels of a one-digit label, by prefix
-        #: Counts the changes of colours and font: a paint may reuse what it drew in the
-        #: same style.
-        self._style = 0
         #: The bars of the last paint and what they were drawn from: a paint of the same
         #: view, data and style draws them again rather than computing them.
         self._bars_drawn: tuple | None = None
@@ -219,7 +219,7 @@ class TimelineItem(pg.GraphicsObject):
         return self._colors[lane]
 
     def reset_colors(self) -> None:
-        self._style = getattr(self, "_style", 0) + 1
+        self._style += 1
         self._colors = []
         self._palette = []  # per lane: which pair of _brushes it takes
         self._palette_of: dict[int, int] = {}
