@@ -9,12 +9,12 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QSocketNotifier, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QSocketNotifier, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from coreography.gui import theme
+from coreography.gui.first_paint import after_first_paint
 from coreography.gui.main_window import MainWindow
 
 log = logging.getLogger("coreography.gui")
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     # window is on screen: started before, it took the CPU the window's making needed
     # (a fifth of a second on two cores), and it is still ready long before a first Run
     # can be pressed.
-    _after_first_paint(window, _start_driver_early)
+    after_first_paint(window, _start_driver_early)
     window.show()
     if path:
         open_argument(window, path)
@@ -102,26 +102,6 @@ def _early_work() -> None:
 
     start_early()
     remove_stale_files()
-
-
-class _FirstPaint(QObject):
-    """Calls ``then`` from the event loop once ``widget`` has painted for the first time
-    (the whole window is painted in that pass)."""
-
-    def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
-        super().__init__(widget)
-        self.then = then
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self.then)
-        return False
-
-
-def _after_first_paint(widget: QWidget, then: Callable[[], None]) -> None:
-    _FirstPaint(widget, then)
 
 
 def _on_handed_file(window: MainWindow, path: str) -> None:

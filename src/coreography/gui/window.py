@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from coreography.gui.actions import add_action
 from coreography.gui.code_trust import CodeTrustMixin
+from coreography.gui.first_paint import after_first_paint
 from coreography.gui.parts import DockId, MenuId, RunView
 from coreography.gui.presenter import Controller, Presenter
 from coreography.gui.run_files import RunFilesMixin
@@ -34,6 +35,19 @@ from coreography.gui.widgets.timeline import TimelineView
 from coreography.model import models
 from coreography.model.experiment import Experiment, ExperimentError
 from coreography.model.run import Run
+
+
+def load_ahead() -> None:
+    """Import, while the window waits for its first Run, what a run's views and findings
+    import when they first need it (the run's figures, its findings, its recording, and
+    ``numpy.ma``, which ``numpy.unique`` and ``numpy.median`` load on their first call):
+    some 25 ms of one core, otherwise taken from the first frames of the first run."""
+    import numpy.ma  # noqa: F401
+
+    import coreography.model.diagnosis
+    import coreography.model.metrics
+    import coreography.model.recording  # noqa: F401
+
 
 LEFT = Qt.DockWidgetArea.LeftDockWidgetArea
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea
@@ -94,6 +108,7 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         # What the timeline paints is what the user sees: the lag is measured there.
         self.timeline.item.sig_painted.connect(self._on_timeline_painted)
         self.status.show_idle()
+        after_first_paint(self, load_ahead)
 
     # -- extension points -----------------------------------------------------------
     def add_view(self, view: RunView) -> None:
