@@ -228,7 +228,8 @@ def test_an_overlong_message_is_dropped_and_the_server_keeps_serving(qtbot, tmp_
 def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_path, monkeypatch):
     """The driver kept ready for the first run starts after the window's first paint
     (started earlier, it took the CPU the window's making needs), once; then the
-    temporary folder is swept of what killed apps left."""
+    temporary folder is swept of what killed apps left. The window completes itself
+    (its lessons and history) just after that paint too."""
     import threading
 
     from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
@@ -250,6 +251,8 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
     )
     monkeypatch.setenv("COREOGRAPHY_LOG_DIR", str(tmp_path / "log"))
     events: list[str] = []
+    completed: list[bool] = []  # the window's lessons and history were there: at its
+    # first paint, and once the driver started
     started = threading.Event()
 
     def start_early(echo: bool = False) -> None:
@@ -260,6 +263,7 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
             first = "painted" not in events
             if first and event.type() == QEvent.Type.Paint and isinstance(watched, MainWindow):
                 events.append("painted")
+                completed.append(watched.teaching._completed)
             return False
 
     def windows() -> list[MainWindow]:
@@ -283,6 +287,8 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
         if started.is_set() or len(waited) > 600:
             closer.stop()
             for w in windows():
+                qtbot.waitUntil(lambda w=w: w.teaching._completed)
+                completed.append(w.teaching._completed)
                 w.close()
 
     closer = QTimer()
@@ -295,3 +301,4 @@ def test_the_first_runs_driver_starts_once_the_window_has_painted(qtbot, tmp_pat
         app.removeEventFilter(paints)
     assert started.is_set()
     assert events == ["painted", "driver started", "swept"]
+    assert completed == [False, True]  # completed just after the first paint

@@ -62,7 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     if not new_window and not server.listen():
         log.warning("no single-instance socket: %s", server.name)
     settings = _settings()
-    window = MainWindow()
+    # What the first paint does not show (what the Lessons and History docks list, the
+    # icon, the controls' accessible names) comes just after it (_on_first_paint).
+    window = MainWindow(defer=True)
     window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     _attach_desktop(window, settings)
     server.sig_file_received.connect(lambda p, w=window: _on_handed_file(w, p))
@@ -70,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     # The first run's driver (a fresh interpreter loading the engine) starts once the
     # window is on screen: started before, it took the CPU the window's making needed
     # (a fifth of a second on two cores), and it is still ready long before a first Run
-    # can be pressed.
-    after_first_paint(window, _start_driver_early)
+    # can be pressed. The window completes itself meanwhile.
+    after_first_paint(window, lambda w=window: _on_first_paint(w))
     window.show()
     if path:
         open_argument(window, path)
@@ -84,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     server.close()
     log.info("window closed")
     return EXIT_INTERRUPTED if interrupted() else code
+
+
+def _on_first_paint(window: MainWindow) -> None:
+    _start_driver_early()
+    # One more turn of the event loop: what the first paint queued goes first.
+    QTimer.singleShot(0, window, window.complete)
 
 
 def _start_driver_early() -> None:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 from coreography.gui.actions import ask_path
 from coreography.model.experiment import Experiment, ExperimentError
-from coreography.model.experiment_file import ExperimentFileError, load_experiment
-from coreography.model.experiment_file import save_experiment as write_experiment
 
 EXPERIMENT_FILTER = "Coreography experiments (*.toml)"
 
@@ -29,6 +27,9 @@ class CodeMixin:
 
     def open_experiment(self, path: str | Path) -> Experiment | None:
         """Load an experiment file into the panel (and its code into the editor)."""
+        # The file format (and tomllib) loads with the first file, not with the window.
+        from coreography.model.experiment_file import ExperimentFileError, load_experiment
+
         try:
             experiment = load_experiment(path)
         except ExperimentFileError as error:
@@ -42,6 +43,9 @@ class CodeMixin:
 
     def save_experiment(self, path: str | Path) -> bool:
         """Save the panel's experiment with the editor's code as a .toml file."""
+        from coreography.model.experiment_file import ExperimentFileError
+        from coreography.model.experiment_file import save_experiment as write_experiment
+
         try:
             write_experiment(self.own_experiment().validate(), path)
         except (ExperimentError, ExperimentFileError) as error:

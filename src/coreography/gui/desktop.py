@@ -51,6 +51,8 @@ class Desktop(QObject):
     ``ask_unsaved`` decides what closing with an unsaved finished run does: it returns
     SAVE, DISCARD or CANCEL. None (the default, and in tests) closes without asking.
     ``lesson_scale`` is the scale lessons are loaded at ("full", or "tiny" in tests).
+    ``defer`` leaves the window's icon and its controls' accessible names for
+    :meth:`complete` (the app calls it once the window is on screen).
     """
 
     sig_lesson_loaded = Signal(object)
@@ -58,9 +60,11 @@ class Desktop(QObject):
     sig_lesson_closed = Signal()
     """The lesson's captions were taken down (a run or recording not of the lesson)."""
 
-    def __init__(self, window: AppWindow, lesson_scale: str = "full") -> None:
+    def __init__(self, window: AppWindow, lesson_scale: str = "full", defer: bool = False) -> None:
         super().__init__(window)
         self.window = window
+        self.deferred = defer
+        self.completed = False
         self.settings: Settings | None = None
         self.ask_unsaved: Callable[[], str] | None = None
         self.theme_choice = "system"  # presentation mode keeps it: the teacher chose it
@@ -83,7 +87,8 @@ class Desktop(QObject):
         self.scripts = ScriptTools(window)
         # Run → Thread states: how often runs read each lane's state from the kernel
         self.state_rate = StateRate(window)
-        window.setWindowIcon(app_icon())
+        if not defer:
+            self.complete()
         window.resize(default_size(window).boundedTo(window.size()))
         self._connect()
         # The application's part now, before the other parts build their widgets (each
@@ -104,8 +109,20 @@ class Desktop(QObject):
             if action.shortcuts() and action not in window.actions():
                 window.addAction(action)
         self.scripts.finish()
-        name_controls(window)
+        if not self.deferred:
+            name_controls(window)
         self.apply_look()
+
+    def complete(self) -> None:
+        """What the first paint does without: the window's icon (an SVG drawn at seven
+        sizes) and, once every part is built, every control's accessible name (a walk
+        over all the window's widgets): about 10 ms. Idempotent."""
+        if self.completed:
+            return
+        self.completed = True
+        self.window.setWindowIcon(app_icon())
+        if self.deferred:
+            name_controls(self.window)
 
     # -- assembly -----------------------------------------------------------------------
     def _wrap_central(self) -> None:

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QWidget
 
 class _FirstPaint(QObject):
     """Calls ``then`` from the event loop once ``widget`` has painted for the first time
-    (the whole window is painted in that pass)."""
+    (the whole window is painted in that pass); not if ``widget`` is gone by then (closed
+    at once: its deletion may come first)."""
 
     def __init__(self, widget: QWidget, then: Callable[[], None]) -> None:
         super().__init__(widget)
@@ -21,7 +22,7 @@ class _FirstPaint(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint:
             watched.removeEventFilter(self)
-            QTimer.singleShot(0, self.then)
+            QTimer.singleShot(0, self, self.then)
         return False
 
 

@@ -8,6 +8,8 @@ it a :class:`~coreography.gui.parts.DockId` and add it below with ``add_dock``/`
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QCloseEvent
 
 from coreography.gui.actions import add_action
@@ -17,8 +19,10 @@ from coreography.gui.presenter import Controller
 from coreography.gui.run_files import RECORDING_FILTER
 from coreography.gui.teaching import TeachingTools
 from coreography.gui.window import AppWindow
-from coreography.model.history import History
 from coreography.model.run import Run
+
+if TYPE_CHECKING:  # the history loads with the History dock's panel
+    from coreography.model.history import History
 
 __all__ = ["RECORDING_FILTER", "MainWindow"]
 
@@ -34,6 +38,9 @@ class MainWindow(AppWindow):
         Where finished runs are kept; None opens the user's own history file.
     lesson_scale
         ``"full"``, or ``"tiny"`` for quick lesson runs (tests).
+    defer
+        Leave what the first paint does not show for :meth:`complete`: the app calls it
+        once the window is on screen (made without, the window is complete at once).
     """
 
     def __init__(
@@ -41,18 +48,26 @@ class MainWindow(AppWindow):
         controller: Controller | None = None,
         history: History | None = None,
         lesson_scale: str = "full",
+        defer: bool = False,
     ) -> None:
         super().__init__(controller)
         # themes, presentation, pause/scrub, settings, help, picture export
-        self.desktop = Desktop(self, lesson_scale)
+        self.desktop = Desktop(self, lesson_scale, defer)
         # lessons, history, comparison, code, sweeps
-        self.teaching = TeachingTools(self, history, lesson_scale)
+        self.teaching = TeachingTools(self, history, lesson_scale, defer)
         self._connect_tools()
         self.desktop.finish()  # every dock and menu is there now
 
+    def complete(self) -> None:
+        """Build what a window made with ``defer`` left out: the Lessons and History
+        docks' panels, the Lessons menu's entries, the icon and the controls' accessible
+        names (each is also built by its first use). Idempotent."""
+        self.teaching.complete()
+        self.desktop.complete()
+
     def _connect_tools(self) -> None:
         desktop, teaching = self.desktop, self.teaching
-        teaching.lesson_panel.sig_lesson_run_requested.connect(desktop.show_captions)
+        teaching.sig_lesson_run_requested.connect(desktop.show_captions)
         teaching.sig_views_added.connect(desktop.apply_look)
         desktop.sig_lesson_loaded.connect(self._on_desktop_lesson_loaded)
         desktop.presentation.sig_mode_changed.connect(self._on_presentation_mode_changed)

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup
 
-from coreography.lessons.registry import Lesson
 from coreography.model.experiment import Experiment, ExperimentError
 from coreography.model.repeats import DEFAULT_REPEATS
 
-if TYPE_CHECKING:  # the engine's series loads with the first series
+if TYPE_CHECKING:  # the engine's series loads with the first series, lessons with theirs
     from coreography.gui.run_series import RunSeries
+    from coreography.lessons.registry import Lesson
 
 CHUNKSIZES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 #: Offered in Run → Repeats per point.

@@ -6,9 +6,7 @@ Assembly only: the widgets live in ``widgets/``; series of runs in :mod:`run_ser
 from __future__ import annotations
 
 import os
-import sqlite3
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -24,15 +22,18 @@ from coreography.gui.widgets.findings_view import FindingsView
 from coreography.gui.widgets.history_panel import HistoryPanel
 from coreography.gui.widgets.lesson_panel import LessonPanel
 from coreography.gui.window import AppWindow
-from coreography.lessons.registry import Lesson, all_lessons
 from coreography.model.experiment import Experiment
-from coreography.model.history import Entry, History, encode_run
 from coreography.model.run import Run
 
-if TYPE_CHECKING:  # the series and the Compare and Sweep tabs load when first used
+if TYPE_CHECKING:  # the series and the Compare and Sweep tabs load when first used;
+    # the lessons and the history with the Lessons and History docks' panels
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from coreography.gui.run_series import RunSeries
     from coreography.gui.widgets.compare_view import CompareView
     from coreography.gui.widgets.sweep_chart import SweepChart
+    from coreography.lessons.registry import Lesson
+    from coreography.model.history import Entry, History
 
 LESSONS_WIDTH = 560  # the lesson list and its text without mid-word wraps
 
@@ -52,30 +53,44 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         Where finished runs are kept; None opens the user's own history file.
     lesson_scale
         ``"full"``, or ``"tiny"`` for quick lesson runs (tests).
+    defer
+        Leave what the Lessons and History docks list (the lessons' files, the history's
+        file) and the Lessons menu's entries for :meth:`complete`, which the app calls
+        once the window is on screen; whatever needs one of them first completes it.
     """
 
+    sig_lesson_run_requested = Signal(object)
+    """The Lessons dock asked to run a lesson (after it started); argument: the Lesson."""
     sig_views_added = Signal()
     #: A big run's history entry is ready (emitted in the thread that made it).
     _sig_encoded = Signal(object, object)
     """New plots were built (a tab made on first use): they need the current look."""
 
     def __init__(
-        self, window: AppWindow, history: History | None = None, lesson_scale: str = "full"
+        self,
+        window: AppWindow,
+        history: History | None = None,
+        lesson_scale: str = "full",
+        defer: bool = False,
     ):
         super().__init__(window)
         self.window = window
         self.presenter = window.presenter
         self.lesson_scale = lesson_scale
         self._owns_history = history is None
-        self.history = history if history is not None else _open_history()
+        self._history = history
+        self._completed = False  # the lessons are read, the history opened (complete())
+        self._closed = False
         self.session: dict[int, Run] = {}  # runs of this session by history id
         self.series: RunSeries | None = None
         self.series_kind = ""  # "lesson" or a swept field
         self.lesson: Lesson | None = None
         self.cores = os.cpu_count() or 1  # logical cores, as psutil counts them
 
-        self.lesson_panel = LessonPanel(all_lessons())
-        self.history_panel = HistoryPanel(self.history)
+        # Their lessons and runs come with complete(); the panels are made now, at the
+        # sizes they keep, so that the docks do not move when they are filled.
+        self._lesson_panel = LessonPanel(())
+        self._history_panel = HistoryPanel(None)
         self.findings = FindingsView()
         # The Compare and Sweep tabs hold four plots between them: built when first
         # needed, so that they do not slow the window's start.
@@ -97,10 +112,11 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self._encoder: ThreadPoolExecutor | None = None
         self._sig_encoded.connect(self._on_encoded, Qt.ConnectionType.QueuedConnection)
         window.sig_recording_opened.connect(self._on_window_recording_opened)
-        self.lesson_panel.sig_lesson_run_requested.connect(self.run_lesson)
-        self.lesson_panel.sig_stop_requested.connect(self.stop_series)
-        self.history_panel.sig_compare_requested.connect(self.compare)
-        self.history_panel.sig_show_requested.connect(self.show_stored)
+        self._lesson_panel.sig_lesson_run_requested.connect(self.run_lesson)
+        self._lesson_panel.sig_lesson_run_requested.connect(self.sig_lesson_run_requested)
+        self._lesson_panel.sig_stop_requested.connect(self.stop_series)
+        self._history_panel.sig_compare_requested.connect(self.compare)
+        self._history_panel.sig_show_requested.connect(self.show_stored)
         self.code_view.sig_save_requested.connect(self._on_code_view_save_requested)
         self.code_editor.sig_run_requested.connect(self.run_own_function)
         self.code_editor.sig_stop_requested.connect(window.stop_run)
@@ -108,6 +124,56 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self.code_editor.sig_save_requested.connect(self._on_editor_save_requested)
         self.code_editor.editor.textChanged.connect(self._on_editor_code_changed)
         panel.code.textChanged.connect(self._on_panel_code_changed)
+        if not defer:
+            self.complete()
+
+    # -- the docks the first paint does not show ----------------------------------------
+    def complete(self) -> None:
+        """Read the lessons into the Lessons dock and its menu, open the history and list
+        it in the History dock.
+
+        The docks and their panels are made with the window, so that it is first painted
+        with every dock and tab where it stays (and a saved layout finds them all); what
+        they list is behind the Experiment and Metrics tabs there: reading the lessons'
+        files and opening the history (about 30 ms with their modules) need not delay the
+        first paint. Idempotent; a dock shown, its menu opened or its panel or the
+        history asked for completes them at once."""
+        if self._completed:
+            return
+        self._completed = True
+        from coreography.lessons.registry import all_lessons
+
+        if self._history is None and self._owns_history and not self._closed:
+            self._history = _open_history()
+        self._history_panel.set_history(self._history)
+        self._lesson_panel.set_lessons(all_lessons())
+        for lesson in self._lesson_panel.lessons:
+            add_action(
+                self.window,
+                self.lessons_menu,
+                f"{lesson.number}. {lesson.title}",
+                lambda _=False, key=lesson.id: self.show_lessons(key),
+            )
+
+    @property
+    def lesson_panel(self) -> LessonPanel:
+        self.complete()
+        return self._lesson_panel
+
+    @property
+    def history_panel(self) -> HistoryPanel:
+        self.complete()
+        return self._history_panel
+
+    @property
+    def history(self) -> History | None:
+        """Where finished runs are kept (None if the user's history cannot be opened)."""
+        self.complete()
+        return self._history
+
+    def _on_hidden_dock_visibility_changed(self, visible: bool) -> None:
+        if visible:  # a saved layout shows it, or the user raised its tab
+            self.complete()
 
     # -- assembly -------------------------------------------------------------------
     def _build_tabs(self) -> None:
@@ -166,11 +232,13 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
     def _build_docks(self) -> None:
         window = self.window
         self.lessons_dock = window.add_dock(
-            DockId.LESSONS, "Lessons", self.lesson_panel, beside=DockId.EXPERIMENT
+            DockId.LESSONS, "Lessons", self._lesson_panel, beside=DockId.EXPERIMENT
         )
         self.history_dock = window.add_dock(
-            DockId.HISTORY, "History", self.history_panel, beside=DockId.METRICS
+            DockId.HISTORY, "History", self._history_panel, beside=DockId.METRICS
         )
+        for dock in (self.lessons_dock, self.history_dock):
+            dock.visibilityChanged.connect(self._on_hidden_dock_visibility_changed)
         self.findings_dock = window.add_dock(
             DockId.FINDINGS, "Findings", self.findings, beside=DockId.METRICS
         )
@@ -196,16 +264,10 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
                 f"{text} tab",
                 lambda _=False, i=index: self.tabs.setCurrentIndex(i),
             )
-        lessons_menu = window.add_menu(MenuId.LESSONS, "&Lessons")
+        lessons_menu = self.lessons_menu = window.add_menu(MenuId.LESSONS, "&Lessons")
         add_action(window, lessons_menu, "Lesson &picker", self.show_lessons)
-        lessons_menu.addSeparator()
-        for lesson in self.lesson_panel.lessons:
-            add_action(
-                window,
-                lessons_menu,
-                f"{lesson.number}. {lesson.title}",
-                lambda _=False, key=lesson.id: self.show_lessons(key),
-            )
+        lessons_menu.addSeparator()  # each lesson's entry comes with complete()
+        lessons_menu.aboutToShow.connect(self.complete)
         add_action(window, run_menu, "&Compare selected runs", self._on_compare_triggered)
 
     def show_tab(self, widget: QWidget) -> None:
@@ -239,9 +301,10 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         if self._encoder is not None:
             self._encoder.shutdown(wait=True)
             self._encoder = None
-        if self._owns_history and self.history is not None:
-            self.history.close()
-            self.history = None
+        self._closed = True
+        if self._owns_history and self._history is not None:
+            self._history.close()
+            self._history = None
 
     # -- runs -----------------------------------------------------------------------
     def start(self, experiment: Experiment) -> Run | None:
@@ -295,10 +358,14 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
     def _keep(self, run: Run, title: str) -> None:
         """Store ``run`` in the history: at once, or, for a big run, once a thread of its
         own has made its entry (0.8 s for 300,000 tasks: the window must not stop)."""
+        from coreography.model.history import encode_run
+
         if run.n_tasks <= BACKGROUND_TASKS:
             self._store(run, lambda: encode_run(run, title=title))
             return
         if self._encoder is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._encoder = ThreadPoolExecutor(1, thread_name_prefix="coreography-history")
         future = self._encoder.submit(encode_run, run, None, title)
         self.saving[id(run)] = (run, future, title)
@@ -310,6 +377,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
             self._store(run, future.result)
 
     def _store(self, run: Run, entry: Callable[[], Entry]) -> None:
+        import sqlite3
+
         assert self.history is not None
         try:
             run_id = self.history.insert(entry())
@@ -336,6 +405,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
 
     def compare(self, first_id: int, second_id: int) -> None:
         """Show two stored runs stacked on one time axis, metrics side by side."""
+        import sqlite3
+
         try:
             runs = [(run_id, self.stored_run(run_id)) for run_id in (first_id, second_id)]
         except (KeyError, ValueError, sqlite3.Error) as error:
@@ -348,6 +419,8 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
         self.show_tab(self.compare_view)
 
     def show_stored(self, run_id: int) -> None:
+        import sqlite3
+
         try:
             run = self.stored_run(run_id)
         except (KeyError, ValueError, sqlite3.Error) as error:
@@ -369,6 +442,10 @@ class TeachingTools(SeriesMixin, CodeMixin, QObject):
 
 
 def _open_history() -> History | None:
+    import sqlite3
+
+    from coreography.model.history import History
+
     try:
         return History()
     except (sqlite3.Error, OSError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -16,9 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coreography.model.history import History
+if TYPE_CHECKING:  # the history itself loads with the window's first need of it
+    from coreography.model.history import History
 
 COLUMNS = ("Run", "When", "Model", "Workers", "Tasks", "State", "Wall")
+HINT = "Select two runs (Ctrl+click) and press Compare."
 
 
 class HistoryPanel(QWidget):
@@ -31,7 +34,7 @@ class HistoryPanel(QWidget):
 
     def __init__(self, history: History | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.history = history
+        self.history: History | None = None
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(COLUMNS)
         self.tree.setRootIsDecorated(False)
@@ -44,7 +47,7 @@ class HistoryPanel(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setMinimumSectionSize(40)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.ExtendedSelection)
-        self.hint = QLabel("Select two runs (Ctrl+click) and press Compare.")
+        self.hint = QLabel(HINT)
         self.hint.setWordWrap(True)
         self.compare_button = QPushButton("Compare")
         self.show_button = QPushButton("Show")
@@ -61,6 +64,13 @@ class HistoryPanel(QWidget):
         self.compare_button.clicked.connect(self._on_compare_clicked)
         self.show_button.clicked.connect(self._on_show_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
+        self.set_history(history)
+
+    def set_history(self, history: History | None) -> None:
+        """List ``history`` (None: it could not be opened). A window made with ``defer``
+        opens its history once it is on screen and gives it to the panel then."""
+        self.history = history
+        self.hint.setText(HINT)
         self.refresh()
         if history is not None and history.set_aside is not None:  # said once, at start-up
             self.hint.setText(

@@ -17,10 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from coreography.lessons.registry import Lesson
-
 if TYPE_CHECKING:  # the lessons' claims, diagnosis and series load with the first series
     from coreography.lessons.claims import Verdict
+    from coreography.lessons.registry import Lesson
     from coreography.model.diagnosis import Finding
     from coreography.model.series import PointSummary
 
@@ -89,13 +88,11 @@ class LessonPanel(QWidget):
 
     def __init__(self, lessons: tuple[Lesson, ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.lessons = lessons
+        self.lessons: tuple[Lesson, ...] = ()
         self.verdicts: list[Verdict] = []
         self.list = QListWidget()
         self.list.setWordWrap(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        for lesson in lessons:
-            self.list.addItem(f"{lesson.number}. {lesson.title}")
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
         self.results = QTextBrowser()
@@ -120,6 +117,18 @@ class LessonPanel(QWidget):
         self.list.currentRowChanged.connect(self._on_list_row_changed)
         self.run_button.clicked.connect(self._on_run_clicked)
         self.stop_button.clicked.connect(self.sig_stop_requested)
+        self.set_lessons(lessons)
+
+    def set_lessons(self, lessons: tuple[Lesson, ...]) -> None:
+        """List ``lessons`` and show the first (a window made with ``defer`` reads the
+        lessons once it is on screen and gives them to the panel then)."""
+        self.lessons = tuple(lessons)
+        self.list.blockSignals(True)
+        self.list.clear()
+        for lesson in self.lessons:
+            self.list.addItem(f"{lesson.number}. {lesson.title}")
+        self.list.setCurrentRow(-1)
+        self.list.blockSignals(False)
         self.list.setCurrentRow(0)
 
     @property
