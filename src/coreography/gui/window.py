@@ -5,7 +5,7 @@ It knows nothing of the desktop or teaching tools: :mod:`main_window` builds the
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -108,7 +108,8 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         # What the timeline paints is what the user sees: the lag is measured there.
         self.timeline.item.sig_painted.connect(self._on_timeline_painted)
         self.status.show_idle()
-        after_first_paint(self, load_ahead)
+        # One event-loop turn after the first paint: what that paint queued comes first.
+        after_first_paint(self, lambda: QTimer.singleShot(0, self, load_ahead))
 
     # -- extension points -----------------------------------------------------------
     def add_view(self, view: RunView) -> None:
