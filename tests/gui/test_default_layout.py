@@ -78,3 +78,21 @@ def test_the_first_paint_has_the_docks_at_their_sizes(qtbot):
     assert row[2].width() >= 1440 // 4  # the console's third of the bottom row
     win.timeline.plot.viewport().removeEventFilter(probe)
     win.close()
+
+
+@pytest.mark.parametrize("defer", [False, True])
+def test_only_the_dock_groups_own_tab_bars_are_drawn(qtbot, defer):
+    """Tabbing a third dock with two leaves Qt's bar of the two behind, drawn over the
+    Cores plot; the window hides it before its first paint."""
+    from PySide6.QtWidgets import QTabBar
+
+    create_app()
+    win = MainWindow(defer=defer)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    bars = [bar for bar in win.findChildren(QTabBar) if bar.parent() is win and bar.isVisible()]
+    shown = [tuple(bar.tabText(i) for i in range(bar.count())) for bar in bars]
+    assert sorted(shown) == [("Experiment", "Lessons"), ("Metrics", "History", "Findings")]
+    win.close()

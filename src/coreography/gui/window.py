@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QStyle,
+    QTabBar,
     QWidget,
 )
 
@@ -391,11 +392,24 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._hide_stale_tab_bars()
         if not self.docks_fitted:  # once, unless a saved layout was restored
             # Now, before the first paint: the window is first painted with its docks
             # at their sizes, not drawn once more a moment later.
             self.docks_fitted = True
             self.fit_docks()
+
+    def _hide_stale_tab_bars(self) -> None:
+        """Hide the dock tab bars Qt made and then left behind as docks were tabbed
+        together (a third dock tabbed with two leaves the two's bar where it was, drawn
+        over whatever is there now): a bar whose tabs are all in another bar is one."""
+        bars = [bar for bar in self.findChildren(QTabBar) if bar.parent() is self]
+        tabs = {bar: {bar.tabText(i) for i in range(bar.count())} for bar in bars}
+        for bar in bars:
+            if bar.isVisibleTo(self) and any(
+                tabs[bar] < tabs[other] for other in bars if other is not bar
+            ):
+                bar.hide()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Closing mid-run ends every experiment process before the window goes.
