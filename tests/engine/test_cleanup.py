@@ -53,7 +53,9 @@ def test_a_killed_cli_run_leaves_nothing_after_the_next_start(tmp_path):
     # The driver notices its parent is gone and ends its whole group.
     _, alive = psutil.wait_procs(family, timeout=DEADLINE_S)
     assert not alive, f"left running after the SIGKILL: {alive}"
-    assert list(tmp_path.glob("pymp-*")) and list(tmp_path.glob("coreography-*.log"))
+    assert list(tmp_path.glob("coreography-*.log"))  # the killed app could not remove it
+    # The forkserver's folder is left unless the driver's own exit removed it in time.
+    left_by_driver = list(tmp_path.glob("pymp-*"))
 
     # The next start (any command) removes the dead app's log at once ...
     subprocess.run(
@@ -66,7 +68,8 @@ def test_a_killed_cli_run_leaves_nothing_after_the_next_start(tmp_path):
     assert not list(tmp_path.glob("coreography-*.log"))
     # ... and the forkserver's folder once it has settled (a minute; not waited here).
     removed = remove_stale_files(tmp_path, settling_s=0)
-    assert [path.name for path in removed if path.name.startswith("pymp-")]
+    if left_by_driver:
+        assert [path.name for path in removed if path.name.startswith("pymp-")]
     assert not list(tmp_path.glob("pymp-*"))
 
 
