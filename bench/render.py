@@ -12,6 +12,11 @@ transform):
   and a visible gap (30 ms) after every ~200 bars of a lane, so a full view really has
   thousands of separate rectangles to draw.
 
+A frame is the whole plot, as its user sees it: bars, axes and view box. The timeline
+draws its time axis with its own ``TimeAxis``; BarGraphItem's plot has pyqtgraph's
+``AxisItem``, as anyone drawing bars with it would (when the view moves, both axes lay
+their ticks out again; the timeline's does it in about half the time).
+
 The two items are drawn in turns, frame after frame (the order swapped every round), so a
 busy machine slows both alike. Each is timed in wall time and in the painting thread's
 CPU time (what the frame cost, without the time another process held the core); the

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
 from coreography.gui.widgets.cpu_view import show_hosts
+from coreography.gui.widgets.time_axis import TimeAxis
 from coreography.model.run import Run
 
 if TYPE_CHECKING:  # a cluster run's host view loads with the first one
@@ -140,7 +141,10 @@ class CoresView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.item = CoresItem()
-        self.plot = pg.PlotWidget(viewBox=pg.ViewBox(invertY=True, enableMenu=False))
+        self.plot = pg.PlotWidget(
+            viewBox=pg.ViewBox(invertY=True, enableMenu=False),
+            axisItems={"bottom": TimeAxis()},
+        )
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=True, y=False)

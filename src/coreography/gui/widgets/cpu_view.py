@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.time_axis import TimeAxis
 from coreography.model import models
 from coreography.model.interference import measure_interference
 from coreography.model.run import Run
@@ -57,7 +58,7 @@ class CpuView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.run: Run | None = None
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": TimeAxis()})
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)

@@ -20,6 +20,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from coreography.gui import theme
+from coreography.gui.widgets.time_axis import TimeAxis
 from coreography.model.host_metrics import STALE_S, HostSeries
 from coreography.model.run import NO_TIME, Run
 
@@ -44,7 +45,7 @@ class HostView(QWidget):
             raise ValueError(f"measure: {measure!r} is not 'cpu' or 'memory'")
         self.measure = measure
         self.run: Run | None = None
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems={"bottom": TimeAxis()})
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)

@@ -15,6 +15,7 @@ from coreography.gui.widgets.lane_axis import LaneAxis
 from coreography.gui.widgets.message_layer import DepthTrack, MessageLayer
 from coreography.gui.widgets.state_strip import StateLegend, StateStripItem
 from coreography.gui.widgets.steady_label import SteadyLabel
+from coreography.gui.widgets.time_axis import TimeAxis
 from coreography.gui.widgets.timeline_index import TimelineIndex
 from coreography.gui.widgets.timeline_item import DENSE_PX_PER_BAR, TimelineItem
 from coreography.model.run import NO_TIME, Run
@@ -79,7 +80,9 @@ class TimelineView(QWidget):
         self.index = TimelineIndex()
         self.item = TimelineItem(self.index)
         self.view_box = TimelineViewBox()
-        self.plot = pg.PlotWidget(viewBox=self.view_box, axisItems={"left": LaneAxis("left")})
+        self.plot = pg.PlotWidget(
+            viewBox=self.view_box, axisItems={"left": LaneAxis("left"), "bottom": TimeAxis()}
+        )
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setLabel("bottom", "seconds since the run started")
