@@ -137,5 +137,6 @@ def test_it_paints_the_same_pixels_as_pyqtgraph(qtbot, x0, x1):
         images.append(plot.grab(area).toImage())
     theirs, ours = images
     assert not ours.isNull() and ours.size() == theirs.size()
-    assert len({ours.pixel(x, y) for x in range(0, ours.width(), 3) for y in range(ours.height())}) > 2
+    colors = {ours.pixel(x, y) for x in range(0, ours.width(), 3) for y in range(ours.height())}
+    assert len(colors) > 2  # text and ticks, not an empty strip
     assert ours == theirs
