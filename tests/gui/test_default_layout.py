@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 
 from coreography.gui.app import create_app
 from coreography.gui.main_window import MainWindow
@@ -95,4 +96,64 @@ def test_only_the_dock_groups_own_tab_bars_are_drawn(qtbot, defer):
     bars = [bar for bar in win.findChildren(QTabBar) if bar.parent() is win and bar.isVisible()]
     shown = [tuple(bar.tabText(i) for i in range(bar.count())) for bar in bars]
     assert sorted(shown) == [("Experiment", "Lessons"), ("Metrics", "History", "Findings")]
+    win.close()
+
+
+def _shown_tab_bars(win):
+    from PySide6.QtWidgets import QTabBar
+
+    bars = [bar for bar in win.findChildren(QTabBar) if bar.parent() is win and bar.isVisible()]
+    return sorted(tuple(bar.tabText(i) for i in range(bar.count())) for bar in bars)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_leaving_presentation_leaves_no_tab_bar_behind(qtbot, size):
+    """Leaving presentation mode restores the layout it changed: only the two dock
+    groups' tab bars are drawn (none of presentation mode's, with their larger
+    letters, is left beside the timeline), and they still switch their docks."""
+    create_app()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    panel, experiment = win.experiment_panel, win.dock(DockId.EXPERIMENT)
+    qtbot.waitUntil(lambda: experiment.width() >= min(panel.sizeHint().width(), size[0] // 4))
+    real = [("Experiment", "Lessons"), ("Metrics", "History", "Findings")]
+    assert _shown_tab_bars(win) == real
+    presentation = win.desktop.presentation
+    for _ in range(2):
+        presentation.set_active(True, full_screen=False)
+        qtbot.wait(20)
+        presentation.set_active(False)
+        qtbot.waitUntil(lambda: _shown_tab_bars(win) == real)
+    # The bar left is the live one: its History tab brings the History dock into view.
+    from PySide6.QtWidgets import QTabBar
+
+    bar = next(
+        bar
+        for bar in win.findChildren(QTabBar)
+        if bar.parent() is win and bar.isVisible() and bar.tabText(0) == "Metrics"
+    )
+    history = win.dock(DockId.HISTORY)
+    assert history.geometry().left() < 0  # tabbed away, out of sight
+    bar.setCurrentIndex([bar.tabText(i) for i in range(bar.count())].index("History"))
+    qtbot.waitUntil(lambda: history.geometry().left() >= 0)
+    win.close()
+
+
+def test_docks_the_user_moves_keep_their_tab_bars(qtbot):
+    create_app()
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    qtbot.waitExposed(win)
+    cores, console = win.dock(DockId.CORES), win.dock(DockId.CONSOLE)
+    win.tabifyDockWidget(cores, console)  # as a drag onto the Cores dock does
+    qtbot.waitUntil(lambda: ("Cores", "Console") in _shown_tab_bars(win))
+    assert len(_shown_tab_bars(win)) == 3
+    win.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, console)  # dragged out again
+    qtbot.waitUntil(lambda: ("Cores", "Console") not in _shown_tab_bars(win))
+    assert _shown_tab_bars(win) == [("Experiment", "Lessons"), ("Metrics", "History", "Findings")]
     win.close()
