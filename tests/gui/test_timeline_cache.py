@@ -133,3 +133,56 @@ def test_a_painter_that_keeps_vectors_gets_rectangles_not_a_pixmap(qtbot, timeli
         painter.end()
     assert timeline.item.bar_pixmap_draws == pixmaps
     assert timeline.item.last_paint_rects > 0
+
+
+def _fresh_picture(qtbot, like: TimelineView, monkeypatch) -> np.ndarray:
+    """What a new timeline of the same size, run, view and live edge paints, gathering
+    the bars of the view itself (not of the view widened)."""
+    monkeypatch.setattr(timeline_item, "GATHER_STEPS", 0)
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(like.size())
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_run(like.index.run)
+    view.follow.setChecked(False)
+    view.refresh()
+    view.item.now_s = like.item.now_s
+    (x0, x1), _ = like.view_box.viewRange()
+    view.plot.setXRange(x0, x1, padding=0)
+    view.plot.setYRange(*like.view_box.viewRange()[1], padding=0)
+    picture = _picture(view)
+    view.close()
+    monkeypatch.undo()
+    return picture
+
+
+@pytest.mark.parametrize("view", [(0.0, 1.2), (0.25, 0.35)])  # all bars; few, with labels
+def test_a_panned_view_draws_what_a_new_timeline_draws_there(qtbot, timeline, view, monkeypatch):
+    """Panning by a few pixels reuses the bars it gathered (those beyond the view are
+    clipped away): every step shows exactly what a timeline painting it afresh shows,
+    labels, shades and the bars cut at the edges included."""
+    timeline.plot.setXRange(*view, padding=0)
+    _picture(timeline)
+    gathers = timeline.item.bar_gathers
+    (x0, x1), _ = timeline.view_box.viewRange()
+    pixel = (x1 - x0) / timeline.view_box.width()
+    reused = 0
+    for step_px in (1, 1, 3, -2, 7, 40, -45, 300):
+        x0 += step_px * pixel
+        x1 += step_px * pixel
+        timeline.plot.setXRange(x0, x1, padding=0)
+        before = timeline.item.bar_gathers
+        panned = _picture(timeline)
+        reused += timeline.item.bar_gathers == before
+        assert (panned == _fresh_picture(qtbot, timeline, monkeypatch)).all(), step_px
+    assert reused >= 3  # small steps gathered nothing anew
+    assert timeline.item.bar_gathers > gathers  # a long one did
+    # New data in the same view is gathered anew, not drawn from the old arrays.
+    timeline.index.run.apply(_frames(TASKS // 2, TASKS // 2))
+    assert timeline.index.sync()
+    timeline.item.update()
+    before = timeline.item.bar_gathers
+    grown = _picture(timeline)
+    assert timeline.item.bar_gathers == before + 1
+    assert (grown == _fresh_picture(qtbot, timeline, monkeypatch)).all()

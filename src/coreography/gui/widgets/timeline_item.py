@@ -37,6 +37,9 @@ STRIP_SLACK_PX = 2
 DENSE_PX_PER_BAR = 3.0
 LANE_FILL = 0.72  # share of a lane's height taken by its bars
 MARKER_PX = 9  # print() ticks: visible from the back of a classroom
+#: A paint of the whole view gathers the bars of the view widened to whole 1/64ths of it
+#: (0: of the view itself).
+GATHER_STEPS = 64
 #: Bars drawn again unchanged come from a pixmap of the view from this many rectangles.
 KEEP_PIXMAP_RECTS = 1000
 
@@ -128,6 +131,9 @@ class TimelineItem(pg.GraphicsObject):
         self._style = 0
         self.reset_colors()
         self._filler = RectFiller()
+        #: What the last paint's bars drawn one by one were gathered from, and the arrays.
+        self._one_by_one: tuple | None = None
+        self.bar_gathers = 0  # paints that gathered those arrays anew (for tests)
         self._font_metrics: QFontMetrics | None = None
         self._atlas = LabelAtlas()  # bar labels, rendered once
         self._narrowest: dict[str, int] = {}  # pixels of a one-digit label, by prefix
@@ -379,15 +385,19 @@ class TimelineItem(pg.GraphicsObject):
         """
         width_px = (x1 - x0) * sx
         level = level_for(1.0 / sx)  # seconds per pixel
-        # Lanes drawn bar by bar: slices of starts, ends and ids; first position; lane.
-        one_starts: list = []
-        one_ends: list = []
-        one_ids: list = []
-        one_first: list[int] = []
-        one_lane: list[int] = []
+        # Lanes drawn bar by bar: (lane, first position, end position) of what is drawn.
+        one_parts: list[tuple[int, int, int]] = []
         merged: tuple[list, list, list] = ([], [], [])  # runs of bars: starts, ends, lane
-        # One searchsorted per lane finds both ends of the view and of the strip.
-        window = np.array([x0, x1, *strip])
+        # One searchsorted per lane finds both ends of the view and of what is drawn:
+        # the strip; for the whole view, the view widened to whole 64ths of it, so that
+        # a view moved by a few pixels gathers the same bars (those beyond the view are
+        # clipped away) and draws them from the arrays it gathered last time.
+        whole = strip == (x0, x1) and GATHER_STEPS > 0
+        gather = strip
+        if whole:
+            quantum = (x1 - x0) / GATHER_STEPS
+            gather = (math.floor(x0 / quantum) * quantum, math.ceil(x1 / quantum) * quantum)
+        window = np.array([x0, x1, *gather])
         index_lanes = self.index.lanes
         for lane in lanes:
             bars = index_lanes[lane]
@@ -396,17 +406,14 @@ class TimelineItem(pg.GraphicsObject):
             i0 = i0 - 1 if i0 else 0  # the bar that starts left of the view may reach in
             if i1 <= i0:
                 continue
-            dense = (i1 - i0) * DENSE_PX_PER_BAR > width_px
-            k0 = max(k0 - 1 if k0 else 0, i0)  # likewise, left of the strip
-            k1 = min(k1, i1)
+            dense = (i1 - i0) * DENSE_PX_PER_BAR > width_px  # by the view itself
+            k0 = k0 - 1 if k0 else 0  # likewise, left of what is drawn
+            if not whole:
+                k0, k1 = max(k0, i0), min(k1, i1)
             if k1 <= k0:
                 continue
             if not dense:
-                one_starts.append(starts[k0:k1])
-                one_ends.append(bars.ends.view()[k0:k1])
-                one_ids.append(bars.ids.view()[k0:k1])
-                one_first.append(k0)
-                one_lane.append(lane)
+                one_parts.append((lane, k0, k1))
                 continue
             if level is None:
                 starts, ends = starts[k0:k1], bars.ends.view()[k0:k1]
@@ -422,22 +429,12 @@ class TimelineItem(pg.GraphicsObject):
         top_of = np.asarray(tops, np.int64)
         palette = np.asarray(self._palette, np.int64)
         drawn = 0
-        if one_starts:
-            starts = np.concatenate(one_starts)
-            ends = np.concatenate(one_ends)
-            if now < math.inf:
-                np.minimum(ends, now, out=ends)
-            sizes = np.fromiter(map(len, one_starts), np.int64, len(one_starts))
-            part_lane = np.asarray(one_lane, np.int64)
-            # Bars alternate shades by their place in their lane, not in the view.
-            shift = np.asarray(one_first, np.int64) - (np.cumsum(sizes) - sizes)
-            parity = (np.arange(len(starts)) + np.repeat(shift, sizes)) & 1
-            slot = np.repeat(palette[part_lane], sizes)
-            top = np.repeat(top_of[part_lane - first_lane], sizes)
+        if one_parts:
+            starts, ends, ids, slot, top, groups = self._bars_one_by_one(
+                one_parts, now, top_of, first_lane
+            )
             left, width = bar_rects(starts, ends, x0 * sx + dx - 2, x1 * sx + dx + 2, sx, dx)
-            groups = 2 * slot + parity
             drawn += self._filler.fill(painter, self._brushes, groups, left, top, width, height)
-            ids = np.concatenate(one_ids)
             self._paint_labels(painter, left, width, ids, top, height, slot)
         if merged[0]:
             starts = np.concatenate(merged[0])
@@ -451,6 +448,35 @@ class TimelineItem(pg.GraphicsObject):
             groups = 2 * palette[lane]
             drawn += self._filler.fill(painter, self._brushes, groups, left, top, width, height)
         return drawn
+
+    def _bars_one_by_one(self, parts, now, top_of, first_lane) -> tuple:
+        """(starts, ends, ids, palette slot, top, brush group) of the bars of ``parts``
+        ((lane, first, end) positions), ends cut at ``now``. A view that moves without
+        changing which bars it shows (a pan, a scroll) draws them from the same arrays:
+        only their pixels are computed again."""
+        key = (self.index.version, self._style, tuple(parts), tuple(top_of.tolist()), now)
+        if self._one_by_one is not None and self._one_by_one[0] == key:
+            return self._one_by_one[1]
+        self.bar_gathers += 1
+        index_lanes = self.index.lanes
+        starts = np.concatenate([index_lanes[ln].starts.view()[a:b] for ln, a, b in parts])
+        ends = np.concatenate([index_lanes[ln].ends.view()[a:b] for ln, a, b in parts])
+        ids = np.concatenate([index_lanes[ln].ids.view()[a:b] for ln, a, b in parts])
+        if now < math.inf:
+            np.minimum(ends, now, out=ends)
+        part_lane, first, end = (
+            np.asarray(column, np.int64) for column in zip(*parts, strict=True)
+        )
+        sizes = end - first
+        # Bars alternate shades by their place in their lane, not in the view.
+        shift = first - (np.cumsum(sizes) - sizes)
+        parity = (np.arange(len(starts)) + np.repeat(shift, sizes)) & 1
+        slot = np.repeat(np.asarray(self._palette, np.int64)[part_lane], sizes)
+        top = np.repeat(top_of[part_lane - first_lane], sizes)
+        groups = 2 * slot + parity
+        made = (starts, ends, ids, slot, top, groups)
+        self._one_by_one = (key, made)
+        return made
 
     def _paint_lives(self, painter, lanes, sx, dx, tops, height) -> None:
         """Worker start-up (requested → ready) as a hatched segment, then a thin life line;

@@ -124,6 +124,8 @@ class RectFiller:
 
     def __init__(self) -> None:
         self._buffers: list[np.ndarray] = []
+        #: Per buffer: (the groups it was last filled by, brushes, counts, order).
+        self._sorted: list[tuple | None] = []
         self._used = 0
 
     def begin(self) -> None:
@@ -143,18 +145,26 @@ class RectFiller:
         """Fill rectangle ``i`` with ``brushes[groups[i]]``; returns how many were filled.
 
         ``top`` is per rectangle; all have ``height``. Within a brush, rectangles are
-        filled in the order given.
+        filled in the order given. ``groups`` is never changed once given: given again,
+        the same array's sort is reused.
         """
         count = len(left)
         if not count:
             return 0
-        counts = np.bincount(groups, minlength=len(brushes))
-        order = None
-        if np.count_nonzero(counts) > 1:  # a stable sort of small integers: a radix sort
-            small = groups.astype(np.uint8 if len(brushes) <= 256 else np.int64)
-            order = np.argsort(small, kind="stable")
         if self._used == len(self._buffers):
             self._buffers.append(np.empty((0, 4), np.int32))
+            self._sorted.append(None)
+        # The same groups as this fill's last frame (a view that moved): the same order.
+        known = self._sorted[self._used]
+        if known is not None and known[0] is groups and known[1] == len(brushes):
+            counts, order = known[2], known[3]
+        else:
+            counts = np.bincount(groups, minlength=len(brushes))
+            order = None
+            if np.count_nonzero(counts) > 1:  # a stable sort of small integers: a radix sort
+                small = groups.astype(np.uint8 if len(brushes) <= 256 else np.int64)
+                order = np.argsort(small, kind="stable")
+            self._sorted[self._used] = (groups, len(brushes), counts, order)
         buffer = self._buffers[self._used]
         if len(buffer) < count:
             buffer = self._buffers[self._used] = np.empty(
