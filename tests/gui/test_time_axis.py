@@ -140,3 +140,27 @@ def test_it_paints_the_same_pixels_as_pyqtgraph(qtbot, x0, x1):
     colors = {ours.pixel(x, y) for x in range(0, ours.width(), 3) for y in range(ours.height())}
     assert len(colors) > 2  # text and ticks, not an empty strip
     assert ours == theirs
+
+
+def test_the_layout_does_not_depend_on_the_device_painted_on(qtbot):
+    """Text is measured as pyqtgraph measures it (on a picture at the screen's
+    resolution): laid out while painting a 72 dpi device (as an SVG export is), the
+    axis gives the labels the sizes and places the screen gives them."""
+    plot = plot_pair(qtbot, "bottom", 900)[1]
+    plot.setXRange(0.0, 3.0, padding=0)
+    axis = plot.getAxis("bottom")
+    screen = specs_of(axis)
+    axis._measured.clear()
+    image = QImage(16, 16, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDotsPerMeterX(round(72 / 0.0254))
+    image.setDotsPerMeterY(round(72 / 0.0254))
+    painter = QPainter(image)
+    try:
+        assert painter.device().logicalDpiX() == 72
+        (_, _, texts) = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert texts
+    assert [(tuple(round(v, 4) for v in r.getRect()), t) for r, _, t in texts] == [
+        (rect, text) for rect, _, text in screen[2]
+    ]

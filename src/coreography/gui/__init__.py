@@ -34,7 +34,7 @@ def _read_sources_plainly() -> None:
         return bool(own_check(module))
 
     uses_pyside.own_check = own_check  # type: ignore[attr-defined]
-    feature._mod_uses_pyside = uses_pyside
+    setattr(feature, "_mod_uses_pyside", uses_pyside)  # noqa: B010 (a module's private name)
 
 
 _read_sources_plainly()

@@ -17,7 +17,7 @@ import math
 
 import pyqtgraph as pg
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPicture
 
 #: What one label is measured in (as pyqtgraph does: its size in a 100×100 box, centred).
 _MEASURE_BOX = QRectF(0, 0, 100, 100)
@@ -32,6 +32,8 @@ _MEASURED_LIMIT = 4096
 
 class TimeAxis(pg.AxisItem):
     """A ``bottom`` or ``top`` axis: pyqtgraph's look and tick choice, laid out cheaply."""
+
+    picture: object  # pyqtgraph's: None once anything changed; here, laid out or not
 
     def __init__(self, orientation: str = "bottom", **kwargs) -> None:
         if orientation not in ("bottom", "top"):
@@ -91,7 +93,8 @@ class TimeAxis(pg.AxisItem):
         """Lay the axis out when something changed (pyqtgraph then drops ``picture``) and
         draw it straight onto ``p``: the axis is cached as a pixmap of the view already
         (:func:`theme.cache_axes`), so pyqtgraph's own picture, recorded and then played
-        back, would draw everything twice."""
+        back, would draw everything twice (the layout itself does not depend on the
+        device: its text is measured as pyqtgraph measures it)."""
         if self.picture is None:
             if self.style["tickFont"] is not None:
                 p.setFont(self.style["tickFont"])
@@ -193,44 +196,68 @@ class TimeAxis(pg.AxisItem):
         widths: list[float] = []  # every measured label so far, as pyqtgraph sums them
         heights: list[float] = []
         last_height = 0.0
-        for i in range(min(len(levels), self.style["maxTextLevel"] + 1)):
-            spacing, values = levels[i]
-            if not values:
-                continue
-            strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
-            sizes: list[tuple[float, float] | None] = []
-            for text, x in zip(strings, positions[i], strict=True):
-                if x is None:
-                    sizes.append(None)
+        measuring: _Measuring | None = None
+        try:
+            for i in range(min(len(levels), self.style["maxTextLevel"] + 1)):
+                spacing, values = levels[i]
+                if not values:
                     continue
-                size = measured.get((font, text))
-                if size is None:
-                    rect = p.boundingRect(_MEASURE_BOX, _CENTRED, text)
-                    size = measured[(font, text)] = (rect.width(), rect.height() * 0.8)
-                sizes.append(size)
-                widths.append(size[0])
-                heights.append(size[1])
-            if i > 0:  # the top level is always drawn; finer ones while they are not crowded
-                fill = sum(widths) / length
-                if any(
-                    len(specs) >= count and fill >= limit
-                    for count, limit in self.style["textFillLimits"]
-                ):
-                    break
-            last_height = max(heights) if heights else 0.0
-            for text, x, size in zip(strings, positions[i], sizes, strict=True):
-                if x is None or size is None:
-                    continue
-                width, height = size
-                top = edge + offset if along > 0 else edge - offset - height
-                left = x - width / 2.0
-                if (
-                    left < box_left
-                    or left + width > box_right
-                    or top < box_top
-                    or top + height > box_bottom
-                ):
-                    continue
-                specs.append((QRectF(left, top, width, height), flags, text))
+                strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
+                sizes: list[tuple[float, float] | None] = []
+                for text, x in zip(strings, positions[i], strict=True):
+                    if x is None:
+                        sizes.append(None)
+                        continue
+                    size = measured.get((font, text))
+                    if size is None:
+                        if measuring is None:
+                            measuring = _Measuring(p.font())
+                        size = measured[(font, text)] = measuring.size(text)
+                    sizes.append(size)
+                    widths.append(size[0])
+                    heights.append(size[1])
+                if i > 0:  # the top level is always drawn; finer ones while they are not crowded
+                    fill = sum(widths) / length
+                    if any(
+                        len(specs) >= count and fill >= limit
+                        for count, limit in self.style["textFillLimits"]
+                    ):
+                        break
+                last_height = max(heights) if heights else 0.0
+                for text, x, size in zip(strings, positions[i], sizes, strict=True):
+                    if x is None or size is None:
+                        continue
+                    width, height = size
+                    top = edge + offset if along > 0 else edge - offset - height
+                    left = x - width / 2.0
+                    if (
+                        left < box_left
+                        or left + width > box_right
+                        or top < box_top
+                        or top + height > box_bottom
+                    ):
+                        continue
+                    specs.append((QRectF(left, top, width, height), flags, text))
+        finally:
+            if measuring is not None:
+                measuring.end()
         self._updateMaxTextSize(last_height)
         return specs
+
+
+class _Measuring:
+    """Text measured as pyqtgraph measures it: on a picture (the screen's resolution),
+    whatever the axis is drawn on, so that an export to SVG (72 dpi) lays it out as the
+    screen does and the sizes kept serve every device."""
+
+    def __init__(self, font: QFont) -> None:
+        self._picture = QPicture()
+        self._painter = QPainter(self._picture)
+        self._painter.setFont(font)
+
+    def size(self, text: str) -> tuple[float, float]:
+        rect = self._painter.boundingRect(_MEASURE_BOX, _CENTRED, text)
+        return rect.width(), rect.height() * 0.8
+
+    def end(self) -> None:
+        self._painter.end()
