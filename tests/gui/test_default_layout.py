@@ -10,17 +10,23 @@ from coreography.gui.main_window import MainWindow
 from coreography.gui.parts import DockId
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
-def test_first_layout_shows_the_experiment_panel_whole_and_keeps_the_timeline_big(qtbot, size):
+def _laid_out(qtbot, size: tuple[int, int]) -> MainWindow:
+    """A main window of ``size``, shown, its docks given their first sizes."""
     create_app()
     win = MainWindow()
     qtbot.addWidget(win)
     win.resize(*size)
     win.show()
     qtbot.waitExposed(win)
-    panel = win.experiment_panel
-    experiment = win.dock(DockId.EXPERIMENT)
+    panel, experiment = win.experiment_panel, win.dock(DockId.EXPERIMENT)
     qtbot.waitUntil(lambda: experiment.width() >= min(panel.sizeHint().width(), size[0] // 4))
+    return win
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_first_layout_shows_the_experiment_panel_whole_and_keeps_the_timeline_big(qtbot, size):
+    win = _laid_out(qtbot, size)
+    panel = win.experiment_panel
     # Every field and button of the panel in view, without a sideways scroll.
     if panel.sizeHint().width() + 30 <= size[0] // 4:
         assert panel.width() >= panel.sizeHint().width()
@@ -111,14 +117,7 @@ def test_leaving_presentation_leaves_no_tab_bar_behind(qtbot, size):
     """Leaving presentation mode restores the layout it changed: only the two dock
     groups' tab bars are drawn (none of presentation mode's, with their larger
     letters, is left beside the timeline), and they still switch their docks."""
-    create_app()
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(*size)
-    win.show()
-    qtbot.waitExposed(win)
-    panel, experiment = win.experiment_panel, win.dock(DockId.EXPERIMENT)
-    qtbot.waitUntil(lambda: experiment.width() >= min(panel.sizeHint().width(), size[0] // 4))
+    win = _laid_out(qtbot, size)
     real = [("Experiment", "Lessons"), ("Metrics", "History", "Findings")]
     assert _shown_tab_bars(win) == real
     presentation = win.desktop.presentation
@@ -143,12 +142,7 @@ def test_leaving_presentation_leaves_no_tab_bar_behind(qtbot, size):
 
 
 def test_docks_the_user_moves_keep_their_tab_bars(qtbot):
-    create_app()
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.resize(1280, 720)
-    win.show()
-    qtbot.waitExposed(win)
+    win = _laid_out(qtbot, (1280, 720))
     cores, console = win.dock(DockId.CORES), win.dock(DockId.CONSOLE)
     win.tabifyDockWidget(cores, console)  # as a drag onto the Cores dock does
     qtbot.waitUntil(lambda: ("Cores", "Console") in _shown_tab_bars(win))
