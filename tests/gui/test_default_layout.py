@@ -151,3 +151,26 @@ def test_docks_the_user_moves_keep_their_tab_bars(qtbot):
     qtbot.waitUntil(lambda: ("Cores", "Console") not in _shown_tab_bars(win))
     assert _shown_tab_bars(win) == [("Experiment", "Lessons"), ("Metrics", "History", "Findings")]
     win.close()
+
+
+def test_side_docks_grow_back_when_the_window_does(qtbot):
+    """Made narrow (half a screen), the window squeezes its side docks; maximized again,
+    they get back the width their content asks instead of leaving it all to the
+    timeline (the Experiment panel's fields cut, a sideways scroll bar)."""
+    win = _laid_out(qtbot, (1440, 900))
+    experiment, metrics = win.dock(DockId.EXPERIMENT), win.dock(DockId.METRICS)
+    wide = (experiment.width(), metrics.width())
+    win.resize(760, 600)
+    qtbot.waitUntil(lambda: experiment.width() < wide[0] - 20)
+    squeezed = experiment.width()
+    win.resize(1920, 1080)
+    qtbot.waitUntil(lambda: experiment.width() >= wide[0] - 4 and metrics.width() >= wide[1] - 4)
+    assert experiment.width() > squeezed
+    assert win.timeline.width() >= 1920 // 2
+    # It only grows: a dock the user made wider than it asks stays as wide.
+    win.resizeDocks([metrics], [420], Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: metrics.width() >= 415)
+    win.resize(1940, 1080)
+    qtbot.wait(50)
+    assert metrics.width() >= 415
+    win.close()

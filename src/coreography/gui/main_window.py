@@ -142,6 +142,9 @@ class MainWindow(AppWindow):
             self.teaching.show_lessons(lesson.id)
 
     # -- presentation: the metrics or the compare table -----------------------------------
+    def side_docks_follow_size(self) -> bool:
+        return not self.desktop.presentation.active  # presentation sizes its own docks
+
     def _on_presentation_mode_changed(self, _active: bool) -> None:
         self._show_metrics_or_compare()
 

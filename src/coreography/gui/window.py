@@ -6,7 +6,7 @@ It knows nothing of the desktop or teaching tools: :mod:`main_window` builds the
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QGraphicsView,
@@ -378,17 +378,56 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         """Dock sizes for the window's present size: the Experiment panel as wide as its
         fields and buttons ask, Metrics 320 px, each at most a quarter of the width; the
         bottom row at most 30 % of the height, so the timeline keeps the most room."""
-        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
-        quarter = max(self.width() // 4, 200)
-        left = min(max(self.experiment_panel.sizeHint().width() + bar + 8, 260), quarter)
         sides = [self.docks[str(DockId.EXPERIMENT)], self.docks[str(DockId.METRICS)]]
-        self.resizeDocks(sides, [left, min(320, quarter)], Qt.Orientation.Horizontal)
+        self.resizeDocks(sides, list(self._side_widths()), Qt.Orientation.Horizontal)
         bottom = min(300, self.height() * 3 // 10)
         self.resizeDocks([self.docks[str(DockId.CPU)]], [bottom], Qt.Orientation.Vertical)
         # The console reads whole lines ("[Worker 1 · PID …] …"): a third of the row.
         row = [self.docks[str(d)] for d in (DockId.CPU, DockId.CORES, DockId.CONSOLE)]
         third = self.width() // 3
         self.resizeDocks(row, [third, third, third], Qt.Orientation.Horizontal)
+
+    def _side_widths(self) -> tuple[int, int]:
+        """What the Experiment and Metrics docks are given: the panel's fields and
+        buttons whole, Metrics 320 px, each at most a quarter of the window's width."""
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        quarter = max(self.width() // 4, 200)
+        left = min(max(self.experiment_panel.sizeHint().width() + bar + 8, 260), quarter)
+        return left, min(320, quarter)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Made narrower, the window squeezed its side docks; made wider again, it would
+        # give all the room to the timeline and leave them squeezed (the panel's fields
+        # cut, a sideways scroll bar).
+        if self.docks_fitted and event.size().width() > event.oldSize().width() > 0:
+            QTimer.singleShot(0, self, self.regrow_side_docks)
+
+    def regrow_side_docks(self) -> None:
+        """Give the Experiment and Metrics docks back the width their content asks, as
+        far as the window now has room for it: they only grow, and only up to that."""
+        if not self.side_docks_follow_size():
+            return
+        docks, widths = [], []
+        for dock_id, want in zip(
+            (DockId.EXPERIMENT, DockId.METRICS), self._side_widths(), strict=True
+        ):
+            dock = self.docks.get(str(dock_id))
+            if (
+                dock is not None
+                and dock.isVisible()
+                and not dock.isFloating()
+                and dock.width() < want - 4
+            ):
+                docks.append(dock)
+                widths.append(want)
+        if docks:
+            self.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+
+    def side_docks_follow_size(self) -> bool:
+        """Whether the side docks regrow with the window (a mode that sizes its docks
+        itself, as presentation does, says no)."""
+        return True
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
