@@ -87,6 +87,7 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         self.state_hz = DEFAULT_STATE_HZ
         #: The docks were given sizes for the window's size (or a saved layout restored).
         self.docks_fitted = False
+        self._regrow_pending = False  # a regrow of the side docks is queued
         self.setCentralWidget(self.timeline)
         self._add_menus()
         self._add_docks()
@@ -400,12 +401,15 @@ class AppWindow(CodeTrustMixin, RunFilesMixin, QMainWindow):
         # Made narrower, the window squeezed its side docks; made wider again, it would
         # give all the room to the timeline and leave them squeezed (the panel's fields
         # cut, a sideways scroll bar).
-        if self.docks_fitted and event.size().width() > event.oldSize().width() > 0:
+        grew = event.size().width() > event.oldSize().width() > 0
+        if self.docks_fitted and grew and not self._regrow_pending:  # once per drag step
+            self._regrow_pending = True
             QTimer.singleShot(0, self, self.regrow_side_docks)
 
     def regrow_side_docks(self) -> None:
         """Give the Experiment and Metrics docks back the width their content asks, as
         far as the window now has room for it: they only grow, and only up to that."""
+        self._regrow_pending = False
         if not self.side_docks_follow_size():
             return
         docks, widths = [], []

@@ -26,7 +26,7 @@ _BELOW = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag
 _ABOVE = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextDontClip
 #: What ``picture`` holds once the axis is laid out (it is drawn from ``_specs``).
 _LAID_OUT = object()
-#: Text sizes kept per font before the oldest are forgotten (a long pan makes new labels).
+#: Text sizes kept before all are forgotten (a long pan keeps making new labels).
 _MEASURED_LIMIT = 4096
 
 
@@ -59,31 +59,16 @@ class TimeAxis(pg.AxisItem):
             start = first * spacing + offset
             count = max(int((high - start) / spacing) + 1, 0)
             ratios = [round(step / spacing) for step, _ in coarser]
-            whole = all(
+            if not all(
                 off == offset and ratio >= 1 and abs(step / spacing - ratio) < 1e-9
                 for (step, off), ratio in zip(coarser, ratios, strict=True)
-            )
-            if whole:
-                values = [
-                    (k * spacing + start) / self.scale
-                    for k in range(count)
-                    if all((first + k) % ratio for ratio in ratios)
-                ]
-            else:  # spacings of no whole ratio (a subclass's): the distance to each
-                near = spacing * 0.01
-                values = [
-                    (k * spacing + start) / self.scale
-                    for k in range(count)
-                    if not any(
-                        abs(
-                            k * spacing
-                            + start
-                            - (round((k * spacing + start - off) / step) * step + off)
-                        )
-                        <= near
-                        for step, off in coarser
-                    )
-                ]
+            ):  # spacings of no whole ratio (a subclass's): pyqtgraph's own comparison
+                return super().tickValues(minVal, maxVal, size)
+            values = [
+                (k * spacing + start) / self.scale
+                for k in range(count)
+                if all((first + k) % ratio for ratio in ratios)
+            ]
             coarser.append((spacing, offset))
             ticks.append((spacing / self.scale, values))
         return ticks
